@@ -1,0 +1,84 @@
+package io.github.wal4j;
+
+import java.util.List;
+
+/**
+ * What opening the log found and did, per segment, and the rule that decided each finding. Available
+ * from {@link WriteAheadLog#recoveryReport()}.
+ *
+ * @param findings one entry per segment scanned and per file recovery changed, in log order
+ * @param checkpointSequence the checkpoint in force (records up to it are not replayed)
+ * @param nextSequence the sequence number the next append gets
+ * @param bytesCut bytes of torn, unacknowledged tail that were cut off
+ * @param millis how long recovery took
+ */
+public record RecoveryReport(List<Finding> findings, long checkpointSequence, long nextSequence, long bytesCut,
+        long millis) {
+
+    /** What one finding is. */
+    public enum Kind {
+        /** The segment's batches are all valid and it ends at the end of the file. */
+        CLEAN,
+        /** The valid data ends in zero bytes: preallocated or never written space. */
+        ZERO_TAIL,
+        /** Damage after the last acknowledged record and nothing claims it was durable: cut off. */
+        TORN_TAIL,
+        /** Damage to acknowledged data, cut in point-in-time mode (the file was kept as .broken). */
+        CORRUPTION_CUT,
+        /** A segment after a point-in-time cut, moved aside to .broken. */
+        SEGMENT_SET_ASIDE,
+        /** A temporary file of an interrupted segment creation or checkpoint, removed. */
+        TEMPORARY_REMOVED,
+        /** A checkpoint had committed but its snapshot rename had not: the rename was completed. */
+        SNAPSHOT_ROLLED_FORWARD
+    }
+
+    /**
+     * One finding.
+     *
+     * @param file the file's name
+     * @param kind what was found
+     * @param firstSequence the first sequence number the file holds (0 where it does not apply)
+     * @param nextSequence the sequence after the last valid record in it (0 where it does not apply)
+     * @param offset where the valid data ends (the cut point), or 0
+     * @param bytes bytes after {@code offset} that were cut, set aside or are zeros
+     * @param rule the rule that decided, and its evidence
+     */
+    public record Finding(String file, Kind kind, long firstSequence, long nextSequence, long offset, long bytes,
+            String rule) {
+        @Override
+        public String toString() {
+            StringBuilder s = new StringBuilder(file).append(' ').append(kind);
+            if (nextSequence > 0) {
+                s.append(" seq ").append(firstSequence).append("..").append(nextSequence - 1);
+            }
+            if (bytes > 0) {
+                s.append(", ").append(bytes).append(" bytes at ").append(offset);
+            }
+            if (rule != null && !rule.isEmpty()) {
+                s.append(" (").append(rule).append(')');
+            }
+            return s.toString();
+        }
+    }
+
+    /** Whether recovery found nothing but clean segments and zero tails. */
+    public boolean clean() {
+        return findings.stream().allMatch(f -> f.kind() == Kind.CLEAN || f.kind() == Kind.ZERO_TAIL);
+    }
+
+    /** One readable line. */
+    public String summary() {
+        StringBuilder s = new StringBuilder("wal4j recovery: ");
+        s.append(findings.stream().filter(f -> f.kind() == Kind.CLEAN || f.kind() == Kind.ZERO_TAIL).count())
+                .append(" segment(s) clean");
+        for (Finding f : findings) {
+            if (f.kind() != Kind.CLEAN && f.kind() != Kind.ZERO_TAIL) {
+                s.append("; ").append(f);
+            }
+        }
+        s.append("; checkpoint ").append(checkpointSequence).append("; next sequence ").append(nextSequence)
+                .append("; ").append(millis).append(" ms");
+        return s.toString();
+    }
+}

@@ -1,0 +1,135 @@
+package io.github.wal4j;
+
+import io.github.wal4j.io.Storage;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings for {@link WriteAheadLog#open(java.nio.file.Path, WalOptions)}. Immutable: every
+ * {@code withX} method returns a copy. {@link #defaults()} is the durable configuration: every
+ * append is fdatasync'ed before it is acknowledged, damage to acknowledged data refuses to open.
+ */
+public final class WalOptions {
+    /** 64 MiB, as etcd and raft-wal use. */
+    public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
+    /** 16 MiB. */
+    public static final int DEFAULT_MAX_RECORD_SIZE = 16 << 20;
+
+    private final Durability durability;
+    private final RecoveryMode recoveryMode;
+    private final long segmentSize;
+    private final int maxRecordSize;
+    private final Duration lockTimeout;
+    private final String ioLayer;
+    private final Storage storage;
+
+    private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
+            Duration lockTimeout, String ioLayer, Storage storage) {
+        this.durability = durability;
+        this.recoveryMode = recoveryMode;
+        this.segmentSize = segmentSize;
+        this.maxRecordSize = maxRecordSize;
+        this.lockTimeout = lockTimeout;
+        this.ioLayer = ioLayer;
+        this.storage = storage;
+    }
+
+    /** The durable defaults: {@link Durability#SYNC}, {@link RecoveryMode#STRICT}, 64 MiB segments, 16 MiB records. */
+    public static WalOptions defaults() {
+        return new WalOptions(Durability.SYNC, RecoveryMode.STRICT, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE,
+                Duration.ZERO, null, null);
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    public RecoveryMode recoveryMode() {
+        return recoveryMode;
+    }
+
+    public long segmentSize() {
+        return segmentSize;
+    }
+
+    public int maxRecordSize() {
+        return maxRecordSize;
+    }
+
+    public Duration lockTimeout() {
+        return lockTimeout;
+    }
+
+    /** The I/O layer asked for: "auto", "native", "java", or {@code null} for the system property {@code wal4j.io}. */
+    public String ioLayer() {
+        return ioLayer;
+    }
+
+    /** A caller-supplied storage layer, or {@code null}. */
+    public Storage storage() {
+        return storage;
+    }
+
+    /** When appends are acknowledged; see {@link Durability}. */
+    public WalOptions withDurability(Durability value) {
+        return new WalOptions(Objects.requireNonNull(value, "durability"), recoveryMode, segmentSize, maxRecordSize,
+                lockTimeout, ioLayer, storage);
+    }
+
+    /** What open does with damage to acknowledged data; see {@link RecoveryMode}. */
+    public WalOptions withRecoveryMode(RecoveryMode value) {
+        return new WalOptions(durability, Objects.requireNonNull(value, "recoveryMode"), segmentSize, maxRecordSize,
+                lockTimeout, ioLayer, storage);
+    }
+
+    /**
+     * The size at which a segment is closed and the next one started, at least 4 KiB. A batch that
+     * does not fit in a non-empty segment starts the next one; a single batch larger than the size
+     * makes its segment larger.
+     */
+    public WalOptions withSegmentSize(long value) {
+        if (value < 4096) {
+            throw new IllegalArgumentException("segment size must be at least 4096 bytes: " + value);
+        }
+        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage);
+    }
+
+    /**
+     * The largest payload accepted, in bytes, from 0 to 1 GiB. Recovery treats a length field above it
+     * as damage, so never lower it below records already in the log.
+     */
+    public WalOptions withMaxRecordSize(int value) {
+        if (value < 0 || value > (1 << 30)) {
+            throw new IllegalArgumentException("max record size must be in [0, 1 GiB]: " + value);
+        }
+        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage);
+    }
+
+    /** How long open waits for another holder to release the directory lock; zero (the default) fails at once. */
+    public WalOptions withLockTimeout(Duration value) {
+        if (value.isNegative()) {
+            throw new IllegalArgumentException("lock timeout must not be negative: " + value);
+        }
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage);
+    }
+
+    /** "auto" (native where it loads, else pure Java), "native" (fail if it cannot load) or "java". */
+    public WalOptions withIoLayer(String value) {
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage);
+    }
+
+    /**
+     * Uses the given storage layer instead of choosing one: for tests (fault injection) and for
+     * callers with a file layer of their own. It must honour the {@link Storage} contract.
+     */
+    public WalOptions withStorage(Storage value) {
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value);
+    }
+
+    @Override
+    public String toString() {
+        return "WalOptions[durability=" + durability + ", recoveryMode=" + recoveryMode + ", segmentSize="
+                + segmentSize + ", maxRecordSize=" + maxRecordSize + ", lockTimeout=" + lockTimeout + ", ioLayer="
+                + ioLayer + (storage == null ? "" : ", storage=" + storage.name()) + "]";
+    }
+}

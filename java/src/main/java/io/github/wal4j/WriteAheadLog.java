@@ -1,0 +1,237 @@
+package io.github.wal4j;
+
+import io.github.wal4j.io.JavaStorage;
+import io.github.wal4j.io.Storage;
+import io.github.wal4j.log.Futures;
+import io.github.wal4j.log.LogEngine;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A crash-safe write-ahead log: a directory of checksummed, append-only segment files.
+ *
+ * <h2>Durability contract</h2>
+ * With the default options ({@link Durability#SYNC}), when {@link #append} returns or the future of
+ * {@link #appendAsync} completes, the record and every record with a smaller sequence number have
+ * been written and fdatasync'ed, and will be returned by {@link #recover()} after any crash until a
+ * checkpoint covers them. A record whose append did not return may or may not survive a crash, but
+ * a torn or damaged record is never returned: recovery cuts an unacknowledged torn tail and refuses
+ * to open ({@link WalCorruptedException}) when acknowledged data is damaged.
+ *
+ * <h2>Threads</h2>
+ * Every method is thread-safe. Concurrent appends are group-committed: one write and one fdatasync
+ * cover a batch of them, and sequence numbers follow write order. Callbacks attached to the futures
+ * of {@link #appendAsync} run on the log's writer thread unless attached with an {@code *Async}
+ * method; they must not block.
+ *
+ * <h2>Failure</h2>
+ * If a write or an fsync fails, the log is failed: the pending and every later call throw
+ * {@link WalFailedException}; nothing is acknowledged after the failure and no fsync is retried.
+ * Close it and open it again: recovery then keeps everything that was acknowledged.
+ *
+ * <h2>Exclusivity</h2>
+ * An open log holds an exclusive lock on {@code wal.lock} in its directory; a second open of the same
+ * directory, from this or another process, throws {@link WalLockedException}.
+ */
+public final class WriteAheadLog implements Closeable {
+    private final LogEngine engine;
+    private final TransactionLedger ledger = new TransactionLedger();
+
+    private WriteAheadLog(LogEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Opens (creating if needed) the log in {@code dir} with {@link WalOptions#defaults()}; see {@link #open(Path, WalOptions)}. */
+    public static WriteAheadLog open(Path dir) throws IOException {
+        return open(dir, WalOptions.defaults());
+    }
+
+    /**
+     * Opens the log in {@code dir}, creating the directory (mode 0700) if it does not exist, and runs
+     * recovery: every segment is validated, a torn unacknowledged tail is cut (and reported in
+     * {@link #recoveryReport()}), and an interrupted checkpoint is completed or rolled back.
+     *
+     * @throws WalFormatException if {@code dir} is a file, holds files that are not this log's, or
+     *     holds segments of an unknown format; nothing is changed
+     * @throws WalLockedException if another open log holds the directory
+     * @throws WalCorruptedException if acknowledged data is damaged (in {@link RecoveryMode#STRICT});
+     *     nothing is changed
+     * @throws WalException if the directory cannot be created or written
+     */
+    public static WriteAheadLog open(Path dir, WalOptions options) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(options, "options");
+        Storage storage = options.storage() != null ? options.storage() : new JavaStorage();
+        return new WriteAheadLog(LogEngine.open(dir, options, storage));
+    }
+
+    /**
+     * Appends one record and returns its sequence number. In {@link Durability#SYNC} (the default) it
+     * returns only after the record and all earlier records are durable; in {@link Durability#BUFFERED}
+     * once the record is queued. The array is not retained after this returns.
+     *
+     * @throws NullPointerException if {@code record} is null
+     * @throws RecordTooLargeException if it is larger than {@link WalOptions#maxRecordSize()}
+     * @throws WalFailedException if this or an earlier write or fsync failed
+     * @throws WalClosedException if the log is closed
+     */
+    public long append(byte[] record) throws IOException {
+        return Futures.await(submit(record));
+    }
+
+    /**
+     * Appends one record without waiting. The future completes with the sequence number under the
+     * same guarantee as {@link #append} returning, or exceptionally with the exceptions
+     * {@link #append} throws. Do not modify the array until the future completes.
+     *
+     * @throws NullPointerException if {@code record} is null
+     */
+    public CompletableFuture<Long> appendAsync(byte[] record) {
+        try {
+            return submit(record);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Long> submit(byte[] record) throws IOException {
+        Objects.requireNonNull(record, "record must not be null (an empty array is a valid, empty record)");
+        if (record.length > engine.options().maxRecordSize()) {
+            throw new RecordTooLargeException(record.length, engine.options().maxRecordSize());
+        }
+        return engine.committer().append(record);
+    }
+
+    /**
+     * Waits until every record appended before this call is written to the OS (it then survives a
+     * crash of this process, not a power loss). In {@link Durability#SYNC} it is already.
+     */
+    public void flush() throws IOException {
+        Futures.await(engine.committer().barrier(false));
+    }
+
+    /** Waits until every record appended before this call is durable (fdatasync). */
+    public void fsync() throws IOException {
+        Futures.await(engine.committer().barrier(true));
+    }
+
+    /**
+     * Declares that the caller's own store (a database, say) holds the effect of every record up to
+     * {@code upToSequence}: {@link #recover()} never returns them again, and segments holding only
+     * such records are deleted. Durable when this returns: the checkpoint file was replaced
+     * atomically and its directory synced. A checkpoint at or below the current one does nothing.
+     *
+     * @throws IllegalArgumentException if {@code upToSequence} is negative or beyond the last append
+     */
+    public void checkpoint(long upToSequence) throws IOException {
+        engine.checkpoint(upToSequence, null, null);
+    }
+
+    /**
+     * Persists a snapshot of the caller's state that reflects every record appended so far, then drops
+     * the log prefix it covers. The caller must not append concurrently (or use
+     * {@link #checkpoint(Path, long, SnapshotWriter)}).
+     */
+    public void checkpoint(Path snapshotPath, SnapshotWriter writer) throws IOException {
+        engine.checkpoint(engine.committer().lastSequence(), Objects.requireNonNull(snapshotPath, "snapshotPath"),
+                Objects.requireNonNull(writer, "writer"));
+    }
+
+    /**
+     * Persists a snapshot that reflects every record up to {@code upToSequence}, atomically: the
+     * writer fills a temporary file in the snapshot's directory, which is fdatasync'ed; the checkpoint
+     * file naming it commits; it is renamed over {@code snapshotPath} ({@code ATOMIC_MOVE}) and the
+     * directory is fsync'ed; then covered segments are deleted. After a crash at any point, reopening
+     * yields either the old snapshot and checkpoint or the new ones (a committed checkpoint whose
+     * rename did not happen is completed at open), and {@link #recover()} never returns a record the
+     * snapshot in force covers. If the writer throws, nothing changes.
+     */
+    public void checkpoint(Path snapshotPath, long upToSequence, SnapshotWriter writer) throws IOException {
+        engine.checkpoint(upToSequence, Objects.requireNonNull(snapshotPath, "snapshotPath"),
+                Objects.requireNonNull(writer, "writer"));
+    }
+
+    /**
+     * The records after the checkpoint in force, validated and in order: what the caller must replay.
+     * Reads what was written when it is called. For logs larger than the heap use {@link #reader(long)}
+     * or {@link #replay(long, RecordVisitor)}.
+     *
+     * @throws WalCorruptedException if the files were damaged since open
+     */
+    public List<WalRecord> recover() throws IOException {
+        List<WalRecord> records = new ArrayList<>();
+        replay(0, records::add);
+        return records;
+    }
+
+    /** Streams the records from {@code fromSequence} (at least the first after the checkpoint) to the visitor. */
+    public void replay(long fromSequence, RecordVisitor visitor) throws IOException {
+        try (WalReader reader = reader(fromSequence)) {
+            WalRecord record;
+            while ((record = reader.next()) != null) {
+                visitor.visit(record);
+            }
+        }
+    }
+
+    /** A reader of the records from {@code fromSequence} (at least the first after the checkpoint). */
+    public WalReader reader(long fromSequence) throws IOException {
+        return engine.reader(fromSequence);
+    }
+
+    /**
+     * Starts a unit of work that orders WAL append, then apply, then checkpoint; see
+     * {@link WalTransaction}.
+     */
+    public WalTransaction transaction() throws IOException {
+        engine.ensureOpen();
+        return new WalTransaction(this, ledger);
+    }
+
+    /** The sequence number of the last record appended (or recovered), 0 if none. */
+    public long lastSequence() {
+        return engine.committer().lastSequence();
+    }
+
+    /** Every record up to this sequence number is durable. */
+    public long durableSequence() {
+        return engine.committer().durableSequence();
+    }
+
+    /** The checkpoint in force: records up to it are not replayed. */
+    public long checkpointSequence() {
+        return engine.checkpoint().upToSequence();
+    }
+
+    /** What recovery found and did when this log was opened. */
+    public RecoveryReport recoveryReport() {
+        return engine.report();
+    }
+
+    /** The active I/O layer: "java" or "native" (or a caller-supplied layer's name). */
+    public String ioLayer() {
+        return engine.storage().name();
+    }
+
+    /** The log's directory (absolute). */
+    public Path directory() {
+        return engine.directory();
+    }
+
+    /**
+     * Waits for every queued append to finish or fail, makes everything durable, writes a clean-close
+     * seal, and releases the directory lock. Later calls of other methods throw
+     * {@link WalClosedException}; closing again does nothing.
+     *
+     * @throws WalFailedException if the final fsync failed (records not yet durable may be lost)
+     */
+    @Override
+    public void close() throws IOException {
+        engine.close();
+    }
+}

@@ -1,0 +1,185 @@
+package io.github.wal4j.io;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The pure-Java layer: {@link FileChannel} with {@code force(false)} for fdatasync and
+ * {@link FileChannel#tryLock()} for the directory lock. Works on every OS the JDK supports.
+ *
+ * <p>{@code FileChannel.tryLock} is an {@code fcntl} lock on Linux: it belongs to the process and the
+ * JDK keeps a per-JVM table so a second lock from this JVM fails with
+ * {@link OverlappingFileLockException} instead of silently succeeding; we map that to "held".
+ */
+public final class JavaStorage implements Storage {
+
+    private static final boolean POSIX =
+            FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+    private static final FileAttribute<?>[] OWNER_ONLY = POSIX
+            ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+            : new FileAttribute<?>[0];
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public List<String> list(Path dir) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                if (Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    names.add(entry.getFileName().toString());
+                }
+            }
+        }
+        return names;
+    }
+
+    @Override
+    public boolean exists(Path path) {
+        return Files.exists(path, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    public StorageFile create(Path path) throws IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        return new ChannelFile(path, FileChannel.open(path, options, OWNER_ONLY));
+    }
+
+    @Override
+    public StorageFile openWrite(Path path) throws IOException {
+        return new ChannelFile(path, FileChannel.open(path, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Override
+    public StorageFile openRead(Path path) throws IOException {
+        return new ChannelFile(path, FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Override
+    public void rename(Path source, Path target) throws IOException {
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        Files.deleteIfExists(path);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        if (!POSIX) {
+            // Windows cannot open a directory as a channel; NTFS journals directory entries itself.
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException("fsync of directory " + dir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Closeable tryLock(Path lockFile) throws IOException {
+        FileChannel channel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            return null;
+        }
+        FileLock held = lock;
+        return () -> {
+            try {
+                held.release();
+            } finally {
+                channel.close();
+            }
+        };
+    }
+
+    /** A {@link StorageFile} over a {@link FileChannel}. */
+    private static final class ChannelFile implements StorageFile {
+        private final Path path;
+        private final FileChannel channel;
+
+        ChannelFile(Path path, FileChannel channel) {
+            this.path = path;
+            this.channel = channel;
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return channel.read(dst, position);
+        }
+
+        @Override
+        public void write(ByteBuffer src, long position) throws IOException {
+            long at = position;
+            try {
+                while (src.hasRemaining()) {
+                    at += channel.write(src, at);
+                }
+            } catch (IOException e) {
+                throw new IOException("write failed on " + path.getFileName() + " at offset " + at + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void sync() throws IOException {
+            try {
+                channel.force(false);
+            } catch (IOException e) {
+                throw new IOException("fdatasync failed on " + path.getFileName() + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public long size() throws IOException {
+            return channel.size();
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            channel.truncate(size);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.github.wal4j.io;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The file-system operations the log needs, and nothing more.
+ *
+ * <p>Every operation whose effect on disk matters goes through this interface, directory operations
+ * included, so that a second (native) and a third (fault-injecting, for tests) implementation can
+ * stand in for the pure-Java one. Implementations report failures as {@link IOException}s that name
+ * the operation and the file; they never retry a failed {@link StorageFile#sync() sync}.
+ *
+ * <p>Durability rules the callers rely on:
+ * <ul>
+ *   <li>{@link #create}, {@link #rename} and {@link #delete} change a directory entry, which is
+ *       durable only after {@link #syncDirectory} of the parent directory returns;</li>
+ *   <li>bytes written through {@link StorageFile#write} are durable only after
+ *       {@link StorageFile#sync()} returns.</li>
+ * </ul>
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface Storage {
+
+    /** A short name of the layer, for reports: {@code "java"}, {@code "native"}, .... */
+    String name();
+
+    /** The regular-file names (not paths) directly inside {@code dir}, in no particular order. */
+    List<String> list(Path dir) throws IOException;
+
+    /** Whether {@code path} exists (without following a final symbolic link). */
+    boolean exists(Path path) throws IOException;
+
+    /**
+     * Creates a new, empty file readable and writable only by its owner; fails if it exists. The
+     * directory entry is durable only after {@link #syncDirectory}.
+     */
+    StorageFile create(Path path) throws IOException;
+
+    /** Opens an existing file for reading and writing, not following symbolic links. */
+    StorageFile openWrite(Path path) throws IOException;
+
+    /** Opens an existing file for reading only, not following symbolic links. */
+    StorageFile openRead(Path path) throws IOException;
+
+    /** Atomically replaces {@code target} by {@code source} (rename(2)). Needs {@link #syncDirectory}. */
+    void rename(Path source, Path target) throws IOException;
+
+    /** Deletes a file if it exists. Needs {@link #syncDirectory} to be durable. */
+    void delete(Path path) throws IOException;
+
+    /** Makes every earlier create, rename and delete in {@code dir} durable (fsync of the directory). */
+    void syncDirectory(Path dir) throws IOException;
+
+    /**
+     * Takes an exclusive advisory lock on {@code lockFile} (created if missing), without waiting.
+     *
+     * @return the held lock, released by {@link Closeable#close()}; {@code null} if another holder
+     *     (another process, or another open WAL in this process) has it
+     */
+    Closeable tryLock(Path lockFile) throws IOException;
+}

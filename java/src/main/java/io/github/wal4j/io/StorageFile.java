@@ -1,0 +1,48 @@
+package io.github.wal4j.io;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * One open file of a {@link Storage}: positional reads and writes, sync, size.
+ *
+ * <p>Writes are positional ({@code pwrite}); nothing here keeps a file position, so a reader and a
+ * writer may share the file. {@link #write} writes all remaining bytes of the buffer or throws.
+ * Not every implementation is safe for concurrent writers; the log has one writer per file.
+ */
+public interface StorageFile extends Closeable {
+
+    /**
+     * Reads up to {@code dst.remaining()} bytes at {@code position}.
+     *
+     * @return the number of bytes read, {@code -1} at end of file
+     */
+    int read(ByteBuffer dst, long position) throws IOException;
+
+    /** Writes every remaining byte of {@code src} at {@code position}, or throws. */
+    void write(ByteBuffer src, long position) throws IOException;
+
+    /**
+     * Makes the data written so far durable (fdatasync: data and the metadata needed to read it back,
+     * such as the size). A failure is final: the caller must not retry and treat the data as durable.
+     */
+    void sync() throws IOException;
+
+    /** The file's current size in bytes. */
+    long size() throws IOException;
+
+    /** Sets the file's size: cuts the bytes past {@code size}. Needs {@link #sync()} to be durable. */
+    void truncate(long size) throws IOException;
+
+    /**
+     * Reserves disk space for the file up to {@code size} bytes without changing what reads return
+     * for written bytes (fallocate). The default does nothing: layers that cannot preallocate do
+     * not pretend to.
+     *
+     * @return whether space was reserved
+     */
+    default boolean preallocate(long size) throws IOException {
+        return false;
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.wal4j.log;
+
+import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.SegmentHeader;
+import io.github.wal4j.io.Storage;
+import io.github.wal4j.io.StorageFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+
+/** The segment the writer appends to: its open file, header and the offset of the next batch. */
+final class ActiveSegment {
+    private static final SecureRandom SALTS = new SecureRandom();
+
+    final Path path;
+    final StorageFile file;
+    final SegmentHeader header;
+    long writeOffset;
+
+    ActiveSegment(Path path, StorageFile file, SegmentHeader header, long writeOffset) {
+        this.path = path;
+        this.file = file;
+        this.header = header;
+        this.writeOffset = writeOffset;
+    }
+
+    /**
+     * Creates segment {@code id}: header written and synced under a temporary name, renamed into
+     * place, directory synced. A crash leaves no segment or a complete one (plus a temporary file
+     * recovery removes), so a {@code .wal} file with a damaged header is never a torn write.
+     */
+    static ActiveSegment create(Storage storage, Path dir, long id, long firstSequence, int alignment,
+            long preallocate) throws IOException {
+        SegmentHeader header = new SegmentHeader(alignment, id, SALTS.nextLong(), firstSequence);
+        Path path = dir.resolve(LogFiles.segmentName(id));
+        Path temporary = LogFiles.temporary(path);
+        storage.delete(temporary);
+        StorageFile file = storage.create(temporary);
+        try {
+            ByteBuffer block = ByteBuffer.allocate(alignment);
+            header.encode(block, new Checksums());
+            file.write(block.flip(), 0);
+            file.preallocate(preallocate);
+            file.sync();
+            storage.rename(temporary, path);
+            storage.syncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+        return new ActiveSegment(path, file, header, alignment);
+    }
+}

@@ -1,0 +1,382 @@
+package io.github.wal4j.log;
+
+import io.github.wal4j.Durability;
+import io.github.wal4j.WalClosedException;
+import io.github.wal4j.WalFailedException;
+import io.github.wal4j.format.Alignment;
+import io.github.wal4j.format.BatchHeader;
+import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.RecordFormat;
+import io.github.wal4j.io.Storage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The single writer of the log. Appenders put records on a queue and get a future; one thread
+ * drains the queue into a batch, writes it with one positional write, fdatasyncs once, and then
+ * completes the batch's futures in sequence order. While it syncs, new appends queue up and form
+ * the next batch, so the number of fdatasyncs per record falls as concurrency rises.
+ *
+ * <p>Guarantees: sequence numbers are assigned under the queue lock in the order records are
+ * queued, which is the order they are written; no future completes before its record and all
+ * earlier records are synced (in {@link Durability#SYNC}); after a failed write or sync nothing is
+ * acknowledged again and every later call throws {@link WalFailedException}. No appender holds a
+ * lock across an fsync.
+ */
+public final class GroupCommitter {
+    private static final long MAX_QUEUED_BYTES = 64L << 20;
+
+    /** What a reader may read: complete batches up to {@code offset} of segment {@code segmentId}. */
+    public record WriteMark(long segmentId, long offset, long nextSequence) {
+    }
+
+    private record Pending(long sequence, byte[] payload, CompletableFuture<Long> future) {
+    }
+
+    private record Barrier(boolean sync, CompletableFuture<Void> future) {
+    }
+
+    private final Storage storage;
+    private final Path dir;
+    private final Durability durability;
+    private final long segmentSize;
+    private final boolean preallocate;
+    private final SegmentList segments;
+    private final Checksums checksums = new Checksums();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Condition room = lock.newCondition();
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    private final Thread thread;
+    private long queuedBytes;
+    private long nextSequence;
+    private boolean closing;
+    private WalFailedException failure;
+
+    // Written by the writer thread only (and by close() after the thread has ended).
+    private ActiveSegment active;
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(BatchHeader.TARGET_RECORDS_LENGTH + (64 << 10));
+    private boolean appendedSinceOpen;
+    private final boolean sealedAtOpen;
+
+    private volatile long writtenSequence;
+    private volatile long durableSequence;
+    private volatile WriteMark mark;
+
+    /**
+     * Starts the writer on {@code active}, whose valid data ends at its write offset.
+     *
+     * @param nextSequence the sequence number of the next record
+     * @param sealedAtOpen whether the segment's last batch is a seal (nothing to seal again)
+     */
+    GroupCommitter(Storage storage, Path dir, Durability durability, long segmentSize, boolean preallocate,
+            SegmentList segments, ActiveSegment active, long nextSequence, boolean sealedAtOpen) {
+        this.storage = storage;
+        this.dir = dir;
+        this.durability = durability;
+        this.segmentSize = segmentSize;
+        this.preallocate = preallocate;
+        this.segments = segments;
+        this.active = active;
+        this.nextSequence = nextSequence;
+        this.sealedAtOpen = sealedAtOpen;
+        this.writtenSequence = nextSequence - 1;
+        this.durableSequence = nextSequence - 1;
+        this.mark = new WriteMark(active.header.segmentId(), active.writeOffset, nextSequence);
+        this.thread = new Thread(this::run, "wal4j-writer-" + dir.getFileName());
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Queues a record. The future completes with its sequence number once it is acknowledged. */
+    public CompletableFuture<Long> append(byte[] payload) throws IOException {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        long framed = RecordFormat.framedSize(payload.length);
+        lock.lock();
+        try {
+            checkUsable();
+            while (queuedBytes > MAX_QUEUED_BYTES && !closing && failure == null) {
+                room.awaitUninterruptibly();
+            }
+            checkUsable();
+            long sequence = nextSequence++;
+            // In BUFFERED mode the call returns before the write, so the caller may reuse its array.
+            byte[] bytes = durability == Durability.BUFFERED ? payload.clone() : payload;
+            queue.add(new Pending(sequence, bytes, future));
+            queuedBytes += framed;
+            if (durability == Durability.BUFFERED) {
+                future.complete(sequence);
+            }
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return future;
+    }
+
+    /** Queues a barrier: completes once everything queued before it is written (and synced if {@code sync}). */
+    public CompletableFuture<Void> barrier(boolean sync) throws IOException {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        lock.lock();
+        try {
+            checkUsable();
+            queue.add(new Barrier(sync, future));
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return future;
+    }
+
+    /** The last sequence number handed out, or the last recovered one. */
+    public long lastSequence() {
+        lock.lock();
+        try {
+            return nextSequence - 1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every record up to this sequence is durable. */
+    public long durableSequence() {
+        return durableSequence;
+    }
+
+    /** What readers may read now. */
+    public WriteMark mark() {
+        return mark;
+    }
+
+    /** The failure that stopped the log, or {@code null}. */
+    public WalFailedException failure() {
+        lock.lock();
+        try {
+            return failure;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (failure != null) {
+            throw new WalFailedException(failure.getMessage(), failure.getCause());
+        }
+        if (closing) {
+            throw new WalClosedException("write-ahead log " + dir + " is closed");
+        }
+    }
+
+    private void run() {
+        List<Object> batch = new ArrayList<>();
+        while (true) {
+            lock.lock();
+            try {
+                while (queue.isEmpty() && !closing) {
+                    work.awaitUninterruptibly();
+                }
+                if (queue.isEmpty()) {
+                    return;
+                }
+                long bytes = 0;
+                while (!queue.isEmpty()) {
+                    if (queue.peek() instanceof Pending p) {
+                        long framed = RecordFormat.framedSize(p.payload.length);
+                        if (bytes > 0 && bytes + framed > BatchHeader.TARGET_RECORDS_LENGTH) {
+                            break;
+                        }
+                        bytes += framed;
+                    }
+                    batch.add(queue.poll());
+                }
+                queuedBytes -= bytes;
+                room.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            try {
+                process(batch);
+            } catch (Throwable t) {
+                fail(t, batch);
+                return;
+            }
+            batch.clear();
+        }
+    }
+
+    private void process(List<Object> batch) throws IOException {
+        int count = 0;
+        long recordsLength = 0;
+        long first = 0;
+        long last = 0;
+        boolean syncRequested = false;
+        for (Object entry : batch) {
+            if (entry instanceof Pending p) {
+                if (count++ == 0) {
+                    first = p.sequence;
+                }
+                last = p.sequence;
+                recordsLength += RecordFormat.framedSize(p.payload.length);
+            } else if (((Barrier) entry).sync) {
+                syncRequested = true;
+            }
+        }
+        if (count > 0) {
+            writeBatch(batch, count, first, last, (int) recordsLength);
+        }
+        boolean sync = syncRequested || (count > 0 && durability == Durability.SYNC);
+        if (sync && durableSequence < writtenSequence) {
+            active.file.sync();
+            durableSequence = writtenSequence;
+        }
+        for (Object entry : batch) {
+            if (entry instanceof Pending p) {
+                p.future.complete(p.sequence);
+            } else {
+                ((Barrier) entry).future.complete(null);
+            }
+        }
+    }
+
+    private void writeBatch(List<Object> batch, int count, long first, long last, int recordsLength)
+            throws IOException {
+        int alignment = active.header.alignment();
+        long total = Alignment.up(BatchHeader.SIZE + (long) recordsLength, alignment);
+        if (active.writeOffset > alignment && active.writeOffset + total > segmentSize) {
+            rotate(first);
+            alignment = active.header.alignment();
+            total = Alignment.up(BatchHeader.SIZE + (long) recordsLength, alignment);
+        }
+        ByteBuffer b = bufferFor((int) total);
+        long salt = active.header.salt();
+        b.position(BatchHeader.SIZE);
+        for (Object entry : batch) {
+            if (entry instanceof Pending p) {
+                RecordFormat.encode(b, salt, p.sequence, ByteBuffer.wrap(p.payload), checksums);
+            }
+        }
+        while (b.position() < total) {
+            b.put((byte) 0);
+        }
+        new BatchHeader(count, first, durableSequence, recordsLength, 0)
+                .encode(b, 0, salt, active.writeOffset, checksums);
+        active.file.write(b.flip(), active.writeOffset);
+        active.writeOffset += total;
+        appendedSinceOpen = true;
+        writtenSequence = last;
+        mark = new WriteMark(active.header.segmentId(), active.writeOffset, last + 1);
+    }
+
+    private ByteBuffer bufferFor(int size) {
+        if (buffer.capacity() < size) {
+            buffer = ByteBuffer.allocateDirect(size);
+        }
+        return buffer.clear();
+    }
+
+    /** Closes the active segment (synced first: an older segment never holds unsynced data) and starts the next. */
+    private void rotate(long firstSequence) throws IOException {
+        if (durableSequence < writtenSequence) {
+            active.file.sync();
+            durableSequence = writtenSequence;
+        }
+        ActiveSegment next = ActiveSegment.create(storage, dir, active.header.segmentId() + 1, firstSequence,
+                active.header.alignment(), preallocate ? segmentSize : 0);
+        segments.add(new SegmentList.Entry(next.header.segmentId(), next.path, firstSequence));
+        ActiveSegment old = active;
+        active = next;
+        mark = new WriteMark(next.header.segmentId(), next.writeOffset, firstSequence);
+        old.file.close();
+    }
+
+    private void fail(Throwable cause, List<Object> batch) {
+        WalFailedException failed = new WalFailedException("write-ahead log " + dir + " failed and accepts nothing "
+                + "until it is reopened: " + cause.getMessage(), cause);
+        List<Object> abandoned = new ArrayList<>(batch);
+        lock.lock();
+        try {
+            failure = failed;
+            abandoned.addAll(queue);
+            queue.clear();
+            queuedBytes = 0;
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Object entry : abandoned) {
+            if (entry instanceof Pending p) {
+                p.future.completeExceptionally(failed);
+            } else {
+                ((Barrier) entry).future.completeExceptionally(failed);
+            }
+        }
+    }
+
+    /**
+     * Stops accepting work, lets the writer finish everything queued, then makes it all durable and
+     * writes a seal (a batch without records whose durable-through mark covers the whole log), so a
+     * later recovery knows every record in this log was acknowledged.
+     */
+    void close() throws IOException {
+        lock.lock();
+        try {
+            closing = true;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        try {
+            WalFailedException failed = failure();
+            if (failed != null) {
+                return;
+            }
+            try {
+                if (durableSequence < writtenSequence) {
+                    active.file.sync();
+                    durableSequence = writtenSequence;
+                }
+                if (appendedSinceOpen || !sealedAtOpen) {
+                    writeSeal();
+                    active.file.sync();
+                }
+            } catch (IOException e) {
+                throw new WalFailedException("closing " + dir + " failed: " + e.getMessage(), e);
+            }
+        } finally {
+            active.file.close();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void writeSeal() throws IOException {
+        int alignment = active.header.alignment();
+        ByteBuffer b = bufferFor(alignment);
+        while (b.hasRemaining()) {
+            b.put((byte) 0);
+        }
+        new BatchHeader(0, writtenSequence + 1, durableSequence, 0, BatchHeader.FLAG_SEAL)
+                .encode(b, 0, active.header.salt(), active.writeOffset, checksums);
+        active.file.write(b.flip(), active.writeOffset);
+        active.writeOffset += alignment;
+    }
+}

@@ -1,0 +1,320 @@
+package io.github.wal4j.log;
+
+import io.github.wal4j.RecoveryReport;
+import io.github.wal4j.WalClosedException;
+import io.github.wal4j.WalCorruptedException;
+import io.github.wal4j.WalException;
+import io.github.wal4j.WalFailedException;
+import io.github.wal4j.WalFormatException;
+import io.github.wal4j.WalLockedException;
+import io.github.wal4j.WalOptions;
+import io.github.wal4j.WalReader;
+import io.github.wal4j.SnapshotWriter;
+import io.github.wal4j.format.Alignment;
+import io.github.wal4j.io.Storage;
+import io.github.wal4j.io.StorageFile;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An open log: the directory lock, the checkpoint in force, the segment list and the writer. The
+ * public {@code WriteAheadLog} is a facade over it. Thread-safe.
+ */
+public final class LogEngine {
+    private static final System.Logger LOG = System.getLogger("io.github.wal4j");
+    private static final SecureRandom GENERATIONS = new SecureRandom();
+
+    private final Path dir;
+    private final WalOptions options;
+    private final Storage storage;
+    private final Closeable lock;
+    private final CheckpointStore checkpoints;
+    private final SegmentList segments;
+    private final GroupCommitter committer;
+    private final RecoveryReport report;
+    private final Object checkpointLock = new Object();
+    private volatile Checkpoint checkpoint;
+    private volatile boolean closed;
+
+    private LogEngine(Path dir, WalOptions options, Storage storage, Closeable lock, CheckpointStore checkpoints,
+            Checkpoint checkpoint, Recovery.Result recovered) {
+        this.dir = dir;
+        this.options = options;
+        this.storage = storage;
+        this.lock = lock;
+        this.checkpoints = checkpoints;
+        this.checkpoint = checkpoint;
+        this.segments = recovered.segments();
+        this.report = recovered.report();
+        this.committer = new GroupCommitter(storage, dir, options.durability(), options.segmentSize(), true,
+                segments, recovered.active(), recovered.nextSequence(), recovered.sealed());
+        committer.start();
+    }
+
+    /** Prepares the directory, takes the lock, completes any interrupted checkpoint and runs recovery. */
+    public static LogEngine open(Path dir, WalOptions options, Storage storage) throws IOException {
+        Path abs = dir.toAbsolutePath().normalize();
+        prepareDirectory(storage, abs);
+        Closeable lock = acquireLock(storage, abs, options);
+        try {
+            CheckpointStore checkpoints = new CheckpointStore(storage, abs);
+            Checkpoint checkpoint = checkpoints.read();
+            List<RecoveryReport.Finding> snapshotFindings = completeSnapshot(storage, checkpoint);
+            Recovery.Result recovered = new Recovery(storage, abs, options.maxRecordSize(), options.recoveryMode())
+                    .run(checkpoint, Alignment.MIN, options.segmentSize());
+            if (!snapshotFindings.isEmpty()) {
+                RecoveryReport r = recovered.report();
+                List<RecoveryReport.Finding> all = new ArrayList<>(snapshotFindings);
+                all.addAll(r.findings());
+                recovered = new Recovery.Result(recovered.segments(), recovered.active(), recovered.nextSequence(),
+                        recovered.sealed(), new RecoveryReport(List.copyOf(all), r.checkpointSequence(),
+                                r.nextSequence(), r.bytesCut(), r.millis()));
+            }
+            RecoveryReport report = recovered.report();
+            LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                    () -> report.summary() + " [" + abs + ", " + storage.name() + " I/O]");
+            return new LogEngine(abs, options, storage, lock, checkpoints, checkpoint, recovered);
+        } catch (IOException | RuntimeException | Error e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static void prepareDirectory(Storage storage, Path dir) throws IOException {
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new WalFormatException(dir + " is not a directory: a WAL is a directory of its own");
+        }
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Path parent = dir.getParent();
+            try {
+                if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                    Files.createDirectories(dir,
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                } else {
+                    Files.createDirectories(dir);
+                }
+            } catch (IOException e) {
+                throw new WalException("cannot create WAL directory " + dir + ": " + e, e);
+            }
+            if (parent != null) {
+                storage.syncDirectory(parent);
+            }
+            return;
+        }
+        if (!Files.isWritable(dir)) {
+            throw new WalException("WAL directory " + dir + " is not writable by this process");
+        }
+        List<String> foreign = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!LogFiles.isOurs(name) || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    foreign.add(name);
+                }
+            }
+        }
+        if (!foreign.isEmpty()) {
+            foreign.sort(null);
+            throw new WalFormatException(dir + " holds files that are not this WAL's: "
+                    + String.join(", ", foreign.subList(0, Math.min(10, foreign.size())))
+                    + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
+                    + "; a WAL needs a directory of its own, nothing was changed");
+        }
+    }
+
+    private static Closeable acquireLock(Storage storage, Path dir, WalOptions options) throws IOException {
+        Path lockFile = dir.resolve(LogFiles.LOCK);
+        long deadline = System.nanoTime() + options.lockTimeout().toNanos();
+        while (true) {
+            Closeable lock = storage.tryLock(lockFile);
+            if (lock != null) {
+                return lock;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new WalLockedException(lockFile);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WalLockedException(lockFile);
+            }
+        }
+    }
+
+    /**
+     * A checkpoint commits before its snapshot is renamed into place; if the crash came between the
+     * two, the committed snapshot still sits under its temporary name and the rename is done now.
+     */
+    private static List<RecoveryReport.Finding> completeSnapshot(Storage storage, Checkpoint checkpoint)
+            throws IOException {
+        if (checkpoint.snapshot() == null) {
+            return List.of();
+        }
+        List<RecoveryReport.Finding> findings = new ArrayList<>();
+        Path snapshot = checkpoint.snapshot();
+        Path temporary = checkpoint.snapshotTemporary();
+        if (storage.exists(temporary)) {
+            storage.rename(temporary, snapshot);
+            storage.syncDirectory(snapshot.getParent());
+            findings.add(new RecoveryReport.Finding(snapshot.getFileName().toString(),
+                    RecoveryReport.Kind.SNAPSHOT_ROLLED_FORWARD, 0, 0, 0, checkpoint.snapshotLength(),
+                    "the checkpoint covering up to " + checkpoint.upToSequence() + " had committed"));
+        }
+        if (!storage.exists(snapshot)) {
+            throw new WalCorruptedException(snapshot, 0, "the checkpoint in force names this snapshot (covering "
+                    + "records up to " + checkpoint.upToSequence() + "), but it does not exist");
+        }
+        try (StorageFile file = storage.openRead(snapshot)) {
+            if (file.size() != checkpoint.snapshotLength()) {
+                throw new WalCorruptedException(snapshot, 0, "snapshot holds " + file.size()
+                        + " bytes, the checkpoint in force recorded " + checkpoint.snapshotLength());
+            }
+        }
+        return findings;
+    }
+
+    public WalOptions options() {
+        return options;
+    }
+
+    public GroupCommitter committer() {
+        return committer;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public RecoveryReport report() {
+        return report;
+    }
+
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
+
+    public void ensureOpen() throws IOException {
+        if (closed) {
+            throw new WalClosedException("write-ahead log " + dir + " is closed");
+        }
+        WalException failed = committer.failure();
+        if (failed != null) {
+            throw new WalFailedException(failed.getMessage(), failed.getCause());
+        }
+    }
+
+    /** A reader from {@code fromSequence}, but never before the checkpoint. */
+    public WalReader reader(long fromSequence) throws IOException {
+        ensureOpen();
+        GroupCommitter.WriteMark mark = committer.mark();
+        return new LogReader(storage, segments.snapshot(), mark,
+                Math.max(fromSequence, checkpoint.upToSequence() + 1), options.maxRecordSize());
+    }
+
+    /**
+     * Makes the checkpoint at {@code upTo} durable, with a snapshot if {@code snapshotPath} is given,
+     * then deletes the segments it covers. Serialized with other checkpoints and close.
+     */
+    public void checkpoint(long upTo, Path snapshotPath, SnapshotWriter writer) throws IOException {
+        synchronized (checkpointLock) {
+            ensureOpen();
+            long last = committer.lastSequence();
+            if (upTo < 0 || upTo > last) {
+                throw new IllegalArgumentException("checkpoint sequence " + upTo + " is outside [0, " + last
+                        + "], the records appended so far");
+            }
+            Checkpoint current = checkpoint;
+            if (snapshotPath == null ? upTo <= current.upToSequence() : upTo < current.upToSequence()) {
+                if (snapshotPath != null) {
+                    throw new IllegalArgumentException("snapshot at sequence " + upTo
+                            + " would go back before the checkpoint in force at " + current.upToSequence());
+                }
+                return;
+            }
+            if (committer.durableSequence() < upTo) {
+                Futures.await(committer.barrier(true));
+            }
+            Checkpoint next;
+            if (snapshotPath == null) {
+                next = new Checkpoint(upTo, GENERATIONS.nextLong(), null, 0, 0);
+                checkpoints.write(next);
+            } else {
+                next = writeSnapshot(upTo, snapshotPath.toAbsolutePath().normalize(), writer);
+            }
+            checkpoint = next;
+            dropCovered(upTo);
+        }
+    }
+
+    private Checkpoint writeSnapshot(long upTo, Path snapshot, SnapshotWriter writer) throws IOException {
+        Path parent = snapshot.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new WalException("snapshot directory " + parent + " does not exist");
+        }
+        long generation = GENERATIONS.nextLong();
+        Path temporary = Checkpoint.temporaryFor(snapshot, generation);
+        long length;
+        int crc;
+        try (StorageFile file = storage.create(temporary)) {
+            StorageOutputStream out = new StorageOutputStream(file);
+            writer.write(out);
+            out.flush();
+            file.sync();
+            length = out.length();
+            crc = out.crc();
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                storage.delete(temporary);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        // The temporary file's name must be durable before the checkpoint naming it commits.
+        storage.syncDirectory(parent);
+        Checkpoint next = new Checkpoint(upTo, generation, snapshot, length, crc);
+        checkpoints.write(next);
+        storage.rename(temporary, snapshot);
+        storage.syncDirectory(parent);
+        return next;
+    }
+
+    private void dropCovered(long upTo) throws IOException {
+        List<SegmentList.Entry> removed = segments.removeCoveredBy(upTo);
+        for (SegmentList.Entry entry : removed) {
+            storage.delete(entry.path());
+        }
+        if (!removed.isEmpty()) {
+            storage.syncDirectory(dir);
+        }
+    }
+
+    /** Drains the writer, seals and syncs, releases the lock. Idempotent. */
+    public void close() throws IOException {
+        synchronized (checkpointLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                committer.close();
+            } finally {
+                lock.close();
+            }
+        }
+    }
+}

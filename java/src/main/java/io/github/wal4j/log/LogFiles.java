@@ -1,0 +1,65 @@
+package io.github.wal4j.log;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The names of the files in a WAL directory. Segment names carry the segment id, so sorting the
+ * ids sorts the log; a temporary name marks a file whose creation has not been committed.
+ *
+ * <pre>
+ *  0000000000000001.wal        segment 1
+ *  0000000000000002.wal.tmp    segment 2 being created (removed by recovery)
+ *  CHECKPOINT                  the checkpoint in force
+ *  CHECKPOINT.tmp              a checkpoint being written (removed by recovery)
+ *  wal.lock                    the directory lock
+ *  *.broken                    files set aside by point-in-time recovery or repair
+ * </pre>
+ */
+public final class LogFiles {
+    public static final String LOCK = "wal.lock";
+    public static final String CHECKPOINT = "CHECKPOINT";
+    public static final String TMP_SUFFIX = ".tmp";
+    public static final String BROKEN_SUFFIX = ".broken";
+    private static final Pattern SEGMENT = Pattern.compile("(\\d{16})\\.wal");
+    private static final Pattern OURS = Pattern.compile(
+            "\\d{16}\\.wal(\\.tmp)?(\\.broken(\\.\\d+)?)?|CHECKPOINT(\\.tmp)?|wal\\.lock");
+
+    private LogFiles() {
+    }
+
+    /** The file name of segment {@code id}. */
+    public static String segmentName(long id) {
+        return String.format("%016d.wal", id);
+    }
+
+    /** The segment id a name stands for, or -1 if it is not a segment name. */
+    public static long segmentId(String name) {
+        Matcher m = SEGMENT.matcher(name);
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Whether a file of this name may live in a WAL directory. */
+    public static boolean isOurs(String name) {
+        return OURS.matcher(name).matches();
+    }
+
+    /** Names in {@code names} that a WAL directory never holds. */
+    public static List<String> foreign(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (String name : names) {
+            if (!isOurs(name)) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /** The temporary name under which {@code target} is written before it is renamed into place. */
+    public static Path temporary(Path target) {
+        return target.resolveSibling(target.getFileName() + TMP_SUFFIX);
+    }
+}

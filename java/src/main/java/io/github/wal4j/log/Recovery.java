@@ -1,0 +1,260 @@
+package io.github.wal4j.log;
+
+import io.github.wal4j.RecoveryMode;
+import io.github.wal4j.RecoveryReport;
+import io.github.wal4j.RecoveryReport.Finding;
+import io.github.wal4j.RecoveryReport.Kind;
+import io.github.wal4j.WalCorruptedException;
+import io.github.wal4j.WalFormatException;
+import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.SegmentHeader;
+import io.github.wal4j.io.Storage;
+import io.github.wal4j.io.StorageFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Opening a log: validates every segment and decides, for the first damage it meets, whether it is a
+ * torn tail (cut) or corruption (refused, or cut in point-in-time mode).
+ *
+ * <p>The rule. The valid log ends at the first batch that is incomplete or fails a check. That
+ * damage is a <b>torn tail</b> only if it lies in the newest segment and no valid batch after it
+ * says (by its durable-through mark) that a record at or after the damage was durable when it was
+ * written; everything from the damage on is then unacknowledged and is cut, valid-looking batches
+ * after the gap included, so sequence numbers stay contiguous. Otherwise it is <b>corruption</b>:
+ * an older segment was synced before a newer one was created, and a durable-through mark or a
+ * clean-close seal proves the damaged records were acknowledged. The evidence is named in the
+ * report or the exception.
+ *
+ * <p>Damage to the very last batch of a log that was not closed cleanly, with nothing written after
+ * it, cannot be told from a torn write by any byte on disk; it is treated as torn. A clean close
+ * writes a seal precisely so that this case is decidable for every log that was closed.
+ */
+public final class Recovery {
+
+    /** The state the writer starts from. */
+    public record Result(SegmentList segments, ActiveSegment active, long nextSequence, boolean sealed,
+            RecoveryReport report) {
+    }
+
+    private final Storage storage;
+    private final Path dir;
+    private final int maxRecordSize;
+    private final RecoveryMode mode;
+    private final List<Finding> findings = new ArrayList<>();
+    private long bytesCut;
+
+    public Recovery(Storage storage, Path dir, int maxRecordSize, RecoveryMode mode) {
+        this.storage = storage;
+        this.dir = dir;
+        this.maxRecordSize = maxRecordSize;
+        this.mode = mode;
+    }
+
+    /**
+     * Runs recovery and prepares the newest segment for appending (creating the first one in an
+     * empty log). Changes on disk: temporary files removed, a torn tail cut, and in point-in-time
+     * mode damaged files set aside; each change is synced before this returns.
+     */
+    public Result run(Checkpoint checkpoint, int alignment, long preallocate) throws IOException {
+        long started = System.nanoTime();
+        List<String> names = storage.list(dir);
+        removeTemporaries(names);
+        List<Long> ids = new ArrayList<>();
+        for (String name : names) {
+            long id = LogFiles.segmentId(name);
+            if (id >= 0) {
+                ids.add(id);
+            }
+        }
+        ids.sort(null);
+
+        SegmentList segments = new SegmentList();
+        long checkpointed = checkpoint.upToSequence();
+        long next = -1;
+        SegmentHeader lastHeader = null;
+        long lastEnd = 0;
+        boolean sealed = false;
+        for (int i = 0; i < ids.size(); i++) {
+            long id = ids.get(i);
+            Path path = dir.resolve(LogFiles.segmentName(id));
+            boolean newest = i == ids.size() - 1;
+            try (StorageFile file = storage.openRead(path)) {
+                long size = file.size();
+                SegmentHeader header = readHeader(file, path, size, id);
+                String gap = gap(header, next, checkpointed, i == 0);
+                if (header == null || gap != null) {
+                    String reason = header == null ? lastProblem : gap;
+                    corruption(path, 0, reason, "damage at the start of a segment");
+                    setAside(ids.subList(i, ids.size()));
+                    break;
+                }
+                SegmentCursor cursor = new SegmentCursor(file, header, size, maxRecordSize);
+                boolean lastWasSeal = false;
+                while (cursor.next()) {
+                    lastWasSeal = cursor.batch().isSeal();
+                }
+                SegmentCursor.Stop stop = cursor.stop();
+                segments.add(new SegmentList.Entry(id, path, header.firstSequence()));
+                next = cursor.expectedSequence();
+                lastHeader = header;
+                lastEnd = stop.offset();
+                sealed = lastWasSeal;
+                if (!stop.damaged()) {
+                    findings.add(new Finding(path.getFileName().toString(),
+                            stop.zeroBytes() > 0 ? Kind.ZERO_TAIL : Kind.CLEAN, header.firstSequence(), next,
+                            stop.offset(), stop.zeroBytes(), ""));
+                    continue;
+                }
+                String claim = newest
+                        ? cursor.findDurableClaim(stop.offset() + header.alignment(), cursor.expectedSequence())
+                        : "a newer segment, " + LogFiles.segmentName(ids.get(i + 1))
+                                + ", exists, and a segment is synced before the next one is created";
+                if (claim == null) {
+                    long cut = size - stop.offset();
+                    bytesCut += cut;
+                    findings.add(new Finding(path.getFileName().toString(), Kind.TORN_TAIL, header.firstSequence(),
+                            next, stop.offset(), cut, "torn tail: " + stop.reason() + "; no later batch claims "
+                                    + "sequence " + next + " or later was durable, so nothing cut was acknowledged"));
+                    truncate(path, stop.offset());
+                    continue;
+                }
+                corruption(path, stop.offset(), stop.reason() + "; but " + claim,
+                        "damage to acknowledged data");
+                copyAside(path);
+                truncate(path, stop.offset());
+                findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION_CUT, header.firstSequence(),
+                        next, stop.offset(), size - stop.offset(), "point-in-time recovery: " + stop.reason()
+                                + "; but " + claim + "; records from " + next + " on are lost"));
+                setAside(ids.subList(i + 1, ids.size()));
+                break;
+            }
+        }
+
+        ActiveSegment active;
+        long nextSequence = Math.max(next, checkpointed + 1);
+        if (lastHeader == null || next < checkpointed + 1) {
+            long id = ids.isEmpty() ? 1 : ids.get(ids.size() - 1) + 1;
+            active = ActiveSegment.create(storage, dir, id, nextSequence, alignment, preallocate);
+            segments.add(new SegmentList.Entry(id, active.path, nextSequence));
+            sealed = false;
+        } else {
+            Path path = dir.resolve(LogFiles.segmentName(lastHeader.segmentId()));
+            active = new ActiveSegment(path, storage.openWrite(path), lastHeader, lastEnd);
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        return new Result(segments, active, nextSequence, sealed,
+                new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis));
+    }
+
+    private String lastProblem;
+
+    private SegmentHeader readHeader(StorageFile file, Path path, long size, long id) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(size, SegmentHeader.ENCODED_SIZE));
+        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
+            // fill
+        }
+        SegmentHeader.Decoded decoded = SegmentHeader.decode(b.flip(), new Checksums());
+        if (decoded.header().isEmpty()) {
+            if (decoded.problem() == SegmentHeader.Problem.FOREIGN
+                    || decoded.problem() == SegmentHeader.Problem.UNSUPPORTED_VERSION) {
+                throw new WalFormatException(path + ": " + decoded.detail() + "; nothing was changed");
+            }
+            lastProblem = "segment header: " + decoded.detail();
+            return null;
+        }
+        SegmentHeader header = decoded.header().get();
+        if (header.segmentId() != id) {
+            lastProblem = "segment header names segment " + header.segmentId() + ", the file name says " + id;
+            return null;
+        }
+        return header;
+    }
+
+    /** Why this segment does not continue the log, or null if it does. */
+    private static String gap(SegmentHeader header, long previousNext, long checkpointed, boolean first) {
+        if (header == null) {
+            return null;
+        }
+        long start = header.firstSequence();
+        if (first) {
+            return start > checkpointed + 1 ? "records " + (checkpointed + 1) + ".." + (start - 1)
+                    + " are missing: the oldest segment starts at " + start + ", the checkpoint covers up to "
+                    + checkpointed : null;
+        }
+        if (start == previousNext || (start <= checkpointed + 1 && start > previousNext)) {
+            return null;
+        }
+        return "segment starts at sequence " + start + " but the previous segment ends before " + previousNext;
+    }
+
+    private void corruption(Path path, long offset, String reason, String what) throws IOException {
+        if (mode == RecoveryMode.STRICT) {
+            throw new WalCorruptedException(path, offset, what + ": " + reason
+                    + " (nothing was changed; see docs/security/wal.md, 'Recovery steps for an operator')");
+        }
+    }
+
+    private void removeTemporaries(List<String> names) throws IOException {
+        boolean removed = false;
+        for (String name : names) {
+            if (name.endsWith(LogFiles.TMP_SUFFIX)) {
+                storage.delete(dir.resolve(name));
+                findings.add(new Finding(name, Kind.TEMPORARY_REMOVED, 0, 0, 0, 0,
+                        "an interrupted segment creation or checkpoint left it; its target was never committed"));
+                removed = true;
+            }
+        }
+        if (removed) {
+            storage.syncDirectory(dir);
+        }
+    }
+
+    private void truncate(Path path, long offset) throws IOException {
+        try (StorageFile file = storage.openWrite(path)) {
+            file.truncate(offset);
+            file.sync();
+        }
+    }
+
+    /** Point-in-time mode: moves whole segments after the cut to {@code .broken}. */
+    private void setAside(List<Long> ids) throws IOException {
+        for (long id : ids) {
+            Path path = dir.resolve(LogFiles.segmentName(id));
+            Path target = brokenName(path);
+            storage.rename(path, target);
+            findings.add(new Finding(path.getFileName().toString(), Kind.SEGMENT_SET_ASIDE, 0, 0, 0, 0,
+                    "after a point-in-time cut; kept as " + target.getFileName()));
+        }
+        if (!ids.isEmpty()) {
+            storage.syncDirectory(dir);
+        }
+    }
+
+    /** Point-in-time mode: keeps a copy of a segment before it is cut. */
+    private void copyAside(Path path) throws IOException {
+        Path target = brokenName(path);
+        try (StorageFile in = storage.openRead(path); StorageFile out = storage.create(target)) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 20);
+            long offset = 0;
+            int n;
+            while ((n = in.read(b.clear(), offset)) > 0) {
+                out.write(b.flip(), offset);
+                offset += n;
+            }
+            out.sync();
+        }
+        storage.syncDirectory(dir);
+    }
+
+    private Path brokenName(Path path) throws IOException {
+        Path target = path.resolveSibling(path.getFileName() + LogFiles.BROKEN_SUFFIX);
+        for (int n = 1; storage.exists(target); n++) {
+            target = path.resolveSibling(path.getFileName() + LogFiles.BROKEN_SUFFIX + "." + n);
+        }
+        return target;
+    }
+}
