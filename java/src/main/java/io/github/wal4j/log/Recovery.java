@@ -143,7 +143,16 @@ public final class Recovery {
             sealed = false;
         } else {
             Path path = dir.resolve(LogFiles.segmentName(lastHeader.segmentId()));
-            active = new ActiveSegment(path, storage.openWrite(path), lastHeader, lastEnd);
+            StorageFile file = storage.openWrite(path);
+            try {
+                // A killed writer may have left written but unsynced batches in the page cache, where
+                // this scan read them. Sync before the new writer's batches claim they are durable.
+                file.sync();
+            } catch (IOException | RuntimeException e) {
+                file.close();
+                throw e;
+            }
+            active = new ActiveSegment(path, file, lastHeader, lastEnd);
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         return new Result(segments, active, nextSequence, sealed,
