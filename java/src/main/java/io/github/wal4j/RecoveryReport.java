@@ -49,7 +49,7 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
         @Override
         public String toString() {
             StringBuilder s = new StringBuilder(file).append(' ').append(kind);
-            if (nextSequence > 0) {
+            if (nextSequence > firstSequence) {
                 s.append(" seq ").append(firstSequence).append("..").append(nextSequence - 1);
             }
             if (bytes > 0) {

@@ -1,6 +1,6 @@
 package io.github.wal4j;
 
-import io.github.wal4j.io.JavaStorage;
+import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.LogEngine;
@@ -66,7 +66,7 @@ public final class WriteAheadLog implements Closeable {
     public static WriteAheadLog open(Path dir, WalOptions options) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(options, "options");
-        Storage storage = options.storage() != null ? options.storage() : new JavaStorage();
+        Storage storage = options.storage() != null ? options.storage() : IoLayers.select(options.ioLayer());
         return new WriteAheadLog(LogEngine.open(dir, options, storage));
     }
 

@@ -281,7 +281,7 @@ public final class GroupCommitter {
         if (buffer.capacity() < size) {
             buffer = ByteBuffer.allocateDirect(size);
         }
-        return buffer.clear();
+        return buffer.clear().limit(size);
     }
 
     /** Closes the active segment (synced first: an older segment never holds unsynced data) and starts the next. */

@@ -1,0 +1,199 @@
+package io.github.wal4j.io.nativeio;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.github.wal4j.io.StorageFile;
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The part of a native {@link StorageFile} that does not depend on how bytes move: the descriptor,
+ * its safe closing, sync, size, truncate and preallocate.
+ *
+ * <p>Every call on the descriptor holds a read lock and {@link #close()} takes the write lock, so a
+ * descriptor number is never used after it was closed (and possibly reused by another open). A
+ * file nobody closed is closed by a {@link Cleaner} once unreachable, as the JDK does for its
+ * channels.
+ */
+abstract class FdFile implements StorageFile {
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The file's name for messages ({@code "00000003.wal"}). */
+    final String name;
+    final Path path;
+    private final Resources resources;
+    private final Cleaner.Cleanable cleanable;
+    private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
+    private boolean closed; // guarded by guard
+
+    /**
+     * Takes ownership of {@code fd} and of {@code block} (aligned memory, may be {@code null}): both
+     * are released by {@link #close()}.
+     */
+    FdFile(Path path, int fd, Pointer block) {
+        this.path = path;
+        Path fileName = path.getFileName();
+        this.name = fileName != null ? fileName.toString() : path.toString();
+        this.resources = new Resources(fd, block);
+        this.cleanable = CLEANER.register(this, resources);
+    }
+
+    /** What the cleaner releases; must not refer to the file object. */
+    private static final class Resources implements Runnable {
+        final int fd;
+        final Pointer block;
+        volatile int closeResult;
+
+        Resources(int fd, Pointer block) {
+            this.fd = fd;
+            this.block = block;
+        }
+
+        @Override
+        public void run() {
+            closeResult = LibWal4j.wal4j_close(fd);
+            if (block != null) {
+                LibWal4j.wal4j_aligned_free(block);
+            }
+        }
+    }
+
+    /** Starts a call on the descriptor: returns it, or throws if the file is closed. Pair with {@link #end()}. */
+    final int begin() throws ClosedChannelException {
+        guard.readLock().lock();
+        if (closed) {
+            guard.readLock().unlock();
+            throw new ClosedChannelException();
+        }
+        return resources.fd;
+    }
+
+    /** Ends a call started by {@link #begin()}. */
+    final void end() {
+        guard.readLock().unlock();
+        Reference.reachabilityFence(this);
+    }
+
+    final NativeIoException failure(String call, long result) {
+        return new NativeIoException(call, name, (int) result);
+    }
+
+    /** The address of {@code buffer}'s position; the buffer must be direct and stay reachable during the call. */
+    static Pointer addressOf(ByteBuffer buffer) {
+        Pointer base = Native.getDirectBufferPointer(buffer);
+        return buffer.position() == 0 ? base : base.share(buffer.position());
+    }
+
+    static void checkPosition(long position) {
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position: " + position);
+        }
+    }
+
+    @Override
+    public void sync() throws IOException {
+        int fd = begin();
+        int rc;
+        try {
+            rc = LibWal4j.wal4j_fdatasync(fd);
+        } finally {
+            end();
+        }
+        if (rc < 0) {
+            throw failure("fdatasync", rc);
+        }
+    }
+
+    @Override
+    public long size() throws IOException {
+        int fd = begin();
+        long size;
+        try {
+            size = LibWal4j.wal4j_file_size(fd);
+        } finally {
+            end();
+        }
+        if (size < 0) {
+            throw failure("fstat", size);
+        }
+        return size;
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size: " + size);
+        }
+        int fd = begin();
+        int rc;
+        try {
+            rc = LibWal4j.wal4j_ftruncate(fd, size);
+        } finally {
+            end();
+        }
+        if (rc < 0) {
+            throw failure("ftruncate", rc);
+        }
+    }
+
+    /**
+     * fallocate(fd, 0, 0, size): reserves the blocks and makes the file at least {@code size} bytes
+     * long (the new bytes read as zeros); written bytes are unchanged. Falls back to
+     * posix_fallocate where the file system does not support fallocate (EOPNOTSUPP).
+     */
+    @Override
+    public boolean preallocate(long size) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size: " + size);
+        }
+        if (size == 0) {
+            return true;
+        }
+        int fd = begin();
+        int rc;
+        String call = "fallocate";
+        try {
+            rc = LibWal4j.wal4j_fallocate(fd, 0, size);
+            if (rc == -Errno.EOPNOTSUPP) {
+                call = "posix_fallocate";
+                rc = LibWal4j.wal4j_posix_fallocate(fd, 0, size);
+            }
+        } finally {
+            end();
+        }
+        if (rc < 0) {
+            throw failure(call, rc);
+        }
+        return true;
+    }
+
+    /** Closes the descriptor once; later calls do nothing, calls on the file throw {@link ClosedChannelException}. */
+    @Override
+    public void close() throws IOException {
+        guard.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            cleanable.clean();
+        } finally {
+            guard.writeLock().unlock();
+        }
+        int rc = resources.closeResult;
+        if (rc < 0) {
+            throw failure("close", rc);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + path + "]";
+    }
+}

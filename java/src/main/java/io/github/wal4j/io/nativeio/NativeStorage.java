@@ -1,0 +1,261 @@
+package io.github.wal4j.io.nativeio;
+
+import com.sun.jna.Pointer;
+import io.github.wal4j.io.JavaStorage;
+import io.github.wal4j.io.Storage;
+import io.github.wal4j.io.StorageFile;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The native layer: libwal4j through JNA, on Linux.
+ *
+ * <ul>
+ *   <li>every open uses O_NOFOLLOW and O_CLOEXEC; {@link #create} makes files with mode 0600;</li>
+ *   <li>{@link StorageFile#sync()} is fdatasync, {@link StorageFile#preallocate} is fallocate
+ *       (posix_fallocate where the file system lacks it);</li>
+ *   <li>{@link #tryLock} is {@code flock(LOCK_EX | LOCK_NB)}. An flock belongs to the open file
+ *       description, so a second open of the same lock file conflicts even inside this JVM. It does
+ *       not interact with the fcntl locks of {@link JavaStorage}: do not let a native and a java
+ *       layer share one directory;</li>
+ *   <li>{@link #syncDirectory} is open(O_DIRECTORY) + fsync + close;</li>
+ *   <li>{@link #list}, {@link #exists}, {@link #rename} (atomic, replacing) and {@link #delete} are
+ *       those of {@link JavaStorage}: java.nio.file does them with the same system calls.</li>
+ * </ul>
+ *
+ * <p>Failed system calls throw {@link NativeIoException} ({@code "fdatasync failed on
+ * 00000003.wal: EIO (5)"}), except that a missing file throws {@link NoSuchFileException} and an
+ * existing one (for {@link #create}) {@link FileAlreadyExistsException}, as with
+ * {@link JavaStorage}; both carry the {@link NativeIoException} as their cause.
+ *
+ * <p>Besides {@link Storage}, this class opens files with O_DIRECT ({@link DirectIoFile}). Thread-safe.
+ */
+public final class NativeStorage implements Storage {
+
+    private static final AtomicLong PROBES = new AtomicLong();
+
+    private final JavaStorage names = new JavaStorage();
+
+    /**
+     * @throws IOException if libwal4j cannot be used here; the cause is
+     *     {@link NativeIo#unavailabilityCause()}
+     */
+    public NativeStorage() throws IOException {
+        NativeIo.ensureAvailable();
+    }
+
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    @Override
+    public List<String> list(Path dir) throws IOException {
+        return names.list(dir);
+    }
+
+    @Override
+    public boolean exists(Path path) throws IOException {
+        return names.exists(path);
+    }
+
+    @Override
+    public StorageFile create(Path path) throws IOException {
+        return new NativeFile(path, open(path, NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_EXCL));
+    }
+
+    @Override
+    public StorageFile openWrite(Path path) throws IOException {
+        return new NativeFile(path, open(path, NativeIo.O_RDWR));
+    }
+
+    @Override
+    public StorageFile openRead(Path path) throws IOException {
+        return new NativeFile(path, open(path, NativeIo.O_RDONLY));
+    }
+
+    @Override
+    public void rename(Path source, Path target) throws IOException {
+        names.rename(source, target);
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        names.delete(path);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        int rc = LibWal4j.wal4j_fsync_dir(NativeIo.nativePath(dir));
+        if (rc < 0) {
+            throw failure("fsync", dir, dir.toString(), rc);
+        }
+    }
+
+    @Override
+    public Closeable tryLock(Path lockFile) throws IOException {
+        int fd = open(lockFile, NativeIo.O_RDWR | NativeIo.O_CREAT);
+        int rc = LibWal4j.wal4j_flock_exclusive_nb(fd);
+        if (rc == 0) {
+            return new FlockHandle(fd, fileName(lockFile));
+        }
+        LibWal4j.wal4j_close(fd);
+        if (rc == -Errno.EWOULDBLOCK) {
+            return null;
+        }
+        throw new NativeIoException("flock", fileName(lockFile), rc);
+    }
+
+    /** Creates a new file (mode 0600, fails if it exists) opened for reading and writing with O_DIRECT. */
+    public DirectIoFile createDirect(Path path) throws IOException {
+        return openDirect(path, NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_EXCL);
+    }
+
+    /** Opens an existing file for reading and writing with O_DIRECT. */
+    public DirectIoFile openDirectWrite(Path path) throws IOException {
+        return openDirect(path, NativeIo.O_RDWR);
+    }
+
+    /** Opens an existing file for reading with O_DIRECT. */
+    public DirectIoFile openDirectRead(Path path) throws IOException {
+        return openDirect(path, NativeIo.O_RDONLY);
+    }
+
+    private DirectIoFile openDirect(Path path, int flags) throws IOException {
+        int fd = open(path, flags | NativeIo.O_DIRECT);
+        try {
+            return DirectIoFile.wrap(path, fd);
+        } catch (IOException | RuntimeException | Error e) {
+            LibWal4j.wal4j_close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * Whether files in {@code dir} can be used with O_DIRECT: creates a hidden probe file there
+     * with O_DIRECT, writes and reads one aligned block and deletes it. {@code false} when the
+     * kernel refuses (EINVAL, as tmpfs before Linux 6.6 does) or the file system reports no
+     * direct-I/O alignment; other failures throw.
+     */
+    public boolean probeDirectIo(Path dir) throws IOException {
+        Path probe = dir.resolve(".wal4j-direct-probe-" + ProcessHandle.current().pid() + "-" + PROBES.incrementAndGet());
+        try {
+            int fd = LibWal4j.wal4j_open(NativeIo.nativePath(probe), NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_EXCL
+                    | NativeIo.O_NOFOLLOW | NativeIo.O_DIRECT, NativeIo.MODE_OWNER_ONLY);
+            if (fd == -Errno.EINVAL) {
+                return false;
+            }
+            if (fd < 0) {
+                throw failure("open", probe, fileName(probe), fd);
+            }
+            try {
+                return probeBlock(fd, fileName(probe));
+            } finally {
+                LibWal4j.wal4j_close(fd);
+            }
+        } finally {
+            Files.deleteIfExists(probe); // open may create the file before refusing O_DIRECT
+        }
+    }
+
+    private static boolean probeBlock(int fd, String name) throws IOException {
+        DirectIoFile.Alignment align = DirectIoFile.Alignment.of(fd, name);
+        if (align.unsupported()) {
+            return false;
+        }
+        long size = align.offset;
+        Pointer block = DirectIoFile.allocateAligned(Math.max(4096, Math.max(align.memory, align.offset)), size, name);
+        try {
+            block.setMemory(0, size, (byte) 0x5a);
+            long n = LibWal4j.wal4j_pwrite(fd, block, size, 0);
+            if (n == -Errno.EINVAL) {
+                return false;
+            }
+            if (n != size) {
+                throw n < 0 ? new NativeIoException("pwrite", name, (int) n)
+                        : new IOException("pwrite wrote " + n + " of " + size + " bytes on " + name);
+            }
+            n = LibWal4j.wal4j_pread(fd, block, size, 0);
+            if (n == -Errno.EINVAL) {
+                return false;
+            }
+            if (n < 0) {
+                throw new NativeIoException("pread", name, (int) n);
+            }
+            return n == size && block.getByte(size - 1) == 0x5a;
+        } finally {
+            LibWal4j.wal4j_aligned_free(block);
+        }
+    }
+
+    /** open(2) with O_NOFOLLOW added, mode 0600 for created files. */
+    private static int open(Path path, int flags) throws IOException {
+        int fd = LibWal4j.wal4j_open(NativeIo.nativePath(path), flags | NativeIo.O_NOFOLLOW, NativeIo.MODE_OWNER_ONLY);
+        if (fd < 0) {
+            throw failure("open", path, fileName(path), fd);
+        }
+        return fd;
+    }
+
+    private static String fileName(Path path) {
+        Path name = path.getFileName();
+        return name != null ? name.toString() : path.toString();
+    }
+
+    /** The exception for a failed call on {@code path}: the java.nio one for ENOENT and EEXIST. */
+    private static IOException failure(String call, Path path, String shown, int rc) {
+        NativeIoException e = new NativeIoException(call, shown, rc);
+        IOException mapped;
+        switch (e.errno()) {
+            case Errno.ENOENT:
+                mapped = new NoSuchFileException(path.toString(), null, e.getMessage());
+                break;
+            case Errno.EEXIST:
+                mapped = new FileAlreadyExistsException(path.toString(), null, e.getMessage());
+                break;
+            default:
+                return e;
+        }
+        mapped.initCause(e);
+        return mapped;
+    }
+
+    /** A held flock: unlocks and closes the descriptor once. */
+    private static final class FlockHandle implements Closeable {
+        private final int fd;
+        private final String name;
+        private boolean closed;
+
+        FlockHandle(int fd, String name) {
+            this.fd = fd;
+            this.name = name;
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            int unlock = LibWal4j.wal4j_flock_unlock(fd);
+            int rc = LibWal4j.wal4j_close(fd); // releases the lock even if the unlock failed
+            if (unlock < 0) {
+                throw new NativeIoException("flock", name, unlock);
+            }
+            if (rc < 0) {
+                throw new NativeIoException("close", name, rc);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "flock[" + name + "]";
+        }
+    }
+}

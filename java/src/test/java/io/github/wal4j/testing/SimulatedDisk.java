@@ -1,0 +1,394 @@
+package io.github.wal4j.testing;
+
+import io.github.wal4j.io.Storage;
+import io.github.wal4j.io.StorageFile;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A test-only {@link Storage} that keeps what was written but not yet synced apart from what is
+ * durable, and can simulate a power cut.
+ *
+ * <p>Model (after SQLite's crash VFS, LevelDB/RocksDB's fault-injection environments and
+ * TigerBeetle's simulated storage):
+ * <ul>
+ *   <li>A file's content is durable up to its last {@link StorageFile#sync()}. At a power cut, every
+ *       write since then is kept or lost sector by sector (512 bytes), independently, so sectors
+ *       land out of order and partly; a sector touched by a lost write holds its old content, zeros or
+ *       random garbage, <b>for the whole sector</b> (no powersafe-overwrite assumption: bytes beside
+ *       the write in the same sector are lost too). A truncate since the last sync may or may not
+ *       have happened.</li>
+ *   <li>A directory's entries are durable up to its last {@link #syncDirectory}. At a power cut, a
+ *       random prefix of the creates, renames and deletes since then survives, so any of them may
+ *       be undone.</li>
+ * </ul>
+ * {@link #powerOffAfter(long)} makes the n-th mutating call from now fail and every later call
+ * fail too (the machine is off); {@link #crash(Random)} returns the disk as a reboot finds it.
+ * Thread-safe (one lock).
+ */
+public final class SimulatedDisk implements Storage {
+    static final int SECTOR = 512;
+
+    private static final class Inode {
+        byte[] data = new byte[0];
+        int size;
+        byte[] durable = new byte[0];
+        int durableSize;
+        final List<Object> pending = new ArrayList<>(); // Write or Truncate, in order
+    }
+
+    private record Write(long offset, byte[] bytes) {
+    }
+
+    private record Truncate(long size) {
+    }
+
+    private record DirOp(String kind, String name, String other, Inode inode) {
+    }
+
+    private final Object lock = new Object();
+    private final Map<String, Map<String, Inode>> current = new HashMap<>();
+    private final Map<String, Map<String, Inode>> durable = new HashMap<>();
+    private final Map<String, List<DirOp>> unsyncedOps = new HashMap<>();
+    private final Set<String> locks = new HashSet<>();
+    private long mutationsLeft = Long.MAX_VALUE;
+    private boolean off;
+    private long mutations;
+
+    @Override
+    public String name() {
+        return "simulated";
+    }
+
+    /** After {@code n} more mutating calls succeed, the next one and all later calls fail: power is off. */
+    public void powerOffAfter(long n) {
+        synchronized (lock) {
+            mutationsLeft = n;
+        }
+    }
+
+    /** Mutating calls made so far (writes, syncs, truncates, creates, renames, deletes, directory syncs). */
+    public long mutations() {
+        synchronized (lock) {
+            return mutations;
+        }
+    }
+
+    /** Whether the power went off. */
+    public boolean isOff() {
+        synchronized (lock) {
+            return off;
+        }
+    }
+
+    private void mutate(String what) throws IOException {
+        if (off) {
+            throw new IOException("simulated power loss: " + what + " did not happen");
+        }
+        if (mutationsLeft-- <= 0) {
+            off = true;
+            throw new IOException("simulated power loss during " + what);
+        }
+        mutations++;
+    }
+
+    private void checkOn(String what) throws IOException {
+        if (off) {
+            throw new IOException("simulated power loss: " + what + " did not happen");
+        }
+    }
+
+    private static String parent(Path path) {
+        return path.toAbsolutePath().normalize().getParent().toString();
+    }
+
+    private static String leaf(Path path) {
+        return path.getFileName().toString();
+    }
+
+    private Map<String, Inode> dir(Map<String, Map<String, Inode>> view, String dir) {
+        return view.computeIfAbsent(dir, d -> new HashMap<>());
+    }
+
+    @Override
+    public List<String> list(Path dir) throws IOException {
+        synchronized (lock) {
+            checkOn("list");
+            return new ArrayList<>(dir(current, dir.toAbsolutePath().normalize().toString()).keySet());
+        }
+    }
+
+    @Override
+    public boolean exists(Path path) throws IOException {
+        synchronized (lock) {
+            checkOn("exists");
+            return dir(current, parent(path)).containsKey(leaf(path));
+        }
+    }
+
+    @Override
+    public StorageFile create(Path path) throws IOException {
+        synchronized (lock) {
+            mutate("create " + leaf(path));
+            Map<String, Inode> entries = dir(current, parent(path));
+            if (entries.containsKey(leaf(path))) {
+                throw new FileAlreadyExistsException(path.toString());
+            }
+            Inode inode = new Inode();
+            entries.put(leaf(path), inode);
+            unsyncedOps.computeIfAbsent(parent(path), d -> new ArrayList<>())
+                    .add(new DirOp("create", leaf(path), null, inode));
+            return new SimFile(leaf(path), inode);
+        }
+    }
+
+    @Override
+    public StorageFile openWrite(Path path) throws IOException {
+        return open(path);
+    }
+
+    @Override
+    public StorageFile openRead(Path path) throws IOException {
+        return open(path);
+    }
+
+    private StorageFile open(Path path) throws IOException {
+        synchronized (lock) {
+            checkOn("open");
+            Inode inode = dir(current, parent(path)).get(leaf(path));
+            if (inode == null) {
+                throw new NoSuchFileException(path.toString());
+            }
+            return new SimFile(leaf(path), inode);
+        }
+    }
+
+    @Override
+    public void rename(Path source, Path target) throws IOException {
+        synchronized (lock) {
+            mutate("rename " + leaf(source));
+            if (!parent(source).equals(parent(target))) {
+                throw new IOException("simulated disk renames within one directory only");
+            }
+            Map<String, Inode> entries = dir(current, parent(source));
+            Inode inode = entries.remove(leaf(source));
+            if (inode == null) {
+                throw new NoSuchFileException(source.toString());
+            }
+            entries.put(leaf(target), inode);
+            unsyncedOps.computeIfAbsent(parent(source), d -> new ArrayList<>())
+                    .add(new DirOp("rename", leaf(source), leaf(target), inode));
+        }
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        synchronized (lock) {
+            mutate("delete " + leaf(path));
+            Inode removed = dir(current, parent(path)).remove(leaf(path));
+            if (removed != null) {
+                unsyncedOps.computeIfAbsent(parent(path), d -> new ArrayList<>())
+                        .add(new DirOp("delete", leaf(path), null, removed));
+            }
+        }
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        synchronized (lock) {
+            mutate("fsync directory");
+            String key = dir.toAbsolutePath().normalize().toString();
+            durable.put(key, new HashMap<>(dir(current, key)));
+            unsyncedOps.remove(key);
+        }
+    }
+
+    @Override
+    public Closeable tryLock(Path lockFile) throws IOException {
+        synchronized (lock) {
+            checkOn("lock");
+            String key = lockFile.toAbsolutePath().normalize().toString();
+            if (!locks.add(key)) {
+                return null;
+            }
+            return () -> {
+                synchronized (lock) {
+                    locks.remove(key);
+                }
+            };
+        }
+    }
+
+    /**
+     * The disk as it is after a power cut and reboot: durable data, plus a random subset of the
+     * unsynced writes torn at sector granularity, with lost sectors old, zero or garbage; each
+     * directory as last synced plus a random prefix of its later operations. No locks are held.
+     */
+    public SimulatedDisk crash(Random random) {
+        synchronized (lock) {
+            off = true;
+            SimulatedDisk after = new SimulatedDisk();
+            Map<Inode, Inode> survived = new IdentityHashMap<>();
+            Set<String> dirs = new HashSet<>(current.keySet());
+            dirs.addAll(durable.keySet());
+            for (String d : dirs) {
+                Map<String, Inode> entries = new HashMap<>(durable.getOrDefault(d, Map.of()));
+                List<DirOp> ops = unsyncedOps.getOrDefault(d, List.of());
+                int keep = ops.isEmpty() ? 0 : random.nextInt(ops.size() + 1);
+                for (DirOp op : ops.subList(0, keep)) {
+                    switch (op.kind) {
+                        case "create" -> entries.put(op.name, op.inode);
+                        case "delete" -> entries.remove(op.name);
+                        case "rename" -> {
+                            entries.remove(op.name);
+                            entries.put(op.other, op.inode);
+                        }
+                        default -> throw new AssertionError(op.kind);
+                    }
+                }
+                Map<String, Inode> rebuilt = after.dir(after.current, d);
+                for (Map.Entry<String, Inode> e : entries.entrySet()) {
+                    rebuilt.put(e.getKey(), survived.computeIfAbsent(e.getValue(), i -> tear(i, random)));
+                }
+                after.durable.put(d, new HashMap<>(rebuilt));
+            }
+            return after;
+        }
+    }
+
+    /** The content an inode has after the cut. */
+    private static Inode tear(Inode inode, Random random) {
+        byte[] data = Arrays.copyOf(inode.durable, Math.max(inode.durableSize, 0));
+        int size = inode.durableSize;
+        for (Object op : inode.pending) {
+            if (op instanceof Truncate t) {
+                if (random.nextBoolean()) {
+                    size = (int) Math.min(size, t.size);
+                    data = Arrays.copyOf(data, size);
+                }
+                continue;
+            }
+            Write w = (Write) op;
+            long end = w.offset + w.bytes.length;
+            for (long sector = w.offset / SECTOR * SECTOR; sector < end; sector += SECTOR) {
+                int outcome = random.nextInt(10);
+                long from = Math.max(sector, w.offset);
+                long to = Math.min(sector + SECTOR, end);
+                if (outcome < 3) {
+                    continue; // the write never reached this sector: old content
+                }
+                long extent = outcome < 7 ? to : sector + SECTOR; // zeros/garbage hit the whole sector
+                if (extent > size) {
+                    data = Arrays.copyOf(data, (int) extent);
+                    size = (int) extent;
+                }
+                if (outcome < 7) {
+                    System.arraycopy(w.bytes, (int) (from - w.offset), data, (int) from, (int) (to - from));
+                } else if (outcome < 9) {
+                    Arrays.fill(data, (int) sector, (int) (sector + SECTOR), (byte) 0);
+                } else {
+                    for (long i = sector; i < sector + SECTOR; i++) {
+                        data[(int) i] = (byte) random.nextInt(256);
+                    }
+                }
+            }
+        }
+        Inode out = new Inode();
+        out.data = Arrays.copyOf(data, size);
+        out.size = size;
+        out.durable = out.data.clone();
+        out.durableSize = size;
+        return out;
+    }
+
+    /** A handle on an inode; follows it across renames, as a file descriptor does. */
+    private final class SimFile implements StorageFile {
+        private final String name;
+        private final Inode inode;
+
+        SimFile(String name, Inode inode) {
+            this.name = name;
+            this.inode = inode;
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            synchronized (lock) {
+                checkOn("read " + name);
+                if (position >= inode.size) {
+                    return -1;
+                }
+                int n = (int) Math.min(dst.remaining(), inode.size - position);
+                dst.put(inode.data, (int) position, n);
+                return n;
+            }
+        }
+
+        @Override
+        public void write(ByteBuffer src, long position) throws IOException {
+            synchronized (lock) {
+                mutate("write " + name);
+                byte[] bytes = new byte[src.remaining()];
+                src.get(bytes);
+                long end = position + bytes.length;
+                if (end > Integer.MAX_VALUE - 16) {
+                    throw new IOException("simulated disk files are limited to 2 GiB");
+                }
+                if (end > inode.data.length) {
+                    inode.data = Arrays.copyOf(inode.data, (int) Math.max(end, inode.data.length * 2L));
+                }
+                System.arraycopy(bytes, 0, inode.data, (int) position, bytes.length);
+                inode.size = (int) Math.max(inode.size, end);
+                inode.pending.add(new Write(position, bytes));
+            }
+        }
+
+        @Override
+        public void sync() throws IOException {
+            synchronized (lock) {
+                mutate("fdatasync " + name);
+                inode.durable = Arrays.copyOf(inode.data, inode.size);
+                inode.durableSize = inode.size;
+                inode.pending.clear();
+            }
+        }
+
+        @Override
+        public long size() throws IOException {
+            synchronized (lock) {
+                checkOn("size " + name);
+                return inode.size;
+            }
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            synchronized (lock) {
+                mutate("truncate " + name);
+                if (size < inode.size) {
+                    Arrays.fill(inode.data, (int) size, inode.size, (byte) 0);
+                    inode.size = (int) size;
+                    inode.pending.add(new Truncate(size));
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            // Nothing to release: the inode lives as long as a directory entry or a handle names it.
+        }
+    }
+}
