@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The pure-Java layer: {@link FileChannel} with {@code force(false)} for fdatasync and
@@ -37,6 +38,9 @@ public final class JavaStorage implements Storage {
     private static final FileAttribute<?>[] OWNER_ONLY = POSIX
             ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
             : new FileAttribute<?>[0];
+
+    /** Lock files this JVM holds through this layer, by real path. */
+    private static final ConcurrentHashMap<Path, Boolean> HELD = new ConcurrentHashMap<>();
 
     @Override
     public String name() {
@@ -106,29 +110,45 @@ public final class JavaStorage implements Storage {
 
     @Override
     public Closeable tryLock(Path lockFile) throws IOException {
-        FileChannel channel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        if (lock == null) {
-            channel.close();
+        // An fcntl lock belongs to the process, and closing ANY descriptor of the file drops it. So a
+        // second open of the same WAL in this JVM must fail before it opens a channel of its own:
+        // closing that channel would silently release the first holder's lock.
+        Path key = lockFile.toAbsolutePath().getParent().toRealPath().resolve(lockFile.getFileName());
+        if (HELD.putIfAbsent(key, Boolean.TRUE) != null) {
             return null;
         }
-        FileLock held = lock;
-        return () -> {
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+            FileLock lock;
             try {
-                held.release();
-            } finally {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                HELD.remove(key);
+                return null;
+            }
+            FileLock held = lock;
+            FileChannel open = channel;
+            return () -> {
+                try {
+                    held.release();
+                } finally {
+                    open.close();
+                    HELD.remove(key);
+                }
+            };
+        } catch (IOException | RuntimeException | Error e) {
+            if (channel != null) {
                 channel.close();
             }
-        };
+            HELD.remove(key);
+            throw e;
+        }
     }
 
     /** A {@link StorageFile} over a {@link FileChannel}. */

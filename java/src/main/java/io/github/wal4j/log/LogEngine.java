@@ -265,6 +265,10 @@ public final class LogEngine {
         if (parent == null || !Files.isDirectory(parent)) {
             throw new WalException("snapshot directory " + parent + " does not exist");
         }
+        if (Files.isSameFile(parent, dir)) {
+            throw new IllegalArgumentException("keep snapshots outside the WAL directory " + dir
+                    + ": it holds only the log's own files");
+        }
         long generation = GENERATIONS.nextLong();
         Path temporary = Checkpoint.temporaryFor(snapshot, generation);
         long length;
