@@ -232,6 +232,32 @@ public final class SimulatedDisk implements Storage {
         }
     }
 
+    /** The current content of a file (a copy), for tests that damage files by hand. */
+    public byte[] contents(Path path) throws IOException {
+        synchronized (lock) {
+            Inode inode = dir(current, parent(path)).get(leaf(path));
+            if (inode == null) {
+                throw new NoSuchFileException(path.toString());
+            }
+            return Arrays.copyOf(inode.data, inode.size);
+        }
+    }
+
+    /** Replaces a file's content, durably, as damage at rest would (bit rot, a bad sector, a bad copy). */
+    public void replace(Path path, byte[] bytes) throws IOException {
+        synchronized (lock) {
+            Inode inode = dir(current, parent(path)).get(leaf(path));
+            if (inode == null) {
+                throw new NoSuchFileException(path.toString());
+            }
+            inode.data = bytes.clone();
+            inode.size = bytes.length;
+            inode.durable = bytes.clone();
+            inode.durableSize = bytes.length;
+            inode.pending.clear();
+        }
+    }
+
     /**
      * The disk as it is after a power cut and reboot: durable data, plus a random subset of the
      * unsynced writes torn at sector granularity, with lost sectors old, zero or garbage; each
