@@ -71,6 +71,9 @@ public final class Recovery {
             }
         }
         ids.sort(null);
+        if (!ids.isEmpty() && removeIfNeverWritten(ids.get(ids.size() - 1))) {
+            ids.remove(ids.size() - 1);
+        }
 
         SegmentList segments = new SegmentList();
         long checkpointed = checkpoint.upToSequence();
@@ -181,6 +184,49 @@ public final class Recovery {
             return null;
         }
         return header;
+    }
+
+    /**
+     * The newest segment may have lost its tail down into its header (a file system that drops the
+     * unsynced tail of a file, or a truncation): a file too short to hold a header, or zeros all
+     * through, holds no record, so it is a torn tail like any other and is removed. A header with
+     * other damage, or any data after it, is not this case.
+     */
+    private boolean removeIfNeverWritten(long id) throws IOException {
+        Path path = dir.resolve(LogFiles.segmentName(id));
+        long size;
+        boolean empty;
+        try (StorageFile file = storage.openRead(path)) {
+            size = file.size();
+            empty = size < SegmentHeader.ENCODED_SIZE || allZero(file, size);
+        }
+        if (!empty) {
+            return false;
+        }
+        storage.delete(path);
+        storage.syncDirectory(dir);
+        bytesCut += size;
+        findings.add(new Finding(path.getFileName().toString(), Kind.TORN_TAIL, 0, 0, 0, size,
+                "torn tail: the newest segment holds " + size + " bytes and no complete header, so no record;"
+                        + " removed"));
+        return true;
+    }
+
+    private static boolean allZero(StorageFile file, long size) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        for (long offset = 0; offset < size; ) {
+            int n = file.read(b.clear(), offset);
+            if (n <= 0) {
+                break;
+            }
+            for (int i = 0; i < n; i++) {
+                if (b.get(i) != 0) {
+                    return false;
+                }
+            }
+            offset += n;
+        }
+        return true;
     }
 
     /** Why this segment does not continue the log, or null if it does. */

@@ -1,0 +1,69 @@
+package io.github.wal4j.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An independent oracle of where a single-threaded writer with default options puts its bytes,
+ * written from the format description in docs/security/wal.md (section 4), not from the writer's
+ * code: each segment starts with a 512-byte header block; each synchronous append is one batch
+ * (36-byte header, 4-byte length, payload, 4-byte CRC) padded to 512; a batch that does not fit a
+ * non-empty segment starts the next one; a clean close adds a 512-byte seal.
+ */
+public final class LayoutModel {
+    public static final int BLOCK = 512;
+    public static final int BATCH_HEADER = 36;
+
+    /** One batch: where its meaningful bytes are, and the record it holds (sequence 0 for a seal). */
+    public record Batch(int segment, long start, long end, long paddedEnd, long sequence, boolean seal) {
+    }
+
+    private final long segmentSize;
+    private final List<List<Batch>> segments = new ArrayList<>();
+    private long writeOffset;
+
+    public LayoutModel(long segmentSize) {
+        this.segmentSize = segmentSize;
+        newSegment();
+    }
+
+    private void newSegment() {
+        segments.add(new ArrayList<>());
+        writeOffset = BLOCK;
+    }
+
+    private static long align(long n) {
+        return (n + BLOCK - 1) / BLOCK * BLOCK;
+    }
+
+    /** A synchronous append of {@code length} bytes that got {@code sequence}. */
+    public void append(long sequence, int length) {
+        long total = align(BATCH_HEADER + 8L + length);
+        if (writeOffset > BLOCK && writeOffset + total > segmentSize) {
+            newSegment();
+        }
+        int index = segments.size() - 1;
+        segments.get(index).add(new Batch(index, writeOffset, writeOffset + BATCH_HEADER + 8 + length,
+                writeOffset + total, sequence, false));
+        writeOffset += total;
+    }
+
+    /** A clean close: the seal. */
+    public void close() {
+        int index = segments.size() - 1;
+        segments.get(index).add(new Batch(index, writeOffset, writeOffset + BATCH_HEADER, writeOffset + BLOCK, 0,
+                true));
+        writeOffset += BLOCK;
+    }
+
+    /** Segments in order (index 0 is segment id 1), each its batches in order. */
+    public List<List<Batch>> segments() {
+        return segments;
+    }
+
+    /** The size of segment {@code index}'s file. */
+    public long fileSize(int index) {
+        List<Batch> batches = segments.get(index);
+        return batches.isEmpty() ? BLOCK : batches.get(batches.size() - 1).paddedEnd();
+    }
+}
