@@ -44,24 +44,43 @@ public final class CheckpointStore {
         }
     }
 
-    /** Makes {@code checkpoint} the one in force: durable when this returns. */
+    /** Makes {@code checkpoint} the one in force: {@link #prepare} then {@link #commit}; durable when it returns. */
     public void write(Checkpoint checkpoint) throws IOException {
-        writeAtomically(storage, dir.resolve(LogFiles.CHECKPOINT), checkpoint.encode());
+        commit(prepare(checkpoint));
     }
 
     /**
-     * Replaces {@code target} with {@code contents}: write a temporary file in the same directory,
-     * fdatasync it, rename it over the target, fsync the directory. A crash at any point leaves
-     * either the old file or the new one, and a stray temporary file that recovery removes.
+     * Writes {@code checkpoint} under a temporary name and fdatasyncs it. A failure here changes
+     * nothing that matters: the temporary file is removed (or left for recovery to remove) and the
+     * checkpoint in force stays.
+     *
+     * @return the temporary file, to hand to {@link #commit(Path)}
      */
-    static void writeAtomically(Storage storage, Path target, ByteBuffer contents) throws IOException {
+    public Path prepare(Checkpoint checkpoint) throws IOException {
+        Path target = dir.resolve(LogFiles.CHECKPOINT);
         Path temporary = LogFiles.temporary(target);
         storage.delete(temporary);
         try (StorageFile file = storage.create(temporary)) {
-            file.write(contents, 0);
+            file.write(checkpoint.encode(), 0);
             file.sync();
+        } catch (IOException | RuntimeException e) {
+            try {
+                storage.delete(temporary);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        storage.rename(temporary, target);
-        storage.syncDirectory(target.getParent());
+        return temporary;
+    }
+
+    /**
+     * Renames a prepared checkpoint over {@code CHECKPOINT} and fsyncs the directory: durable when
+     * this returns. If it throws, whether the new checkpoint is in force is unknown until the next
+     * open, so the caller must stop the log.
+     */
+    public void commit(Path prepared) throws IOException {
+        storage.rename(prepared, dir.resolve(LogFiles.CHECKPOINT));
+        storage.syncDirectory(dir);
     }
 }

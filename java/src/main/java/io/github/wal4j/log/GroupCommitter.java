@@ -299,6 +299,14 @@ public final class GroupCommitter {
         old.file.close();
     }
 
+    /**
+     * Stops the log because an operation outside the writer (a checkpoint's commit) failed in a way
+     * that leaves the durable state unknown until the next open. Pending appends fail.
+     */
+    public void fail(Throwable cause) {
+        fail(cause, List.of());
+    }
+
     private void fail(Throwable cause, List<Object> batch) {
         WalFailedException failed = new WalFailedException("write-ahead log " + dir + " failed and accepts nothing "
                 + "until it is reopened: " + cause.getMessage(), cause);

@@ -249,14 +249,41 @@ public final class LogEngine {
                 Futures.await(committer.barrier(true));
             }
             Checkpoint next;
+            Path prepared;
             if (snapshotPath == null) {
                 next = new Checkpoint(upTo, GENERATIONS.nextLong(), null, 0, 0);
-                checkpoints.write(next);
+                prepared = checkpoints.prepare(next);
             } else {
                 next = writeSnapshot(upTo, snapshotPath.toAbsolutePath().normalize(), writer);
+                try {
+                    prepared = checkpoints.prepare(next);
+                } catch (IOException | RuntimeException e) {
+                    deleteQuietly(next.snapshotTemporary(), e);
+                    throw e;
+                }
+            }
+            try {
+                checkpoints.commit(prepared);
+                if (next.snapshot() != null) {
+                    storage.rename(next.snapshotTemporary(), next.snapshot());
+                    storage.syncDirectory(next.snapshot().getParent());
+                }
+            } catch (IOException | RuntimeException e) {
+                // The new checkpoint may or may not be durable; only a reopen can tell, so stop here.
+                committer.fail(e);
+                throw new WalFailedException("checkpoint up to " + upTo + " failed while committing; the log "
+                        + "is stopped and reopening completes or rolls back the checkpoint: " + e.getMessage(), e);
             }
             checkpoint = next;
             dropCovered(upTo);
+        }
+    }
+
+    private void deleteQuietly(Path path, Throwable owner) {
+        try {
+            storage.delete(path);
+        } catch (IOException suppressed) {
+            owner.addSuppressed(suppressed);
         }
     }
 
@@ -280,30 +307,31 @@ public final class LogEngine {
             file.sync();
             length = out.length();
             crc = out.crc();
+            // The temporary file's name must be durable before the checkpoint naming it commits.
+            storage.syncDirectory(parent);
         } catch (IOException | RuntimeException | Error e) {
-            try {
-                storage.delete(temporary);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            deleteQuietly(temporary, e);
             throw e;
         }
-        // The temporary file's name must be durable before the checkpoint naming it commits.
-        storage.syncDirectory(parent);
-        Checkpoint next = new Checkpoint(upTo, generation, snapshot, length, crc);
-        checkpoints.write(next);
-        storage.rename(temporary, snapshot);
-        storage.syncDirectory(parent);
-        return next;
+        return new Checkpoint(upTo, generation, snapshot, length, crc);
     }
 
-    private void dropCovered(long upTo) throws IOException {
+    /**
+     * Deletes the segments a durable checkpoint covers. A failure here loses nothing: a segment that
+     * survives is covered by the checkpoint, recovery lists it again and a later checkpoint deletes it.
+     */
+    private void dropCovered(long upTo) {
         List<SegmentList.Entry> removed = segments.removeCoveredBy(upTo);
-        for (SegmentList.Entry entry : removed) {
-            storage.delete(entry.path());
-        }
-        if (!removed.isEmpty()) {
-            storage.syncDirectory(dir);
+        try {
+            for (SegmentList.Entry entry : removed) {
+                storage.delete(entry.path());
+            }
+            if (!removed.isEmpty()) {
+                storage.syncDirectory(dir);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "wal4j: could not delete segments covered by the checkpoint at "
+                    + upTo + " in " + dir + " (they are deleted after the next open): " + e);
         }
     }
 
