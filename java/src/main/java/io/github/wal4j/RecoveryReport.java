@@ -23,6 +23,8 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
         ZERO_TAIL,
         /** Damage after the last acknowledged record and nothing claims it was durable: cut off. */
         TORN_TAIL,
+        /** Damage to acknowledged data, found by an inspection that changes nothing (open refuses it). */
+        CORRUPTION,
         /** Damage to acknowledged data, cut in point-in-time mode (the file was kept as .broken). */
         CORRUPTION_CUT,
         /** A segment after a point-in-time cut, moved aside to .broken. */

@@ -213,6 +213,11 @@ public final class WriteAheadLog implements Closeable {
         return engine.report();
     }
 
+    /** Counters and latency percentiles since open: appends, bytes, batches, fsyncs, failures. */
+    public WalStats stats() {
+        return engine.stats();
+    }
+
     /** The active I/O layer: "java" or "native" (or a caller-supplied layer's name). */
     public String ioLayer() {
         return engine.storage().name();

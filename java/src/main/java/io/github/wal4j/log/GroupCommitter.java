@@ -37,7 +37,7 @@ public final class GroupCommitter {
     public record WriteMark(long segmentId, long offset, long nextSequence) {
     }
 
-    private record Pending(long sequence, byte[] payload, CompletableFuture<Long> future) {
+    private record Pending(long sequence, byte[] payload, CompletableFuture<Long> future, long enqueued) {
     }
 
     private record Barrier(boolean sync, CompletableFuture<Void> future) {
@@ -50,6 +50,9 @@ public final class GroupCommitter {
     private final boolean preallocate;
     private final SegmentList segments;
     private final Checksums checksums = new Checksums();
+    private final CommitStats stats = new CommitStats();
+    private long unsyncedBytes;
+    private int unsyncedRecords;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final Condition room = lock.newCondition();
@@ -112,7 +115,7 @@ public final class GroupCommitter {
             long sequence = nextSequence++;
             // In BUFFERED mode the call returns before the write, so the caller may reuse its array.
             byte[] bytes = durability == Durability.BUFFERED ? payload.clone() : payload;
-            queue.add(new Pending(sequence, bytes, future));
+            queue.add(new Pending(sequence, bytes, future, System.nanoTime()));
             queuedBytes += framed;
             if (durability == Durability.BUFFERED) {
                 future.complete(sequence);
@@ -233,19 +236,45 @@ public final class GroupCommitter {
         }
         if (count > 0) {
             writeBatch(batch, count, first, last, (int) recordsLength);
+            stats.batch(count, recordsLength - (long) count * RecordFormat.OVERHEAD);
         }
         boolean sync = syncRequested || (count > 0 && durability == Durability.SYNC);
         if (sync && durableSequence < writtenSequence) {
-            active.file.sync();
-            durableSequence = writtenSequence;
+            syncActive();
         }
+        long now = System.nanoTime();
         for (Object entry : batch) {
             if (entry instanceof Pending p) {
                 p.future.complete(p.sequence);
+                stats.acknowledged(now - p.enqueued);
             } else {
                 ((Barrier) entry).future.complete(null);
             }
         }
+    }
+
+    /** fdatasync of the active segment, timed and traced; everything written so far becomes durable. */
+    private void syncActive() throws IOException {
+        Events.Fsync event = new Events.Fsync();
+        event.begin();
+        long started = System.nanoTime();
+        active.file.sync();
+        stats.fsync(System.nanoTime() - started);
+        event.end();
+        if (event.shouldCommit()) {
+            event.segment = active.path.getFileName().toString();
+            event.records = unsyncedRecords;
+            event.bytes = unsyncedBytes;
+            event.commit();
+        }
+        unsyncedBytes = 0;
+        unsyncedRecords = 0;
+        durableSequence = writtenSequence;
+    }
+
+    /** Counters and latency percentiles since open. */
+    public io.github.wal4j.WalStats stats(String ioLayer) {
+        return stats.snapshot(ioLayer, failure() != null);
     }
 
     private void writeBatch(List<Object> batch, int count, long first, long last, int recordsLength)
@@ -272,6 +301,8 @@ public final class GroupCommitter {
                 .encode(b, 0, salt, active.writeOffset, checksums);
         active.file.write(b.flip(), active.writeOffset);
         active.writeOffset += total;
+        unsyncedBytes += total;
+        unsyncedRecords += count;
         appendedSinceOpen = true;
         writtenSequence = last;
         mark = new WriteMark(active.header.segmentId(), active.writeOffset, last + 1);
@@ -287,9 +318,10 @@ public final class GroupCommitter {
     /** Closes the active segment (synced first: an older segment never holds unsynced data) and starts the next. */
     private void rotate(long firstSequence) throws IOException {
         if (durableSequence < writtenSequence) {
-            active.file.sync();
-            durableSequence = writtenSequence;
+            syncActive();
         }
+        Events.SegmentRotation event = new Events.SegmentRotation();
+        event.begin();
         ActiveSegment next = ActiveSegment.create(storage, dir, active.header.segmentId() + 1, firstSequence,
                 active.header.alignment(), preallocate ? segmentSize : 0);
         segments.add(new SegmentList.Entry(next.header.segmentId(), next.path, firstSequence));
@@ -297,6 +329,12 @@ public final class GroupCommitter {
         active = next;
         mark = new WriteMark(next.header.segmentId(), next.writeOffset, firstSequence);
         old.file.close();
+        event.end();
+        if (event.shouldCommit()) {
+            event.segment = next.path.getFileName().toString();
+            event.firstSequence = firstSequence;
+            event.commit();
+        }
     }
 
     /**
@@ -358,8 +396,7 @@ public final class GroupCommitter {
             }
             try {
                 if (durableSequence < writtenSequence) {
-                    active.file.sync();
-                    durableSequence = writtenSequence;
+                    syncActive();
                 }
                 if (appendedSinceOpen || !sealedAtOpen) {
                     writeSeal();

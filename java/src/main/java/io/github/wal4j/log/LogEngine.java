@@ -80,6 +80,14 @@ public final class LogEngine {
                                 r.nextSequence(), r.bytesCut(), r.millis()));
             }
             RecoveryReport report = recovered.report();
+            Events.Recovery event = new Events.Recovery();
+            if (event.shouldCommit()) {
+                event.directory = abs.toString();
+                event.summary = report.summary();
+                event.bytesCut = report.bytesCut();
+                event.nextSequence = report.nextSequence();
+                event.commit();
+            }
             LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
                     () -> report.summary() + " [" + abs + ", " + storage.name() + " I/O]");
             return new LogEngine(abs, options, storage, lock, checkpoints, checkpoint, recovered);
@@ -248,6 +256,8 @@ public final class LogEngine {
             if (committer.durableSequence() < upTo) {
                 Futures.await(committer.barrier(true));
             }
+            Events.Checkpoint event = new Events.Checkpoint();
+            event.begin();
             Checkpoint next;
             Path prepared;
             if (snapshotPath == null) {
@@ -275,8 +285,20 @@ public final class LogEngine {
                         + "is stopped and reopening completes or rolls back the checkpoint: " + e.getMessage(), e);
             }
             checkpoint = next;
-            dropCovered(upTo);
+            int deleted = dropCovered(upTo);
+            event.end();
+            if (event.shouldCommit()) {
+                event.upToSequence = upTo;
+                event.snapshotBytes = next.snapshotLength();
+                event.segmentsDeleted = deleted;
+                event.commit();
+            }
         }
+    }
+
+    /** Counters and latency percentiles since open. */
+    public io.github.wal4j.WalStats stats() {
+        return committer.stats(storage.name());
     }
 
     private void deleteQuietly(Path path, Throwable owner) {
@@ -320,7 +342,7 @@ public final class LogEngine {
      * Deletes the segments a durable checkpoint covers. A failure here loses nothing: a segment that
      * survives is covered by the checkpoint, recovery lists it again and a later checkpoint deletes it.
      */
-    private void dropCovered(long upTo) {
+    private int dropCovered(long upTo) {
         List<SegmentList.Entry> removed = segments.removeCoveredBy(upTo);
         try {
             for (SegmentList.Entry entry : removed) {
@@ -333,6 +355,7 @@ public final class LogEngine {
             LOG.log(System.Logger.Level.WARNING, () -> "wal4j: could not delete segments covered by the checkpoint at "
                     + upTo + " in " + dir + " (they are deleted after the next open): " + e);
         }
+        return removed.size();
     }
 
     /** Drains the writer, seals and syncs, releases the lock. Idempotent. */

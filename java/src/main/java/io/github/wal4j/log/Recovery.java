@@ -44,14 +44,32 @@ public final class Recovery {
     private final Path dir;
     private final int maxRecordSize;
     private final RecoveryMode mode;
+    private final boolean inspectOnly;
     private final List<Finding> findings = new ArrayList<>();
     private long bytesCut;
 
     public Recovery(Storage storage, Path dir, int maxRecordSize, RecoveryMode mode) {
+        this(storage, dir, maxRecordSize, mode, false);
+    }
+
+    private Recovery(Storage storage, Path dir, int maxRecordSize, RecoveryMode mode, boolean inspectOnly) {
         this.storage = storage;
         this.dir = dir;
         this.maxRecordSize = maxRecordSize;
         this.mode = mode;
+        this.inspectOnly = inspectOnly;
+    }
+
+    /**
+     * Runs the same analysis as {@link #run} without changing anything on disk: what recovery would
+     * find and do, with damage to acknowledged data reported as {@link Kind#CORRUPTION} instead of
+     * thrown. For verification tools; the caller should hold the directory lock or accept that a
+     * live writer may be appending meanwhile.
+     */
+    public static RecoveryReport inspect(Storage storage, Path dir, int maxRecordSize, Checkpoint checkpoint)
+            throws IOException {
+        return new Recovery(storage, dir, maxRecordSize, RecoveryMode.STRICT, true)
+                .run(checkpoint, 0, 0).report();
     }
 
     /**
@@ -92,6 +110,11 @@ public final class Recovery {
                 if (header == null || gap != null) {
                     String reason = header == null ? lastProblem : gap;
                     corruption(path, 0, reason, "damage at the start of a segment");
+                    if (inspectOnly) {
+                        findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION, 0, 0, 0, size,
+                                "damage at the start of a segment: " + reason));
+                        break;
+                    }
                     setAside(ids.subList(i, ids.size()));
                     break;
                 }
@@ -122,11 +145,19 @@ public final class Recovery {
                     findings.add(new Finding(path.getFileName().toString(), Kind.TORN_TAIL, header.firstSequence(),
                             next, stop.offset(), cut, "torn tail: " + stop.reason() + "; no later batch claims "
                                     + "sequence " + next + " or later was durable, so nothing cut was acknowledged"));
-                    truncate(path, stop.offset());
+                    if (!inspectOnly) {
+                        truncate(path, stop.offset());
+                    }
                     continue;
                 }
                 corruption(path, stop.offset(), stop.reason() + "; but " + claim,
                         "damage to acknowledged data");
+                if (inspectOnly) {
+                    findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION, header.firstSequence(),
+                            next, stop.offset(), size - stop.offset(), "damage to acknowledged data: "
+                                    + stop.reason() + "; but " + claim));
+                    break;
+                }
                 copyAside(path);
                 truncate(path, stop.offset());
                 findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION_CUT, header.firstSequence(),
@@ -139,6 +170,11 @@ public final class Recovery {
 
         ActiveSegment active;
         long nextSequence = Math.max(next, checkpointed + 1);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        if (inspectOnly) {
+            return new Result(segments, null, nextSequence, sealed,
+                    new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis));
+        }
         if (lastHeader == null || next < checkpointed + 1) {
             long id = ids.isEmpty() ? 1 : ids.get(ids.size() - 1) + 1;
             active = ActiveSegment.create(storage, dir, id, nextSequence, alignment, preallocate);
@@ -157,7 +193,6 @@ public final class Recovery {
             }
             active = new ActiveSegment(path, file, lastHeader, lastEnd);
         }
-        long millis = (System.nanoTime() - started) / 1_000_000;
         return new Result(segments, active, nextSequence, sealed,
                 new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis));
     }
@@ -203,8 +238,10 @@ public final class Recovery {
         if (!empty) {
             return false;
         }
-        storage.delete(path);
-        storage.syncDirectory(dir);
+        if (!inspectOnly) {
+            storage.delete(path);
+            storage.syncDirectory(dir);
+        }
         bytesCut += size;
         findings.add(new Finding(path.getFileName().toString(), Kind.TORN_TAIL, 0, 0, 0, size,
                 "torn tail: the newest segment holds " + size + " bytes and no complete header, so no record;"
@@ -247,7 +284,7 @@ public final class Recovery {
     }
 
     private void corruption(Path path, long offset, String reason, String what) throws IOException {
-        if (mode == RecoveryMode.STRICT) {
+        if (mode == RecoveryMode.STRICT && !inspectOnly) {
             throw new WalCorruptedException(path, offset, what + ": " + reason
                     + " (nothing was changed; see docs/security/wal.md, 'Recovery steps for an operator')");
         }
@@ -257,13 +294,15 @@ public final class Recovery {
         boolean removed = false;
         for (String name : names) {
             if (name.endsWith(LogFiles.TMP_SUFFIX)) {
-                storage.delete(dir.resolve(name));
+                if (!inspectOnly) {
+                    storage.delete(dir.resolve(name));
+                }
                 findings.add(new Finding(name, Kind.TEMPORARY_REMOVED, 0, 0, 0, 0,
                         "an interrupted segment creation or checkpoint left it; its target was never committed"));
                 removed = true;
             }
         }
-        if (removed) {
+        if (removed && !inspectOnly) {
             storage.syncDirectory(dir);
         }
     }
