@@ -68,9 +68,11 @@ public final class LogEngine {
         try {
             CheckpointStore checkpoints = new CheckpointStore(storage, abs);
             Checkpoint checkpoint = checkpoints.read();
-            List<RecoveryReport.Finding> snapshotFindings = completeSnapshot(storage, checkpoint);
+            boolean rollForward = checkSnapshot(storage, checkpoint);
             Recovery.Result recovered = new Recovery(storage, abs, options.maxRecordSize(), options.recoveryMode())
                     .run(checkpoint, Alignment.MIN, options.segmentSize());
+            List<RecoveryReport.Finding> snapshotFindings = rollForward ? rollSnapshotForward(storage, checkpoint)
+                    : List.of();
             if (!snapshotFindings.isEmpty()) {
                 RecoveryReport r = recovered.report();
                 List<RecoveryReport.Finding> all = new ArrayList<>(snapshotFindings);
@@ -160,35 +162,39 @@ public final class LogEngine {
     }
 
     /**
+     * Checks, without changing anything, that the snapshot the checkpoint in force names is there.
      * A checkpoint commits before its snapshot is renamed into place; if the crash came between the
-     * two, the committed snapshot still sits under its temporary name and the rename is done now.
+     * two, the committed snapshot still sits under its temporary name.
+     *
+     * @return whether the rename must be completed (after recovery accepted the log)
      */
-    private static List<RecoveryReport.Finding> completeSnapshot(Storage storage, Checkpoint checkpoint)
-            throws IOException {
+    private static boolean checkSnapshot(Storage storage, Checkpoint checkpoint) throws IOException {
         if (checkpoint.snapshot() == null) {
-            return List.of();
+            return false;
         }
-        List<RecoveryReport.Finding> findings = new ArrayList<>();
         Path snapshot = checkpoint.snapshot();
-        Path temporary = checkpoint.snapshotTemporary();
-        if (storage.exists(temporary)) {
-            storage.rename(temporary, snapshot);
-            storage.syncDirectory(snapshot.getParent());
-            findings.add(new RecoveryReport.Finding(snapshot.getFileName().toString(),
-                    RecoveryReport.Kind.SNAPSHOT_ROLLED_FORWARD, 0, 0, 0, checkpoint.snapshotLength(),
-                    "the checkpoint covering up to " + checkpoint.upToSequence() + " had committed"));
-        }
-        if (!storage.exists(snapshot)) {
+        Path found = storage.exists(checkpoint.snapshotTemporary()) ? checkpoint.snapshotTemporary() : snapshot;
+        if (!storage.exists(found)) {
             throw new WalCorruptedException(snapshot, 0, "the checkpoint in force names this snapshot (covering "
-                    + "records up to " + checkpoint.upToSequence() + "), but it does not exist");
+                    + "records up to " + checkpoint.upToSequence() + "), but it does not exist; nothing was changed");
         }
-        try (StorageFile file = storage.openRead(snapshot)) {
+        try (StorageFile file = storage.openRead(found)) {
             if (file.size() != checkpoint.snapshotLength()) {
-                throw new WalCorruptedException(snapshot, 0, "snapshot holds " + file.size()
-                        + " bytes, the checkpoint in force recorded " + checkpoint.snapshotLength());
+                throw new WalCorruptedException(found, 0, "snapshot holds " + file.size()
+                        + " bytes, the checkpoint in force recorded " + checkpoint.snapshotLength()
+                        + "; nothing was changed");
             }
         }
-        return findings;
+        return found != snapshot;
+    }
+
+    private static List<RecoveryReport.Finding> rollSnapshotForward(Storage storage, Checkpoint checkpoint)
+            throws IOException {
+        storage.rename(checkpoint.snapshotTemporary(), checkpoint.snapshot());
+        storage.syncDirectory(checkpoint.snapshot().getParent());
+        return List.of(new RecoveryReport.Finding(checkpoint.snapshot().getFileName().toString(),
+                RecoveryReport.Kind.SNAPSHOT_ROLLED_FORWARD, 0, 0, 0, checkpoint.snapshotLength(),
+                "the checkpoint covering up to " + checkpoint.upToSequence() + " had committed"));
     }
 
     public WalOptions options() {

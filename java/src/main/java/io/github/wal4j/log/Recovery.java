@@ -32,6 +32,10 @@ import java.util.List;
  * <p>Damage to the very last batch of a log that was not closed cleanly, with nothing written after
  * it, cannot be told from a torn write by any byte on disk; it is treated as torn. A clean close
  * writes a seal precisely so that this case is decidable for every log that was closed.
+ *
+ * <p>Recovery first judges the whole log without changing anything, so a refusal leaves every file
+ * as it was; only then does it act (remove temporary files, cut a torn tail, set damaged files
+ * aside in point-in-time mode), syncing each change.
  */
 public final class Recovery {
 
@@ -40,12 +44,19 @@ public final class Recovery {
             RecoveryReport report) {
     }
 
+    /** A change to the disk that recovery decided on; run only once the whole log was judged. */
+    @FunctionalInterface
+    private interface Action {
+        void run() throws IOException;
+    }
+
     private final Storage storage;
     private final Path dir;
     private final int maxRecordSize;
     private final RecoveryMode mode;
     private final boolean inspectOnly;
     private final List<Finding> findings = new ArrayList<>();
+    private final List<Action> actions = new ArrayList<>();
     private long bytesCut;
 
     public Recovery(Storage storage, Path dir, int maxRecordSize, RecoveryMode mode) {
@@ -74,13 +85,14 @@ public final class Recovery {
 
     /**
      * Runs recovery and prepares the newest segment for appending (creating the first one in an
-     * empty log). Changes on disk: temporary files removed, a torn tail cut, and in point-in-time
-     * mode damaged files set aside; each change is synced before this returns.
+     * empty log). A refusal ({@link WalCorruptedException}, {@link WalFormatException}) changes
+     * nothing; otherwise temporary files are removed, a torn tail is cut and, in point-in-time mode,
+     * damaged files are set aside, each change synced before this returns.
      */
     public Result run(Checkpoint checkpoint, int alignment, long preallocate) throws IOException {
         long started = System.nanoTime();
         List<String> names = storage.list(dir);
-        removeTemporaries(names);
+        planTemporaryRemoval(names);
         List<Long> ids = new ArrayList<>();
         for (String name : names) {
             long id = LogFiles.segmentId(name);
@@ -89,7 +101,7 @@ public final class Recovery {
             }
         }
         ids.sort(null);
-        if (!ids.isEmpty() && removeIfNeverWritten(ids.get(ids.size() - 1))) {
+        if (!ids.isEmpty() && holdsNoRecord(ids.get(ids.size() - 1))) {
             ids.remove(ids.size() - 1);
         }
 
@@ -102,20 +114,19 @@ public final class Recovery {
         for (int i = 0; i < ids.size(); i++) {
             long id = ids.get(i);
             Path path = dir.resolve(LogFiles.segmentName(id));
+            String name = path.getFileName().toString();
             boolean newest = i == ids.size() - 1;
             try (StorageFile file = storage.openRead(path)) {
                 long size = file.size();
-                SegmentHeader header = readHeader(file, path, size, id);
-                String gap = gap(header, next, checkpointed, i == 0);
+                String[] problem = new String[1];
+                SegmentHeader header = readHeader(file, path, size, id, problem);
+                String gap = header == null ? null : gap(header, next, checkpointed, i == 0);
                 if (header == null || gap != null) {
-                    String reason = header == null ? lastProblem : gap;
-                    corruption(path, 0, reason, "damage at the start of a segment");
-                    if (inspectOnly) {
-                        findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION, 0, 0, 0, size,
-                                "damage at the start of a segment: " + reason));
+                    String reason = "damage at the start of a segment: " + (header == null ? problem[0] : gap);
+                    if (refuse(path, 0, reason, size)) {
                         break;
                     }
-                    setAside(ids.subList(i, ids.size()));
+                    planSetAside(ids.subList(i, ids.size()));
                     break;
                 }
                 SegmentCursor cursor = new SegmentCursor(file, header, size, maxRecordSize);
@@ -130,51 +141,51 @@ public final class Recovery {
                 lastEnd = stop.offset();
                 sealed = lastWasSeal;
                 if (!stop.damaged()) {
-                    findings.add(new Finding(path.getFileName().toString(),
-                            stop.zeroBytes() > 0 ? Kind.ZERO_TAIL : Kind.CLEAN, header.firstSequence(), next,
-                            stop.offset(), stop.zeroBytes(), ""));
+                    findings.add(new Finding(name, stop.zeroBytes() > 0 ? Kind.ZERO_TAIL : Kind.CLEAN,
+                            header.firstSequence(), next, stop.offset(), stop.zeroBytes(), ""));
                     continue;
                 }
                 String claim = newest
                         ? cursor.findDurableClaim(stop.offset() + header.alignment(), cursor.expectedSequence())
                         : "a newer segment, " + LogFiles.segmentName(ids.get(i + 1))
                                 + ", exists, and a segment is synced before the next one is created";
+                long offset = stop.offset();
                 if (claim == null) {
-                    long cut = size - stop.offset();
+                    long cut = size - offset;
                     bytesCut += cut;
-                    findings.add(new Finding(path.getFileName().toString(), Kind.TORN_TAIL, header.firstSequence(),
-                            next, stop.offset(), cut, "torn tail: " + stop.reason() + "; no later batch claims "
-                                    + "sequence " + next + " or later was durable, so nothing cut was acknowledged"));
-                    if (!inspectOnly) {
-                        truncate(path, stop.offset());
-                    }
+                    findings.add(new Finding(name, Kind.TORN_TAIL, header.firstSequence(), next, offset, cut,
+                            "torn tail: " + stop.reason() + "; no later batch claims sequence " + next
+                                    + " or later was durable, so nothing cut was acknowledged"));
+                    actions.add(() -> truncate(path, offset));
                     continue;
                 }
-                corruption(path, stop.offset(), stop.reason() + "; but " + claim,
-                        "damage to acknowledged data");
-                if (inspectOnly) {
-                    findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION, header.firstSequence(),
-                            next, stop.offset(), size - stop.offset(), "damage to acknowledged data: "
-                                    + stop.reason() + "; but " + claim));
+                String reason = "damage to acknowledged data: " + stop.reason() + "; but " + claim;
+                if (refuse(path, offset, reason, size - offset)) {
                     break;
                 }
-                copyAside(path);
-                truncate(path, stop.offset());
-                findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION_CUT, header.firstSequence(),
-                        next, stop.offset(), size - stop.offset(), "point-in-time recovery: " + stop.reason()
-                                + "; but " + claim + "; records from " + next + " on are lost"));
-                setAside(ids.subList(i + 1, ids.size()));
+                actions.add(() -> {
+                    copyAside(path);
+                    truncate(path, offset);
+                });
+                findings.add(new Finding(name, Kind.CORRUPTION_CUT, header.firstSequence(), next, offset,
+                        size - offset, "point-in-time recovery: " + reason + "; records from " + next
+                                + " on are lost"));
+                planSetAside(ids.subList(i + 1, ids.size()));
                 break;
             }
         }
 
-        ActiveSegment active;
         long nextSequence = Math.max(next, checkpointed + 1);
         long millis = (System.nanoTime() - started) / 1_000_000;
         if (inspectOnly) {
             return new Result(segments, null, nextSequence, sealed,
                     new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis));
         }
+        // The whole log was judged acceptable: now, and only now, change the disk.
+        for (Action action : actions) {
+            action.run();
+        }
+        ActiveSegment active;
         if (lastHeader == null || next < checkpointed + 1) {
             long id = ids.isEmpty() ? 1 : ids.get(ids.size() - 1) + 1;
             active = ActiveSegment.create(storage, dir, id, nextSequence, alignment, preallocate);
@@ -197,9 +208,26 @@ public final class Recovery {
                 new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis));
     }
 
-    private String lastProblem;
+    /**
+     * Damage to acknowledged data: in strict mode throws (nothing has been changed yet); when only
+     * inspecting, records it and returns true (stop scanning); in point-in-time mode returns false
+     * and the caller plans the cut.
+     */
+    private boolean refuse(Path path, long offset, String reason, long bytes) throws IOException {
+        if (inspectOnly) {
+            findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION, 0, 0, offset, bytes, reason));
+            return true;
+        }
+        if (mode == RecoveryMode.STRICT) {
+            throw new WalCorruptedException(path, offset, reason
+                    + " (nothing was changed; see docs/security/wal.md, 'Recovery steps for an operator')");
+        }
+        return false;
+    }
 
-    private SegmentHeader readHeader(StorageFile file, Path path, long size, long id) throws IOException {
+    /** The segment's header, or null with {@code problem[0]} saying what is wrong with it. */
+    private static SegmentHeader readHeader(StorageFile file, Path path, long size, long id, String[] problem)
+            throws IOException {
         ByteBuffer b = ByteBuffer.allocate((int) Math.min(size, SegmentHeader.ENCODED_SIZE));
         while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
             // fill
@@ -210,42 +238,56 @@ public final class Recovery {
                     || decoded.problem() == SegmentHeader.Problem.UNSUPPORTED_VERSION) {
                 throw new WalFormatException(path + ": " + decoded.detail() + "; nothing was changed");
             }
-            lastProblem = "segment header: " + decoded.detail();
+            problem[0] = "segment header: " + decoded.detail();
             return null;
         }
         SegmentHeader header = decoded.header().get();
         if (header.segmentId() != id) {
-            lastProblem = "segment header names segment " + header.segmentId() + ", the file name says " + id;
+            problem[0] = "segment header names segment " + header.segmentId() + ", the file name says " + id;
+            return null;
+        }
+        if (size < header.alignment()) {
+            problem[0] = "segment holds " + size + " bytes, less than its " + header.alignment() + "-byte header block";
             return null;
         }
         return header;
     }
 
     /**
-     * The newest segment may have lost its tail down into its header (a file system that drops the
-     * unsynced tail of a file, or a truncation): a file too short to hold a header, or zeros all
-     * through, holds no record, so it is a torn tail like any other and is removed. A header with
-     * other damage, or any data after it, is not this case.
+     * The newest segment may have lost its tail down into its header block (a file system that
+     * drops a file's tail, or a truncation): a file shorter than its header block with nothing else
+     * wrong, or zeros all through, holds no record, so it is a torn tail like any other and is
+     * removed. A header with other damage, or any data after the header block, is not this case.
      */
-    private boolean removeIfNeverWritten(long id) throws IOException {
+    private boolean holdsNoRecord(long id) throws IOException {
         Path path = dir.resolve(LogFiles.segmentName(id));
         long size;
         boolean empty;
         try (StorageFile file = storage.openRead(path)) {
             size = file.size();
-            empty = size < SegmentHeader.ENCODED_SIZE || allZero(file, size);
+            if (size < SegmentHeader.ENCODED_SIZE) {
+                empty = true;
+            } else {
+                ByteBuffer b = ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE);
+                while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
+                    // fill
+                }
+                SegmentHeader.Decoded decoded = SegmentHeader.decode(b.flip(), new Checksums());
+                empty = decoded.header().map(h -> h.segmentId() == id && size < h.alignment()).orElse(false)
+                        || allZero(file, size);
+            }
         }
         if (!empty) {
             return false;
         }
-        if (!inspectOnly) {
-            storage.delete(path);
-            storage.syncDirectory(dir);
-        }
         bytesCut += size;
         findings.add(new Finding(path.getFileName().toString(), Kind.TORN_TAIL, 0, 0, 0, size,
-                "torn tail: the newest segment holds " + size + " bytes and no complete header, so no record;"
-                        + " removed"));
+                "torn tail: the newest segment holds " + size + " bytes and no complete header block, so no "
+                        + "record; removed"));
+        actions.add(() -> {
+            storage.delete(path);
+            storage.syncDirectory(dir);
+        });
         return true;
     }
 
@@ -268,9 +310,6 @@ public final class Recovery {
 
     /** Why this segment does not continue the log, or null if it does. */
     private static String gap(SegmentHeader header, long previousNext, long checkpointed, boolean first) {
-        if (header == null) {
-            return null;
-        }
         long start = header.firstSequence();
         if (first) {
             return start > checkpointed + 1 ? "records " + (checkpointed + 1) + ".." + (start - 1)
@@ -283,27 +322,22 @@ public final class Recovery {
         return "segment starts at sequence " + start + " but the previous segment ends before " + previousNext;
     }
 
-    private void corruption(Path path, long offset, String reason, String what) throws IOException {
-        if (mode == RecoveryMode.STRICT && !inspectOnly) {
-            throw new WalCorruptedException(path, offset, what + ": " + reason
-                    + " (nothing was changed; see docs/security/wal.md, 'Recovery steps for an operator')");
-        }
-    }
-
-    private void removeTemporaries(List<String> names) throws IOException {
-        boolean removed = false;
+    private void planTemporaryRemoval(List<String> names) {
+        List<Path> temporaries = new ArrayList<>();
         for (String name : names) {
             if (name.endsWith(LogFiles.TMP_SUFFIX)) {
-                if (!inspectOnly) {
-                    storage.delete(dir.resolve(name));
-                }
+                temporaries.add(dir.resolve(name));
                 findings.add(new Finding(name, Kind.TEMPORARY_REMOVED, 0, 0, 0, 0,
                         "an interrupted segment creation or checkpoint left it; its target was never committed"));
-                removed = true;
             }
         }
-        if (removed && !inspectOnly) {
-            storage.syncDirectory(dir);
+        if (!temporaries.isEmpty()) {
+            actions.add(() -> {
+                for (Path temporary : temporaries) {
+                    storage.delete(temporary);
+                }
+                storage.syncDirectory(dir);
+            });
         }
     }
 
@@ -314,17 +348,21 @@ public final class Recovery {
         }
     }
 
-    /** Point-in-time mode: moves whole segments after the cut to {@code .broken}. */
-    private void setAside(List<Long> ids) throws IOException {
-        for (long id : ids) {
-            Path path = dir.resolve(LogFiles.segmentName(id));
-            Path target = brokenName(path);
-            storage.rename(path, target);
-            findings.add(new Finding(path.getFileName().toString(), Kind.SEGMENT_SET_ASIDE, 0, 0, 0, 0,
-                    "after a point-in-time cut; kept as " + target.getFileName()));
+    /** Point-in-time mode: plans moving whole segments after the cut to {@code .broken}. */
+    private void planSetAside(List<Long> ids) {
+        List<Long> aside = List.copyOf(ids);
+        for (long id : aside) {
+            findings.add(new Finding(LogFiles.segmentName(id), Kind.SEGMENT_SET_ASIDE, 0, 0, 0, 0,
+                    "after a point-in-time cut; kept as " + LogFiles.segmentName(id) + LogFiles.BROKEN_SUFFIX));
         }
-        if (!ids.isEmpty()) {
-            storage.syncDirectory(dir);
+        if (!aside.isEmpty()) {
+            actions.add(() -> {
+                for (long id : aside) {
+                    Path path = dir.resolve(LogFiles.segmentName(id));
+                    storage.rename(path, brokenName(path));
+                }
+                storage.syncDirectory(dir);
+            });
         }
     }
 
