@@ -73,6 +73,9 @@ public final class LogEngine {
                     .run(checkpoint, Alignment.MIN, options.segmentSize());
             List<RecoveryReport.Finding> snapshotFindings = rollForward ? rollSnapshotForward(storage, checkpoint)
                     : List.of();
+            if (checkpoint.snapshot() != null) {
+                removeStaleSnapshotTemporaries(storage, checkpoint.snapshot());
+            }
             if (!snapshotFindings.isEmpty()) {
                 RecoveryReport r = recovered.report();
                 List<RecoveryReport.Finding> all = new ArrayList<>(snapshotFindings);
@@ -188,6 +191,23 @@ public final class LogEngine {
         return found != snapshot;
     }
 
+    /**
+     * Removes temporary files of snapshots whose checkpoint never committed (a crash while the
+     * snapshot was being written). They are garbage: no checkpoint in force names them.
+     */
+    private static void removeStaleSnapshotTemporaries(Storage storage, Path snapshot) throws IOException {
+        Path parent = snapshot.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String prefix = snapshot.getFileName() + ".";
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, prefix + "*.wal4j.tmp")) {
+            for (Path entry : entries) {
+                storage.delete(entry);
+            }
+        }
+    }
+
     private static List<RecoveryReport.Finding> rollSnapshotForward(Storage storage, Checkpoint checkpoint)
             throws IOException {
         storage.rename(checkpoint.snapshotTemporary(), checkpoint.snapshot());
@@ -234,6 +254,9 @@ public final class LogEngine {
     /** A reader from {@code fromSequence}, but never before the checkpoint. */
     public WalReader reader(long fromSequence) throws IOException {
         ensureOpen();
+        // Everything appended before this call is written first, so a reader sees it in every
+        // durability mode (in BUFFERED mode an acknowledged record may still sit in the queue).
+        Futures.await(committer.barrier(false));
         GroupCommitter.WriteMark mark = committer.mark();
         return new LogReader(storage, segments.snapshot(), mark,
                 Math.max(fromSequence, checkpoint.upToSequence() + 1), options.maxRecordSize());
@@ -324,6 +347,7 @@ public final class LogEngine {
             throw new IllegalArgumentException("keep snapshots outside the WAL directory " + dir
                     + ": it holds only the log's own files");
         }
+        removeStaleSnapshotTemporaries(storage, snapshot);
         long generation = GENERATIONS.nextLong();
         Path temporary = Checkpoint.temporaryFor(snapshot, generation);
         long length;
