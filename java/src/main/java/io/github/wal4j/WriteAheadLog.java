@@ -158,7 +158,7 @@ public final class WriteAheadLog implements Closeable {
 
     /**
      * The records after the checkpoint in force, validated and in order: what the caller must replay.
-     * Reads what was written when it is called. For logs larger than the heap use {@link #reader(long)}
+     * It includes every record appended before the call (queued records are written first). For logs larger than the heap use {@link #reader(long)}
      * or {@link #replay(long, RecordVisitor)}.
      *
      * @throws WalCorruptedException if the files were damaged since open
