@@ -158,6 +158,58 @@ static void test_flock(void) {
     CHECK_EQ(-EBADF, wal4j_flock_unlock(a));
 }
 
+/* A classic POSIX record lock (what Java's FileChannel.tryLock takes on Linux) on the whole file. */
+static int posix_setlk(int fd, short type) {
+    struct flock lock;
+    memset(&lock, 0, sizeof(lock));
+    lock.l_type = type;
+    lock.l_whence = SEEK_SET;
+    return fcntl(fd, F_SETLK, &lock) < 0 ? -errno : 0;
+}
+
+static int is_held(int rc) {
+    return rc == -EAGAIN || rc == -EACCES;
+}
+
+static void test_ofd_lock(void) {
+    int a = create_file("ofd-lock");
+    int b = wal4j_open(in_dir("ofd-lock"), WAL4J_O_RDWR, 0); /* a second open file description */
+    CHECK(a >= 0 && b >= 0);
+    int32_t pid = 12345;
+    CHECK_EQ(0, wal4j_ofd_lock_holder(b, &pid));
+    CHECK_EQ(0, pid);
+    CHECK_EQ(0, wal4j_ofd_lock_exclusive_nb(a));
+    CHECK_EQ(0, wal4j_ofd_lock_exclusive_nb(a)); /* the same description: no conflict */
+    CHECK(is_held(wal4j_ofd_lock_exclusive_nb(b)));
+    CHECK_EQ(0, wal4j_ofd_lock_holder(b, &pid));
+    CHECK_EQ(-1, pid); /* an OFD lock */
+    CHECK_EQ(0, wal4j_ofd_lock_holder(a, &pid));
+    CHECK_EQ(0, pid); /* a description does not conflict with itself */
+    /* A classic lock conflicts with an OFD lock even inside the process that holds the OFD lock. */
+    CHECK(is_held(posix_setlk(b, F_WRLCK)));
+    CHECK_EQ(0, wal4j_ofd_unlock(a));
+    CHECK_EQ(0, posix_setlk(b, F_WRLCK));
+    CHECK(is_held(wal4j_ofd_lock_exclusive_nb(a))); /* ... and the other way round */
+    CHECK_EQ(0, wal4j_ofd_lock_holder(a, &pid));
+    CHECK_EQ(getpid(), pid); /* a classic lock of this very process */
+    CHECK_EQ(-EFAULT, wal4j_ofd_lock_holder(a, NULL));
+    CHECK_EQ(0, posix_setlk(b, F_UNLCK));
+    CHECK_EQ(0, wal4j_ofd_lock_exclusive_nb(a));
+    /* flock and OFD locks are independent: both can be held on one description. */
+    CHECK_EQ(0, wal4j_flock_exclusive_nb(a));
+    CHECK_EQ(-EWOULDBLOCK, wal4j_flock_exclusive_nb(b));
+    CHECK_EQ(0, wal4j_close(a)); /* the last descriptor of the description: releases both */
+    CHECK_EQ(0, wal4j_ofd_lock_exclusive_nb(b));
+    CHECK_EQ(0, wal4j_flock_exclusive_nb(b));
+    CHECK_EQ(0, wal4j_close(b));
+    CHECK_EQ(-EBADF, wal4j_ofd_lock_exclusive_nb(b));
+    CHECK_EQ(-EBADF, wal4j_ofd_unlock(b));
+    int r = wal4j_open(in_dir("ofd-lock"), WAL4J_O_RDONLY, 0);
+    CHECK(r >= 0);
+    CHECK_EQ(-EBADF, wal4j_ofd_lock_exclusive_nb(r)); /* a write lock needs a writable descriptor */
+    CHECK_EQ(0, wal4j_close(r));
+}
+
 static void test_allocate_truncate(void) {
     int fd = create_file("alloc.dat");
     CHECK(fd >= 0);
@@ -327,6 +379,7 @@ int main(void) {
     test_open();
     test_read_write();
     test_flock();
+    test_ofd_lock();
     test_allocate_truncate();
     test_fsync_dir();
     test_aligned_alloc();

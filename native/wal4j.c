@@ -132,6 +132,49 @@ int wal4j_flock_unlock(int fd) {
     return rc < 0 ? -errno : 0;
 }
 
+/* F_OFD_SETLK on the whole file with the given lock type (F_WRLCK or F_UNLCK). */
+static int ofd_setlk(int fd, short type) {
+    struct flock lock;
+    memset(&lock, 0, sizeof(lock));
+    lock.l_type = type;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = 0;
+    lock.l_len = 0; /* to the end of the file, however far it grows */
+    lock.l_pid = 0; /* must be 0 for OFD locks */
+    int rc;
+    do {
+        rc = fcntl(fd, F_OFD_SETLK, &lock);
+    } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
+int wal4j_ofd_lock_exclusive_nb(int fd) {
+    return ofd_setlk(fd, F_WRLCK);
+}
+
+int wal4j_ofd_unlock(int fd) {
+    return ofd_setlk(fd, F_UNLCK);
+}
+
+int wal4j_ofd_lock_holder(int fd, int32_t *pid) {
+    if (pid == NULL) {
+        return -EFAULT;
+    }
+    struct flock lock;
+    memset(&lock, 0, sizeof(lock));
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    int rc;
+    do {
+        rc = fcntl(fd, F_OFD_GETLK, &lock);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
+        return -errno;
+    }
+    *pid = lock.l_type == F_UNLCK ? 0 : (int32_t)lock.l_pid; /* l_pid is -1 for an OFD lock */
+    return 0;
+}
+
 int wal4j_fallocate(int fd, int64_t offset, int64_t len) {
     if (offset < 0 || len <= 0) {
         return -EINVAL;

@@ -27,7 +27,7 @@ extern "C" {
  * The version of this interface; the Java bindings refuse a library whose version differs.
  * Bump it on any change of a signature, a flag value or a return convention.
  */
-#define WAL4J_ABI_VERSION 1
+#define WAL4J_ABI_VERSION 2
 
 /*
  * Portable open flags, mapped to the platform's O_* values inside wal4j_open. O_CLOEXEC is
@@ -75,6 +75,31 @@ WAL4J_EXPORT int wal4j_fsync(int fd);
  */
 WAL4J_EXPORT int wal4j_flock_exclusive_nb(int fd);
 WAL4J_EXPORT int wal4j_flock_unlock(int fd);
+
+/*
+ * fcntl(fd, F_OFD_SETLK) of a write lock (F_WRLCK) on the whole file (l_whence SEEK_SET, l_start 0,
+ * l_len 0): an open file description lock (Linux >= 3.15). fd must be open for writing.
+ *
+ * 0 when taken; -EAGAIN or -EACCES when a conflicting lock is held: an OFD lock of another open
+ * file description, or a classic POSIX record lock (fcntl F_SETLK) of any process, this one
+ * included. Java's FileChannel.lock/tryLock takes the classic kind on Linux, and flock(2) locks do
+ * not conflict with either, which is why wal4j's native layer takes this lock besides its flock.
+ * -EINVAL on a kernel without OFD locks.
+ *
+ * Released by wal4j_ofd_unlock (F_UNLCK) or when the last descriptor of the open file description
+ * is closed; never by closing another descriptor of the same file, unlike a classic POSIX lock.
+ */
+WAL4J_EXPORT int wal4j_ofd_lock_exclusive_nb(int fd);
+WAL4J_EXPORT int wal4j_ofd_unlock(int fd);
+
+/*
+ * fcntl(fd, F_OFD_GETLK) for a write lock on the whole file: who would make
+ * wal4j_ofd_lock_exclusive_nb(fd) fail. Writes to *pid 0 when nobody would, -1 when an OFD lock of
+ * another open file description would, and the holder's process id when a classic POSIX lock
+ * would (that id may be this process's own: closing ANY descriptor of the file in that process
+ * drops its classic locks, so the caller must then keep its descriptor open). Returns 0 or -errno.
+ */
+WAL4J_EXPORT int wal4j_ofd_lock_holder(int fd, int32_t *pid);
 
 /* fallocate(fd, 0, offset, len): reserves blocks and extends the size if offset + len is past it. */
 WAL4J_EXPORT int wal4j_fallocate(int fd, int64_t offset, int64_t len);

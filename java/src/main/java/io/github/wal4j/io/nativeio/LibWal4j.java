@@ -47,6 +47,13 @@ final class LibWal4j {
 
     static native int wal4j_flock_unlock(int fd);
 
+    static native int wal4j_ofd_lock_exclusive_nb(int fd);
+
+    static native int wal4j_ofd_unlock(int fd);
+
+    /** {@code pid} has one element: 0 (nobody), -1 (an OFD lock) or the pid of a classic lock's holder. */
+    static native int wal4j_ofd_lock_holder(int fd, int[] pid);
+
     static native int wal4j_fallocate(int fd, long offset, long len);
 
     static native int wal4j_posix_fallocate(int fd, long offset, long len);

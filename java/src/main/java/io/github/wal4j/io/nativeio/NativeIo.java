@@ -20,7 +20,7 @@ import java.util.Locale;
 public final class NativeIo {
 
     /** The ABI version this code was written against ({@code WAL4J_ABI_VERSION} in wal4j.h). */
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_VERSION = 2;
 
     // Portable open flags, the WAL4J_O_* values of wal4j.h.
     static final int O_RDONLY = 0x00;

@@ -8,9 +8,13 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,10 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>every open uses O_NOFOLLOW and O_CLOEXEC; {@link #create} makes files with mode 0600;</li>
  *   <li>{@link StorageFile#sync()} is fdatasync, {@link StorageFile#preallocate} is fallocate
  *       (posix_fallocate where the file system lacks it);</li>
- *   <li>{@link #tryLock} is {@code flock(LOCK_EX | LOCK_NB)}. An flock belongs to the open file
- *       description, so a second open of the same lock file conflicts even inside this JVM. It does
- *       not interact with the fcntl locks of {@link JavaStorage}: do not let a native and a java
- *       layer share one directory;</li>
+ *   <li>{@link #tryLock} takes two locks on one descriptor of the lock file, both owned by its open
+ *       file description, so a second open of the same lock file conflicts even inside this JVM:
+ *       {@code flock(LOCK_EX | LOCK_NB)}, and an open-file-description record lock
+ *       ({@code fcntl(F_OFD_SETLK)}, write lock on the whole file). The second one conflicts with the
+ *       classic POSIX ({@code fcntl(F_SETLK)}) lock that {@link JavaStorage} takes through
+ *       {@code FileChannel.tryLock}, in another process or in this one, so a native and a java
+ *       layer never both hold one directory (flock alone does not interact with fcntl locks). Needs
+ *       Linux 3.15 or later;</li>
  *   <li>{@link #syncDirectory} is open(O_DIRECTORY) + fsync + close;</li>
  *   <li>{@link #list}, {@link #exists}, {@link #rename} (atomic, replacing) and {@link #delete} are
  *       those of {@link JavaStorage}: java.nio.file does them with the same system calls.</li>
@@ -39,6 +47,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NativeStorage implements Storage {
 
     private static final AtomicLong PROBES = new AtomicLong();
+
+    /** Lock-file descriptors kept after failed lock attempts, by file key; see {@link #tryLock}. */
+    private static final Map<Object, Integer> SPARE_LOCK_FDS = new HashMap<>();
 
     private final JavaStorage names = new JavaStorage();
 
@@ -98,18 +109,77 @@ public final class NativeStorage implements Storage {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Takes {@code flock(LOCK_EX | LOCK_NB)} and then {@code fcntl(F_OFD_SETLK)} (write lock, whole
+     * file) on one descriptor; the lock is held only when both are. Returns {@code null} when either
+     * is held elsewhere: by another open of the lock file (any process, this JVM included), or, for
+     * the second, by a classic fcntl lock such as {@link JavaStorage}'s.
+     *
+     * <p>A descriptor whose attempt failed is never closed: closing any descriptor of a file drops
+     * every classic fcntl lock this process holds on it, so closing it would silently release a
+     * {@link JavaStorage} lock held by this JVM. It is kept, one per lock file and JVM, and the
+     * next attempt on that file uses it again.
+     */
     @Override
     public Closeable tryLock(Path lockFile) throws IOException {
-        int fd = open(lockFile, NativeIo.O_RDWR | NativeIo.O_CREAT);
-        int rc = LibWal4j.wal4j_flock_exclusive_nb(fd);
-        if (rc == 0) {
-            return new FlockHandle(fd, fileName(lockFile));
+        String name = fileName(lockFile);
+        synchronized (SPARE_LOCK_FDS) {
+            Object key = fileKey(lockFile);
+            Integer spare = key == null ? null : SPARE_LOCK_FDS.remove(key);
+            int fd = spare != null ? spare : open(lockFile, NativeIo.O_RDWR | NativeIo.O_CREAT);
+            String call = "flock";
+            int rc = LibWal4j.wal4j_flock_exclusive_nb(fd);
+            if (rc == 0) {
+                call = "fcntl(F_OFD_SETLK)";
+                rc = LibWal4j.wal4j_ofd_lock_exclusive_nb(fd);
+                if (rc == 0) {
+                    return new LockHandle(fd, name);
+                }
+                LibWal4j.wal4j_flock_unlock(fd); // a kept descriptor must not block other processes
+            }
+            keep(lockFile, key, fd);
+            if (rc == -Errno.EWOULDBLOCK || rc == -Errno.EACCES) {
+                return null;
+            }
+            throw new NativeIoException(call, name, rc);
         }
-        LibWal4j.wal4j_close(fd);
-        if (rc == -Errno.EWOULDBLOCK) {
+    }
+
+    /** The number of lock-file descriptors kept after failed attempts (see {@link #tryLock}). */
+    static int spareLockDescriptors() {
+        synchronized (SPARE_LOCK_FDS) {
+            return SPARE_LOCK_FDS.size();
+        }
+    }
+
+    /** Keeps a descriptor of {@code lockFile} open for the next attempt instead of closing it. */
+    private static void keep(Path lockFile, Object key, int fd) {
+        Object fileKey = key;
+        if (fileKey == null) {
+            try {
+                fileKey = fileKey(lockFile);
+            } catch (IOException e) {
+                fileKey = null;
+            }
+        }
+        if (fileKey != null) {
+            SPARE_LOCK_FDS.put(fileKey, fd);
+        }
+        // else: left open and forgotten, which is safe, unlike closing it
+    }
+
+    /**
+     * The identity of the file (device and inode), or {@code null} if it does not exist. A kept
+     * descriptor holds its inode, so the number cannot go to another file while it is kept.
+     */
+    private static Object fileKey(Path path) throws IOException {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException e) {
             return null;
         }
-        throw new NativeIoException("flock", fileName(lockFile), rc);
     }
 
     /** Creates a new file (mode 0600, fails if it exists) opened for reading and writing with O_DIRECT. */
@@ -226,13 +296,13 @@ public final class NativeStorage implements Storage {
         return mapped;
     }
 
-    /** A held flock: unlocks and closes the descriptor once. */
-    private static final class FlockHandle implements Closeable {
+    /** A held flock and OFD lock on one descriptor: closing it closes the descriptor, once. */
+    private static final class LockHandle implements Closeable {
         private final int fd;
         private final String name;
         private boolean closed;
 
-        FlockHandle(int fd, String name) {
+        LockHandle(int fd, String name) {
             this.fd = fd;
             this.name = name;
         }
@@ -243,11 +313,10 @@ public final class NativeStorage implements Storage {
                 return;
             }
             closed = true;
-            int unlock = LibWal4j.wal4j_flock_unlock(fd);
-            int rc = LibWal4j.wal4j_close(fd); // releases the lock even if the unlock failed
-            if (unlock < 0) {
-                throw new NativeIoException("flock", name, unlock);
-            }
+            // Closing the only descriptor of the open file description releases both locks at once.
+            // No unlock first: between an OFD unlock and the close, another thread could take a
+            // classic fcntl lock (JavaStorage) on the file, and the close would drop it.
+            int rc = LibWal4j.wal4j_close(fd);
             if (rc < 0) {
                 throw new NativeIoException("close", name, rc);
             }
@@ -255,7 +324,7 @@ public final class NativeStorage implements Storage {
 
         @Override
         public String toString() {
-            return "flock[" + name + "]";
+            return "flock+ofd[" + name + "]";
         }
     }
 }
