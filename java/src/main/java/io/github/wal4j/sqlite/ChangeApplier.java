@@ -1,0 +1,39 @@
+package io.github.wal4j.sqlite;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Applies one change to the database. The node calls it inside a database transaction that it
+ * opened and that it commits (together with the change's sequence number) when this returns.
+ *
+ * <p>Rules an applier must follow, or exactly-once is lost:
+ * <ul>
+ *   <li>Use only {@code connection} and never end the transaction: {@code commit()},
+ *       {@code rollback()}, {@code setAutoCommit}, {@code close()} and {@code abort} on it throw
+ *       {@link SQLException}. Do not run {@code COMMIT}, {@code ROLLBACK}, {@code BEGIN},
+ *       {@code VACUUM}, {@code ATTACH} or {@code PRAGMA journal_mode} as SQL either, and do not
+ *       close the connection that {@code Statement.getConnection()} returns.</li>
+ *   <li>Be deterministic: the result must depend only on the database and the change. A change
+ *       whose transaction did not commit before a crash is applied again at the next start, to the
+ *       database as it was before (SQLite rolled the partial transaction back).</li>
+ *   <li>Throw to refuse a change. The transaction is then rolled back, the change stays in the WAL,
+ *       and the node stops: {@link SqliteCommitNode#commit} throws
+ *       {@link ChangeNotAppliedException}, and the change is applied again at the next start. A
+ *       change that can never be applied (a bug, bad input) therefore stops every start until the
+ *       applier accepts it: validate changes before {@code commit}, not in the applier.</li>
+ * </ul>
+ */
+@FunctionalInterface
+public interface ChangeApplier {
+    /**
+     * Applies {@code change}, the WAL record with sequence number {@code sequence}, through
+     * {@code connection}.
+     *
+     * @param connection the node's connection, in an open transaction (a guarded view of it)
+     * @param sequence the change's WAL sequence number; the node records it in the same transaction
+     * @param change the bytes given to {@link SqliteCommitNode#commit}; do not keep the array
+     * @throws SQLException to refuse the change (the transaction is rolled back)
+     */
+    void apply(Connection connection, long sequence, byte[] change) throws SQLException;
+}
