@@ -20,7 +20,9 @@ import java.util.List;
  * <p>If the apply step throws, the transaction closes without commit: its records stay in the WAL
  * and {@link WriteAheadLog#recover()} returns them after the log is reopened, so the caller retries
  * them then (the store must skip records it already holds, by their sequence number). Until then no
- * checkpoint of this log covers them. {@link #close()} says so in a warning.
+ * checkpoint of this log covers them. {@link #close()} says so in a warning. A store that keeps a
+ * single "applied up to" mark must stop committing after such a failure and reopen: a later commit
+ * would move its mark past the failed record, and a replay from the mark would skip it.
  *
  * <p>{@link #commit()} checkpoints up to the highest sequence below which every transaction of this
  * log has committed; records appended outside transactions count as applied by the caller. Not
