@@ -22,9 +22,11 @@ public final class WalOptions {
     private final Duration lockTimeout;
     private final String ioLayer;
     private final Storage storage;
+    private final boolean directIo;
 
     private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
-            Duration lockTimeout, String ioLayer, Storage storage) {
+            Duration lockTimeout, String ioLayer, Storage storage, boolean directIo) {
+        this.directIo = directIo;
         this.durability = durability;
         this.recoveryMode = recoveryMode;
         this.segmentSize = segmentSize;
@@ -37,7 +39,7 @@ public final class WalOptions {
     /** The durable defaults: {@link Durability#SYNC}, {@link RecoveryMode#STRICT}, 64 MiB segments, 16 MiB records. */
     public static WalOptions defaults() {
         return new WalOptions(Durability.SYNC, RecoveryMode.STRICT, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE,
-                Duration.ZERO, null, null);
+                Duration.ZERO, null, null, false);
     }
 
     public Durability durability() {
@@ -65,6 +67,23 @@ public final class WalOptions {
         return ioLayer;
     }
 
+    /** Whether segments are written with direct I/O where the layer and file system allow it. */
+    public boolean directIo() {
+        return directIo;
+    }
+
+    /**
+     * Writes segments with direct I/O (O_DIRECT) where the native layer loads and the file system
+     * accepts it, probed at open; elsewhere buffered writes + fdatasync, as by default. Batches are
+     * then padded to the device's direct-I/O block (512 B on most disks, 4 KiB on some), so no block
+     * holding acknowledged data is ever rewritten. fdatasync is still issued per batch: direct I/O
+     * skips the page cache, not the device cache. Off by default: see docs/benchmarks.md.
+     */
+    public WalOptions withDirectIo(boolean value) {
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
+                value);
+    }
+
     /** A caller-supplied storage layer, or {@code null}. */
     public Storage storage() {
         return storage;
@@ -73,13 +92,13 @@ public final class WalOptions {
     /** When appends are acknowledged; see {@link Durability}. */
     public WalOptions withDurability(Durability value) {
         return new WalOptions(Objects.requireNonNull(value, "durability"), recoveryMode, segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage);
+                lockTimeout, ioLayer, storage, directIo);
     }
 
     /** What open does with damage to acknowledged data; see {@link RecoveryMode}. */
     public WalOptions withRecoveryMode(RecoveryMode value) {
         return new WalOptions(durability, Objects.requireNonNull(value, "recoveryMode"), segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage);
+                lockTimeout, ioLayer, storage, directIo);
     }
 
     /**
@@ -91,7 +110,7 @@ public final class WalOptions {
         if (value < 4096) {
             throw new IllegalArgumentException("segment size must be at least 4096 bytes: " + value);
         }
-        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage);
+        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage, directIo);
     }
 
     /**
@@ -102,7 +121,7 @@ public final class WalOptions {
         if (value < 0 || value > (1 << 30)) {
             throw new IllegalArgumentException("max record size must be in [0, 1 GiB]: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage);
+        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage, directIo);
     }
 
     /** How long open waits for another holder to release the directory lock; zero (the default) fails at once. */
@@ -110,12 +129,12 @@ public final class WalOptions {
         if (value.isNegative()) {
             throw new IllegalArgumentException("lock timeout must not be negative: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage, directIo);
     }
 
     /** "auto" (native where it loads, else pure Java), "native" (fail if it cannot load) or "java". */
     public WalOptions withIoLayer(String value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage, directIo);
     }
 
     /**
@@ -123,13 +142,13 @@ public final class WalOptions {
      * callers with a file layer of their own. It must honour the {@link Storage} contract.
      */
     public WalOptions withStorage(Storage value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value, directIo);
     }
 
     @Override
     public String toString() {
         return "WalOptions[durability=" + durability + ", recoveryMode=" + recoveryMode + ", segmentSize="
                 + segmentSize + ", maxRecordSize=" + maxRecordSize + ", lockTimeout=" + lockTimeout + ", ioLayer="
-                + ioLayer + (storage == null ? "" : ", storage=" + storage.name()) + "]";
+                + ioLayer + ", directIo=" + directIo + (storage == null ? "" : ", storage=" + storage.name()) + "]";
     }
 }

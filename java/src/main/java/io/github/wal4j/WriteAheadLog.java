@@ -223,6 +223,11 @@ public final class WriteAheadLog implements Closeable {
         return engine.storage().name();
     }
 
+    /** Whether segments are written with direct I/O (asked for with {@link WalOptions#withDirectIo} and supported here). */
+    public boolean directIo() {
+        return engine.directIo();
+    }
+
     /** The log's directory (absolute). */
     public Path directory() {
         return engine.directory();

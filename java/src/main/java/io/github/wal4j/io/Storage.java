@@ -62,4 +62,21 @@ public interface Storage {
      *     (another process, or another open WAL in this process) has it
      */
     Closeable tryLock(Path lockFile) throws IOException;
+
+    /**
+     * The block alignment that direct I/O (O_DIRECT) needs for files in {@code dir}, found by trying
+     * it there; 0 if this layer or that file system cannot do direct I/O (tmpfs before Linux 6.6
+     * answers EINVAL). The default: 0.
+     */
+    default int directIoAlignment(Path dir) throws IOException {
+        return 0;
+    }
+
+    /**
+     * Opens an existing file for writing with direct I/O: every write's position and length must be
+     * multiples of {@link #directIoAlignment}. Only called when that returned a positive alignment.
+     */
+    default StorageFile openDirectWrite(Path path) throws IOException {
+        throw new UnsupportedOperationException(name() + " I/O layer has no direct I/O");
+    }
 }

@@ -31,7 +31,7 @@ final class ActiveSegment {
      * recovery removes), so a {@code .wal} file with a damaged header is never a torn write.
      */
     static ActiveSegment create(Storage storage, Path dir, long id, long firstSequence, int alignment,
-            long preallocate) throws IOException {
+            long preallocate, boolean directIo) throws IOException {
         SegmentHeader header = new SegmentHeader(alignment, id, SALTS.nextLong(), firstSequence);
         Path path = dir.resolve(LogFiles.segmentName(id));
         Path temporary = LogFiles.temporary(path);
@@ -48,6 +48,11 @@ final class ActiveSegment {
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+        if (directIo) {
+            // The header went through the page cache and is synced; batches bypass it from here on.
+            file.close();
+            file = storage.openDirectWrite(path);
         }
         return new ActiveSegment(path, file, header, alignment);
     }

@@ -48,6 +48,8 @@ public final class GroupCommitter {
     private final Durability durability;
     private final long segmentSize;
     private final boolean preallocate;
+    private final int alignment;
+    private final boolean directIo;
     private final SegmentList segments;
     private final Checksums checksums = new Checksums();
     private final CommitStats stats = new CommitStats();
@@ -65,7 +67,7 @@ public final class GroupCommitter {
 
     // Written by the writer thread only (and by close() after the thread has ended).
     private ActiveSegment active;
-    private ByteBuffer buffer = ByteBuffer.allocateDirect(BatchHeader.TARGET_RECORDS_LENGTH + (64 << 10));
+    private ByteBuffer buffer = aligned(BatchHeader.TARGET_RECORDS_LENGTH + (64 << 10));
     private boolean appendedSinceOpen;
     private final boolean sealedAtOpen;
 
@@ -80,7 +82,10 @@ public final class GroupCommitter {
      * @param sealedAtOpen whether the segment's last batch is a seal (nothing to seal again)
      */
     GroupCommitter(Storage storage, Path dir, Durability durability, long segmentSize, boolean preallocate,
-            SegmentList segments, ActiveSegment active, long nextSequence, boolean sealedAtOpen) {
+            int alignment, boolean directIo, SegmentList segments, ActiveSegment active, long nextSequence,
+            boolean sealedAtOpen) {
+        this.alignment = alignment;
+        this.directIo = directIo;
         this.storage = storage;
         this.dir = dir;
         this.durability = durability;
@@ -310,9 +315,14 @@ public final class GroupCommitter {
 
     private ByteBuffer bufferFor(int size) {
         if (buffer.capacity() < size) {
-            buffer = ByteBuffer.allocateDirect(size);
+            buffer = aligned(size);
         }
         return buffer.clear().limit(size);
+    }
+
+    /** A direct buffer at a 4 KiB-aligned address, so direct I/O can take it without a copy. */
+    private static ByteBuffer aligned(int size) {
+        return ByteBuffer.allocateDirect(size + 4096).alignedSlice(4096);
     }
 
     /** Closes the active segment (synced first: an older segment never holds unsynced data) and starts the next. */
@@ -323,7 +333,7 @@ public final class GroupCommitter {
         Events.SegmentRotation event = new Events.SegmentRotation();
         event.begin();
         ActiveSegment next = ActiveSegment.create(storage, dir, active.header.segmentId() + 1, firstSequence,
-                active.header.alignment(), preallocate ? segmentSize : 0);
+                alignment, preallocate ? segmentSize : 0, directIo);
         segments.add(new SegmentList.Entry(next.header.segmentId(), next.path, firstSequence));
         ActiveSegment old = active;
         active = next;

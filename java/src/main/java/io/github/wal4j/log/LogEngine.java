@@ -44,9 +44,11 @@ public final class LogEngine {
     private final Object checkpointLock = new Object();
     private volatile Checkpoint checkpoint;
     private volatile boolean closed;
+    private final boolean directIo;
 
     private LogEngine(Path dir, WalOptions options, Storage storage, Closeable lock, CheckpointStore checkpoints,
-            Checkpoint checkpoint, Recovery.Result recovered) {
+            Checkpoint checkpoint, Recovery.Result recovered, int alignment, boolean directIo) {
+        this.directIo = directIo;
         this.dir = dir;
         this.options = options;
         this.storage = storage;
@@ -56,7 +58,7 @@ public final class LogEngine {
         this.segments = recovered.segments();
         this.report = recovered.report();
         this.committer = new GroupCommitter(storage, dir, options.durability(), options.segmentSize(), true,
-                segments, recovered.active(), recovered.nextSequence(), recovered.sealed());
+                alignment, directIo, segments, recovered.active(), recovered.nextSequence(), recovered.sealed());
         committer.start();
     }
 
@@ -69,8 +71,11 @@ public final class LogEngine {
             CheckpointStore checkpoints = new CheckpointStore(storage, abs);
             Checkpoint checkpoint = checkpoints.read();
             boolean rollForward = checkSnapshot(storage, checkpoint);
+            int directAlignment = directIoAlignment(storage, abs, options);
+            boolean directIo = directAlignment > 0;
+            int alignment = directIo ? directAlignment : Alignment.MIN;
             Recovery.Result recovered = new Recovery(storage, abs, options.maxRecordSize(), options.recoveryMode())
-                    .run(checkpoint, Alignment.MIN, options.segmentSize());
+                    .run(checkpoint, alignment, options.segmentSize(), directIo);
             List<RecoveryReport.Finding> snapshotFindings = rollForward ? rollSnapshotForward(storage, checkpoint)
                     : List.of();
             if (checkpoint.snapshot() != null) {
@@ -95,11 +100,38 @@ public final class LogEngine {
             }
             LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
                     () -> report.summary() + " [" + abs + ", " + storage.name() + " I/O]");
-            return new LogEngine(abs, options, storage, lock, checkpoints, checkpoint, recovered);
+            return new LogEngine(abs, options, storage, lock, checkpoints, checkpoint, recovered, alignment, directIo);
         } catch (IOException | RuntimeException | Error e) {
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * The direct-I/O alignment to use, or 0 for buffered writes: direct I/O is used only when asked
+     * for and the layer and file system can do it (probed in the directory); otherwise the log says
+     * once why it falls back to buffered writes + fdatasync.
+     */
+    private static int directIoAlignment(Storage storage, Path dir, WalOptions options) throws IOException {
+        if (!options.directIo()) {
+            return 0;
+        }
+        int alignment = storage.directIoAlignment(dir);
+        if (alignment > 0 && alignment <= Alignment.MAX) {
+            int used = Math.max(alignment, Alignment.MIN);
+            LOG.log(System.Logger.Level.INFO, () -> "wal4j: direct I/O (O_DIRECT) in " + dir + ", " + used
+                    + "-byte blocks");
+            return used;
+        }
+        LOG.log(System.Logger.Level.INFO, () -> "wal4j: direct I/O asked for, but the " + storage.name()
+                + " I/O layer cannot do it in " + dir + (alignment > Alignment.MAX ? " (alignment " + alignment
+                        + " too large)" : "") + "; using buffered writes + fdatasync");
+        return 0;
+    }
+
+    /** Whether this log writes its segments with direct I/O. */
+    public boolean directIo() {
+        return directIo;
     }
 
     private static void prepareDirectory(Storage storage, Path dir) throws IOException {

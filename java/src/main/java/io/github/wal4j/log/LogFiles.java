@@ -26,7 +26,10 @@ public final class LogFiles {
     public static final String BROKEN_SUFFIX = ".broken";
     private static final Pattern SEGMENT = Pattern.compile("(\\d{16})\\.wal");
     private static final Pattern OURS = Pattern.compile(
-            "\\d{16}\\.wal(\\.tmp)?(\\.broken(\\.\\d+)?)?|CHECKPOINT(\\.tmp)?|wal\\.lock");
+            "\\d{16}\\.wal(\\.tmp)?(\\.broken(\\.\\d+)?)?|CHECKPOINT(\\.tmp)?|wal\\.lock|"
+            + "\\.wal4j-direct-probe-\\d+-\\d+");
+    /** Prefix of the probe file the native layer writes to test O_DIRECT; a crash may leave one. */
+    public static final String DIRECT_PROBE_PREFIX = ".wal4j-direct-probe-";
 
     private LogFiles() {
     }
@@ -40,6 +43,11 @@ public final class LogFiles {
     public static long segmentId(String name) {
         Matcher m = SEGMENT.matcher(name);
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Whether a file of this name is left over from an interrupted operation and may be removed. */
+    public static boolean isLeftover(String name) {
+        return name.endsWith(TMP_SUFFIX) || name.startsWith(DIRECT_PROBE_PREFIX);
     }
 
     /** Whether a file of this name may live in a WAL directory. */

@@ -90,6 +90,15 @@ public final class Recovery {
      * damaged files are set aside, each change synced before this returns.
      */
     public Result run(Checkpoint checkpoint, int alignment, long preallocate) throws IOException {
+        return run(checkpoint, alignment, preallocate, false);
+    }
+
+    /**
+     * As {@link #run(Checkpoint, int, long)}; with {@code directIo} the newest segment is opened for
+     * direct I/O when its header's alignment is a multiple of {@code alignment} (the direct-I/O
+     * alignment), and a new segment gets that alignment.
+     */
+    public Result run(Checkpoint checkpoint, int alignment, long preallocate, boolean directIo) throws IOException {
         long started = System.nanoTime();
         List<String> names = storage.list(dir);
         planTemporaryRemoval(names);
@@ -188,7 +197,7 @@ public final class Recovery {
         ActiveSegment active;
         if (lastHeader == null || next < checkpointed + 1) {
             long id = ids.isEmpty() ? 1 : ids.get(ids.size() - 1) + 1;
-            active = ActiveSegment.create(storage, dir, id, nextSequence, alignment, preallocate);
+            active = ActiveSegment.create(storage, dir, id, nextSequence, alignment, preallocate, directIo);
             segments.add(new SegmentList.Entry(id, active.path, nextSequence));
             sealed = false;
         } else {
@@ -201,6 +210,10 @@ public final class Recovery {
             } catch (IOException | RuntimeException e) {
                 file.close();
                 throw e;
+            }
+            if (directIo && lastHeader.alignment() % alignment == 0) {
+                file.close();
+                file = storage.openDirectWrite(path);
             }
             active = new ActiveSegment(path, file, lastHeader, lastEnd);
         }
@@ -325,7 +338,7 @@ public final class Recovery {
     private void planTemporaryRemoval(List<String> names) {
         List<Path> temporaries = new ArrayList<>();
         for (String name : names) {
-            if (name.endsWith(LogFiles.TMP_SUFFIX)) {
+            if (LogFiles.isLeftover(name)) {
                 temporaries.add(dir.resolve(name));
                 findings.add(new Finding(name, Kind.TEMPORARY_REMOVED, 0, 0, 0, 0,
                         "an interrupted segment creation or checkpoint left it; its target was never committed"));

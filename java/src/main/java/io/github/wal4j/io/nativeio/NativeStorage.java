@@ -187,7 +187,25 @@ public final class NativeStorage implements Storage {
         return openDirect(path, NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_EXCL);
     }
 
+    /**
+     * The direct-I/O alignment for files in {@code dir}: 0 if {@link #probeDirectIo} says the file
+     * system refuses O_DIRECT, else the alignment a probe file there reports.
+     */
+    @Override
+    public int directIoAlignment(Path dir) throws IOException {
+        if (!probeDirectIo(dir)) {
+            return 0;
+        }
+        Path probe = dir.resolve(".wal4j-direct-probe-" + ProcessHandle.current().pid() + "-" + PROBES.incrementAndGet());
+        try (DirectIoFile file = createDirect(probe)) {
+            return Math.max(file.alignment(), file.memoryAlignment());
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
     /** Opens an existing file for reading and writing with O_DIRECT. */
+    @Override
     public DirectIoFile openDirectWrite(Path path) throws IOException {
         return openDirect(path, NativeIo.O_RDWR);
     }
