@@ -131,10 +131,14 @@ public final class AppendBench {
             throws Exception {
         Path dir = Files.createTempDirectory(o.dir, "wal-" + layer + "-");
         try {
-            WalOptions options = WalOptions.defaults().withIoLayer(layer);
+            // "native-direct": the native layer with WalOptions.withDirectIo(true).
+            boolean direct = layer.endsWith("-direct");
+            String base = direct ? layer.substring(0, layer.length() - "-direct".length()) : layer;
+            WalOptions options = WalOptions.defaults().withIoLayer(base).withDirectIo(direct);
             try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
-                if (!wal.ioLayer().equals(layer)) {
-                    throw new IllegalStateException("asked for the " + layer + " layer, got " + wal.ioLayer());
+                if (!wal.ioLayer().equals(base) || wal.directIo() != direct) {
+                    throw new IllegalStateException("asked for the " + layer + " layer, got " + wal.ioLayer()
+                            + (wal.directIo() ? " with direct I/O" : ""));
                 }
                 Worker[] workers = new Worker[threads];
                 CountDownLatch started = new CountDownLatch(threads);
