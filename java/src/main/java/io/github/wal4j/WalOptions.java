@@ -14,6 +14,8 @@ public final class WalOptions {
     public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
     /** 16 MiB. */
     public static final int DEFAULT_MAX_RECORD_SIZE = 16 << 20;
+    /** 1 MiB: a group-commit batch closes once its records reach this many bytes. */
+    public static final int DEFAULT_MAX_BATCH_BYTES = 1 << 20;
 
     private final Durability durability;
     private final RecoveryMode recoveryMode;
@@ -23,10 +25,18 @@ public final class WalOptions {
     private final String ioLayer;
     private final Storage storage;
     private final boolean directIo;
+    private final int maxBatchBytes;
 
     private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
             Duration lockTimeout, String ioLayer, Storage storage, boolean directIo) {
+        this(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage, directIo,
+                DEFAULT_MAX_BATCH_BYTES);
+    }
+
+    private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
+            Duration lockTimeout, String ioLayer, Storage storage, boolean directIo, int maxBatchBytes) {
         this.directIo = directIo;
+        this.maxBatchBytes = maxBatchBytes;
         this.durability = durability;
         this.recoveryMode = recoveryMode;
         this.segmentSize = segmentSize;
@@ -81,7 +91,27 @@ public final class WalOptions {
      */
     public WalOptions withDirectIo(boolean value) {
         return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                value);
+                value, maxBatchBytes);
+    }
+
+    /** The byte size at which a group-commit batch closes. */
+    public int maxBatchBytes() {
+        return maxBatchBytes;
+    }
+
+    /**
+     * Closes a group-commit batch once its framed records reach {@code value} bytes, in [1, 1 MiB]
+     * (a batch always takes at least one record). Smaller batches cut the latency of the first
+     * appends of a burst at the cost of more fdatasyncs; 1 gives one record per batch, which also
+     * makes the sequence of writes independent of thread timing (the crash tests use that).
+     */
+    public WalOptions withMaxBatchBytes(int value) {
+        if (value < 1 || value > DEFAULT_MAX_BATCH_BYTES) {
+            throw new IllegalArgumentException("max batch bytes must be in [1, " + DEFAULT_MAX_BATCH_BYTES + "]: "
+                    + value);
+        }
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
+                directIo, value);
     }
 
     /** A caller-supplied storage layer, or {@code null}. */
@@ -92,13 +122,13 @@ public final class WalOptions {
     /** When appends are acknowledged; see {@link Durability}. */
     public WalOptions withDurability(Durability value) {
         return new WalOptions(Objects.requireNonNull(value, "durability"), recoveryMode, segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage, directIo);
+                lockTimeout, ioLayer, storage, directIo, maxBatchBytes);
     }
 
     /** What open does with damage to acknowledged data; see {@link RecoveryMode}. */
     public WalOptions withRecoveryMode(RecoveryMode value) {
         return new WalOptions(durability, Objects.requireNonNull(value, "recoveryMode"), segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage, directIo);
+                lockTimeout, ioLayer, storage, directIo, maxBatchBytes);
     }
 
     /**
@@ -110,7 +140,7 @@ public final class WalOptions {
         if (value < 4096) {
             throw new IllegalArgumentException("segment size must be at least 4096 bytes: " + value);
         }
-        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage, directIo);
+        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage, directIo, maxBatchBytes);
     }
 
     /**
@@ -121,7 +151,7 @@ public final class WalOptions {
         if (value < 0 || value > (1 << 30)) {
             throw new IllegalArgumentException("max record size must be in [0, 1 GiB]: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage, directIo);
+        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage, directIo, maxBatchBytes);
     }
 
     /** How long open waits for another holder to release the directory lock; zero (the default) fails at once. */
@@ -129,12 +159,12 @@ public final class WalOptions {
         if (value.isNegative()) {
             throw new IllegalArgumentException("lock timeout must not be negative: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage, directIo);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage, directIo, maxBatchBytes);
     }
 
     /** "auto" (native where it loads, else pure Java), "native" (fail if it cannot load) or "java". */
     public WalOptions withIoLayer(String value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage, directIo);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage, directIo, maxBatchBytes);
     }
 
     /**
@@ -142,7 +172,7 @@ public final class WalOptions {
      * callers with a file layer of their own. It must honour the {@link Storage} contract.
      */
     public WalOptions withStorage(Storage value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value, directIo);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value, directIo, maxBatchBytes);
     }
 
     @Override

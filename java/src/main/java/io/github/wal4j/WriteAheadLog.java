@@ -238,7 +238,8 @@ public final class WriteAheadLog implements Closeable {
      * seal, and releases the directory lock. Later calls of other methods throw
      * {@link WalClosedException}; closing again does nothing.
      *
-     * @throws WalFailedException if the final fsync failed (records not yet durable may be lost)
+     * @throws WalFailedException if the log had failed or the final fsync failed: records that were
+     *     not yet durable may be lost (the directory lock is released all the same)
      */
     @Override
     public void close() throws IOException {

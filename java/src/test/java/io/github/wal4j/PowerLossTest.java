@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
+import io.github.wal4j.log.Futures;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.testing.Tries;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.quicktheories.core.Gen;
@@ -30,8 +33,12 @@ import org.quicktheories.core.Gen;
  * unsynced directory operations undone, reopening recovers every acknowledged record in order and
  * replays nothing torn, nothing twice, nothing that was not appended.
  *
- * <p>Single-threaded sync appends keep every run deterministic: a failure prints QuickTheories'
- * seed, and {@code -DQT_SEED=<seed>} reproduces it. Cases: {@code wal4j.tries} (default 1000).
+ * <p>A stateful, model-based property: the workload interleaves append, appendAsync bursts,
+ * flush, fsync, checkpoints (with and without snapshot), clean reopen, and the power cut, in both
+ * durability modes, against a model of what must survive. One record per batch
+ * ({@code withMaxBatchBytes(1)}) makes the sequence of file operations independent of thread
+ * timing, so a failure prints QuickTheories' seed and {@code -DQT_SEED=<seed>} reproduces it.
+ * Cases: {@code wal4j.tries} (default 1000).
  */
 class PowerLossTest {
     private static final int MAX_RECORD = 6000;
@@ -48,7 +55,10 @@ class PowerLossTest {
                 case 0 -> "append(" + size + ")";
                 case 1 -> "checkpoint(upTo)";
                 case 2 -> "checkpoint(snapshot)";
-                default -> "reopen";
+                case 3 -> "reopen";
+                case 4 -> "appendAsync x" + (1 + size % 6) + "(" + size + ")";
+                case 5 -> "fsync";
+                default -> "flush";
             };
         }
     }
@@ -57,17 +67,20 @@ class PowerLossTest {
         Gen<Integer> sizes = integers().between(0, 700)
                 .mix(integers().between(0, MAX_RECORD), 20)
                 .mix(integers().between(0, 3).map(i -> new int[] {0, 1, (int) SEGMENT - 100, MAX_RECORD}[i]), 10);
-        Gen<Integer> kinds = integers().between(0, 99).map(p -> p < 80 ? 0 : p < 88 ? 1 : p < 95 ? 2 : 3);
+        Gen<Integer> kinds = integers().between(0, 99).map(p -> p < 55 ? 0 : p < 70 ? 4 : p < 77 ? 5 : p < 80 ? 6
+                : p < 88 ? 1 : p < 95 ? 2 : 3);
         return kinds.zip(sizes, Op::new);
     }
 
     @Test
     void acknowledgedRecordsSurviveAnyPowerCut() {
         qt().withExamples(Tries.count()).withShrinkCycles(200)
-                .forAll(lists().of(ops()).ofSizeBetween(1, 40), integers().between(0, 400), longs().all())
-                .checkAssert((ops, cutAfter, crashSeed) -> {
+                .forAll(lists().of(ops()).ofSizeBetween(1, 40), integers().between(0, 400), longs().all(),
+                        booleans().all())
+                .checkAssert((ops, cutAfter, crashSeed, buffered) -> {
                     try {
-                        runScenario(ops, cutAfter, crashSeed);
+                        runScenario(ops, cutAfter, crashSeed,
+                                buffered ? Durability.BUFFERED : Durability.SYNC);
                     } catch (IOException e) {
                         throw new AssertionError(e);
                     }
@@ -80,13 +93,15 @@ class PowerLossTest {
         return b;
     }
 
-    private void runScenario(List<Op> ops, int cutAfter, long crashSeed) throws IOException {
+    private void runScenario(List<Op> ops, int cutAfter, long crashSeed, Durability durability) throws IOException {
         Path dir = Files.createTempDirectory(tmp, "wal");
         Path snapshots = Files.createTempDirectory(tmp, "snap");
         Path snapshot = snapshots.resolve("state.snap");
         SimulatedDisk disk = new SimulatedDisk();
         disk.powerOffAfter(cutAfter);
-        WalOptions options = WalOptions.defaults().withSegmentSize(SEGMENT).withMaxRecordSize(MAX_RECORD);
+        WalOptions options = WalOptions.defaults().withSegmentSize(SEGMENT).withMaxRecordSize(MAX_RECORD)
+                .withDurability(durability).withMaxBatchBytes(1);
+        boolean sync = durability == Durability.SYNC;
 
         List<Integer> sizes = new ArrayList<>(); // sizes.get(seq - 1): what was appended at seq
         long acked = 0;
@@ -104,12 +119,40 @@ class PowerLossTest {
                         sizes.set((int) expected - 1, op.size);
                         long seq = wal.append(payload(expected, op.size));
                         assertEquals(expected, seq, "sequence numbers are contiguous");
-                        acked = seq;
+                        if (sync) {
+                            acked = seq;
+                        }
                     }
+                    case 4 -> {
+                        List<CompletableFuture<Long>> futures = new ArrayList<>();
+                        long first = wal.lastSequence() + 1;
+                        for (int k = 0; k < 1 + op.size % 6; k++) {
+                            int size = (op.size + k * 97) % (MAX_RECORD + 1);
+                            while (sizes.size() < first + k) {
+                                sizes.add(-1);
+                            }
+                            sizes.set((int) (first + k) - 1, size);
+                            futures.add(wal.appendAsync(payload(first + k, size)));
+                        }
+                        for (int k = 0; k < futures.size(); k++) {
+                            long seq = Futures.await(futures.get(k));
+                            assertEquals(first + k, seq, "sequence numbers follow submission order");
+                            if (sync) {
+                                acked = seq;
+                            }
+                        }
+                    }
+                    case 5 -> {
+                        long last = wal.lastSequence();
+                        wal.fsync();
+                        acked = Math.max(acked, last);
+                    }
+                    case 6 -> wal.flush();
                     case 1 -> {
                         long upTo = wal.lastSequence() / 2 + wal.lastSequence() / 4;
                         wal.checkpoint(upTo);
                         ackedCheckpoint = Math.max(ackedCheckpoint, upTo);
+                        acked = Math.max(acked, upTo);
                     }
                     case 2 -> {
                         long upTo = wal.lastSequence();
@@ -117,10 +160,13 @@ class PowerLossTest {
                             wal.checkpoint(snapshot, upTo,
                                     out -> out.write(("covers " + upTo).getBytes(StandardCharsets.US_ASCII)));
                             ackedCheckpoint = Math.max(ackedCheckpoint, upTo);
+                            acked = Math.max(acked, upTo);
                         }
                     }
                     default -> {
+                        long last = wal.lastSequence();
                         wal.close();
+                        acked = Math.max(acked, last);
                         wal = null;
                         wal = WriteAheadLog.open(dir, options.withStorage(disk));
                     }

@@ -50,6 +50,7 @@ public final class GroupCommitter {
     private final boolean preallocate;
     private final int alignment;
     private final boolean directIo;
+    private final int maxBatchBytes;
     private final SegmentList segments;
     private final Checksums checksums = new Checksums();
     private final CommitStats stats = new CommitStats();
@@ -82,9 +83,10 @@ public final class GroupCommitter {
      * @param sealedAtOpen whether the segment's last batch is a seal (nothing to seal again)
      */
     GroupCommitter(Storage storage, Path dir, Durability durability, long segmentSize, boolean preallocate,
-            int alignment, boolean directIo, SegmentList segments, ActiveSegment active, long nextSequence,
-            boolean sealedAtOpen) {
+            int alignment, boolean directIo, int maxBatchBytes, SegmentList segments, ActiveSegment active,
+            long nextSequence, boolean sealedAtOpen) {
         this.alignment = alignment;
+        this.maxBatchBytes = Math.min(maxBatchBytes, BatchHeader.TARGET_RECORDS_LENGTH);
         this.directIo = directIo;
         this.storage = storage;
         this.dir = dir;
@@ -200,7 +202,7 @@ public final class GroupCommitter {
                 while (!queue.isEmpty()) {
                     if (queue.peek() instanceof Pending p) {
                         long framed = RecordFormat.framedSize(p.payload.length);
-                        if (bytes > 0 && bytes + framed > BatchHeader.TARGET_RECORDS_LENGTH) {
+                        if (bytes > 0 && bytes + framed > maxBatchBytes) {
                             break;
                         }
                         bytes += framed;
@@ -402,7 +404,9 @@ public final class GroupCommitter {
         try {
             WalFailedException failed = failure();
             if (failed != null) {
-                return;
+                // Nothing queued since the failure was written: say so, a BUFFERED caller must know.
+                throw new WalFailedException("closed a failed log; records not yet durable when it failed are "
+                        + "lost: " + failed.getMessage(), failed.getCause());
             }
             try {
                 if (durableSequence < writtenSequence) {

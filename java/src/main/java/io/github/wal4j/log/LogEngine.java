@@ -58,7 +58,8 @@ public final class LogEngine {
         this.segments = recovered.segments();
         this.report = recovered.report();
         this.committer = new GroupCommitter(storage, dir, options.durability(), options.segmentSize(), true,
-                alignment, directIo, segments, recovered.active(), recovered.nextSequence(), recovered.sealed());
+                alignment, directIo, options.maxBatchBytes(), segments, recovered.active(), recovered.nextSequence(),
+                recovered.sealed());
         committer.start();
     }
 
@@ -314,9 +315,9 @@ public final class LogEngine {
                 }
                 return;
             }
-            if (committer.durableSequence() < upTo) {
-                Futures.await(committer.barrier(true));
-            }
+            // Everything appended so far is written and synced first: the checkpoint needs the
+            // records up to upTo durable, and no batch write then runs beside the checkpoint's files.
+            Futures.await(committer.barrier(true));
             Events.Checkpoint event = new Events.Checkpoint();
             event.begin();
             Checkpoint next;

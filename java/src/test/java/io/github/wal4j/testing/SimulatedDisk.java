@@ -94,7 +94,13 @@ public final class SimulatedDisk implements Storage {
         }
     }
 
+    /** {@code -Dsimdisk.trace=true} prints every mutating call, to follow a failing case. */
+    private static final boolean TRACE = Boolean.getBoolean("simdisk.trace");
+
     private void mutate(String what) throws IOException {
+        if (TRACE) {
+            System.out.println("SIMDISK " + mutations + " " + what + (off ? " (off)" : ""));
+        }
         if (off) {
             throw new IOException("simulated power loss: " + what + " did not happen");
         }
