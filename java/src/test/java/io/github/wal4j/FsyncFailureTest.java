@@ -79,6 +79,11 @@ class FsyncFailureTest {
         }
     }
 
+    /** A failed log's close releases everything and reports the failure again (never silently). */
+    private static void closeFailed(WriteAheadLog wal) {
+        assertInjected(assertThrows(WalFailedException.class, wal::close));
+    }
+
     /** The premise of everything below: in SYNC mode each append is fdatasync'ed before it returns. */
     @Test
     void syncAppendIsSyncedBeforeItReturns() throws IOException {
@@ -119,11 +124,8 @@ class FsyncFailureTest {
         } finally {
             int syncs = storage.syncs();
             int writes = storage.writes();
-            try {
-                wal.close();
-            } catch (WalFailedException acceptable) {
-                // close may report the failure again; it must not write or sync
-            }
+            // close reports the failure again; it must not write or sync
+            assertInjected(assertThrows(WalFailedException.class, wal::close));
             assertEquals(syncs, storage.syncs(), "close after a failure must not sync (or seal)");
             assertEquals(writes, storage.writes(), "close after a failure must not write a seal");
         }
@@ -141,7 +143,8 @@ class FsyncFailureTest {
         List<WalRecord> acknowledged;
         List<CompletableFuture<Long>> pending = new ArrayList<>();
         AtomicInteger succeeded = new AtomicInteger();
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage))) {
+        WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage));
+        try {
             acknowledged = Records.append(wal, 1, 3);
             storage.failSync(1);
             CountDownLatch inFailingSync = storage.holdFailingSync();
@@ -187,6 +190,8 @@ class FsyncFailureTest {
             assertEquals(0, succeeded.get(), "no append pending at the failure may be acknowledged");
             assertEquals(syncsAtFailure, storage.syncs(), "the failed sync was never retried");
             assertFalse(pending.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally()));
+        } finally {
+            closeFailed(wal);
         }
         assertRecovered(dir, acknowledged);
     }
@@ -200,7 +205,8 @@ class FsyncFailureTest {
         Path dir = tmp.resolve("wal");
         FailingStorage storage = new FailingStorage();
         List<WalRecord> acknowledged;
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage))) {
+        WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage));
+        try {
             acknowledged = Records.append(wal, 1, 5);
             storage.failWrite(1, 100);
             int syncs = storage.syncs();
@@ -209,11 +215,13 @@ class FsyncFailureTest {
                 assertThrows(WalFailedException.class, call.getValue(), call.getKey());
             }
             assertEquals(syncs, storage.syncs(), "nothing synced after a failed write");
+        } finally {
+            closeFailed(wal);
         }
         long size = Files.size(dir.resolve(LogDirs.segmentName(1)));
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, HEALTHY)) {
-            assertEquals(acknowledged, wal.recover(), "exactly the acknowledged records");
-            RecoveryReport report = wal.recoveryReport();
+        try (WriteAheadLog reopened = WriteAheadLog.open(dir, HEALTHY)) {
+            assertEquals(acknowledged, reopened.recover(), "exactly the acknowledged records");
+            RecoveryReport report = reopened.recoveryReport();
             assertEquals(Kind.TORN_TAIL, report.findings().get(0).kind(), report.summary());
             assertEquals(100, report.bytesCut(), report.summary());
             assertTrue(Files.size(dir.resolve(LogDirs.segmentName(1))) < size);
@@ -231,7 +239,8 @@ class FsyncFailureTest {
         FailingStorage storage = new FailingStorage();
         List<WalRecord> acknowledged;
         WalOptions options = WalOptions.defaults().withSegmentSize(4096).withStorage(storage);
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
+        WriteAheadLog wal = WriteAheadLog.open(dir, options);
+        try {
             // Segment 2 is created under its temporary name (the handle keeps that name after the rename).
             storage.onlyFilesEndingWith(LogDirs.segmentName(2) + ".tmp").failSync(1);
             acknowledged = Records.append(wal, 1, 7, 100); // fills segment 1 (7 one-block batches)
@@ -240,13 +249,15 @@ class FsyncFailureTest {
             assertInjected(assertThrows(WalFailedException.class, () -> wal.append(Records.payload(8, 100))));
             assertEquals(1, storage.syncFailures());
             assertThrows(WalFailedException.class, () -> wal.append(Records.payload(9, 100)));
+        } finally {
+            closeFailed(wal);
         }
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, HEALTHY.withSegmentSize(4096))) {
-            assertEquals(acknowledged, wal.recover());
-            RecoveryReport report = wal.recoveryReport();
+        try (WriteAheadLog reopened = WriteAheadLog.open(dir, HEALTHY.withSegmentSize(4096))) {
+            assertEquals(acknowledged, reopened.recover());
+            RecoveryReport report = reopened.recoveryReport();
             assertTrue(report.findings().stream().anyMatch(f -> f.kind() == Kind.TEMPORARY_REMOVED
                     && f.file().equals(LogDirs.segmentName(2) + ".tmp")), report.summary());
-            assertEquals(8, wal.append(Records.payload(8, 100)));
+            assertEquals(8, reopened.append(Records.payload(8, 100)));
         }
     }
 
@@ -256,8 +267,9 @@ class FsyncFailureTest {
         Path dir = tmp.resolve("wal");
         FailingStorage storage = new FailingStorage();
         List<WalRecord> synced;
-        try (WriteAheadLog wal = WriteAheadLog.open(dir,
-                WalOptions.defaults().withDurability(Durability.BUFFERED).withStorage(storage))) {
+        WriteAheadLog wal = WriteAheadLog.open(dir,
+                WalOptions.defaults().withDurability(Durability.BUFFERED).withStorage(storage));
+        try {
             synced = Records.append(wal, 1, 3);
             wal.fsync();
             storage.failWrite(1, 0);
@@ -266,6 +278,8 @@ class FsyncFailureTest {
             assertInjected(assertThrows(WalFailedException.class, wal::fsync));
             assertThrows(WalFailedException.class, () -> wal.append(Records.payload(5)));
             assertEquals(syncs, storage.syncs());
+        } finally {
+            closeFailed(wal);
         }
         assertRecovered(dir, synced);
     }
