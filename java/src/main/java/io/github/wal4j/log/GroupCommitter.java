@@ -324,7 +324,13 @@ public final class GroupCommitter {
 
     /** A direct buffer at a 4 KiB-aligned address, so direct I/O can take it without a copy. */
     private static ByteBuffer aligned(int size) {
-        return ByteBuffer.allocateDirect(size + 4096).alignedSlice(4096);
+        // alignedSlice rounds both ends inward, so ask for whole pages plus one page of slack.
+        int pages = (int) (Alignment.up(size, 4096));
+        ByteBuffer b = ByteBuffer.allocateDirect(pages + 4096).alignedSlice(4096);
+        if (b.capacity() < size) {
+            throw new IllegalStateException("aligned buffer of " + b.capacity() + " bytes for " + size);
+        }
+        return b;
     }
 
     /** Closes the active segment (synced first: an older segment never holds unsynced data) and starts the next. */
