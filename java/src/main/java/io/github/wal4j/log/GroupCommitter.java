@@ -243,11 +243,14 @@ public final class GroupCommitter {
         }
         if (count > 0) {
             writeBatch(batch, count, first, last, (int) recordsLength);
-            stats.batch(count, recordsLength - (long) count * RecordFormat.OVERHEAD);
         }
         boolean sync = syncRequested || (count > 0 && durability == Durability.SYNC);
         if (sync && durableSequence < writtenSequence) {
             syncActive();
+        }
+        if (count > 0) {
+            // Counted once the batch is as durable as its mode promises, never before.
+            stats.batch(count, recordsLength - (long) count * RecordFormat.OVERHEAD);
         }
         long now = System.nanoTime();
         for (Object entry : batch) {

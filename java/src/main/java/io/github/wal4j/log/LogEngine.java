@@ -72,6 +72,8 @@ public final class LogEngine {
             CheckpointStore checkpoints = new CheckpointStore(storage, abs);
             Checkpoint checkpoint = checkpoints.read();
             boolean rollForward = checkSnapshot(storage, checkpoint);
+            Events.Recovery event = new Events.Recovery();
+            event.begin();
             int directAlignment = directIoAlignment(storage, abs, options);
             boolean directIo = directAlignment > 0;
             int alignment = directIo ? directAlignment : Alignment.MIN;
@@ -91,7 +93,7 @@ public final class LogEngine {
                                 r.nextSequence(), r.bytesCut(), r.millis()));
             }
             RecoveryReport report = recovered.report();
-            Events.Recovery event = new Events.Recovery();
+            event.end();
             if (event.shouldCommit()) {
                 event.directory = abs.toString();
                 event.summary = report.summary();

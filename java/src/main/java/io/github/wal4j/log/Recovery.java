@@ -132,7 +132,7 @@ public final class Recovery {
                 String gap = header == null ? null : gap(header, next, checkpointed, i == 0);
                 if (header == null || gap != null) {
                     String reason = "damage at the start of a segment: " + (header == null ? problem[0] : gap);
-                    if (refuse(path, 0, reason, size)) {
+                    if (refuse(path, 0, reason, size, header == null ? 0 : header.firstSequence(), 0)) {
                         break;
                     }
                     planSetAside(ids.subList(i, ids.size()));
@@ -169,7 +169,7 @@ public final class Recovery {
                     continue;
                 }
                 String reason = "damage to acknowledged data: " + stop.reason() + "; but " + claim;
-                if (refuse(path, offset, reason, size - offset)) {
+                if (refuse(path, offset, reason, size - offset, header.firstSequence(), next)) {
                     break;
                 }
                 actions.add(() -> {
@@ -226,9 +226,11 @@ public final class Recovery {
      * inspecting, records it and returns true (stop scanning); in point-in-time mode returns false
      * and the caller plans the cut.
      */
-    private boolean refuse(Path path, long offset, String reason, long bytes) throws IOException {
+    private boolean refuse(Path path, long offset, String reason, long bytes, long firstSequence, long validUpTo)
+            throws IOException {
         if (inspectOnly) {
-            findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION, 0, 0, offset, bytes, reason));
+            findings.add(new Finding(path.getFileName().toString(), Kind.CORRUPTION, firstSequence, validUpTo, offset,
+                    bytes, reason));
             return true;
         }
         if (mode == RecoveryMode.STRICT) {
