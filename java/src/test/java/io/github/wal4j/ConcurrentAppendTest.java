@@ -161,11 +161,16 @@ class ConcurrentAppendTest {
             Path dir = tmp.resolve("crash-wal-" + cycle);
             Path acks = Files.createDirectories(tmp.resolve("crash-acks-" + cycle));
             int delayMillis = 50 + random.nextInt(400);
-            String where = "seed " + seed + ", cycle " + cycle + " (kill " + delayMillis + " ms after the start)";
+            String where = "seed " + seed + ", cycle " + cycle + " (kill " + delayMillis
+                    + " ms after the first acknowledgement)";
             try (CrashJvm child = CrashJvm.start(ConcurrentCrashChild.class, tmp, "crash-" + cycle, dir.toString(),
                     acks.toString(), Integer.toString(threads), Long.toString(random.nextLong()))) {
                 AckFile started = new AckFile(acks.resolve("started.txt"));
                 started.awaitLines(child, lines -> !lines.isEmpty(), 60_000, "the start, " + where);
+                // The kill comes after the first acknowledgement, so every cycle has something to check
+                // (a loaded machine can take longer than the random delay to acknowledge anything).
+                new AckFile(acks.resolve("ack-0.txt")).awaitLines(child, lines -> !lines.isEmpty(), 60_000,
+                        "the first acknowledgement, " + where);
                 Thread.sleep(delayMillis);
                 child.kill();
             }
