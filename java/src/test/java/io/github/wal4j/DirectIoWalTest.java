@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.io.ForwardingStorage;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.StorageFile;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +67,7 @@ class DirectIoWalTest {
     @Test
     void fallsBackToBufferedWritesWhereDirectIoIsRefused() throws IOException {
         // A layer whose file system refuses O_DIRECT (as tmpfs before Linux 6.6 answers EINVAL).
-        Storage refusing = new DelegatingStorage(new JavaStorage()) {
+        Storage refusing = new ForwardingStorage(new JavaStorage()) {
             @Override
             public int directIoAlignment(Path dir) {
                 return 0;
@@ -91,65 +90,6 @@ class DirectIoWalTest {
                 .withIoLayer("java"))) {
             assertFalse(wal.directIo());
             assertEquals(1, wal.append(payload(3)));
-        }
-    }
-
-    /** Forwards everything to another layer. */
-    private static class DelegatingStorage implements Storage {
-        private final Storage delegate;
-
-        DelegatingStorage(Storage delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String name() {
-            return "refusing-direct";
-        }
-
-        @Override
-        public List<String> list(Path dir) throws IOException {
-            return delegate.list(dir);
-        }
-
-        @Override
-        public boolean exists(Path path) throws IOException {
-            return delegate.exists(path);
-        }
-
-        @Override
-        public StorageFile create(Path path) throws IOException {
-            return delegate.create(path);
-        }
-
-        @Override
-        public StorageFile openWrite(Path path) throws IOException {
-            return delegate.openWrite(path);
-        }
-
-        @Override
-        public StorageFile openRead(Path path) throws IOException {
-            return delegate.openRead(path);
-        }
-
-        @Override
-        public void rename(Path source, Path target) throws IOException {
-            delegate.rename(source, target);
-        }
-
-        @Override
-        public void delete(Path path) throws IOException {
-            delegate.delete(path);
-        }
-
-        @Override
-        public void syncDirectory(Path dir) throws IOException {
-            delegate.syncDirectory(dir);
-        }
-
-        @Override
-        public Closeable tryLock(Path lockFile) throws IOException {
-            return delegate.tryLock(lockFile);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.wal4j.cli;
 
+import io.github.wal4j.io.ForwardingStorage;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
 import java.io.Closeable;
@@ -125,61 +126,14 @@ final class Progress implements Closeable {
         return new CountingStorage(storage);
     }
 
-    private final class CountingStorage implements Storage {
-        private final Storage delegate;
-
+    private final class CountingStorage extends ForwardingStorage {
         CountingStorage(Storage delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public List<String> list(Path dir) throws IOException {
-            return delegate.list(dir);
-        }
-
-        @Override
-        public boolean exists(Path path) throws IOException {
-            return delegate.exists(path);
-        }
-
-        @Override
-        public StorageFile create(Path path) throws IOException {
-            return new CountingFile(delegate.create(path));
-        }
-
-        @Override
-        public StorageFile openWrite(Path path) throws IOException {
-            return new CountingFile(delegate.openWrite(path));
-        }
-
-        @Override
-        public StorageFile openRead(Path path) throws IOException {
-            return new CountingFile(delegate.openRead(path));
-        }
-
-        @Override
-        public void rename(Path source, Path target) throws IOException {
-            delegate.rename(source, target);
-        }
-
-        @Override
-        public void delete(Path path) throws IOException {
-            delegate.delete(path);
-        }
-
-        @Override
-        public void syncDirectory(Path dir) throws IOException {
-            delegate.syncDirectory(dir);
-        }
-
-        @Override
-        public Closeable tryLock(Path lockFile) throws IOException {
-            return delegate.tryLock(lockFile);
+        protected StorageFile wrap(Path path, StorageFile file) {
+            return new CountingFile(file);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.wal4j.testing;
 
+import io.github.wal4j.io.ForwardingStorage;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -21,8 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * does). A failing sync does not sync. A failing sync can be held until the test releases it, so
  * that appends queue up behind the doomed batch.
  */
-public final class FailingStorage implements Storage {
-    private final Storage delegate = new JavaStorage();
+public final class FailingStorage extends ForwardingStorage {
     private final AtomicInteger syncs = new AtomicInteger();
     private final AtomicInteger writes = new AtomicInteger();
     private final AtomicInteger matchingSyncs = new AtomicInteger();
@@ -35,6 +35,10 @@ public final class FailingStorage implements Storage {
     private volatile String failOnlyNameEndingWith = "";
     private volatile CountDownLatch failingSyncEntered;
     private volatile CountDownLatch releaseFailingSync;
+
+    public FailingStorage() {
+        super(new JavaStorage());
+    }
 
     /** Syncs of files (not of directories) so far, failed ones included. */
     public int syncs() {
@@ -99,48 +103,8 @@ public final class FailingStorage implements Storage {
     }
 
     @Override
-    public List<String> list(Path dir) throws IOException {
-        return delegate.list(dir);
-    }
-
-    @Override
-    public boolean exists(Path path) throws IOException {
-        return delegate.exists(path);
-    }
-
-    @Override
-    public StorageFile create(Path path) throws IOException {
-        return new File(path, delegate.create(path));
-    }
-
-    @Override
-    public StorageFile openWrite(Path path) throws IOException {
-        return new File(path, delegate.openWrite(path));
-    }
-
-    @Override
-    public StorageFile openRead(Path path) throws IOException {
-        return new File(path, delegate.openRead(path));
-    }
-
-    @Override
-    public void rename(Path source, Path target) throws IOException {
-        delegate.rename(source, target);
-    }
-
-    @Override
-    public void delete(Path path) throws IOException {
-        delegate.delete(path);
-    }
-
-    @Override
-    public void syncDirectory(Path dir) throws IOException {
-        delegate.syncDirectory(dir);
-    }
-
-    @Override
-    public Closeable tryLock(Path lockFile) throws IOException {
-        return delegate.tryLock(lockFile);
+    protected StorageFile wrap(Path path, StorageFile file) {
+        return new File(path, file);
     }
 
     private final class File implements StorageFile {
