@@ -41,7 +41,9 @@ public final class SegmentCursor {
     private final long limit;
     private final int maxRecordSize;
     private final Checksums checksums = new Checksums();
-    private ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
+    private ByteBuffer window = ByteBuffer.allocate(CHUNK);
+    private long windowStart;
+    private int windowLength;
     private long position;
     private long expectedSequence;
     private BatchHeader batch;
@@ -242,19 +244,35 @@ public final class SegmentCursor {
         return false;
     }
 
-    /** Reads exactly {@code length} bytes at {@code offset} into the shared buffer (positioned at 0). */
+    /**
+     * Exactly {@code length} bytes at {@code offset}, as a buffer whose index 0 is {@code offset};
+     * valid until the next read. Reads ahead in windows of {@link #CHUNK} bytes so that a log of
+     * small batches costs one system call per window, not two per batch.
+     */
     private ByteBuffer read(long offset, int length) throws IOException {
-        if (buffer.capacity() < length) {
-            buffer = ByteBuffer.allocate(Math.max(length, buffer.capacity() * 2));
+        if (offset >= windowStart && offset + length <= windowStart + windowLength) {
+            return window.slice((int) (offset - windowStart), length);
         }
-        ByteBuffer dst = buffer.clear().limit(length);
+        int want = (int) Math.max(length, Math.min(CHUNK, limit - offset));
+        if (window.capacity() < want) {
+            window = ByteBuffer.allocate(want);
+        }
+        ByteBuffer dst = window.clear().limit(want);
+        windowLength = 0;
         while (dst.hasRemaining()) {
             int n = file.read(dst, offset + dst.position());
             if (n < 0) {
+                // Reading ahead may run into the end of the file (a limit past a padding block that
+                // was never written); only the bytes actually asked for must be there.
+                if (dst.position() >= length) {
+                    break;
+                }
                 throw new EOFException("segment ended at " + (offset + dst.position()) + " while reading "
                         + length + " bytes at " + offset + " (it shrank while being read)");
             }
         }
-        return dst.flip();
+        windowStart = offset;
+        windowLength = dst.position();
+        return window.slice(0, length);
     }
 }
