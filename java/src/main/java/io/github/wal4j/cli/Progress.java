@@ -1,6 +1,7 @@
 package io.github.wal4j.cli;
 
 import io.github.wal4j.io.ForwardingStorage;
+import io.github.wal4j.io.ForwardingStorageFile;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
 import java.io.Closeable;
@@ -136,50 +137,18 @@ final class Progress implements Closeable {
         }
     }
 
-    private final class CountingFile implements StorageFile {
-        private final StorageFile delegate;
-
+    private final class CountingFile extends ForwardingStorageFile {
         CountingFile(StorageFile delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
-            int n = delegate.read(dst, position);
+            int n = super.read(dst, position);
             if (n > 0) {
                 add(n);
             }
             return n;
-        }
-
-        @Override
-        public void write(ByteBuffer src, long position) throws IOException {
-            delegate.write(src, position);
-        }
-
-        @Override
-        public void sync() throws IOException {
-            delegate.sync();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return delegate.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            delegate.truncate(size);
-        }
-
-        @Override
-        public boolean preallocate(long size) throws IOException {
-            return delegate.preallocate(size);
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.wal4j.testing;
 
 import io.github.wal4j.io.ForwardingStorage;
+import io.github.wal4j.io.ForwardingStorageFile;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -105,23 +106,18 @@ public final class FailingStorage extends ForwardingStorage {
         return new File(path, file);
     }
 
-    private final class File implements StorageFile {
+    private final class File extends ForwardingStorageFile {
         private final Path path;
-        private final StorageFile file;
 
         File(Path path, StorageFile file) {
+            super(file);
             this.path = path;
-            this.file = file;
         }
 
         private boolean matches() {
             return path.getFileName().toString().endsWith(failOnlyNameEndingWith);
         }
 
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return file.read(dst, position);
-        }
 
         @Override
         public void write(ByteBuffer src, long position) throws IOException {
@@ -132,11 +128,11 @@ public final class FailingStorage extends ForwardingStorage {
                 if (partial > 0) {
                     ByteBuffer head = src.duplicate();
                     head.limit(head.position() + partial);
-                    file.write(head, position);
+                    super.write(head, position);
                 }
                 throw new IOException("injected EIO: write of " + path.getFileName() + " at offset " + position);
             }
-            file.write(src, position);
+            super.write(src, position);
         }
 
         @Override
@@ -158,27 +154,7 @@ public final class FailingStorage extends ForwardingStorage {
                 }
                 throw new IOException("injected EIO: fdatasync of " + path.getFileName());
             }
-            file.sync();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return file.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            file.truncate(size);
-        }
-
-        @Override
-        public boolean preallocate(long size) throws IOException {
-            return file.preallocate(size);
-        }
-
-        @Override
-        public void close() throws IOException {
-            file.close();
+            super.sync();
         }
     }
 }
