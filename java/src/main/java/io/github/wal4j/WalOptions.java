@@ -26,15 +26,19 @@ public final class WalOptions {
     private final Storage storage;
     private final boolean directIo;
     private final int maxBatchBytes;
-
-    private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
-            Duration lockTimeout, String ioLayer, Storage storage, boolean directIo) {
-        this(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage, directIo,
-                DEFAULT_MAX_BATCH_BYTES);
-    }
+    private final Protection protection;
+    private final KeyProvider keys;
+    private final DurableWatermark watermark;
 
     private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
             Duration lockTimeout, String ioLayer, Storage storage, boolean directIo, int maxBatchBytes) {
+        this(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage, directIo,
+                maxBatchBytes, Protection.NONE, null, null);
+    }
+
+    private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
+            Duration lockTimeout, String ioLayer, Storage storage, boolean directIo, int maxBatchBytes,
+            Protection protection, KeyProvider keys, DurableWatermark watermark) {
         this.directIo = directIo;
         this.maxBatchBytes = maxBatchBytes;
         this.durability = durability;
@@ -44,12 +48,15 @@ public final class WalOptions {
         this.lockTimeout = lockTimeout;
         this.ioLayer = ioLayer;
         this.storage = storage;
+        this.protection = protection;
+        this.keys = keys;
+        this.watermark = watermark;
     }
 
     /** The durable defaults: {@link Durability#SYNC}, {@link RecoveryMode#STRICT}, 64 MiB segments, 16 MiB records. */
     public static WalOptions defaults() {
         return new WalOptions(Durability.SYNC, RecoveryMode.STRICT, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE,
-                Duration.ZERO, null, null, false);
+                Duration.ZERO, null, null, false, DEFAULT_MAX_BATCH_BYTES);
     }
 
     public Durability durability() {
@@ -91,7 +98,7 @@ public final class WalOptions {
      */
     public WalOptions withDirectIo(boolean value) {
         return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                value, maxBatchBytes);
+                value, maxBatchBytes, protection, keys, watermark);
     }
 
     /** The byte size at which a group-commit batch closes. */
@@ -111,7 +118,7 @@ public final class WalOptions {
                     + value);
         }
         return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, value);
+                directIo, value, protection, keys, watermark);
     }
 
     /** A caller-supplied storage layer, or {@code null}. */
@@ -122,13 +129,13 @@ public final class WalOptions {
     /** When appends are acknowledged; see {@link Durability}. */
     public WalOptions withDurability(Durability value) {
         return new WalOptions(Objects.requireNonNull(value, "durability"), recoveryMode, segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage, directIo, maxBatchBytes);
+                lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
     }
 
     /** What open does with damage to acknowledged data; see {@link RecoveryMode}. */
     public WalOptions withRecoveryMode(RecoveryMode value) {
         return new WalOptions(durability, Objects.requireNonNull(value, "recoveryMode"), segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage, directIo, maxBatchBytes);
+                lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
     }
 
     /**
@@ -140,7 +147,7 @@ public final class WalOptions {
         if (value < 4096) {
             throw new IllegalArgumentException("segment size must be at least 4096 bytes: " + value);
         }
-        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage, directIo, maxBatchBytes);
+        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
     }
 
     /**
@@ -151,7 +158,7 @@ public final class WalOptions {
         if (value < 0 || value > (1 << 30)) {
             throw new IllegalArgumentException("max record size must be in [0, 1 GiB]: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage, directIo, maxBatchBytes);
+        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
     }
 
     /** How long open waits for another holder to release the directory lock; zero (the default) fails at once. */
@@ -159,12 +166,12 @@ public final class WalOptions {
         if (value.isNegative()) {
             throw new IllegalArgumentException("lock timeout must not be negative: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage, directIo, maxBatchBytes);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
     }
 
     /** "auto" (native where it loads, else pure Java), "native" (fail if it cannot load) or "java". */
     public WalOptions withIoLayer(String value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage, directIo, maxBatchBytes);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage, directIo, maxBatchBytes, protection, keys, watermark);
     }
 
     /**
@@ -172,13 +179,72 @@ public final class WalOptions {
      * callers with a file layer of their own. It must honour the {@link Storage} contract.
      */
     public WalOptions withStorage(Storage value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value, directIo, maxBatchBytes);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value, directIo, maxBatchBytes, protection, keys, watermark);
+    }
+
+    /** How records are protected beyond their checksums; {@link Protection#NONE} by default. */
+    public Protection protection() {
+        return protection;
+    }
+
+    /** The key provider of a protected log, or {@code null}. */
+    public KeyProvider keys() {
+        return keys;
+    }
+
+    /** The external durable watermark, or {@code null}. */
+    public DurableWatermark durableWatermark() {
+        return watermark;
+    }
+
+    /**
+     * Encrypts and authenticates every record with AES-256-GCM under keys from {@code keys}
+     * ({@link Protection#AES_256_GCM}). Segments already in the log keep the protection they were
+     * written with; a segment without protection that still holds records after the checkpoint is
+     * refused at open, so nobody can slip an unauthenticated segment into a protected log. Every
+     * open starts a new segment, so a nonce is never used twice (docs/security/threat-model.md).
+     */
+    public WalOptions withEncryption(KeyProvider keys) {
+        return withProtection(Protection.AES_256_GCM, Objects.requireNonNull(keys, "keys"));
+    }
+
+    /**
+     * Authenticates every record with an HMAC-SHA256 chain under keys from {@code keys}, payloads
+     * left in the clear ({@link Protection#HMAC_SHA256_CHAIN}); otherwise as {@link #withEncryption}.
+     */
+    public WalOptions withTamperEvidence(KeyProvider keys) {
+        return withProtection(Protection.HMAC_SHA256_CHAIN, Objects.requireNonNull(keys, "keys"));
+    }
+
+    /**
+     * Sets the protection of new segments; {@code keys} is required unless {@code protection} is
+     * {@link Protection#NONE}, where it may still be given to read segments written with protection
+     * (to turn protection off: new segments are plain, old ones stay readable).
+     */
+    public WalOptions withProtection(Protection protection, KeyProvider keys) {
+        Objects.requireNonNull(protection, "protection");
+        if (protection != Protection.NONE && keys == null) {
+            throw new IllegalArgumentException(protection + " needs a key provider");
+        }
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
+                directIo, maxBatchBytes, protection, keys, watermark);
+    }
+
+    /**
+     * Checks the log against, and reports its progress to, an anchor kept outside the directory;
+     * see {@link DurableWatermark}. {@code null} removes it.
+     */
+    public WalOptions withDurableWatermark(DurableWatermark value) {
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
+                directIo, maxBatchBytes, protection, keys, value);
     }
 
     @Override
     public String toString() {
         return "WalOptions[durability=" + durability + ", recoveryMode=" + recoveryMode + ", segmentSize="
                 + segmentSize + ", maxRecordSize=" + maxRecordSize + ", lockTimeout=" + lockTimeout + ", ioLayer="
-                + ioLayer + ", directIo=" + directIo + (storage == null ? "" : ", storage=" + storage.name()) + "]";
+                + ioLayer + ", directIo=" + directIo + (storage == null ? "" : ", storage=" + storage.name())
+                + ", protection=" + protection + (keys == null ? "" : ", key=" + keys.currentKeyId())
+                + (watermark == null ? "" : ", durableWatermark") + "]";
     }
 }

@@ -160,11 +160,11 @@ class BadInputTest {
         Path dir = tmp.resolve("wal");
         LogDirs.closedLog(dir, SMALL, 3, 10);
         Path segment = dir.resolve(LogDirs.segmentName(1));
-        FileDamage.putShort(segment, 8, (short) 2);
+        FileDamage.putShort(segment, 8, (short) 3);
         FileDamage.fixSegmentHeaderCrc(segment); // only the version is wrong
         Map<String, byte[]> before = LogDirs.snapshot(dir);
         WalFormatException e = assertThrows(WalFormatException.class, () -> WriteAheadLog.open(dir).close());
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
         LogDirs.assertUnchanged(before, dir);
     }
 

@@ -1,7 +1,19 @@
 package io.github.wal4j.cli;
 
+import io.github.wal4j.KeyProvider;
+import io.github.wal4j.Protection;
 import io.github.wal4j.WalOptions;
+import io.github.wal4j.log.SegmentKeys;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Options every command takes. */
@@ -18,6 +30,63 @@ final class CommonOptions {
     @Option(names = "--progress", negatable = true,
             description = "Show a progress bar on stderr (default: only when stderr is a terminal).")
     Boolean progress;
+
+    @Option(names = "--key", paramLabel = "ID=FILE",
+            description = "A key of a protected log: its id and a file holding the 32 key bytes, raw or as 64 hex "
+                    + "digits. Repeat for several key ids. Never printed.")
+    List<String> keys;
+
+    /**
+     * The keys given with {@code --key}, for reading (the CLI never writes protected segments).
+     * Key bytes are read from the files and kept only in the provider.
+     */
+    SegmentKeys segmentKeys() throws CliException {
+        if (keys == null || keys.isEmpty()) {
+            return SegmentKeys.NONE;
+        }
+        return new SegmentKeys(Protection.NONE, keyProvider());
+    }
+
+    /** The keys given with {@code --key}, or {@code null}. */
+    KeyProvider keyProvider() throws CliException {
+        if (keys == null || keys.isEmpty()) {
+            return null;
+        }
+        Map<String, byte[]> byId = new LinkedHashMap<>();
+        for (String spec : keys) {
+            int eq = spec.indexOf('=');
+            if (eq <= 0 || eq == spec.length() - 1) {
+                throw new CliException(Wal4jCli.USAGE, "--key must be ID=FILE: " + spec);
+            }
+            String id = spec.substring(0, eq);
+            Path file = Path.of(spec.substring(eq + 1));
+            byId.put(id, readKey(id, file));
+        }
+        return KeyProvider.of(byId.keySet().iterator().next(), byId);
+    }
+
+    private static byte[] readKey(String id, Path file) throws CliException {
+        byte[] bytes;
+        try {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new CliException(Wal4jCli.USAGE, "key file for '" + id + "' is not a regular file: " + file);
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CliException(Wal4jCli.USAGE, "cannot read the key file for '" + id + "': " + file + " ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        if (bytes.length == 32) {
+            return bytes;
+        }
+        String text = new String(bytes, StandardCharsets.US_ASCII).strip();
+        if (text.length() == 64 && text.matches("[0-9a-fA-F]{64}")) {
+            return HexFormat.of().parseHex(text);
+        }
+        // The length only: the contents are key material.
+        throw new CliException(Wal4jCli.USAGE, "key file for '" + id + "' holds " + bytes.length
+                + " bytes; expected 32 raw bytes or 64 hex digits: " + file);
+    }
 
     /** Checks values picocli cannot. */
     void validate() throws CliException {

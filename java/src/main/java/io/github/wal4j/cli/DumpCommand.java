@@ -3,10 +3,13 @@ package io.github.wal4j.cli;
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.format.BatchHeader;
+import io.github.wal4j.format.RecordFormat;
+import io.github.wal4j.format.RecordSealer;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
 import io.github.wal4j.log.SegmentCursor;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -119,7 +122,7 @@ final class DumpCommand implements Callable<Integer> {
             String result = "clean";
             if (stop != null) {
                 progress.phase("dump: classifying the damage", wal.segmentBytes());
-                Verification v = Verification.run(wal, progress.wrap(wal.storage), common.maxRecordSize);
+                Verification v = Verification.run(wal, progress.wrap(wal.storage), common.maxRecordSize, common.segmentKeys());
                 progress.done();
                 code = v.exitCode();
                 result = v.result.name().toLowerCase(Locale.ROOT);
@@ -179,7 +182,8 @@ final class DumpCommand implements Callable<Integer> {
                     return new Stop(name, 0, "segment starts at sequence " + start + ", expected "
                             + (expected < 0 ? "at most " + (checkpointed + 1) : expected));
                 }
-                SegmentCursor cursor = new SegmentCursor(file, header, size, common.maxRecordSize);
+                RecordSealer sealer = common.segmentKeys().sealerFor(header, path);
+                SegmentCursor cursor = new SegmentCursor(file, header, size, common.maxRecordSize, sealer);
                 while (cursor.next()) {
                     BatchHeader batch = cursor.batch();
                     if (batch.recordCount() == 0 || batch.nextSequence() <= first) {
@@ -189,20 +193,25 @@ final class DumpCommand implements Callable<Integer> {
                         return null;
                     }
                     ByteBuffer records = cursor.records();
-                    long base = cursor.batchOffset() + BatchHeader.SIZE;
+                    // Offsets and checksums are those on disk; in a protected segment the cursor holds
+                    // the opened payloads, each shorter than its stored form by the seal.
+                    long at = cursor.batchOffset() + BatchHeader.SIZE;
                     for (long seq = batch.firstSequence(); seq < batch.nextSequence(); seq++) {
-                        int at = records.position();
                         int length = records.getInt();
                         ByteBuffer payload = records.slice(records.position(), length);
-                        int crc = records.getInt(records.position() + length);
+                        int stored = length + sealer.overhead();
+                        int crc = sealer.overhead() == 0 ? records.getInt(records.position() + length)
+                                : readInt(file, at + 4 + stored);
                         records.position(records.position() + length + 4);
+                        long recordOffset = at;
+                        at += RecordFormat.framedSize(stored);
                         if (seq < first) {
                             continue;
                         }
                         if (seq > last) {
                             return null;
                         }
-                        record(seq, length, crc, payload, name, base + at);
+                        record(seq, length, crc, payload, name, recordOffset);
                     }
                 }
                 SegmentCursor.Stop stop = cursor.stop();
@@ -229,6 +238,14 @@ final class DumpCommand implements Callable<Integer> {
                     + first + (to != null ? " to " + to : "") + ")");
             default -> throw new AssertionError(format);
         }
+    }
+
+    private static int readInt(StorageFile file, long offset) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4);
+        while (b.hasRemaining() && file.read(b, offset + b.position()) >= 0) {
+            // fill
+        }
+        return b.flip().remaining() == 4 ? b.getInt() : 0;
     }
 
     private void record(long seq, int length, int crc, ByteBuffer payload, String segment, long offset) {

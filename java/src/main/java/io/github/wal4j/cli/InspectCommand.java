@@ -83,7 +83,8 @@ final class InspectCommand implements Callable<Integer> {
                                 "header names segment " + header.segmentId() + ": not this file"));
                         continue;
                     }
-                    SegmentCursor cursor = new SegmentCursor(file, header, size, common.maxRecordSize);
+                    SegmentCursor cursor = new SegmentCursor(file, header, size, common.maxRecordSize,
+                            common.segmentKeys().sealerFor(header, path));
                     boolean sealed = false;
                     while (cursor.next()) {
                         sealed = cursor.batch().isSeal();

@@ -102,7 +102,7 @@ final class RepairCommand implements Callable<Integer> {
             progress.phase("repair: verify", wal.segmentBytes());
             Verification v;
             try {
-                v = Verification.run(wal, progress.wrap(wal.storage), common.maxRecordSize);
+                v = Verification.run(wal, progress.wrap(wal.storage), common.maxRecordSize, common.segmentKeys());
             } catch (WalFormatException e) {
                 throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + e.getMessage(), e);
             } finally {

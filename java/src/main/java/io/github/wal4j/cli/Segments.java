@@ -5,6 +5,7 @@ import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checksums;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.log.SegmentCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -17,11 +18,7 @@ final class Segments {
 
     /** Decodes the segment header at the start of {@code file}. */
     static SegmentHeader.Decoded header(StorageFile file) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) Math.min(file.size(), SegmentHeader.ENCODED_SIZE));
-        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-            // fill
-        }
-        return SegmentHeader.decode(b.flip(), new Checksums());
+        return SegmentCursor.readHeader(file);
     }
 
     /**

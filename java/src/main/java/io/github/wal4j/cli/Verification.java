@@ -9,6 +9,7 @@ import io.github.wal4j.io.StorageFile;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.LogFiles;
 import io.github.wal4j.log.Recovery;
+import io.github.wal4j.log.SegmentKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -75,7 +76,8 @@ final class Verification {
      *
      * @throws io.github.wal4j.WalFormatException for a segment of an unknown format or foreign magic
      */
-    static Verification run(WalDirectory wal, Storage storage, int maxRecordSize) throws IOException {
+    static Verification run(WalDirectory wal, Storage storage, int maxRecordSize, SegmentKeys keys)
+            throws IOException {
         long started = System.nanoTime();
         List<Finding> findings = new ArrayList<>();
         Checkpoint checkpoint;
@@ -89,7 +91,7 @@ final class Verification {
             return new Verification(findings, null, null, millisSince(started), List.of());
         }
         findings.addAll(checkSnapshot(storage, checkpoint));
-        RecoveryReport report = Recovery.inspect(storage, wal.dir, maxRecordSize, checkpoint);
+        RecoveryReport report = Recovery.inspect(storage, wal.dir, maxRecordSize, checkpoint, keys);
         findings.addAll(report.findings());
         return new Verification(findings, checkpoint, report, millisSince(started), staleTemporaries(checkpoint));
     }

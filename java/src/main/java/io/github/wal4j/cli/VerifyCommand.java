@@ -2,6 +2,7 @@ package io.github.wal4j.cli;
 
 import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.WalFormatException;
+import io.github.wal4j.WalKeyException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ final class VerifyCommand implements Callable<Integer> {
                 progress.phase("verify", wal.segmentBytes());
                 Verification v;
                 try {
-                    v = Verification.run(wal, progress.wrap(wal.storage), common.maxRecordSize);
+                    v = Verification.run(wal, progress.wrap(wal.storage), common.maxRecordSize, common.segmentKeys());
                 } catch (WalFormatException e) {
                     throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + e.getMessage(), e);
                 } finally {
@@ -82,8 +83,10 @@ final class VerifyCommand implements Callable<Integer> {
             if (!json) {
                 throw e;
             }
-            int code = e instanceof CliException c ? c.exitCode() : Wal4jCli.FAILED;
-            String message = e instanceof CliException ? e.getMessage() : "I/O error: " + e;
+            int code = e instanceof CliException c ? c.exitCode()
+                    : e instanceof WalKeyException ? Wal4jCli.KEY : Wal4jCli.FAILED;
+            String message = e instanceof CliException || e instanceof WalKeyException ? e.getMessage()
+                    : "I/O error: " + e;
             out.println(new Json().put("directory", dir.toAbsolutePath().normalize().toString()).put("result", "error")
                     .put("exitCode", code).put("error", message));
             err.println("wal4j verify: " + message);

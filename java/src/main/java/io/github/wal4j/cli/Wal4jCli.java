@@ -2,6 +2,7 @@ package io.github.wal4j.cli;
 
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalFormatException;
+import io.github.wal4j.WalKeyException;
 import io.github.wal4j.WalLockedException;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
  * <p>Exit codes (also in {@code --help} and docs/security/wal.md, section 12):
  * {@value #OK} success / clean, {@value #TORN} torn tail, {@value #CORRUPT} corruption (or repair
  * refused), {@value #LOCKED} lock held by another process, {@value #NOT_A_WAL} not a WAL,
- * {@value #FAILED} I/O or other failure, {@value #USAGE} usage error.
+ * {@value #FAILED} I/O or other failure, {@value #KEY} key of a protected log missing or wrong,
+ * {@value #USAGE} usage error.
  *
  * <p>Tests and embedding code run it in-process with {@link #newCommandLine(PrintWriter, PrintWriter)}.
  */
@@ -41,7 +43,7 @@ import picocli.CommandLine.Spec;
         commandListHeading = "%nCommands:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Wal4jCli.EXIT_0, Wal4jCli.EXIT_1, Wal4jCli.EXIT_2, Wal4jCli.EXIT_3, Wal4jCli.EXIT_4,
-                Wal4jCli.EXIT_5, Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
 public final class Wal4jCli implements Callable<Integer> {
 
     /** Success; for verify and dump: the log is clean. */
@@ -56,6 +58,8 @@ public final class Wal4jCli implements Callable<Integer> {
     public static final int NOT_A_WAL = 4;
     /** An I/O error or another failure. */
     public static final int FAILED = 5;
+    /** A protected segment's key is missing or does not authenticate its header (see {@code --key}). */
+    public static final int KEY = 6;
     /** A usage error: unknown command or option, bad value (EX_USAGE). */
     public static final int USAGE = 64;
 
@@ -65,6 +69,7 @@ public final class Wal4jCli implements Callable<Integer> {
     static final String EXIT_3 = " 3:the WAL is open in another process (its lock is held)";
     static final String EXIT_4 = " 4:not a WAL: missing directory, not a directory, foreign files, unknown format";
     static final String EXIT_5 = " 5:I/O error or other failure";
+    static final String EXIT_6 = " 6:a protected segment's key is missing or wrong (--key)";
     static final String EXIT_64 = "64:usage error (unknown command or option, bad value)";
 
     /** Keeps the library's loggers configured (java.util.logging holds loggers weakly). */
@@ -137,6 +142,9 @@ public final class Wal4jCli implements Callable<Integer> {
         } else if (e instanceof WalLockedException) {
             code = LOCKED;
             message = e.getMessage() + " (the WAL is open in another process; find it with 'fuser wal.lock')";
+        } else if (e instanceof WalKeyException) {
+            code = KEY;
+            message = e.getMessage() + " (give the log's keys with --key ID=FILE)";
         } else if (e instanceof WalFormatException) {
             code = NOT_A_WAL;
             message = "not a wal4j log: " + e.getMessage();

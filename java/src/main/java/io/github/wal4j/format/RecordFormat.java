@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
  * <pre>
  *  offset size  field
  *   0      4    payload length n (big-endian, 0 &lt;= n &lt;= the configured maximum record size)
- *   4      n    payload
+ *   4      n    payload (in a protected segment: the payload sealed by its {@link RecordSealer})
  *   4+n    4    CRC32C of (segment salt, record sequence number, n, payload)
  * </pre>
  * The checksum covers the length field and is seeded with the segment's salt and the record's own
@@ -27,11 +27,14 @@ public final class RecordFormat {
         return payloadLength + OVERHEAD;
     }
 
-    /** Appends the framed record at {@code dst}'s position. */
-    public static void encode(ByteBuffer dst, long salt, long sequence, ByteBuffer payload, Checksums checksums) {
-        int length = payload.remaining();
-        int crc = checksums.ofRecord(salt, sequence, payload.duplicate());
-        dst.putInt(length).put(payload).putInt(crc);
+    /** Appends the framed record, its payload sealed by {@code sealer}, at {@code dst}'s position. */
+    public static void encode(ByteBuffer dst, long salt, long sequence, ByteBuffer payload, RecordSealer sealer,
+            Checksums checksums) {
+        int length = payload.remaining() + sealer.overhead();
+        dst.putInt(length);
+        int start = dst.position();
+        sealer.seal(sequence, payload, dst);
+        dst.putInt(checksums.ofRecord(salt, sequence, dst.slice(start, length)));
     }
 
     /** Whether {@code stored} is the checksum of {@code payload} at this place. Consumes nothing. */

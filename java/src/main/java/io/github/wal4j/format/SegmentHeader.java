@@ -1,6 +1,8 @@
 package io.github.wal4j.format;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -20,15 +22,45 @@ import java.util.Optional;
  *  44      4    CRC32C of bytes [0, 44)
  *  48    A-48   zeros
  * </pre>
- * All integers are big-endian. The header is written and synced, under a temporary name, before the
+ * A protected segment (see {@link RecordSealer}) is format version 2: the same 48 bytes with version 2
+ * and the protection in the flags field, followed by
+ * <pre>
+ *  48      1    k: length of the key id (1..255)
+ *  49      k    key id, UTF-8 (which key the segment was written with; not secret)
+ *  49+k   32    HMAC-SHA256 of bytes [0, 49+k) under the header key derived from that key
+ *  81+k    4    CRC32C of bytes [48, 81+k)
+ * </pre>
+ * The HMAC proves, to a reader holding the key, that the salt, segment id, first sequence and
+ * protection are as written: a wrong key or an altered header is told apart from damage (which the
+ * CRCs catch first). Version 1 is written for unprotected segments, so plain logs keep their format.
+ *
+ * <p>All integers are big-endian. The header is written and synced, under a temporary name, before the
  * file is renamed into place, so a {@code .wal} file with a bad header is damage, never a torn write.
+ *
+ * @param protection {@link #PLAIN}, {@link #AES_GCM} or {@link #HMAC_CHAIN}
+ * @param keyId the key id of a protected segment, else {@code null}
+ * @param tag the header's HMAC for a protected segment (32 bytes), else {@code null}
  */
-public record SegmentHeader(int alignment, long segmentId, long salt, long firstSequence) {
+public record SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int protection,
+        String keyId, byte[] tag) {
+
+    /** Protection code of a segment with checksums only. */
+    public static final int PLAIN = 0;
+    /** Protection code: AES-256-GCM per record. */
+    public static final int AES_GCM = 1;
+    /** Protection code: HMAC-SHA256 chain. */
+    public static final int HMAC_CHAIN = 2;
+    /** The most bytes any header occupies: read this many (or the file, if shorter) to decode one. */
+    public static final int MAX_ENCODED_SIZE = 48 + 1 + 255 + 32 + 4;
 
     /** The magic bytes, "WAL4JSEG". */
     public static final long MAGIC = 0x57414C344A534547L;
-    /** The only format version this code writes and reads. */
+    /** The format version of unprotected segments. */
     public static final short VERSION = 1;
+    /** The format version of protected segments. */
+    public static final short VERSION_PROTECTED = 2;
+    /** Bytes of the header tag. */
+    public static final int TAG_SIZE = 32;
     /** Bytes of the header that carry meaning; the rest of the first block is zero. */
     public static final int ENCODED_SIZE = 48;
     private static final int CRC_OFFSET = 44;
@@ -37,18 +69,86 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         if (!Alignment.isValid(alignment)) {
             throw new IllegalArgumentException("alignment must be a power of two in [512, 65536]: " + alignment);
         }
+        if (protection != PLAIN) {
+            if (protection != AES_GCM && protection != HMAC_CHAIN) {
+                throw new IllegalArgumentException("unknown protection " + protection);
+            }
+            int k = keyId == null ? 0 : keyId.getBytes(StandardCharsets.UTF_8).length;
+            if (k < 1 || k > 255) {
+                throw new IllegalArgumentException("a key id must be 1 to 255 bytes of UTF-8, not " + k);
+            }
+            if (tag != null && tag.length != TAG_SIZE) {
+                throw new IllegalArgumentException("header tag must be " + TAG_SIZE + " bytes");
+            }
+        }
+    }
+
+    /** An unprotected header. */
+    public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence) {
+        this(alignment, segmentId, salt, firstSequence, PLAIN, null, null);
+    }
+
+    /** Whether records in this segment are sealed ({@link #AES_GCM} or {@link #HMAC_CHAIN}). */
+    public boolean isProtected() {
+        return protection != PLAIN;
+    }
+
+    /** This header with its HMAC set. */
+    public SegmentHeader withTag(byte[] value) {
+        return new SegmentHeader(alignment, segmentId, salt, firstSequence, protection, keyId, value.clone());
+    }
+
+    /** The bytes the header HMAC covers: [0, 49+k) of the encoded header. */
+    public byte[] authenticatedBytes() {
+        ByteBuffer b = ByteBuffer.allocate(MAX_ENCODED_SIZE);
+        encodeFixed(b, new Checksums());
+        byte[] id = keyId.getBytes(StandardCharsets.UTF_8);
+        b.put((byte) id.length).put(id);
+        return Arrays.copyOf(b.array(), b.position());
     }
 
     /** Writes the whole first block ({@code alignment} bytes) into {@code dst}. */
     public void encode(ByteBuffer dst, Checksums checksums) {
         int start = dst.position();
-        dst.putLong(MAGIC).putShort(VERSION).putShort((short) 0).putInt(alignment)
-                .putLong(segmentId).putLong(salt).putLong(firstSequence).putInt(0);
-        ByteBuffer covered = dst.duplicate().position(start).limit(start + CRC_OFFSET);
-        dst.putInt(checksums.plain(covered));
-        for (int i = ENCODED_SIZE; i < alignment; i++) {
+        encodeFixed(dst, checksums);
+        if (isProtected()) {
+            if (tag == null) {
+                throw new IllegalStateException("a protected header is encoded with its tag");
+            }
+            int extension = dst.position();
+            byte[] id = keyId.getBytes(StandardCharsets.UTF_8);
+            dst.put((byte) id.length).put(id).put(tag);
+            dst.putInt(checksums.plain(dst.duplicate().limit(dst.position()).position(extension)));
+        }
+        while (dst.position() < start + alignment) {
             dst.put((byte) 0);
         }
+    }
+
+    private void encodeFixed(ByteBuffer dst, Checksums checksums) {
+        int start = dst.position();
+        dst.putLong(MAGIC).putShort(isProtected() ? VERSION_PROTECTED : VERSION).putShort((short) protection)
+                .putInt(alignment).putLong(segmentId).putLong(salt).putLong(firstSequence).putInt(0);
+        ByteBuffer covered = dst.duplicate().position(start).limit(start + CRC_OFFSET);
+        dst.putInt(checksums.plain(covered));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SegmentHeader h && h.alignment == alignment && h.segmentId == segmentId && h.salt == salt
+                && h.firstSequence == firstSequence && h.protection == protection
+                && java.util.Objects.equals(h.keyId, keyId) && Arrays.equals(h.tag, tag);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(segmentId) * 31 + Long.hashCode(salt);
+    }
+
+    @Override
+    public String toString() {
+        return "SegmentHeader[id=" + segmentId + ", firstSequence=" + firstSequence + ", alignment=" + alignment
+                + (isProtected() ? ", protection=" + protection + ", keyId=" + keyId : "") + "]";
     }
 
     /** Why a header did not decode; {@link #FOREIGN} and {@link #UNSUPPORTED_VERSION} are not damage. */
@@ -69,7 +169,11 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public record Decoded(Optional<SegmentHeader> header, Problem problem, String detail) {
     }
 
-    /** Decodes the {@link #ENCODED_SIZE} bytes at {@code src}'s position; never throws on bad bytes. */
+    /**
+     * Decodes the header at {@code src}'s position from the bytes remaining (pass up to
+     * {@link #MAX_ENCODED_SIZE}); never throws on bad bytes. The HMAC of a protected header is
+     * returned, not checked: that needs the key.
+     */
     public static Decoded decode(ByteBuffer src, Checksums checksums) {
         if (src.remaining() < ENCODED_SIZE) {
             return problem(Problem.SHORT, "file holds " + src.remaining() + " bytes, a header needs " + ENCODED_SIZE);
@@ -90,8 +194,13 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
                     + ", computed 0x" + Integer.toHexString(actual));
         }
         short version = b.getShort(start + 8);
-        if (version != VERSION) {
-            return problem(Problem.UNSUPPORTED_VERSION, "format version " + version + ", this wal4j reads " + VERSION);
+        if (version != VERSION && version != VERSION_PROTECTED) {
+            return problem(Problem.UNSUPPORTED_VERSION, "format version " + version + ", this wal4j reads "
+                    + VERSION + " and " + VERSION_PROTECTED);
+        }
+        int protection = b.getShort(start + 10);
+        if (version == VERSION ? protection != PLAIN : protection != AES_GCM && protection != HMAC_CHAIN) {
+            return problem(Problem.DAMAGED, "format version " + version + " with protection " + protection);
         }
         int alignment = b.getInt(start + 12);
         if (!Alignment.isValid(alignment)) {
@@ -101,8 +210,37 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         if (firstSequence < 1) {
             return problem(Problem.DAMAGED, "first sequence " + firstSequence + " is below 1");
         }
+        String keyId = null;
+        byte[] tag = null;
+        if (protection != PLAIN) {
+            int extension = start + ENCODED_SIZE;
+            if (src.remaining() < ENCODED_SIZE + 1) {
+                return problem(Problem.SHORT, "protected header ends before its key id");
+            }
+            int k = b.get(extension) & 0xFF;
+            int end = extension + 1 + k + TAG_SIZE;
+            if (k == 0 || end + 4 > src.limit()) {
+                return problem(k == 0 ? Problem.DAMAGED : Problem.SHORT, "protected header: key id of " + k
+                        + " bytes and its tag do not fit in " + src.remaining() + " bytes");
+            }
+            int storedExt = b.getInt(end);
+            int actualExt = checksums.plain(b.duplicate().position(extension).limit(end));
+            if (storedExt != actualExt) {
+                return problem(Problem.DAMAGED, "protected header extension checksum mismatch: stored 0x"
+                        + Integer.toHexString(storedExt) + ", computed 0x" + Integer.toHexString(actualExt));
+            }
+            byte[] id = new byte[k];
+            b.get(extension + 1, id);
+            keyId = new String(id, StandardCharsets.UTF_8);
+            tag = new byte[TAG_SIZE];
+            b.get(extension + 1 + k, tag);
+            if (end + 4 - start > alignment) {
+                return problem(Problem.DAMAGED, "protected header of " + (end + 4 - start) + " bytes exceeds its "
+                        + alignment + "-byte block");
+            }
+        }
         return new Decoded(Optional.of(new SegmentHeader(alignment, b.getLong(start + 16), b.getLong(start + 24),
-                firstSequence)), null, "ok");
+                firstSequence, protection, keyId, tag)), null, "ok");
     }
 
     private static Decoded problem(Problem problem, String detail) {

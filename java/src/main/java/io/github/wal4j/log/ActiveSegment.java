@@ -1,6 +1,7 @@
 package io.github.wal4j.log;
 
 import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.RecordSealer;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -16,12 +17,15 @@ final class ActiveSegment {
     final Path path;
     final StorageFile file;
     final SegmentHeader header;
+    /** Seals the records written to this segment; the writer thread's alone. */
+    final RecordSealer sealer;
     long writeOffset;
 
-    ActiveSegment(Path path, StorageFile file, SegmentHeader header, long writeOffset) {
+    ActiveSegment(Path path, StorageFile file, SegmentHeader header, RecordSealer sealer, long writeOffset) {
         this.path = path;
         this.file = file;
         this.header = header;
+        this.sealer = sealer;
         this.writeOffset = writeOffset;
     }
 
@@ -30,10 +34,11 @@ final class ActiveSegment {
      * place, directory synced. A crash leaves no segment or a complete one (plus a temporary file
      * recovery removes), so a {@code .wal} file with a damaged header is never a torn write.
      */
-    static ActiveSegment create(Storage storage, Path dir, long id, long firstSequence, int alignment,
-            long preallocate, boolean directIo) throws IOException {
-        SegmentHeader header = new SegmentHeader(alignment, id, SALTS.nextLong(), firstSequence);
+    static ActiveSegment create(Storage storage, Path dir, SegmentKeys keys, long id, long firstSequence,
+            int alignment, long preallocate, boolean directIo) throws IOException {
+        SegmentHeader header = keys.newHeader(alignment, id, SALTS.nextLong(), firstSequence);
         Path path = dir.resolve(LogFiles.segmentName(id));
+        RecordSealer sealer = keys.sealerFor(header, path);
         Path temporary = LogFiles.temporary(path);
         storage.delete(temporary);
         StorageFile file = storage.create(temporary);
@@ -54,6 +59,6 @@ final class ActiveSegment {
             file.close();
             file = storage.openDirectWrite(path);
         }
-        return new ActiveSegment(path, file, header, alignment);
+        return new ActiveSegment(path, file, header, sealer, alignment);
     }
 }

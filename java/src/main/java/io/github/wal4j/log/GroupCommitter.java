@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.DurableWatermark;
 import io.github.wal4j.Durability;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalFailedException;
@@ -52,6 +53,10 @@ public final class GroupCommitter {
     private final boolean directIo;
     private final int maxBatchBytes;
     private final SegmentList segments;
+    private final SegmentKeys keys;
+    private final DurableWatermark watermark;
+    /** Bytes a record's seal adds; the same for every segment this writer creates or continues. */
+    private final int sealOverhead;
     private final Checksums checksums = new Checksums();
     private final CommitStats stats = new CommitStats();
     private long unsyncedBytes;
@@ -83,8 +88,11 @@ public final class GroupCommitter {
      * @param sealedAtOpen whether the segment's last batch is a seal (nothing to seal again)
      */
     GroupCommitter(Storage storage, Path dir, Durability durability, long segmentSize, boolean preallocate,
-            int alignment, boolean directIo, int maxBatchBytes, SegmentList segments, ActiveSegment active,
-            long nextSequence, boolean sealedAtOpen) {
+            int alignment, boolean directIo, int maxBatchBytes, SegmentList segments, SegmentKeys keys,
+            DurableWatermark watermark, ActiveSegment active, long nextSequence, boolean sealedAtOpen) {
+        this.keys = keys;
+        this.watermark = watermark;
+        this.sealOverhead = active.sealer.overhead();
         this.alignment = alignment;
         this.maxBatchBytes = Math.min(maxBatchBytes, BatchHeader.TARGET_RECORDS_LENGTH);
         this.directIo = directIo;
@@ -111,7 +119,7 @@ public final class GroupCommitter {
     /** Queues a record. The future completes with its sequence number once it is acknowledged. */
     public CompletableFuture<Long> append(byte[] payload) throws IOException {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        long framed = RecordFormat.framedSize(payload.length);
+        long framed = framedSize(payload.length);
         lock.lock();
         try {
             checkUsable();
@@ -201,7 +209,7 @@ public final class GroupCommitter {
                 long bytes = 0;
                 while (!queue.isEmpty()) {
                     if (queue.peek() instanceof Pending p) {
-                        long framed = RecordFormat.framedSize(p.payload.length);
+                        long framed = framedSize(p.payload.length);
                         if (bytes > 0 && bytes + framed > maxBatchBytes) {
                             break;
                         }
@@ -236,7 +244,7 @@ public final class GroupCommitter {
                     first = p.sequence;
                 }
                 last = p.sequence;
-                recordsLength += RecordFormat.framedSize(p.payload.length);
+                recordsLength += framedSize(p.payload.length);
             } else if (((Barrier) entry).sync) {
                 syncRequested = true;
             }
@@ -250,7 +258,7 @@ public final class GroupCommitter {
         }
         if (count > 0) {
             // Counted once the batch is as durable as its mode promises, never before.
-            stats.batch(count, recordsLength - (long) count * RecordFormat.OVERHEAD);
+            stats.batch(count, recordsLength - (long) count * (RecordFormat.OVERHEAD + sealOverhead));
         }
         long now = System.nanoTime();
         for (Object entry : batch) {
@@ -263,7 +271,14 @@ public final class GroupCommitter {
         }
     }
 
-    /** fdatasync of the active segment, timed and traced; everything written so far becomes durable. */
+    private long framedSize(int payloadLength) {
+        return RecordFormat.framedSize(payloadLength) + sealOverhead;
+    }
+
+    /**
+     * fdatasync of the active segment, timed and traced; everything written so far becomes durable,
+     * and the durable watermark (if any) hears of it before anything it covers is acknowledged.
+     */
     private void syncActive() throws IOException {
         Events.Fsync event = new Events.Fsync();
         event.begin();
@@ -280,6 +295,9 @@ public final class GroupCommitter {
         unsyncedBytes = 0;
         unsyncedRecords = 0;
         durableSequence = writtenSequence;
+        if (watermark != null) {
+            watermark.durable(durableSequence);
+        }
     }
 
     /** Counters and latency percentiles since open. */
@@ -301,8 +319,12 @@ public final class GroupCommitter {
         b.position(BatchHeader.SIZE);
         for (Object entry : batch) {
             if (entry instanceof Pending p) {
-                RecordFormat.encode(b, salt, p.sequence, ByteBuffer.wrap(p.payload), checksums);
+                RecordFormat.encode(b, salt, p.sequence, ByteBuffer.wrap(p.payload), active.sealer, checksums);
             }
+        }
+        if (b.position() != BatchHeader.SIZE + recordsLength) {
+            throw new IllegalStateException("batch of " + (b.position() - BatchHeader.SIZE) + " record bytes, "
+                    + recordsLength + " planned");
         }
         while (b.position() < total) {
             b.put((byte) 0);
@@ -343,7 +365,7 @@ public final class GroupCommitter {
         }
         Events.SegmentRotation event = new Events.SegmentRotation();
         event.begin();
-        ActiveSegment next = ActiveSegment.create(storage, dir, active.header.segmentId() + 1, firstSequence,
+        ActiveSegment next = ActiveSegment.create(storage, dir, keys, active.header.segmentId() + 1, firstSequence,
                 alignment, preallocate ? segmentSize : 0, directIo);
         segments.add(new SegmentList.Entry(next.header.segmentId(), next.path, firstSequence));
         ActiveSegment old = active;

@@ -45,9 +45,10 @@ public final class LogEngine {
     private volatile Checkpoint checkpoint;
     private volatile boolean closed;
     private final boolean directIo;
+    private final SegmentKeys keys;
 
     private LogEngine(Path dir, WalOptions options, Storage storage, Closeable lock, CheckpointStore checkpoints,
-            Checkpoint checkpoint, Recovery.Result recovered, int alignment, boolean directIo) {
+            Checkpoint checkpoint, Recovery.Result recovered, int alignment, boolean directIo, SegmentKeys keys) {
         this.directIo = directIo;
         this.dir = dir;
         this.options = options;
@@ -57,9 +58,10 @@ public final class LogEngine {
         this.checkpoint = checkpoint;
         this.segments = recovered.segments();
         this.report = recovered.report();
+        this.keys = keys;
         this.committer = new GroupCommitter(storage, dir, options.durability(), options.segmentSize(), true,
-                alignment, directIo, options.maxBatchBytes(), segments, recovered.active(), recovered.nextSequence(),
-                recovered.sealed());
+                alignment, directIo, options.maxBatchBytes(), segments, keys, options.durableWatermark(),
+                recovered.active(), recovered.nextSequence(), recovered.sealed());
         committer.start();
     }
 
@@ -77,8 +79,10 @@ public final class LogEngine {
             int directAlignment = directIoAlignment(storage, abs, options);
             boolean directIo = directAlignment > 0;
             int alignment = directIo ? directAlignment : Alignment.MIN;
-            Recovery.Result recovered = new Recovery(storage, abs, options.maxRecordSize(), options.recoveryMode())
-                    .run(checkpoint, alignment, options.segmentSize(), directIo);
+            SegmentKeys keys = new SegmentKeys(options.protection(), options.keys());
+            long anchored = options.durableWatermark() == null ? 0 : options.durableWatermark().lastDurable();
+            Recovery.Result recovered = new Recovery(storage, abs, options.maxRecordSize(), options.recoveryMode(),
+                    keys, anchored).run(checkpoint, alignment, options.segmentSize(), directIo);
             List<RecoveryReport.Finding> snapshotFindings = rollForward ? rollSnapshotForward(storage, checkpoint)
                     : List.of();
             if (checkpoint.snapshot() != null) {
@@ -103,7 +107,8 @@ public final class LogEngine {
             }
             LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
                     () -> report.summary() + " [" + abs + ", " + storage.name() + " I/O]");
-            return new LogEngine(abs, options, storage, lock, checkpoints, checkpoint, recovered, alignment, directIo);
+            return new LogEngine(abs, options, storage, lock, checkpoints, checkpoint, recovered, alignment, directIo,
+                    keys);
         } catch (IOException | RuntimeException | Error e) {
             lock.close();
             throw e;
@@ -294,7 +299,7 @@ public final class LogEngine {
         Futures.await(committer.barrier(false));
         GroupCommitter.WriteMark mark = committer.mark();
         return new LogReader(storage, segments.snapshot(), mark,
-                Math.max(fromSequence, checkpoint.upToSequence() + 1), options.maxRecordSize());
+                Math.max(fromSequence, checkpoint.upToSequence() + 1), options.maxRecordSize(), keys);
     }
 
     /**

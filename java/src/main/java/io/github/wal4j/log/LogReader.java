@@ -4,7 +4,6 @@ import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalReader;
 import io.github.wal4j.WalRecord;
-import io.github.wal4j.format.Checksums;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -20,6 +19,7 @@ public final class LogReader implements WalReader {
     private final GroupCommitter.WriteMark mark;
     private final long fromSequence;
     private final int maxRecordSize;
+    private final SegmentKeys keys;
     private int index;
     private StorageFile file;
     private SegmentList.Entry current;
@@ -30,7 +30,8 @@ public final class LogReader implements WalReader {
     private long expected = -1;
 
     public LogReader(Storage storage, List<SegmentList.Entry> segments, GroupCommitter.WriteMark mark,
-            long fromSequence, int maxRecordSize) {
+            long fromSequence, int maxRecordSize, SegmentKeys keys) {
+        this.keys = keys;
         this.storage = storage;
         this.segments = segments;
         this.mark = mark;
@@ -90,11 +91,7 @@ public final class LogReader implements WalReader {
                     + "while this reader still had to read it", e);
         }
         long limit = current.id() == mark.segmentId() ? mark.offset() : file.size();
-        ByteBuffer b = ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE);
-        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-            // fill
-        }
-        SegmentHeader.Decoded decoded = SegmentHeader.decode(b.flip(), new Checksums());
+        SegmentHeader.Decoded decoded = SegmentCursor.readHeader(file);
         if (decoded.header().isEmpty()) {
             throw new WalCorruptedException(current.path(), 0, "segment header: " + decoded.detail());
         }
@@ -103,7 +100,7 @@ public final class LogReader implements WalReader {
             throw new WalCorruptedException(current.path(), 0, "segment starts at sequence "
                     + header.firstSequence() + " but the previous segment ends before " + expected);
         }
-        cursor = new SegmentCursor(file, header, limit, maxRecordSize);
+        cursor = new SegmentCursor(file, header, limit, maxRecordSize, keys.sealerFor(header, current.path()));
         return true;
     }
 

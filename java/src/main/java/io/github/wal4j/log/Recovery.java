@@ -6,7 +6,7 @@ import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.RecoveryReport.Kind;
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalFormatException;
-import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.RecordSealer;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -55,15 +55,26 @@ public final class Recovery {
     private final int maxRecordSize;
     private final RecoveryMode mode;
     private final boolean inspectOnly;
+    private final SegmentKeys keys;
+    private final long anchored;
     private final List<Finding> findings = new ArrayList<>();
     private final List<Action> actions = new ArrayList<>();
     private long bytesCut;
 
-    public Recovery(Storage storage, Path dir, int maxRecordSize, RecoveryMode mode) {
-        this(storage, dir, maxRecordSize, mode, false);
+    /**
+     * @param keys the protection of new segments and the keys of protected ones
+     * @param anchored the durable watermark kept outside the log (0 if none): a log that ends before
+     *     it was rolled back and is refused
+     */
+    public Recovery(Storage storage, Path dir, int maxRecordSize, RecoveryMode mode, SegmentKeys keys,
+            long anchored) {
+        this(storage, dir, maxRecordSize, mode, false, keys, anchored);
     }
 
-    private Recovery(Storage storage, Path dir, int maxRecordSize, RecoveryMode mode, boolean inspectOnly) {
+    private Recovery(Storage storage, Path dir, int maxRecordSize, RecoveryMode mode, boolean inspectOnly,
+            SegmentKeys keys, long anchored) {
+        this.keys = keys;
+        this.anchored = anchored;
         this.storage = storage;
         this.dir = dir;
         this.maxRecordSize = maxRecordSize;
@@ -77,9 +88,9 @@ public final class Recovery {
      * thrown. For verification tools; the caller should hold the directory lock or accept that a
      * live writer may be appending meanwhile.
      */
-    public static RecoveryReport inspect(Storage storage, Path dir, int maxRecordSize, Checkpoint checkpoint)
-            throws IOException {
-        return new Recovery(storage, dir, maxRecordSize, RecoveryMode.STRICT, true)
+    public static RecoveryReport inspect(Storage storage, Path dir, int maxRecordSize, Checkpoint checkpoint,
+            SegmentKeys keys) throws IOException {
+        return new Recovery(storage, dir, maxRecordSize, RecoveryMode.STRICT, true, keys, 0)
                 .run(checkpoint, 0, 0).report();
     }
 
@@ -138,12 +149,22 @@ public final class Recovery {
                     planSetAside(ids.subList(i, ids.size()));
                     break;
                 }
-                SegmentCursor cursor = new SegmentCursor(file, header, size, maxRecordSize);
+                SegmentCursor cursor = new SegmentCursor(file, header, size, maxRecordSize,
+                        keys.sealerFor(header, path));
                 boolean lastWasSeal = false;
                 while (cursor.next()) {
                     lastWasSeal = cursor.batch().isSeal();
                 }
                 SegmentCursor.Stop stop = cursor.stop();
+                if (keys.protects() && !header.isProtected() && cursor.expectedSequence() > header.firstSequence()
+                        && cursor.expectedSequence() - 1 > checkpointed) {
+                    throw new WalFormatException(path + " holds records up to " + (cursor.expectedSequence() - 1)
+                            + " without protection, but the log is opened with " + keys.protection() + " and the "
+                            + "checkpoint covers only up to " + checkpointed + ": an unprotected segment in a "
+                            + "protected log could have been planted, so it is refused; nothing was changed. To "
+                            + "protect a plain log, open it without protection, checkpoint up to its last "
+                            + "sequence, close it, then open it with protection");
+                }
                 segments.add(new SegmentList.Entry(id, path, header.firstSequence()));
                 next = cursor.expectedSequence();
                 lastHeader = header;
@@ -185,6 +206,11 @@ public final class Recovery {
         }
 
         long nextSequence = Math.max(next, checkpointed + 1);
+        if (nextSequence - 1 < anchored) {
+            throw new WalCorruptedException(dir, 0, "rolled back: the log ends at sequence " + (nextSequence - 1)
+                    + " but the durable watermark kept outside it says records up to " + anchored + " were durable: "
+                    + "the tail was deleted or an older copy of the directory was put back; nothing was changed");
+        }
         long millis = (System.nanoTime() - started) / 1_000_000;
         if (inspectOnly) {
             return new Result(segments, null, nextSequence, sealed,
@@ -195,9 +221,20 @@ public final class Recovery {
             action.run();
         }
         ActiveSegment active;
-        if (lastHeader == null || next < checkpointed + 1) {
+        // A protected segment is written by one session only, so that a sequence number (the nonce)
+        // is never sealed twice under its key: a protected log, or one whose newest segment is
+        // protected, starts a new segment at every open.
+        boolean fresh = lastHeader == null || next < checkpointed + 1 || keys.protects() || lastHeader.isProtected();
+        if (fresh) {
+            if (lastHeader != null) {
+                // As below: what this scan read may still be only in the page cache; a newer segment
+                // must never follow an older one whose tail could still vanish.
+                try (StorageFile file = storage.openWrite(dir.resolve(LogFiles.segmentName(lastHeader.segmentId())))) {
+                    file.sync();
+                }
+            }
             long id = ids.isEmpty() ? 1 : ids.get(ids.size() - 1) + 1;
-            active = ActiveSegment.create(storage, dir, id, nextSequence, alignment, preallocate, directIo);
+            active = ActiveSegment.create(storage, dir, keys, id, nextSequence, alignment, preallocate, directIo);
             segments.add(new SegmentList.Entry(id, active.path, nextSequence));
             sealed = false;
         } else {
@@ -215,7 +252,7 @@ public final class Recovery {
                 file.close();
                 file = storage.openDirectWrite(path);
             }
-            active = new ActiveSegment(path, file, lastHeader, lastEnd);
+            active = new ActiveSegment(path, file, lastHeader, RecordSealer.PLAIN, lastEnd);
         }
         return new Result(segments, active, nextSequence, sealed,
                 new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis));
@@ -243,11 +280,7 @@ public final class Recovery {
     /** The segment's header, or null with {@code problem[0]} saying what is wrong with it. */
     private static SegmentHeader readHeader(StorageFile file, Path path, long size, long id, String[] problem)
             throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) Math.min(size, SegmentHeader.ENCODED_SIZE));
-        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-            // fill
-        }
-        SegmentHeader.Decoded decoded = SegmentHeader.decode(b.flip(), new Checksums());
+        SegmentHeader.Decoded decoded = SegmentCursor.readHeader(file);
         if (decoded.header().isEmpty()) {
             if (decoded.problem() == SegmentHeader.Problem.FOREIGN
                     || decoded.problem() == SegmentHeader.Problem.UNSUPPORTED_VERSION) {
@@ -283,11 +316,7 @@ public final class Recovery {
             if (size < SegmentHeader.ENCODED_SIZE) {
                 empty = true;
             } else {
-                ByteBuffer b = ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE);
-                while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-                    // fill
-                }
-                SegmentHeader.Decoded decoded = SegmentHeader.decode(b.flip(), new Checksums());
+                SegmentHeader.Decoded decoded = SegmentCursor.readHeader(file);
                 empty = decoded.header().map(h -> h.segmentId() == id && size < h.alignment()).orElse(false)
                         || allZero(file, size);
             }

@@ -4,6 +4,7 @@ import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checksums;
 import io.github.wal4j.format.RecordFormat;
+import io.github.wal4j.format.RecordSealer;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.StorageFile;
 import java.io.EOFException;
@@ -18,6 +19,10 @@ import java.nio.ByteBuffer;
  * <p>The cursor never trusts a length before bounding it: a batch length by the file's end and by
  * {@link BatchHeader#maxRecordsLength}, a record length by the maximum record size and by the
  * bytes left in its batch. It reads at most {@code limit} bytes of the file.
+ *
+ * <p>In a protected segment each record must also authenticate ({@link RecordSealer}); one that
+ * passes its checksum but not its seal is damage like any other, and {@link #records()} holds the
+ * opened (decrypted) payloads.
  *
  * <p>{@link #next()} returns false at the end of the valid data; {@link #stop()} then says why:
  * the end of the file, a zero-filled tail (preallocated or never written), or damage at an offset.
@@ -40,7 +45,10 @@ public final class SegmentCursor {
     private final SegmentHeader header;
     private final long limit;
     private final int maxRecordSize;
+    private final int maxStoredSize;
+    private final RecordSealer sealer;
     private final Checksums checksums = new Checksums();
+    private ByteBuffer opened;
     private ByteBuffer window = ByteBuffer.allocate(CHUNK);
     private long windowStart;
     private int windowLength;
@@ -56,14 +64,26 @@ public final class SegmentCursor {
      * @param header its decoded header
      * @param limit bytes of the file to read (its size, or the end of what a writer has completed)
      * @param maxRecordSize the largest valid payload
+     * @param sealer the segment's sealer ({@link RecordSealer#PLAIN} for an unprotected segment)
      */
-    public SegmentCursor(StorageFile file, SegmentHeader header, long limit, int maxRecordSize) {
+    public SegmentCursor(StorageFile file, SegmentHeader header, long limit, int maxRecordSize, RecordSealer sealer) {
         this.file = file;
         this.header = header;
         this.limit = limit;
         this.maxRecordSize = maxRecordSize;
+        this.sealer = sealer;
+        this.maxStoredSize = (int) Math.min(Integer.MAX_VALUE - 8, (long) maxRecordSize + sealer.overhead());
         this.position = header.alignment();
         this.expectedSequence = header.firstSequence();
+    }
+
+    /** Decodes the segment header at the start of {@code file} (see {@link SegmentHeader#decode}). */
+    public static SegmentHeader.Decoded readHeader(StorageFile file) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(file.size(), SegmentHeader.MAX_ENCODED_SIZE));
+        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
+            // fill
+        }
+        return SegmentHeader.decode(b.flip(), new Checksums());
     }
 
     /** The header of the batch {@link #next()} accepted last. */
@@ -136,7 +156,7 @@ public final class SegmentCursor {
         if (candidate.firstSequence() != expectedSequence) {
             return damage("batch starts at sequence " + candidate.firstSequence() + ", expected " + expectedSequence);
         }
-        long bound = BatchHeader.maxRecordsLength(maxRecordSize);
+        long bound = BatchHeader.maxRecordsLength(maxStoredSize);
         if (candidate.recordsLength() > bound) {
             return damage("batch declares " + candidate.recordsLength() + " record bytes, more than the bound of "
                     + bound + " for a maximum record size of " + maxRecordSize);
@@ -147,20 +167,35 @@ public final class SegmentCursor {
                     + ", the data ends at " + limit);
         }
         ByteBuffer body = read(position + BatchHeader.SIZE, candidate.recordsLength());
-        String problem = validate(candidate, body);
+        ByteBuffer plain = null;
+        if (sealer != RecordSealer.PLAIN) {
+            if (opened == null || opened.capacity() < candidate.recordsLength()) {
+                opened = ByteBuffer.allocate(Math.max(candidate.recordsLength(), 64 << 10));
+            }
+            plain = opened.clear();
+            sealer.mark();
+        }
+        String problem = validate(candidate, body, plain);
         if (problem != null) {
+            if (plain != null) {
+                sealer.reset();
+            }
             return damage(problem);
         }
         batch = candidate;
         batchOffset = position;
-        records = body.rewind();
+        records = plain != null ? plain.flip() : body.rewind();
         position = Alignment.up(end, header.alignment());
         expectedSequence = candidate.nextSequence();
         return true;
     }
 
-    /** Checks every record of a batch; returns what is wrong, or null. Never throws on bad bytes. */
-    private String validate(BatchHeader candidate, ByteBuffer body) {
+    /**
+     * Checks every record of a batch; returns what is wrong, or null. Never throws on bad bytes. With
+     * {@code plain}, also opens each sealed record into it, framed as [length][payload][4 zero bytes]
+     * so that {@link #nextPayload} reads both forms alike.
+     */
+    private String validate(BatchHeader candidate, ByteBuffer body, ByteBuffer plain) {
         long sequence = candidate.firstSequence();
         for (int i = 0; i < candidate.recordCount(); i++, sequence++) {
             if (body.remaining() < RecordFormat.OVERHEAD) {
@@ -168,9 +203,14 @@ public final class SegmentCursor {
                         + RecordFormat.OVERHEAD;
             }
             int length = body.getInt();
-            if (length < 0 || length > maxRecordSize) {
+            if (length < 0 || length > maxStoredSize) {
                 return "record " + sequence + ": length field " + Integer.toUnsignedString(length)
-                        + " exceeds the maximum record size " + maxRecordSize;
+                        + " exceeds the maximum record size " + maxRecordSize
+                        + (sealer.overhead() > 0 ? " + " + sealer.overhead() + " bytes of seal" : "");
+            }
+            if (length < sealer.overhead()) {
+                return "record " + sequence + ": length field " + length + " is shorter than its "
+                        + sealer.overhead() + "-byte seal";
             }
             if (length > body.remaining() - 4) {
                 return "record " + sequence + ": length field " + length + " runs past its batch ("
@@ -180,6 +220,16 @@ public final class SegmentCursor {
             int stored = body.getInt(body.position() + length);
             if (!RecordFormat.verify(stored, header.salt(), sequence, payload, checksums)) {
                 return "record " + sequence + ": checksum mismatch";
+            }
+            if (plain != null) {
+                int at = plain.position();
+                plain.putInt(0);
+                if (!sealer.open(sequence, payload, plain)) {
+                    return "record " + sequence + ": checksum holds but authentication fails ("
+                            + SegmentKeys.describe(header.protection()) + "): the record was altered, moved, "
+                            + "reordered or copied from elsewhere";
+                }
+                plain.putInt(at, plain.position() - at - 4).putInt(0);
             }
             body.position(body.position() + length + 4);
         }

@@ -77,6 +77,22 @@ public final class FileDamage {
         }
     }
 
+    /** Writes a big-endian long at {@code offset}. */
+    public static void putLong(Path file, long offset, long value) throws IOException {
+        write(file, offset, ByteBuffer.allocate(8).putLong(value).array());
+    }
+
+    /**
+     * Recomputes a record's checksum for its current length and payload, as an attacker without the
+     * key can: CRC32C of (salt, sequence, length as big-endian, stored payload), stored after it.
+     */
+    public static void fixRecordCrc(Path file, SegmentLayout.Record record, long salt) throws IOException {
+        CRC32C crc = new CRC32C();
+        crc.update(ByteBuffer.allocate(20).putLong(salt).putLong(record.sequence()).putInt(record.length()).array());
+        crc.update(read(file, record.payloadOffset(), record.length()));
+        putInt(file, record.crcOffset(), (int) crc.getValue());
+    }
+
     /**
      * Recomputes the checksum of the batch header at {@code batchOffset} after a field was changed,
      * so only that field is wrong: CRC32C of (salt, offset as big-endian longs, header bytes

@@ -1,0 +1,112 @@
+package io.github.wal4j.log;
+
+import io.github.wal4j.KeyProvider;
+import io.github.wal4j.Protection;
+import io.github.wal4j.WalKeyException;
+import io.github.wal4j.format.AeadSealer;
+import io.github.wal4j.format.KeyDerivation;
+import io.github.wal4j.format.MacChainSealer;
+import io.github.wal4j.format.RecordSealer;
+import io.github.wal4j.format.SegmentHeader;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Optional;
+import javax.crypto.SecretKey;
+
+/**
+ * The protection a log writes new segments with, and the keys it reads existing ones with: makes
+ * the header of a new segment (with its HMAC under the current key) and the {@link RecordSealer}
+ * of any segment, after checking that the key its header names authenticates that header.
+ * Key bytes live only in local variables and derived keys; nothing here prints them.
+ */
+public final class SegmentKeys {
+    /** A log without protection and without keys: reads plain segments only. */
+    public static final SegmentKeys NONE = new SegmentKeys(Protection.NONE, null);
+
+    private final Protection protection;
+    private final KeyProvider keys;
+
+    public SegmentKeys(Protection protection, KeyProvider keys) {
+        this.protection = protection;
+        this.keys = keys;
+    }
+
+    /** The protection new segments get. */
+    public Protection protection() {
+        return protection;
+    }
+
+    /** Whether new segments are protected (and unprotected ones holding live records are refused). */
+    public boolean protects() {
+        return protection != Protection.NONE;
+    }
+
+    /** The header of a new segment. */
+    SegmentHeader newHeader(int alignment, long id, long salt, long firstSequence) throws WalKeyException {
+        if (!protects()) {
+            return new SegmentHeader(alignment, id, salt, firstSequence);
+        }
+        String keyId = keys.currentKeyId();
+        int code = protection == Protection.AES_256_GCM ? SegmentHeader.AES_GCM : SegmentHeader.HMAC_CHAIN;
+        SegmentHeader header = new SegmentHeader(alignment, id, salt, firstSequence, code, keyId, null);
+        byte[] master = master(keyId, null);
+        return header.withTag(KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes()));
+    }
+
+    /**
+     * The sealer for a segment with this header.
+     *
+     * @throws WalKeyException the segment is protected and its key is missing or does not
+     *     authenticate its header
+     */
+    public RecordSealer sealerFor(SegmentHeader header, Path path) throws WalKeyException {
+        if (!header.isProtected()) {
+            return RecordSealer.PLAIN;
+        }
+        String keyId = header.keyId();
+        if (keys == null) {
+            throw new WalKeyException(path, keyId, "segment is protected (" + describe(header.protection())
+                    + ", key id '" + keyId + "') and the log was opened without a key provider; nothing was changed");
+        }
+        byte[] master = master(keyId, path);
+        byte[] expected = KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes());
+        if (!MessageDigest.isEqual(expected, header.tag())) {
+            throw new WalKeyException(path, keyId, "the key provider's key '" + keyId + "' does not authenticate "
+                    + "this segment's header: a wrong key, or a header altered by someone without the key; "
+                    + "nothing was changed");
+        }
+        byte[] recordKey = KeyDerivation.recordKey(master, header.protection(), header.segmentId(), header.salt());
+        return header.protection() == SegmentHeader.AES_GCM ? new AeadSealer(recordKey, header.segmentId())
+                : new MacChainSealer(recordKey, header.tag());
+    }
+
+    /** A name for a header's protection code. */
+    public static String describe(int protection) {
+        return switch (protection) {
+            case SegmentHeader.PLAIN -> "no protection";
+            case SegmentHeader.AES_GCM -> "AES-256-GCM";
+            case SegmentHeader.HMAC_CHAIN -> "HMAC-SHA256 chain";
+            default -> "protection " + protection;
+        };
+    }
+
+    private byte[] master(String keyId, Path path) throws WalKeyException {
+        Optional<SecretKey> key = keys.key(keyId);
+        if (key.isEmpty()) {
+            throw new WalKeyException(path, keyId, "the key provider has no key with id '" + keyId
+                    + "', which " + (path == null ? "new segments are to be written with" : "this segment was written with")
+                    + "; nothing was changed");
+        }
+        byte[] bytes = key.get().getEncoded();
+        if (bytes == null || bytes.length != 32) {
+            throw new WalKeyException(path, keyId, "key '" + keyId + "' must export 32 bytes of key material, it "
+                    + (bytes == null ? "exports none" : "has " + bytes.length) + "; nothing was changed");
+        }
+        return bytes;
+    }
+
+    @Override
+    public String toString() {
+        return "SegmentKeys[" + protection + (keys == null ? "" : ", " + keys) + "]";
+    }
+}
