@@ -1,6 +1,8 @@
 package io.github.wal4j.bench;
 
 import io.github.wal4j.Durability;
+import io.github.wal4j.KeyProvider;
+import io.github.wal4j.Protection;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WriteAheadLog;
 import java.io.BufferedReader;
@@ -39,7 +41,8 @@ import java.util.stream.Stream;
  * <p>Run through {@code bench/run}; options: {@code --dir D} (default {@code target/bench/tmp}),
  * {@code --duration S} (3), {@code --warmup S} (1), {@code --jvm-warmup S} (2), {@code --reps N}
  * (3), {@code --threads 1,16}, {@code --sizes 100,4096}, {@code --layers native,java},
- * {@code --ceiling PATH}, {@code --allow-tmpfs}.
+ * {@code --ceiling PATH}, {@code --allow-tmpfs}. A layer may carry a protection suffix:
+ * {@code native+aes} (AES-256-GCM), {@code native+hmac} (HMAC-SHA256 chain).
  */
 public final class AppendBench {
 
@@ -131,10 +134,17 @@ public final class AppendBench {
             throws Exception {
         Path dir = Files.createTempDirectory(o.dir, "wal-" + layer + "-");
         try {
-            // "native-direct": the native layer with WalOptions.withDirectIo(true).
-            boolean direct = layer.endsWith("-direct");
-            String base = direct ? layer.substring(0, layer.length() - "-direct".length()) : layer;
-            WalOptions options = WalOptions.defaults().withIoLayer(base).withDirectIo(direct);
+            // "native-direct": the native layer with WalOptions.withDirectIo(true); "+aes" / "+hmac":
+            // with AES-256-GCM encryption / the HMAC-SHA256 chain (issue 8's cost of protection).
+            Protection protection = layer.endsWith("+aes") ? Protection.AES_256_GCM
+                    : layer.endsWith("+hmac") ? Protection.HMAC_SHA256_CHAIN : Protection.NONE;
+            String unprotected = layer.contains("+") ? layer.substring(0, layer.indexOf('+')) : layer;
+            boolean direct = unprotected.endsWith("-direct");
+            String base = direct ? unprotected.substring(0, unprotected.length() - "-direct".length()) : unprotected;
+            byte[] key = new byte[32];
+            new java.security.SecureRandom().nextBytes(key);
+            WalOptions options = WalOptions.defaults().withIoLayer(base).withDirectIo(direct)
+                    .withProtection(protection, protection == Protection.NONE ? null : KeyProvider.of("bench", key));
             try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
                 if (!wal.ioLayer().equals(base) || wal.directIo() != direct) {
                     throw new IllegalStateException("asked for the " + layer + " layer, got " + wal.ioLayer()
