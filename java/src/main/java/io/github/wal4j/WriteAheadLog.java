@@ -56,11 +56,18 @@ public final class WriteAheadLog implements Closeable {
      * recovery: every segment is validated, a torn unacknowledged tail is cut (and reported in
      * {@link #recoveryReport()}), and an interrupted checkpoint is completed or rolled back.
      *
+     * <p>With protection ({@link WalOptions#withEncryption}, {@link WalOptions#withTamperEvidence})
+     * every open starts a new segment, and a record that fails authentication is judged like one that
+     * fails its checksum.
+     *
      * @throws WalFormatException if {@code dir} is a file, holds files that are not this log's, or
-     *     holds segments of an unknown format; nothing is changed
+     *     holds segments of an unknown format, or (in a protected log) an unprotected segment with
+     *     records after the checkpoint; nothing is changed
      * @throws WalLockedException if another open log holds the directory
-     * @throws WalCorruptedException if acknowledged data is damaged (in {@link RecoveryMode#STRICT});
-     *     nothing is changed
+     * @throws WalCorruptedException if acknowledged data is damaged or fails authentication (in
+     *     {@link RecoveryMode#STRICT}), or the log ends before its {@link DurableWatermark}; nothing
+     *     is changed
+     * @throws WalKeyException if a protected segment's key is missing or wrong; nothing is changed
      * @throws WalException if the directory cannot be created or written
      */
     public static WriteAheadLog open(Path dir, WalOptions options) throws IOException {
