@@ -239,6 +239,62 @@ class TamperTest {
             List<WalRecord> more = Records.append(wal, 6, 3, 100);
             ProtectedLogTest.assertSameRecords(more, wal.recover());
         }
+        assertEquals(2, java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("CHECKPOINT"))).getShort(8),
+                "the migrated checkpoint was rewritten authenticated");
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(Protection.AES_256_GCM))) {
+            assertEquals(3, wal.recover().size());
+        }
+    }
+
+    /** Sets the CHECKPOINT's up-to sequence and fixes its trailing CRC32C, as an attacker can. */
+    private static void forgeCheckpointUpTo(Path checkpoint, long upTo) throws IOException {
+        byte[] b = Files.readAllBytes(checkpoint);
+        java.nio.ByteBuffer.wrap(b).putLong(16, upTo);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b, 0, b.length - 4);
+        java.nio.ByteBuffer.wrap(b).putInt(b.length - 4, (int) crc.getValue());
+        Files.write(checkpoint, b);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Protection.class, names = {"AES_256_GCM", "HMAC_SHA256_CHAIN"})
+    void aRaisedCheckpointWhichWouldHideRecordsIsRefused(Protection protection) throws IOException {
+        dir = tmp.resolve("wal");
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(protection))) {
+            Records.append(wal, 1, 8, 100);
+            wal.checkpoint(3);
+        }
+        Path checkpoint = dir.resolve("CHECKPOINT");
+        assertEquals(2, java.nio.ByteBuffer.wrap(Files.readAllBytes(checkpoint)).getShort(8),
+                "a protected log writes authenticated (version 2) checkpoints");
+        forgeCheckpointUpTo(checkpoint, 7);
+        Map<String, byte[]> before = LogDirs.snapshot(dir);
+        WalCorruptedException e = assertThrows(WalCorruptedException.class,
+                () -> WriteAheadLog.open(dir, options(protection)));
+        assertTrue(e.reason().contains("checkpoint fails authentication"), e.reason());
+        LogDirs.assertUnchanged(before, dir);
+    }
+
+    @Test
+    void anUnauthenticatedCheckpointIsRefusedOnceProtectedSegmentsExist() throws IOException {
+        dir = tmp.resolve("wal");
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(Protection.AES_256_GCM))) {
+            Records.append(wal, 1, 8, 100);
+            wal.checkpoint(3);
+        }
+        // A version 1 checkpoint claiming more: what a plain log would have written.
+        Path plain = tmp.resolve("plain");
+        try (WriteAheadLog wal = WriteAheadLog.open(plain, WalOptions.defaults().withSegmentSize(64 << 10))) {
+            Records.append(wal, 1, 8, 100);
+            wal.checkpoint(7);
+        }
+        Files.copy(plain.resolve("CHECKPOINT"), dir.resolve("CHECKPOINT"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Map<String, byte[]> before = LogDirs.snapshot(dir);
+        WalCorruptedException e = assertThrows(WalCorruptedException.class,
+                () -> WriteAheadLog.open(dir, options(Protection.AES_256_GCM)));
+        assertTrue(e.reason().contains("not authenticated"), e.reason());
+        LogDirs.assertUnchanged(before, dir);
     }
 
     @ParameterizedTest

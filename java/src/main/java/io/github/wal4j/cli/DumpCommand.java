@@ -103,7 +103,7 @@ final class DumpCommand implements Callable<Integer> {
             Storage storage = progress.wrap(wal.storage);
             long checkpointed;
             try {
-                checkpointed = wal.checkpoint(storage).upToSequence();
+                checkpointed = wal.checkpoint(storage, common.segmentKeys()).upToSequence();
             } catch (WalCorruptedException e) {
                 err.println("wal4j dump: warning: " + e.getMessage() + "; dumping every record in the segments");
                 checkpointed = 0;

@@ -128,10 +128,10 @@ final class InspectCommand implements Callable<Integer> {
         return String.format("  %-12s %s", name, value);
     }
 
-    private static String checkpoint(WalDirectory wal, Storage storage) throws java.io.IOException {
+    private String checkpoint(WalDirectory wal, Storage storage) throws java.io.IOException, CliException {
         Checkpoint cp;
         try {
-            cp = wal.checkpoint(storage);
+            cp = wal.checkpoint(storage, common.segmentKeys());
         } catch (WalCorruptedException e) {
             return "DAMAGED: " + e.getMessage();
         }

@@ -82,7 +82,7 @@ final class Verification {
         List<Finding> findings = new ArrayList<>();
         Checkpoint checkpoint;
         try {
-            checkpoint = wal.checkpoint(storage);
+            checkpoint = wal.checkpoint(storage, keys);
         } catch (WalCorruptedException e) {
             long size = Files.size(wal.dir.resolve(LogFiles.CHECKPOINT));
             findings.add(new Finding(LogFiles.CHECKPOINT, Kind.CORRUPTION, 0, 0, e.offset(), size,

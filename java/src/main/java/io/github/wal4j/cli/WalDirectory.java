@@ -6,6 +6,7 @@ import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.nativeio.NativeIo;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
+import io.github.wal4j.log.SegmentKeys;
 import io.github.wal4j.log.LogFiles;
 import java.io.Closeable;
 import java.io.IOException;
@@ -190,8 +191,8 @@ final class WalDirectory implements Closeable {
      *
      * @throws io.github.wal4j.WalCorruptedException if the CHECKPOINT file is damaged
      */
-    Checkpoint checkpoint(Storage through) throws IOException {
-        return new CheckpointStore(through, dir).read();
+    Checkpoint checkpoint(Storage through, SegmentKeys keys) throws IOException {
+        return new CheckpointStore(through, dir, keys).read();
     }
 
     /** One line on the active I/O layer and why it is the one. */

@@ -11,7 +11,8 @@ import javax.crypto.spec.SecretKeySpec;
  * pseudo-random function (the HKDF-Expand step with a single block):
  *
  * <pre>
- *  header key = HMAC(master, "wal4j/v2/header")
+ *  header key     = HMAC(master, "wal4j/v2/header")
+ *  checkpoint key = HMAC(master, "wal4j/v2/checkpoint")
  *  record key = HMAC(master, "wal4j/v2/record" || protection (1 byte) || segment id (8) || salt (8))
  * </pre>
  * Every segment therefore has record keys of its own (its salt is 64 random bits, new per segment),
@@ -19,6 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class KeyDerivation {
     private static final byte[] HEADER_LABEL = "wal4j/v2/header".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CHECKPOINT_LABEL = "wal4j/v2/checkpoint".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RECORD_LABEL = "wal4j/v2/record".getBytes(StandardCharsets.US_ASCII);
 
     private KeyDerivation() {
@@ -27,6 +29,11 @@ public final class KeyDerivation {
     /** The key that authenticates segment headers. */
     public static byte[] headerKey(byte[] master) {
         return hmac(master, HEADER_LABEL);
+    }
+
+    /** The key that authenticates the checkpoint file. */
+    public static byte[] checkpointKey(byte[] master) {
+        return hmac(master, CHECKPOINT_LABEL);
     }
 
     /** The key records of this segment are sealed with. */

@@ -25,20 +25,74 @@ import java.nio.file.Paths;
  *  46      P    absolute snapshot path
  *  46+P    4    CRC32C of bytes [0, 46+P)
  * </pre>
+ * In a protected log (see {@code SegmentKeys}) the file is version 2, authenticated: after the path,
+ * <pre>
+ *  46+P    1    k: key id length (1..255)
+ *  47+P    k    key id (UTF-8)
+ *  47+P+k 32    HMAC-SHA256 of bytes [0, 47+P+k) under the checkpoint key derived from that key
+ *  79+P+k  4    CRC32C of bytes [0, 79+P+k)
+ * </pre>
+ * so nobody without the key can raise the covered sequence (hiding records from replay) or point it
+ * at another snapshot.
  *
  * @param upToSequence the last covered sequence number (0: nothing covered)
  * @param generation random identity of this checkpoint
  * @param snapshot the snapshot file, or {@code null} for {@code checkpoint(upToSequence)}
  * @param snapshotLength the snapshot's size
  * @param snapshotCrc the snapshot's CRC32C
+ * @param keyId the key id of an authenticated (version 2) checkpoint, else {@code null}
+ * @param tag its HMAC, else {@code null}
  */
-public record Checkpoint(long upToSequence, long generation, Path snapshot, long snapshotLength, int snapshotCrc) {
+public record Checkpoint(long upToSequence, long generation, Path snapshot, long snapshotLength, int snapshotCrc,
+        String keyId, byte[] tag) {
     public static final long MAGIC = 0x57414C344A434B50L;
     public static final short VERSION = 1;
+    /** The version of an authenticated checkpoint. */
+    public static final short VERSION_AUTHENTICATED = 2;
     private static final int FIXED = 46;
 
     /** The checkpoint of a log that never had one. */
     public static final Checkpoint NONE = new Checkpoint(0, 0, null, 0, 0);
+
+    /** An unauthenticated checkpoint. */
+    public Checkpoint(long upToSequence, long generation, Path snapshot, long snapshotLength, int snapshotCrc) {
+        this(upToSequence, generation, snapshot, snapshotLength, snapshotCrc, null, null);
+    }
+
+    /** Whether this checkpoint carries an HMAC (version 2). */
+    public boolean authenticated() {
+        return keyId != null;
+    }
+
+    /** This checkpoint, to be authenticated under {@code keyId} with {@code tag}. */
+    public Checkpoint withTag(String keyId, byte[] tag) {
+        return new Checkpoint(upToSequence, generation, snapshot, snapshotLength, snapshotCrc, keyId, tag.clone());
+    }
+
+    /** The bytes the HMAC of a version 2 checkpoint covers under {@code keyId}. */
+    public byte[] authenticatedBytes(String keyId) {
+        ByteBuffer b = body(VERSION_AUTHENTICATED, keyId, 0);
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Checkpoint c && c.upToSequence == upToSequence && c.generation == generation
+                && java.util.Objects.equals(c.snapshot, snapshot) && c.snapshotLength == snapshotLength
+                && c.snapshotCrc == snapshotCrc && java.util.Objects.equals(c.keyId, keyId)
+                && java.util.Arrays.equals(c.tag, tag);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(upToSequence) * 31 + Long.hashCode(generation);
+    }
+
+    @Override
+    public String toString() {
+        return "Checkpoint[upTo=" + upToSequence + ", snapshot=" + snapshot + (keyId == null ? "" : ", keyId=" + keyId)
+                + "]";
+    }
 
     /** The temporary name the snapshot is written under before this checkpoint commits. */
     public Path snapshotTemporary() {
@@ -52,16 +106,37 @@ public record Checkpoint(long upToSequence, long generation, Path snapshot, long
 
     /** The encoded file contents. */
     public ByteBuffer encode() {
+        if (authenticated()) {
+            ByteBuffer b = body(VERSION_AUTHENTICATED, keyId, TAG_SIZE + 4);
+            b.put(tag);
+            b.putInt(new Checksums().plain(b.duplicate().flip()));
+            return b.flip();
+        }
+        ByteBuffer b = body(VERSION, null, 4);
+        b.putInt(new Checksums().plain(b.duplicate().flip()));
+        return b.flip();
+    }
+
+    private static final int TAG_SIZE = 32;
+
+    /** The fields up to the path (and, for version 2, the key id), with {@code room} bytes to spare. */
+    private ByteBuffer body(short version, String keyId, int room) {
         byte[] path = snapshot == null ? new byte[0] : snapshot.toString().getBytes(StandardCharsets.UTF_8);
         if (path.length > 0xFFFF) {
             throw new IllegalArgumentException("snapshot path longer than 65535 bytes: " + snapshot);
         }
-        ByteBuffer b = ByteBuffer.allocate(FIXED + path.length + 4);
-        b.putLong(MAGIC).putShort(VERSION).putShort((short) (snapshot == null ? 0 : 1)).putInt(0)
+        byte[] id = keyId == null ? new byte[0] : keyId.getBytes(StandardCharsets.UTF_8);
+        if (keyId != null && (id.length < 1 || id.length > 255)) {
+            throw new IllegalArgumentException("a key id must be 1 to 255 bytes of UTF-8, not " + id.length);
+        }
+        ByteBuffer b = ByteBuffer.allocate(FIXED + path.length + (keyId == null ? 0 : 1 + id.length) + room);
+        b.putLong(MAGIC).putShort(version).putShort((short) (snapshot == null ? 0 : 1)).putInt(0)
                 .putLong(upToSequence).putLong(generation).putLong(snapshotLength).putInt(snapshotCrc)
                 .putShort((short) path.length).put(path);
-        b.putInt(new Checksums().plain(b.duplicate().flip()));
-        return b.flip();
+        if (keyId != null) {
+            b.put((byte) id.length).put(id);
+        }
+        return b;
     }
 
     /**
@@ -79,26 +154,47 @@ public record Checkpoint(long upToSequence, long generation, Path snapshot, long
             return null;
         }
         int pathLength = Short.toUnsignedInt(b.getShort(44));
-        if (b.remaining() != FIXED + pathLength + 4) {
-            problem[0] = "checkpoint file holds " + b.remaining() + " bytes, its path length says "
-                    + (FIXED + pathLength + 4);
+        short version = b.getShort(8);
+        int end = FIXED + pathLength;
+        String keyId = null;
+        byte[] tag = null;
+        if (version == VERSION_AUTHENTICATED && b.remaining() > end) {
+            int k = b.get(end) & 0xFF;
+            byte[] id = new byte[k];
+            if (k > 0 && b.remaining() >= end + 1 + k + TAG_SIZE + 4) {
+                b.get(end + 1, id);
+                keyId = new String(id, StandardCharsets.UTF_8);
+                tag = new byte[TAG_SIZE];
+                b.get(end + 1 + k, tag);
+            }
+            end += 1 + k + TAG_SIZE;
+        }
+        if (b.remaining() != end + 4) {
+            problem[0] = "checkpoint file holds " + b.remaining() + " bytes, its path and key id lengths say "
+                    + (end + 4);
             return null;
         }
-        int stored = b.getInt(FIXED + pathLength);
-        int actual = new Checksums().plain(b.duplicate().position(0).limit(FIXED + pathLength));
+        int stored = b.getInt(end);
+        int actual = new Checksums().plain(b.duplicate().position(0).limit(end));
         if (stored != actual) {
             problem[0] = "checkpoint checksum mismatch: stored 0x" + Integer.toHexString(stored) + ", computed 0x"
                     + Integer.toHexString(actual);
             return null;
         }
-        if (b.getShort(8) != VERSION) {
-            problem[0] = "checkpoint format version " + b.getShort(8) + ", this wal4j reads " + VERSION;
+        if (version != VERSION && version != VERSION_AUTHENTICATED) {
+            problem[0] = "checkpoint format version " + version + ", this wal4j reads " + VERSION + " and "
+                    + VERSION_AUTHENTICATED;
+            return null;
+        }
+        if (version == VERSION_AUTHENTICATED && keyId == null) {
+            problem[0] = "authenticated checkpoint without a key id";
             return null;
         }
         boolean hasSnapshot = (b.getShort(10) & 1) != 0;
         byte[] path = new byte[pathLength];
         b.get(FIXED, path);
         return new Checkpoint(b.getLong(16), b.getLong(24),
-                hasSnapshot ? Paths.get(new String(path, StandardCharsets.UTF_8)) : null, b.getLong(32), b.getInt(40));
+                hasSnapshot ? Paths.get(new String(path, StandardCharsets.UTF_8)) : null, b.getLong(32), b.getInt(40),
+                keyId, tag);
     }
 }

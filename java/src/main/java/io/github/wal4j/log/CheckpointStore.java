@@ -1,6 +1,7 @@
 package io.github.wal4j.log;
 
 import io.github.wal4j.WalCorruptedException;
+import io.github.wal4j.WalKeyException;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
 import java.io.IOException;
@@ -12,13 +13,27 @@ public final class CheckpointStore {
     private static final int MAX_SIZE = 1 << 17;
     private final Storage storage;
     private final Path dir;
+    private final SegmentKeys keys;
 
+    /** A store of a plain log (an authenticated checkpoint then needs keys: {@link WalKeyException}). */
     public CheckpointStore(Storage storage, Path dir) {
-        this.storage = storage;
-        this.dir = dir;
+        this(storage, dir, SegmentKeys.NONE);
     }
 
-    /** The checkpoint in force, {@link Checkpoint#NONE} if there is none. */
+    /** A store that writes checkpoints authenticated when {@code keys} protects, and verifies them on read. */
+    public CheckpointStore(Storage storage, Path dir, SegmentKeys keys) {
+        this.storage = storage;
+        this.dir = dir;
+        this.keys = keys;
+    }
+
+    /**
+     * The checkpoint in force, {@link Checkpoint#NONE} if there is none; an authenticated one is
+     * verified.
+     *
+     * @throws WalCorruptedException the file is damaged or fails authentication
+     * @throws WalKeyException it is authenticated under a key this store does not have
+     */
     public Checkpoint read() throws IOException {
         Path path = dir.resolve(LogFiles.CHECKPOINT);
         if (!storage.exists(path)) {
@@ -40,6 +55,7 @@ public final class CheckpointStore {
                 // The file is replaced atomically after an fdatasync, so a damaged one is not a torn write.
                 throw new WalCorruptedException(path, 0, problem[0]);
             }
+            keys.verify(checkpoint, path);
             return checkpoint;
         }
     }
@@ -61,7 +77,7 @@ public final class CheckpointStore {
         Path temporary = LogFiles.temporary(target);
         storage.delete(temporary);
         try (StorageFile file = storage.create(temporary)) {
-            file.write(checkpoint.encode(), 0);
+            file.write(keys.sign(checkpoint).encode(), 0);
             file.sync();
         } catch (IOException | RuntimeException e) {
             try {

@@ -11,6 +11,7 @@ import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalReader;
 import io.github.wal4j.SnapshotWriter;
 import io.github.wal4j.format.Alignment;
+import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
 import java.io.Closeable;
@@ -71,15 +72,18 @@ public final class LogEngine {
         prepareDirectory(storage, abs);
         Closeable lock = acquireLock(storage, abs, options);
         try {
-            CheckpointStore checkpoints = new CheckpointStore(storage, abs);
+            SegmentKeys keys = new SegmentKeys(options.protection(), options.keys());
+            CheckpointStore checkpoints = new CheckpointStore(storage, abs, keys);
             Checkpoint checkpoint = checkpoints.read();
+            if (keys.protects() && checkpoint != Checkpoint.NONE && !checkpoint.authenticated()) {
+                authenticateCheckpoint(storage, abs, checkpoints, checkpoint);
+            }
             boolean rollForward = checkSnapshot(storage, checkpoint);
             Events.Recovery event = new Events.Recovery();
             event.begin();
             int directAlignment = directIoAlignment(storage, abs, options);
             boolean directIo = directAlignment > 0;
             int alignment = directIo ? directAlignment : Alignment.MIN;
-            SegmentKeys keys = new SegmentKeys(options.protection(), options.keys());
             long anchored = options.durableWatermark() == null ? 0 : options.durableWatermark().lastDurable();
             Recovery.Result recovered = new Recovery(storage, abs, options.maxRecordSize(), options.recoveryMode(),
                     keys, anchored).run(checkpoint, alignment, options.segmentSize(), directIo);
@@ -113,6 +117,32 @@ public final class LogEngine {
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * A protected log found an unauthenticated checkpoint. That is the state right after a plain log
+     * was checkpointed for migration, as long as no protected segment exists yet: then the same
+     * checkpoint is rewritten authenticated (atomically, before any protected segment is created).
+     * Once a protected segment exists, every checkpoint this log wrote was authenticated, so an
+     * unauthenticated one was put there by someone else and is refused.
+     */
+    private static void authenticateCheckpoint(Storage storage, Path dir, CheckpointStore checkpoints,
+            Checkpoint checkpoint) throws IOException {
+        for (String name : storage.list(dir)) {
+            if (LogFiles.segmentId(name) < 0) {
+                continue;
+            }
+            Path path = dir.resolve(name);
+            try (StorageFile file = storage.openRead(path)) {
+                SegmentHeader.Decoded decoded = SegmentCursor.readHeader(file);
+                if (decoded.header().map(SegmentHeader::isProtected).orElse(false)) {
+                    throw new WalCorruptedException(dir.resolve(LogFiles.CHECKPOINT), 0, "the checkpoint is not "
+                            + "authenticated but the log holds protected segments (" + name + "), whose checkpoints "
+                            + "are always authenticated: it was replaced; nothing was changed");
+                }
+            }
+        }
+        checkpoints.write(checkpoint);
     }
 
     /**

@@ -80,6 +80,40 @@ public final class SegmentKeys {
                 : new MacChainSealer(recordKey, header.tag());
     }
 
+    /** {@code checkpoint} authenticated under the current key if new segments are protected, else as it is. */
+    Checkpoint sign(Checkpoint checkpoint) throws WalKeyException {
+        if (!protects()) {
+            return new Checkpoint(checkpoint.upToSequence(), checkpoint.generation(), checkpoint.snapshot(),
+                    checkpoint.snapshotLength(), checkpoint.snapshotCrc());
+        }
+        String keyId = keys.currentKeyId();
+        byte[] key = KeyDerivation.checkpointKey(master(keyId, null));
+        return checkpoint.withTag(keyId, KeyDerivation.hmac(key, checkpoint.authenticatedBytes(keyId)));
+    }
+
+    /**
+     * Checks the HMAC of an authenticated checkpoint read from {@code path}.
+     *
+     * @throws WalKeyException its key is missing
+     * @throws io.github.wal4j.WalCorruptedException the key does not authenticate it
+     */
+    void verify(Checkpoint checkpoint, Path path) throws java.io.IOException {
+        if (!checkpoint.authenticated()) {
+            return;
+        }
+        String keyId = checkpoint.keyId();
+        if (keys == null) {
+            throw new WalKeyException(path, keyId, "the checkpoint is authenticated with key id '" + keyId
+                    + "' and the log was opened without a key provider; nothing was changed");
+        }
+        byte[] key = KeyDerivation.checkpointKey(master(keyId, path));
+        byte[] expected = KeyDerivation.hmac(key, checkpoint.authenticatedBytes(keyId));
+        if (!MessageDigest.isEqual(expected, checkpoint.tag())) {
+            throw new io.github.wal4j.WalCorruptedException(path, 0, "the checkpoint fails authentication under key '"
+                    + keyId + "': it was altered (or written with another key of that id); nothing was changed");
+        }
+    }
+
     /** A name for a header's protection code. */
     public static String describe(int protection) {
         return switch (protection) {
