@@ -1,6 +1,5 @@
 package io.github.wal4j;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -78,14 +77,6 @@ class ProtectedLogTest {
         return -1;
     }
 
-    static void assertSameRecords(List<WalRecord> expected, List<WalRecord> actual) {
-        assertEquals(expected.size(), actual.size(), "record count");
-        for (int i = 0; i < expected.size(); i++) {
-            assertEquals(expected.get(i).sequence(), actual.get(i).sequence(), "sequence at " + i);
-            assertArrayEquals(expected.get(i).payload(), actual.get(i).payload(), "payload of " + expected.get(i).sequence());
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(value = Protection.class, names = {"AES_256_GCM", "HMAC_SHA256_CHAIN"})
     void readsBackWhatWasWrittenAcrossReopensAndSegments(Protection protection) throws IOException {
@@ -96,13 +87,13 @@ class ProtectedLogTest {
             written.addAll(Records.append(wal, 1, 40));
         }
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
-            assertSameRecords(written, wal.recover());
+            Records.assertSame(written, wal.recover());
             written.addAll(Records.append(wal, 41, 25));
-            assertSameRecords(written, wal.recover());
+            Records.assertSame(written, wal.recover());
         }
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
             assertTrue(wal.recoveryReport().clean(), wal.recoveryReport().summary());
-            assertSameRecords(written, wal.recover());
+            Records.assertSame(written, wal.recover());
         }
         assertTrue(LogDirs.segments(dir).size() > 3, "small segments rotate: " + LogDirs.names(dir));
     }
@@ -168,7 +159,7 @@ class ProtectedLogTest {
         try (WriteAheadLog wal = WriteAheadLog.open(dir, rotated)) {
             lastOfK1 = wal.lastSequence();
             written.addAll(Records.append(wal, 11, 10));
-            assertSameRecords(written, wal.recover());
+            Records.assertSame(written, wal.recover());
         }
         List<String> keyIds = new ArrayList<>();
         for (Path segment : LogDirs.segments(dir)) {
@@ -183,7 +174,7 @@ class ProtectedLogTest {
             wal.checkpoint(lastOfK1 + 5);
         }
         try (WriteAheadLog wal = WriteAheadLog.open(dir, protectedWith(Protection.AES_256_GCM, Keys.only("k2")))) {
-            assertSameRecords(Records.before(written, Long.MAX_VALUE).subList((int) lastOfK1 + 5, written.size()),
+            Records.assertSame(Records.before(written, Long.MAX_VALUE).subList((int) lastOfK1 + 5, written.size()),
                     wal.recover());
         }
     }

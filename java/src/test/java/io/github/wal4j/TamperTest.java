@@ -215,7 +215,7 @@ class TamperTest {
             assertEquals(List.of(RecoveryReport.Kind.TORN_TAIL),
                     wal.recoveryReport().findings().stream().map(RecoveryReport.Finding::kind)
                             .filter(k -> k != RecoveryReport.Kind.CLEAN).toList());
-            ProtectedLogTest.assertSameRecords(written.subList(0, 5), wal.recover());
+            Records.assertSame(written.subList(0, 5), wal.recover());
         }
     }
 
@@ -237,7 +237,7 @@ class TamperTest {
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options(Protection.AES_256_GCM))) {
             assertEquals(List.of(), wal.recover());
             List<WalRecord> more = Records.append(wal, 6, 3, 100);
-            ProtectedLogTest.assertSameRecords(more, wal.recover());
+            Records.assertSame(more, wal.recover());
         }
         assertEquals(2, java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("CHECKPOINT"))).getShort(8),
                 "the migrated checkpoint was rewritten authenticated");

@@ -1,5 +1,6 @@
 package io.github.wal4j.cli;
 
+import io.github.wal4j.Protection;
 import io.github.wal4j.RecoveryMode;
 import io.github.wal4j.RecoveryReport;
 import io.github.wal4j.RecoveryReport.Finding;
@@ -9,7 +10,16 @@ import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalLockedException;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WriteAheadLog;
+import io.github.wal4j.format.SegmentHeader;
+import io.github.wal4j.io.StorageFile;
 import io.github.wal4j.log.LogFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -31,13 +41,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code wal4j repair DIR [--accept-data-loss] [--quarantine PATH]}: quarantine, then let recovery do
@@ -84,6 +87,30 @@ final class RepairCommand implements Callable<Integer> {
 
     /** A file the repair will change, and how. */
     private record Planned(Path source, String name, String action) {
+    }
+
+    /**
+     * The protection of the newest segment with a readable header: the log goes on as it was written
+     * (a protected log opens a new segment, under the first {@code --key}).
+     */
+    private Protection newestProtection(WalDirectory wal) throws IOException, CliException {
+        List<Long> ids = wal.segmentIds();
+        for (int i = ids.size() - 1; i >= 0; i--) {
+            try (StorageFile file = wal.storage.openRead(wal.segment(ids.get(i)))) {
+                SegmentHeader.Decoded d = Segments.header(file);
+                if (d.header().isPresent()) {
+                    int code = d.header().get().protection();
+                    Protection p = code == SegmentHeader.AES_GCM ? Protection.AES_256_GCM
+                            : code == SegmentHeader.HMAC_CHAIN ? Protection.HMAC_SHA256_CHAIN : Protection.NONE;
+                    if (p != Protection.NONE && common.keyProvider() == null) {
+                        throw new CliException(Wal4jCli.KEY, "the log is protected (" + p + "); give its keys with "
+                                + "--key ID=FILE");
+                    }
+                    return p;
+                }
+            }
+        }
+        return Protection.NONE;
     }
 
     @Override
@@ -155,7 +182,8 @@ final class RepairCommand implements Callable<Integer> {
             wal.unlock();
             RecoveryMode mode = corruption != null ? RecoveryMode.POINT_IN_TIME : RecoveryMode.STRICT;
             WalOptions options = WalOptions.defaults().withMaxRecordSize(common.maxRecordSize).withRecoveryMode(mode)
-                    .withStorage(progress.wrap(wal.storage));
+                    .withStorage(progress.wrap(wal.storage))
+                    .withProtection(newestProtection(wal), common.keyProvider());
             RecoveryReport report;
             long last;
             long checkpoint;

@@ -110,4 +110,26 @@ class CliProtectedTest {
         Map<String, byte[]> after = Cli.files(dir);
         assertEquals(before.keySet(), after.keySet());
     }
+
+    @ParameterizedTest
+    @EnumSource(value = Protection.class, names = {"AES_256_GCM", "HMAC_SHA256_CHAIN"})
+    void repairCutsATornTailAndTheLogStaysProtected(Protection protection) throws Exception {
+        Path image = tmp.resolve("image");
+        keyFile = tmp.resolve("k1.key");
+        Files.write(keyFile, Keys.key("k1"));
+        java.util.List<io.github.wal4j.WalRecord> written = Cli.crashImage(tmp, image, options(protection), 8);
+        Cli.appendGarbage(LogDirs.segments(image).get(0));
+        Result noKey = Cli.run("repair", image);
+        assertEquals(Wal4jCli.KEY, noKey.exit(), noKey::toString);
+        Result r = Cli.run("repair", "--key", "k1=" + keyFile, image);
+        assertEquals(0, r.exit(), r::toString);
+        try (io.github.wal4j.WriteAheadLog wal = io.github.wal4j.WriteAheadLog.open(image, options(protection))) {
+            Records.assertSame(written, wal.recover());
+        }
+        for (Path segment : LogDirs.segments(image)) {
+            byte[] head = FileDamage.read(segment, 8, 2);
+            assertEquals(2, head[1], "every segment, the one repair's open created included, is protected: "
+                    + segment.getFileName());
+        }
+    }
 }

@@ -66,4 +66,15 @@ public final class Records {
         out.addAll(b);
         return out;
     }
+
+    /** Asserts that {@code actual} holds exactly the sequence numbers and payloads of {@code expected}, in order. */
+    public static void assertSame(List<WalRecord> expected, List<WalRecord> actual) {
+        org.junit.jupiter.api.Assertions.assertEquals(expected.size(), actual.size(), "record count");
+        for (int i = 0; i < expected.size(); i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(expected.get(i).sequence(), actual.get(i).sequence(),
+                    "sequence at " + i);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(i).payload(), actual.get(i).payload(),
+                    "payload of " + expected.get(i).sequence());
+        }
+    }
 }
