@@ -10,6 +10,7 @@ import io.github.wal4j.format.RecordSealer;
 import io.github.wal4j.format.SegmentHeader;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Optional;
 import javax.crypto.SecretKey;
 
@@ -50,7 +51,11 @@ public final class SegmentKeys {
         int code = protection == Protection.AES_256_GCM ? SegmentHeader.AES_GCM : SegmentHeader.HMAC_CHAIN;
         SegmentHeader header = new SegmentHeader(alignment, id, salt, firstSequence, code, keyId, null);
         byte[] master = master(keyId, null);
-        return header.withTag(KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes()));
+        try {
+            return header.withTag(KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes()));
+        } finally {
+            Arrays.fill(master, (byte) 0);
+        }
     }
 
     /**
@@ -69,13 +74,19 @@ public final class SegmentKeys {
                     + ", key id '" + keyId + "') and the log was opened without a key provider; nothing was changed");
         }
         byte[] master = master(keyId, path);
-        byte[] expected = KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes());
-        if (!MessageDigest.isEqual(expected, header.tag())) {
-            throw new WalKeyException(path, keyId, "the key provider's key '" + keyId + "' does not authenticate "
-                    + "this segment's header: a wrong key, or a header altered by someone without the key; "
-                    + "nothing was changed");
+        byte[] recordKey;
+        try {
+            byte[] expected = KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes());
+            if (!MessageDigest.isEqual(expected, header.tag())) {
+                throw new WalKeyException(path, keyId, "the key provider's key '" + keyId + "' does not authenticate "
+                        + "this segment's header: a wrong key, or a header altered by someone without the key; "
+                        + "nothing was changed");
+            }
+            recordKey = KeyDerivation.recordKey(master, header.protection(), header.segmentId(), header.salt());
+        } finally {
+            // The master key's copy is not kept; the derived key lives in the sealer for the segment's life.
+            Arrays.fill(master, (byte) 0);
         }
-        byte[] recordKey = KeyDerivation.recordKey(master, header.protection(), header.segmentId(), header.salt());
         return header.protection() == SegmentHeader.AES_GCM ? new AeadSealer(recordKey, header.segmentId())
                 : new MacChainSealer(recordKey, header.tag());
     }
@@ -87,7 +98,7 @@ public final class SegmentKeys {
                     checkpoint.snapshotLength(), checkpoint.snapshotCrc());
         }
         String keyId = keys.currentKeyId();
-        byte[] key = KeyDerivation.checkpointKey(master(keyId, null));
+        byte[] key = checkpointKey(keyId, null);
         return checkpoint.withTag(keyId, KeyDerivation.hmac(key, checkpoint.authenticatedBytes(keyId)));
     }
 
@@ -106,11 +117,20 @@ public final class SegmentKeys {
             throw new WalKeyException(path, keyId, "the checkpoint is authenticated with key id '" + keyId
                     + "' and the log was opened without a key provider; nothing was changed");
         }
-        byte[] key = KeyDerivation.checkpointKey(master(keyId, path));
+        byte[] key = checkpointKey(keyId, path);
         byte[] expected = KeyDerivation.hmac(key, checkpoint.authenticatedBytes(keyId));
         if (!MessageDigest.isEqual(expected, checkpoint.tag())) {
             throw new io.github.wal4j.WalCorruptedException(path, 0, "the checkpoint fails authentication under key '"
                     + keyId + "': it was altered (or written with another key of that id); nothing was changed");
+        }
+    }
+
+    private byte[] checkpointKey(String keyId, Path path) throws WalKeyException {
+        byte[] master = master(keyId, path);
+        try {
+            return KeyDerivation.checkpointKey(master);
+        } finally {
+            Arrays.fill(master, (byte) 0);
         }
     }
 
