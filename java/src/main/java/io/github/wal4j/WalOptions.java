@@ -1,8 +1,13 @@
 package io.github.wal4j;
 
 import io.github.wal4j.io.Storage;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Settings for {@link WriteAheadLog#open(java.nio.file.Path, WalOptions)}. Immutable: every
@@ -16,6 +21,9 @@ public final class WalOptions {
     public static final int DEFAULT_MAX_RECORD_SIZE = 16 << 20;
     /** 1 MiB: a group-commit batch closes once its records reach this many bytes. */
     public static final int DEFAULT_MAX_BATCH_BYTES = 1 << 20;
+    /** {@code rw-------} (0600): the default mode of every file wal4j creates. */
+    public static final Set<PosixFilePermission> OWNER_ONLY = Collections.unmodifiableSet(
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
 
     private final Durability durability;
     private final RecoveryMode recoveryMode;
@@ -29,16 +37,21 @@ public final class WalOptions {
     private final Protection protection;
     private final KeyProvider keys;
     private final DurableWatermark watermark;
+    private final Set<PosixFilePermission> filePermissions;
+    private final boolean sharedDirectoryAllowed;
 
     private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
             Duration lockTimeout, String ioLayer, Storage storage, boolean directIo, int maxBatchBytes) {
         this(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage, directIo,
-                maxBatchBytes, Protection.NONE, null, null);
+                maxBatchBytes, Protection.NONE, null, null, OWNER_ONLY, false);
     }
 
     private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
             Duration lockTimeout, String ioLayer, Storage storage, boolean directIo, int maxBatchBytes,
-            Protection protection, KeyProvider keys, DurableWatermark watermark) {
+            Protection protection, KeyProvider keys, DurableWatermark watermark,
+            Set<PosixFilePermission> filePermissions, boolean sharedDirectoryAllowed) {
+        this.filePermissions = filePermissions;
+        this.sharedDirectoryAllowed = sharedDirectoryAllowed;
         this.directIo = directIo;
         this.maxBatchBytes = maxBatchBytes;
         this.durability = durability;
@@ -98,7 +111,7 @@ public final class WalOptions {
      */
     public WalOptions withDirectIo(boolean value) {
         return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                value, maxBatchBytes, protection, keys, watermark);
+                value, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /** The byte size at which a group-commit batch closes. */
@@ -118,7 +131,96 @@ public final class WalOptions {
                     + value);
         }
         return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, value, protection, keys, watermark);
+                directIo, value, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+    }
+
+    /**
+     * The mode of the files wal4j creates: segments, their temporaries and {@code .broken} copies,
+     * {@code CHECKPOINT} and its temporary, snapshots and their temporaries. {@link #OWNER_ONLY} by
+     * default. The lock file {@code wal.lock} is always owner-only (see {@link #withFilePermissions}).
+     */
+    public Set<PosixFilePermission> filePermissions() {
+        return filePermissions;
+    }
+
+    /**
+     * The mode of a WAL directory wal4j creates (and of missing parents it creates on the way):
+     * {@code rwx------} (0700) by default; with {@link #withFilePermissions} every class that may read
+     * the files may also list the directory ({@code rw-r-----} gives {@code rwxr-x---}). A directory
+     * that already exists is never changed.
+     */
+    public Set<PosixFilePermission> directoryPermissions() {
+        Set<PosixFilePermission> dir = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE);
+        if (filePermissions.contains(PosixFilePermission.GROUP_READ)) {
+            dir.add(PosixFilePermission.GROUP_READ);
+            dir.add(PosixFilePermission.GROUP_EXECUTE);
+        }
+        if (filePermissions.contains(PosixFilePermission.OTHERS_READ)) {
+            dir.add(PosixFilePermission.OTHERS_READ);
+            dir.add(PosixFilePermission.OTHERS_EXECUTE);
+        }
+        return Collections.unmodifiableSet(dir);
+    }
+
+    /**
+     * Widens the mode of the files wal4j creates from {@link #OWNER_ONLY} ({@code rw-------}), for
+     * example to {@code rw-r-----} so that a backup or monitoring user in the file's group can read
+     * the log. The set must hold {@code OWNER_READ} and {@code OWNER_WRITE} and may add only
+     * {@code GROUP_READ} and {@code OTHERS_READ}: no execute bit, and no write bit for anyone but the
+     * owner, since a file another user can write is a file another user can forge.
+     *
+     * <p>The mode is applied to each file right after it is created, explicitly, so a umask stricter
+     * than the mode (027, 077) does not narrow it. Directories wal4j creates get
+     * {@link #directoryPermissions()}. Two files stay owner-only whatever is configured:
+     * {@code wal.lock} (anyone who can open it can lock it and keep the log from opening), and the
+     * quarantine copies of {@code wal4j repair}. On a file system without POSIX permissions
+     * (Windows) the setting has no effect.
+     *
+     * @throws IllegalArgumentException for a set outside those bounds
+     */
+    public WalOptions withFilePermissions(Set<PosixFilePermission> value) {
+        Objects.requireNonNull(value, "filePermissions");
+        Set<PosixFilePermission> mode = value.isEmpty() ? EnumSet.noneOf(PosixFilePermission.class)
+                : EnumSet.copyOf(value);
+        if (!mode.contains(PosixFilePermission.OWNER_READ) || !mode.contains(PosixFilePermission.OWNER_WRITE)) {
+            throw new IllegalArgumentException("file permissions must include OWNER_READ and OWNER_WRITE: " + value);
+        }
+        Set<PosixFilePermission> extra = EnumSet.copyOf(mode);
+        extra.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ));
+        if (!extra.isEmpty()) {
+            throw new IllegalArgumentException("file permissions may add only GROUP_READ and OTHERS_READ to the"
+                    + " owner's read and write (a file others can write, they can forge; no file is executable): "
+                    + extra + " in " + value);
+        }
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
+                directIo, maxBatchBytes, protection, keys, watermark, Collections.unmodifiableSet(mode),
+                sharedDirectoryAllowed);
+    }
+
+    /** Whether open accepts a WAL directory that other users can write to; see {@link #withSharedDirectoryAllowed}. */
+    public boolean sharedDirectoryAllowed() {
+        return sharedDirectoryAllowed;
+    }
+
+    /**
+     * By default (false) open refuses an existing WAL directory that its group or other users can
+     * write to (mode {@code & 022}, sticky bit or not: {@code /tmp} itself is refused), or that is
+     * owned by neither this process's user nor root, with a {@link WalException} that says why and
+     * how to fix it ({@code chmod 700 DIR}, {@code chown}). Whoever can write to the directory can
+     * plant, replace or delete its files: a forged segment, an older CHECKPOINT, a symbolic link
+     * (wal4j never follows one inside the directory, but a planted link still stops the log from
+     * opening). Pass true only if every user with that access is trusted as much as this process.
+     *
+     * <p>The check runs on the real directory: a WAL path that is itself a symbolic link is resolved
+     * once at open, and the directory it leads to is checked and used from then on. On a file system
+     * without POSIX permissions (Windows) there is nothing to check and the directory is accepted;
+     * ownership is checked where the JDK reports numeric owners (Linux, macOS).
+     */
+    public WalOptions withSharedDirectoryAllowed(boolean value) {
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
+                directIo, maxBatchBytes, protection, keys, watermark, filePermissions, value);
     }
 
     /** A caller-supplied storage layer, or {@code null}. */
@@ -129,13 +231,13 @@ public final class WalOptions {
     /** When appends are acknowledged; see {@link Durability}. */
     public WalOptions withDurability(Durability value) {
         return new WalOptions(Objects.requireNonNull(value, "durability"), recoveryMode, segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
+                lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /** What open does with damage to acknowledged data; see {@link RecoveryMode}. */
     public WalOptions withRecoveryMode(RecoveryMode value) {
         return new WalOptions(durability, Objects.requireNonNull(value, "recoveryMode"), segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
+                lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /**
@@ -147,7 +249,7 @@ public final class WalOptions {
         if (value < 4096) {
             throw new IllegalArgumentException("segment size must be at least 4096 bytes: " + value);
         }
-        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
+        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /**
@@ -158,7 +260,7 @@ public final class WalOptions {
         if (value < 0 || value > (1 << 30)) {
             throw new IllegalArgumentException("max record size must be in [0, 1 GiB]: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
+        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /** How long open waits for another holder to release the directory lock; zero (the default) fails at once. */
@@ -166,12 +268,12 @@ public final class WalOptions {
         if (value.isNegative()) {
             throw new IllegalArgumentException("lock timeout must not be negative: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /** "auto" (native where it loads, else pure Java), "native" (fail if it cannot load) or "java". */
     public WalOptions withIoLayer(String value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage, directIo, maxBatchBytes, protection, keys, watermark);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /**
@@ -179,7 +281,7 @@ public final class WalOptions {
      * callers with a file layer of their own. It must honour the {@link Storage} contract.
      */
     public WalOptions withStorage(Storage value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value, directIo, maxBatchBytes, protection, keys, watermark);
+        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /** How records are protected beyond their checksums; {@link Protection#NONE} by default. */
@@ -227,7 +329,7 @@ public final class WalOptions {
             throw new IllegalArgumentException(protection + " needs a key provider");
         }
         return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, maxBatchBytes, protection, keys, watermark);
+                directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
     }
 
     /**
@@ -236,14 +338,16 @@ public final class WalOptions {
      */
     public WalOptions withDurableWatermark(DurableWatermark value) {
         return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, maxBatchBytes, protection, keys, value);
+                directIo, maxBatchBytes, protection, keys, value, filePermissions, sharedDirectoryAllowed);
     }
 
     @Override
     public String toString() {
         return "WalOptions[durability=" + durability + ", recoveryMode=" + recoveryMode + ", segmentSize="
                 + segmentSize + ", maxRecordSize=" + maxRecordSize + ", lockTimeout=" + lockTimeout + ", ioLayer="
-                + ioLayer + ", directIo=" + directIo + (storage == null ? "" : ", storage=" + storage.name())
+                + ioLayer + ", directIo=" + directIo + ", filePermissions=" + PosixFilePermissions.toString(filePermissions)
+                + (sharedDirectoryAllowed ? ", sharedDirectoryAllowed=true" : "")
+                + (storage == null ? "" : ", storage=" + storage.name())
                 + ", protection=" + protection + (keys == null ? "" : ", key=" + keys.currentKeyId())
                 + (watermark == null ? "" : ", durableWatermark") + "]";
     }

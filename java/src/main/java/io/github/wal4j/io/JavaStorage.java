@@ -7,6 +7,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -29,6 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>{@code FileChannel.tryLock} is an {@code fcntl} lock on Linux: it belongs to the process and the
  * JDK keeps a per-JVM table so a second lock from this JVM fails with
  * {@link OverlappingFileLockException} instead of silently succeeding; we map that to "held".
+ *
+ * <p>Files are created {@code rw-------} (through the umask, which never widens it) and opened with
+ * {@link LinkOption#NOFOLLOW_LINKS}: a symbolic link in place of a file fails the open with a
+ * {@link io.github.wal4j.WalFormatException} (see {@link SymbolicLinks}), the link's target untouched.
  */
 public final class JavaStorage implements Storage {
 
@@ -69,18 +75,32 @@ public final class JavaStorage implements Storage {
     public StorageFile create(Path path) throws IOException {
         Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        return new ChannelFile(path, FileChannel.open(path, options, OWNER_ONLY));
+        return new ChannelFile(path, open(path, options, OWNER_ONLY));
     }
 
     @Override
     public StorageFile openWrite(Path path) throws IOException {
-        return new ChannelFile(path, FileChannel.open(path, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+        return new ChannelFile(path, open(path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)));
     }
 
     @Override
     public StorageFile openRead(Path path) throws IOException {
-        return new ChannelFile(path, FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        return new ChannelFile(path, open(path, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));
+    }
+
+    /** FileChannel.open, with a refused symbolic link reported as such (see {@link SymbolicLinks}). */
+    private static FileChannel open(Path path, Set<OpenOption> options, FileAttribute<?>... attributes)
+            throws IOException {
+        try {
+            return FileChannel.open(path, options, attributes);
+        } catch (FileSystemException e) {
+            // CREATE_NEW on a link answers EEXIST, and that is left as it is: the name is taken.
+            if (e instanceof FileAlreadyExistsException) {
+                throw e;
+            }
+            throw SymbolicLinks.refusedOr(path, e);
+        }
     }
 
     @Override
@@ -119,7 +139,7 @@ public final class JavaStorage implements Storage {
         }
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+            channel = open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
             FileLock lock;
             try {

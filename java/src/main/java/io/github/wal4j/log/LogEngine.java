@@ -14,6 +14,7 @@ import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.io.SymbolicLinks;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -67,9 +68,9 @@ public final class LogEngine {
     }
 
     /** Prepares the directory, takes the lock, completes any interrupted checkpoint and runs recovery. */
-    public static LogEngine open(Path dir, WalOptions options, Storage storage) throws IOException {
-        Path abs = dir.toAbsolutePath().normalize();
-        prepareDirectory(storage, abs);
+    public static LogEngine open(Path dir, WalOptions options, Storage layer) throws IOException {
+        Storage storage = FileSafety.withFilePermissions(layer, options);
+        Path abs = prepareDirectory(storage, dir, options);
         Closeable lock = acquireLock(storage, abs, options);
         try {
             SegmentKeys keys = new SegmentKeys(options.protection(), options.keys());
@@ -172,7 +173,15 @@ public final class LogEngine {
         return directIo;
     }
 
-    private static void prepareDirectory(Storage storage, Path dir) throws IOException {
+    /**
+     * Creates the directory if it is missing (with {@link WalOptions#directoryPermissions()}), checks
+     * that only this user can change it ({@link FileSafety#checkDirectory}) and that it holds only this
+     * log's files, none of them a symbolic link. Changes nothing on a refusal.
+     *
+     * @return the real path of the directory, which the log uses from then on
+     */
+    private static Path prepareDirectory(Storage storage, Path requested, WalOptions options) throws IOException {
+        Path dir = FileSafety.resolve(requested);
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new WalFormatException(dir + " is not a directory: a WAL is a directory of its own");
         }
@@ -180,8 +189,10 @@ public final class LogEngine {
             Path parent = dir.getParent();
             try {
                 if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                    Files.createDirectories(dir,
-                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(options.directoryPermissions()));
+                    // The umask may have narrowed a configured wider mode. (createDirectories also
+                    // accepts a directory someone else made meanwhile: the check below catches that.)
+                    FileSafety.setPermissions(dir, options.directoryPermissions());
                 } else {
                     Files.createDirectories(dir);
                 }
@@ -191,19 +202,29 @@ public final class LogEngine {
             if (parent != null) {
                 storage.syncDirectory(parent);
             }
-            return;
+            dir = dir.toRealPath();
         }
+        FileSafety.checkDirectory(dir, options.sharedDirectoryAllowed());
         if (!Files.isWritable(dir)) {
             throw new WalException("WAL directory " + dir + " is not writable by this process");
         }
         List<String> foreign = new ArrayList<>();
+        List<String> links = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (!LogFiles.isOurs(name) || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                if (LogFiles.isOurs(name) && Files.isSymbolicLink(entry)) {
+                    links.add(SymbolicLinks.describe(entry));
+                } else if (!LogFiles.isOurs(name) || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
                     foreign.add(name);
                 }
             }
+        }
+        if (!links.isEmpty()) {
+            links.sort(null);
+            throw new WalFormatException(String.join("; ", links) + ": wal4j never follows a symbolic link inside"
+                    + " its directory (one planted there could make it read, overwrite or create another file);"
+                    + " remove the link or put the real file there. Nothing was changed, the link's target included");
         }
         if (!foreign.isEmpty()) {
             foreign.sort(null);
@@ -212,6 +233,7 @@ public final class LogEngine {
                     + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
                     + "; a WAL needs a directory of its own, nothing was changed");
         }
+        return dir;
     }
 
     private static Closeable acquireLock(Storage storage, Path dir, WalOptions options) throws IOException {
@@ -412,6 +434,12 @@ public final class LogEngine {
         Path parent = snapshot.getParent();
         if (parent == null || !Files.isDirectory(parent)) {
             throw new WalException("snapshot directory " + parent + " does not exist");
+        }
+        if (Files.isSymbolicLink(snapshot)) {
+            // The rename at commit would replace the link, not write through it; refused all the
+            // same, so that a link planted there is reported instead of silently dropped.
+            throw new WalFormatException(SymbolicLinks.describe(snapshot) + ": wal4j never writes a snapshot"
+                    + " through or over a symbolic link; give the real path. Nothing was changed");
         }
         if (Files.isSameFile(parent, dir)) {
             throw new IllegalArgumentException("keep snapshots outside the WAL directory " + dir

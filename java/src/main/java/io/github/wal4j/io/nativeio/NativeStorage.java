@@ -4,6 +4,7 @@ import com.sun.jna.Pointer;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.io.SymbolicLinks;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,7 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The native layer: libwal4j through JNA, on Linux.
  *
  * <ul>
- *   <li>every open uses O_NOFOLLOW and O_CLOEXEC; {@link #create} makes files with mode 0600;</li>
+ *   <li>every open uses O_NOFOLLOW and O_CLOEXEC; {@link #create} makes files with mode 0600 (the
+ *       umask never widens it); a symbolic link in place of a file fails the open (ELOOP) with a
+ *       {@link io.github.wal4j.WalFormatException}, its target untouched ({@link SymbolicLinks});</li>
  *   <li>{@link StorageFile#sync()} is fdatasync, {@link StorageFile#preallocate} is fallocate
  *       (posix_fallocate where the file system lacks it);</li>
  *   <li>{@link #tryLock} takes two locks on one descriptor of the lock file, both owned by its open
@@ -285,6 +288,9 @@ public final class NativeStorage implements Storage {
     /** open(2) with O_NOFOLLOW added, mode 0600 for created files. */
     private static int open(Path path, int flags) throws IOException {
         int fd = LibWal4j.wal4j_open(NativeIo.nativePath(path), flags | NativeIo.O_NOFOLLOW, NativeIo.MODE_OWNER_ONLY);
+        if (fd == -Errno.ELOOP) {
+            throw SymbolicLinks.refusedOr(path, failure("open", path, fileName(path), fd));
+        }
         if (fd < 0) {
             throw failure("open", path, fileName(path), fd);
         }
