@@ -56,6 +56,9 @@ final class InspectCommand implements Callable<Integer> {
             WalDirectory.LockState lock = wal.probeLock();
             out.println("wal4j inspect " + wal.dir);
             out.println(row("I/O layer", wal.layerDescription()));
+            String unsafe = wal.unsafeReason();
+            out.println(row("access", unsafe == null ? "only its owner can change the files (as open requires)"
+                    : "UNSAFE: " + unsafe));
             out.println(row("lock", lock.text + (lock == WalDirectory.LockState.HELD
                     ? " (find it with 'fuser " + wal.dir.resolve(LogFiles.LOCK) + "')" : "")));
             Storage storage = progress.wrap(wal.storage);

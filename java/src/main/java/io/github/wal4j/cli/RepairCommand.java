@@ -35,9 +35,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -81,6 +83,11 @@ final class RepairCommand implements Callable<Integer> {
             + "recovery): the records from the damage on are lost, and printed.")
     boolean acceptDataLoss;
 
+    @Option(names = "--allow-shared-directory", description = "Repair a WAL directory that other users can write"
+            + " to, or that another user owns (refused by default, as WriteAheadLog.open refuses it: they could"
+            + " plant or replace files in it). Same as WalOptions.withSharedDirectoryAllowed(true).")
+    boolean allowSharedDirectory;
+
     @Option(names = "--quarantine", paramLabel = "PATH", description = "Where the copies go: a new or empty "
             + "directory outside the WAL directory (default: <DIR>.quarantine-<UTC time> beside it).")
     Path quarantine;
@@ -123,6 +130,12 @@ final class RepairCommand implements Callable<Integer> {
                 throw new CliException(Wal4jCli.LOCKED, wal.dir + " is open in another process (wal.lock is held);"
                         + " repair never changes a log that is open. Stop that process first (find it with"
                         + " 'fuser " + wal.dir.resolve(LogFiles.LOCK) + "'); nothing was changed");
+            }
+            String unsafe = allowSharedDirectory ? null : wal.unsafeReason();
+            if (unsafe != null) {
+                // Checked before anything is copied: opening the log would refuse it after the copies.
+                throw new CliException(Wal4jCli.FAILED, unsafe.replace("WalOptions.withSharedDirectoryAllowed(true)",
+                        "--allow-shared-directory"));
             }
             out.println("wal4j repair " + wal.dir);
             out.println("  I/O layer: " + wal.storage.name() + "; lock: " + wal.lockState().text);
@@ -182,7 +195,7 @@ final class RepairCommand implements Callable<Integer> {
             wal.unlock();
             RecoveryMode mode = corruption != null ? RecoveryMode.POINT_IN_TIME : RecoveryMode.STRICT;
             WalOptions options = WalOptions.defaults().withMaxRecordSize(common.maxRecordSize).withRecoveryMode(mode)
-                    .withStorage(progress.wrap(wal.storage))
+                    .withSharedDirectoryAllowed(allowSharedDirectory).withStorage(progress.wrap(wal.storage))
                     .withProtection(newestProtection(wal), common.keyProvider());
             RecoveryReport report;
             long last;
@@ -328,8 +341,7 @@ final class RepairCommand implements Callable<Integer> {
             CRC32C crc = new CRC32C();
             long total = 0;
             try (FileChannel in = FileChannel.open(p.source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                    FileChannel copy = FileChannel.open(target, StandardOpenOption.CREATE_NEW,
-                            StandardOpenOption.WRITE)) {
+                    FileChannel copy = createOwnerOnly(target)) {
                 int n;
                 while ((n = in.read(buffer.clear(), total)) > 0) {
                     buffer.flip();
@@ -352,6 +364,18 @@ final class RepairCommand implements Callable<Integer> {
         return copied;
     }
 
+    /**
+     * A new file, {@code rw-------} whatever the log's own files are: the copies hold the log's
+     * records and the manifest what verify found in them, and a quarantine outlives the repair.
+     */
+    private static FileChannel createOwnerOnly(Path path) throws IOException {
+        Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return FileChannel.open(path, options, PosixFilePermissions.asFileAttribute(WalOptions.OWNER_ONLY));
+        }
+        return FileChannel.open(path, options);
+    }
+
     /** REPAIR.txt in the quarantine: what each copy is, and verify's report before the repair. */
     private void writeManifest(WalDirectory wal, Verification v, LossEstimate loss, Map<Planned, String> copied, Path q)
             throws IOException {
@@ -371,7 +395,7 @@ final class RepairCommand implements Callable<Integer> {
             b.append("\nlost: ").append(loss.describe()).append('\n');
         }
         Path manifest = q.resolve("REPAIR.txt");
-        try (FileChannel channel = FileChannel.open(manifest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = createOwnerOnly(manifest)) {
             ByteBuffer bytes = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
                 channel.write(bytes);

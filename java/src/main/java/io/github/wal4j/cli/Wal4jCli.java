@@ -67,7 +67,7 @@ public final class Wal4jCli implements Callable<Integer> {
     static final String EXIT_1 = " 1:verify/dump: torn tail only (opening or repair cuts it; no acknowledged record is lost)";
     static final String EXIT_2 = " 2:verify/dump: corruption of acknowledged data; repair: refused, nothing changed";
     static final String EXIT_3 = " 3:the WAL is open in another process (its lock is held)";
-    static final String EXIT_4 = " 4:not a WAL: missing directory, not a directory, foreign files, unknown format";
+    static final String EXIT_4 = " 4:not a WAL: missing directory, not a directory, foreign files, a symbolic link inside it, unknown format";
     static final String EXIT_5 = " 5:I/O error or other failure";
     static final String EXIT_6 = " 6:a protected segment's key is missing or wrong (--key)";
     static final String EXIT_64 = "64:usage error (unknown command or option, bad value)";

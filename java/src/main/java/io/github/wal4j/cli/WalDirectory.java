@@ -3,9 +3,11 @@ package io.github.wal4j.cli;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.io.Storage;
+import io.github.wal4j.io.SymbolicLinks;
 import io.github.wal4j.io.nativeio.NativeIo;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
+import io.github.wal4j.log.FileSafety;
 import io.github.wal4j.log.SegmentKeys;
 import io.github.wal4j.log.LogFiles;
 import java.io.Closeable;
@@ -58,33 +60,42 @@ final class WalDirectory implements Closeable {
     }
 
     /**
-     * Checks that {@code path} is a WAL directory this wal4j can read and chooses the I/O layer.
+     * Checks that {@code path} is a WAL directory this wal4j can read and chooses the I/O layer. As
+     * {@code WriteAheadLog.open} does, a path that is itself a symbolic link is resolved once, here;
+     * a symbolic link inside the directory is refused, and never followed.
      *
-     * @throws CliException {@link Wal4jCli#NOT_A_WAL} for a missing path, a file, a symbolic link or
-     *     foreign files (the message of {@code WriteAheadLog.open}'s {@link WalFormatException});
-     *     {@link Wal4jCli#FAILED} if the layer cannot be used
+     * @throws CliException {@link Wal4jCli#NOT_A_WAL} for a missing path, a file, a symbolic link
+     *     inside the directory or foreign files (the message of {@code WriteAheadLog.open}'s
+     *     {@link WalFormatException}); {@link Wal4jCli#FAILED} if the layer cannot be used
      */
     static WalDirectory check(Path path, String ioLayer) throws CliException, IOException {
-        Path dir = path.toAbsolutePath().normalize();
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new CliException(Wal4jCli.NOT_A_WAL, "no such directory: " + dir);
+        Path given = path.toAbsolutePath().normalize();
+        if (!Files.exists(given)) {
+            throw new CliException(Wal4jCli.NOT_A_WAL, "no such directory: " + given
+                    + (Files.isSymbolicLink(given) ? " (a symbolic link to a missing path)" : ""));
         }
-        if (Files.isSymbolicLink(dir)) {
-            throw new CliException(Wal4jCli.NOT_A_WAL, dir + " is a symbolic link" + linkTarget(dir)
-                    + ": wal4j opens a WAL directory without following links; give the real path");
-        }
+        Path dir = FileSafety.resolve(given);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + dir
                     + " is not a directory: a WAL is a directory of its own");
         }
         List<String> foreign = new ArrayList<>();
+        List<String> links = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (!LogFiles.isOurs(name) || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                if (LogFiles.isOurs(name) && Files.isSymbolicLink(entry)) {
+                    links.add(SymbolicLinks.describe(entry));
+                } else if (!LogFiles.isOurs(name) || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
                     foreign.add(name);
                 }
             }
+        }
+        if (!links.isEmpty()) {
+            links.sort(null);
+            throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + String.join("; ", links) + ": wal4j"
+                    + " never follows a symbolic link inside a WAL directory (one planted there could make it read"
+                    + " or change another file); remove the link or put the real file there. Nothing was changed");
         }
         if (!foreign.isEmpty()) {
             foreign.sort(null);
@@ -105,12 +116,12 @@ final class WalDirectory implements Closeable {
         return new WalDirectory(dir, storage, ioLayer);
     }
 
-    private static String linkTarget(Path link) {
-        try {
-            return " to " + link.toRealPath();
-        } catch (IOException e) {
-            return "";
-        }
+    /**
+     * Why users other than this one could change the files in the directory, or {@code null}: what
+     * {@code WriteAheadLog.open} refuses unless {@code WalOptions.withSharedDirectoryAllowed(true)}.
+     */
+    String unsafeReason() throws IOException {
+        return FileSafety.unsafeDirectoryReason(dir);
     }
 
     /** Takes the lock if it is free and keeps it until {@link #close()}; returns what was found. */

@@ -3,6 +3,7 @@ package io.github.wal4j.sqlite;
 import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalException;
+import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalTransaction;
 import io.github.wal4j.WriteAheadLog;
 import java.io.Closeable;
@@ -10,12 +11,20 @@ import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
@@ -171,6 +180,7 @@ public final class SqliteCommitNode implements Closeable {
         WriteAheadLog wal = WriteAheadLog.open(walDir, options.walOptions());
         Connection connection = null;
         try {
+            createDatabaseFile(db, options.walOptions());
             connection = connect(db, options);
             SqliteCommitNode node = new SqliteCommitNode(wal, connection, db, applier, options);
             node.start();
@@ -190,6 +200,27 @@ public final class SqliteCommitNode implements Closeable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Creates a missing database file empty (a valid SQLite database) with the WAL's file mode,
+     * {@code rw-------} by default: SQLite would create it {@code 0644} less the umask, readable by
+     * every user, and gives its journal, -wal and -shm files the database file's mode.
+     */
+    private static void createDatabaseFile(Path db, WalOptions walOptions) throws IOException {
+        if (Files.exists(db, LinkOption.NOFOLLOW_LINKS) || db.getParent() == null || !Files.isDirectory(db.getParent())
+                || !FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return; // an existing file keeps its mode; a missing directory is SQLite's error to report
+        }
+        try {
+            Files.newByteChannel(db, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(WalOptions.OWNER_ONLY)).close();
+        } catch (FileAlreadyExistsException e) {
+            return; // someone else's file, made meanwhile: SQLite opens it as it is
+        }
+        // The umask may narrow a configured wider mode; set it explicitly, on the file just made.
+        Files.getFileAttributeView(db, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setPermissions(walOptions.filePermissions());
     }
 
     /**
