@@ -8,7 +8,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -94,11 +93,10 @@ public final class JavaStorage implements Storage {
             throws IOException {
         try {
             return FileChannel.open(path, options, attributes);
-        } catch (FileSystemException e) {
-            // CREATE_NEW on a link answers EEXIST, and that is left as it is: the name is taken.
-            if (e instanceof FileAlreadyExistsException) {
-                throw e;
-            }
+        } catch (FileAlreadyExistsException e) {
+            throw e; // CREATE_NEW on a link: the name is taken, and that is what to report
+        } catch (IOException e) {
+            // The JDK reports NOFOLLOW_LINKS on a link as a plain IOException (ELOOP).
             throw SymbolicLinks.refusedOr(path, e);
         }
     }

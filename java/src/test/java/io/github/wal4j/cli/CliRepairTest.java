@@ -52,6 +52,7 @@ class CliRepairTest {
         List<Path> quarantines = Cli.quarantines(image);
         assertEquals(1, quarantines.size(), "one quarantine directory beside the WAL: " + quarantines);
         assertQuarantined(quarantines.get(0), before, List.of(LogDirs.segmentName(1)));
+        CliFileSafetyTest.assertQuarantineIsOwnerOnly(quarantines.get(0));
         assertTrue(r.out().contains(quarantines.get(0).toString()), r::toString);
 
         assertEquals(written, Cli.recover(image), "every record before the cut recovers");
@@ -74,6 +75,7 @@ class CliRepairTest {
         Result r = Cli.run("repair", "--quarantine", quarantine, image);
         assertEquals(0, r.exit(), r::toString);
         assertQuarantined(quarantine, before, List.of(newest.getFileName().toString()));
+        CliFileSafetyTest.assertQuarantineIsOwnerOnly(quarantine);
         assertEquals(List.of(), Cli.quarantines(image), "no default quarantine when one is given");
         assertEquals(Cli.expected(1, cutFrom - 1), Cli.recover(image));
     }

@@ -98,6 +98,26 @@ class SqliteCommitNodeTest {
         assertEquals(List.of(1L, 2L, 3L, 4L), transfers());
     }
 
+    /** SQLite would create the database 0644 less the umask; its -wal and -shm files copy the database's mode. */
+    @Test
+    void newDatabaseAndItsSqliteFilesAreOwnerOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+                "POSIX permissions are not supported here");
+        try (SqliteCommitNode node = open()) {
+            node.commit(transfer(1));
+            List<Path> files;
+            try (Stream<Path> list = Files.list(tmp)) {
+                files = list.filter(p -> p.getFileName().toString().startsWith("bank.db")).sorted().toList();
+            }
+            assertTrue(files.contains(db()) && files.size() >= 2, "the database and its -wal file: " + files);
+            for (Path file : files) {
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(file)), file.toString());
+            }
+        }
+    }
+
     @Test
     void openReplaysWhatTheWalHoldsAndTheDatabaseDoesNot() throws Exception {
         try (SqliteCommitNode node = open()) {

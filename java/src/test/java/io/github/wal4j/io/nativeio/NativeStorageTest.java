@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.WalFormatException;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.io.StorageFile;
 import java.io.Closeable;
@@ -124,10 +125,13 @@ class NativeStorageTest {
         Path target = dir.resolve("target.wal");
         storage.create(target).close();
         Path link = Files.createSymbolicLink(dir.resolve("link.wal"), target.getFileName());
-        NativeIoException e = assertThrows(NativeIoException.class, () -> storage.openWrite(link));
-        assertEquals("open failed on link.wal: ELOOP (40)", e.getMessage());
-        assertThrows(NativeIoException.class, () -> storage.openRead(link));
-        assertThrows(NativeIoException.class, () -> storage.tryLock(link));
+        // O_NOFOLLOW fails with ELOOP, reported as the typed refusal of a link, with the errno as its cause.
+        WalFormatException e = assertThrows(WalFormatException.class, () -> storage.openWrite(link));
+        assertTrue(e.getMessage().startsWith(link + " is a symbolic link (to target.wal)"), e.getMessage());
+        assertEquals("open failed on link.wal: ELOOP (40)", e.getCause().getMessage());
+        assertEquals(Errno.ELOOP, ((NativeIoException) e.getCause()).errno());
+        assertThrows(WalFormatException.class, () -> storage.openRead(link));
+        assertThrows(WalFormatException.class, () -> storage.tryLock(link));
         assertEquals(List.of("target.wal"), storage.list(dir)); // no symlinks listed
     }
 

@@ -1,0 +1,121 @@
+package io.github.wal4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wal4j.cli.Cli.Result;
+import io.github.wal4j.testing.LogDirs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The commands apply open's file rules: a symbolic link inside the WAL directory is refused (exit 4)
+ * and never followed; a WAL path that is a link is resolved once; a directory other users can write
+ * to is shown by inspect and refused by repair unless {@code --allow-shared-directory}; the
+ * quarantine is {@code rwx------} and its copies {@code rw-------}.
+ */
+class CliFileSafetyTest {
+    private static final byte[] SECRET = "outside the WAL: must stay as it is".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void needsPosix() {
+        Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+                "POSIX permissions and symbolic links are not supported here");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"inspect", "verify", "dump", "repair"})
+    void linkInsideTheDirectoryIsRefused(String command) throws Exception {
+        Path dir = tmp.resolve("wal");
+        Cli.closedLog(dir, Cli.ONE_SEGMENT, 3);
+        Path target = Files.write(tmp.resolve("victim.bin"), SECRET);
+        Path link = Files.createSymbolicLink(dir.resolve(LogDirs.segmentName(2)), target);
+        Map<String, byte[]> before = Cli.files(dir);
+        Result r = Cli.run(command, dir);
+        assertEquals(4, r.exit(), r::toString);
+        assertTrue(r.err().contains(link + " is a symbolic link") && r.err().contains("never follows"), r::toString);
+        assertTrue(Files.isSymbolicLink(link));
+        assertArrayEquals(SECRET, Files.readAllBytes(target));
+        LogDirs.assertUnchanged(before, dir);
+        assertEquals(List.of(), Cli.quarantines(dir));
+    }
+
+    @Test
+    void walPathThatIsALinkIsResolved() throws Exception {
+        Path real = tmp.resolve("real");
+        Cli.closedLog(real, Cli.ONE_SEGMENT, 3);
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        Result r = Cli.run("verify", link);
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains(real.toRealPath().toString()), r::toString);
+    }
+
+    @Test
+    void inspectShowsWhoMayChangeTheFiles() throws Exception {
+        Path dir = tmp.resolve("wal");
+        Cli.closedLog(dir, Cli.ONE_SEGMENT, 3);
+        Result safe = Cli.run("inspect", dir);
+        assertEquals(0, safe.exit(), safe::toString);
+        assertTrue(safe.out().contains("only its owner can change the files"), safe::toString);
+
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwx---"));
+        Result unsafe = Cli.run("inspect", dir);
+        assertEquals(0, unsafe.exit(), unsafe::toString);
+        assertTrue(unsafe.out().contains("UNSAFE: WAL directory " + dir.toRealPath() + " is writable by its group"),
+                unsafe::toString);
+    }
+
+    @Test
+    void repairRefusesADirectoryOthersCanWriteUnlessAllowed() throws Exception {
+        Path image = tmp.resolve("image");
+        Cli.crashImage(tmp, image, Cli.ONE_SEGMENT, 8);
+        Cli.appendGarbage(image.resolve(LogDirs.segmentName(1)));
+        Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rwxrwx---"));
+        Map<String, byte[]> before = Cli.files(image);
+
+        Result refused = Cli.run("repair", image);
+        assertEquals(5, refused.exit(), refused::toString);
+        assertTrue(refused.err().contains("writable by its group") && refused.err().contains("chmod 700")
+                && refused.err().contains("--allow-shared-directory"), refused::toString);
+        LogDirs.assertUnchanged(before, image);
+        assertEquals(List.of(), Cli.quarantines(image), "nothing copied before the refusal");
+
+        Result repaired = Cli.run("repair", "--allow-shared-directory", image);
+        assertEquals(0, repaired.exit(), repaired::toString);
+        assertTrue(repaired.out().contains("REPAIRED (exit 0)"), repaired::toString);
+        List<Path> quarantines = Cli.quarantines(image);
+        assertEquals(1, quarantines.size(), quarantines::toString);
+        assertQuarantineIsOwnerOnly(quarantines.get(0));
+    }
+
+    /** The copies hold the log's records: owner-only, whatever the umask. */
+    static void assertQuarantineIsOwnerOnly(Path quarantine) throws Exception {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(quarantine,
+                LinkOption.NOFOLLOW_LINKS)), quarantine.toString());
+        List<String> names = LogDirs.names(quarantine);
+        assertTrue(names.contains("REPAIR.txt") && names.size() >= 2, names.toString());
+        for (String name : names) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    quarantine.resolve(name), LinkOption.NOFOLLOW_LINKS)), name);
+        }
+    }
+}
