@@ -60,15 +60,22 @@ public final class WriteAheadLog implements Closeable {
      * every open starts a new segment, and a record that fails authentication is judged like one that
      * fails its checksum.
      *
-     * @throws WalFormatException if {@code dir} is a file, holds files that are not this log's, or
-     *     holds segments of an unknown format, or (in a protected log) an unprotected segment with
-     *     records after the checkpoint; nothing is changed
+     * <p>File handling, always on: files are created {@code rw-------} (or
+     * {@link WalOptions#withFilePermissions}); no file in the directory, and no snapshot, is ever
+     * opened through a symbolic link; {@code dir} itself may be a link, resolved once here (see
+     * {@link #directory()}); a directory other users can write to, or another user owns, is refused
+     * unless {@link WalOptions#withSharedDirectoryAllowed}.
+     *
+     * @throws WalFormatException if {@code dir} is a file, holds files that are not this log's, holds
+     *     a symbolic link under one of the log's names, or holds segments of an unknown format, or (in
+     *     a protected log) an unprotected segment with records after the checkpoint; nothing is changed
      * @throws WalLockedException if another open log holds the directory
      * @throws WalCorruptedException if acknowledged data is damaged or fails authentication (in
      *     {@link RecoveryMode#STRICT}), or the log ends before its {@link DurableWatermark}; nothing
      *     is changed
      * @throws WalKeyException if a protected segment's key is missing or wrong; nothing is changed
-     * @throws WalException if the directory cannot be created or written
+     * @throws WalException if the directory cannot be created or written, or other users can write
+     *     to it or another user owns it (the message says which, and how to fix it); nothing is changed
      */
     public static WriteAheadLog open(Path dir, WalOptions options) throws IOException {
         Objects.requireNonNull(dir, "dir");
@@ -235,7 +242,7 @@ public final class WriteAheadLog implements Closeable {
         return engine.directIo();
     }
 
-    /** The log's directory (absolute). */
+    /** The log's directory: the real path, with symbolic links in the path given to open resolved. */
     public Path directory() {
         return engine.directory();
     }
