@@ -299,6 +299,15 @@ class FileSafetyTest {
         assertHasPhrases(e.getMessage(), real.toRealPath().toString(), "writable by its group");
     }
 
+    @Test
+    void walPathThatIsADanglingLinkIsRefusedAndNothingIsCreated() throws IOException {
+        Path missing = tmp.resolve("missing-wal");
+        Path link = Files.createSymbolicLink(tmp.resolve("wal-link"), missing);
+        WalFormatException e = assertThrows(WalFormatException.class, () -> WriteAheadLog.open(link).close());
+        assertHasPhrases(e.getMessage(), link.toString(), "symbolic link", "missing path");
+        assertFalse(Files.exists(missing, LinkOption.NOFOLLOW_LINKS), "nothing created through the link");
+    }
+
     // ---- who may write to the directory ------------------------------------------------------
 
     @Test

@@ -182,6 +182,10 @@ public final class LogEngine {
      */
     private static Path prepareDirectory(Storage storage, Path requested, WalOptions options) throws IOException {
         Path dir = FileSafety.resolve(requested);
+        if (Files.isSymbolicLink(dir)) {
+            throw new WalFormatException(SymbolicLinks.describe(dir) + " to a missing path: a WAL path that is a"
+                    + " link is resolved once at open, and this one leads nowhere; nothing was changed");
+        }
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new WalFormatException(dir + " is not a directory: a WAL is a directory of its own");
         }
