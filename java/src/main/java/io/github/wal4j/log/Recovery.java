@@ -306,6 +306,8 @@ public final class Recovery {
      * drops a file's tail, or a truncation): a file shorter than its header block with nothing else
      * wrong, or zeros all through, holds no record, so it is a torn tail like any other and is
      * removed. A header with other damage, or any data after the header block, is not this case.
+     * A protected header cut inside its extension (key id, HMAC) is this case too: its first 48
+     * bytes decoded and passed their checksum, and only the bytes the cut took are missing.
      */
     private boolean holdsNoRecord(long id) throws IOException {
         Path path = dir.resolve(LogFiles.segmentName(id));
@@ -318,6 +320,7 @@ public final class Recovery {
             } else {
                 SegmentHeader.Decoded decoded = SegmentCursor.readHeader(file);
                 empty = decoded.header().map(h -> h.segmentId() == id && size < h.alignment()).orElse(false)
+                        || cutInsideProtectedHeader(file, decoded, size, id)
                         || allZero(file, size);
             }
         }
@@ -333,6 +336,24 @@ public final class Recovery {
             storage.syncDirectory(dir);
         });
         return true;
+    }
+
+    /**
+     * Whether a header decoded as {@link SegmentHeader.Problem#SHORT} from a file of at least 48 bytes,
+     * so a protected one whose fixed part (checksum, version, protection, alignment, first sequence)
+     * was valid and whose extension the file's end cut off, names segment {@code id} and is shorter
+     * than its header block.
+     */
+    private static boolean cutInsideProtectedHeader(StorageFile file, SegmentHeader.Decoded decoded, long size,
+            long id) throws IOException {
+        if (decoded.problem() != SegmentHeader.Problem.SHORT || size < SegmentHeader.ENCODED_SIZE) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE);
+        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
+            // fill
+        }
+        return !b.hasRemaining() && b.getLong(16) == id && size < b.getInt(12);
     }
 
     private static boolean allZero(StorageFile file, long size) throws IOException {
