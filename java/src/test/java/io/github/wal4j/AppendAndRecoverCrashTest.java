@@ -10,6 +10,7 @@ import io.github.wal4j.testing.AppendCrashChild;
 import io.github.wal4j.testing.CrashAsserts;
 import io.github.wal4j.testing.CrashJvm;
 import io.github.wal4j.testing.Payloads;
+import io.github.wal4j.testing.Protections;
 import io.github.wal4j.testing.Seeds;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILL at a random moment; the log reopened in this JVM must hold every acknowledged record with
  * its payload, in order, sequence numbers contiguous from 1, and at most the one record whose append
  * was in flight beyond them, never a record that was not appended and never a torn one. The
- * recovered log then takes appends where it left off.
+ * recovered log then takes appends where it left off. Each cycle draws the log's protection (none,
+ * AES-256-GCM, the HMAC chain) from the printed seed and passes it to the child.
  */
 class AppendAndRecoverCrashTest {
     private static final int CYCLES = 10;
@@ -45,8 +47,9 @@ class AppendAndRecoverCrashTest {
             long segmentSize = SEGMENT_SIZES[random.nextInt(SEGMENT_SIZES.length)];
             int minAcks = random.nextInt(4) == 0 ? 1 + random.nextInt(5) : 1 + random.nextInt(200);
             int delayMillis = random.nextInt(150);
-            torn += cycle("seed " + seed + ", cycle " + cycle, cycle, segmentSize, 3000, Durability.SYNC, minAcks,
-                    delayMillis) ? 1 : 0;
+            Protection protection = Protections.draw(random);
+            torn += cycle("seed " + seed + ", cycle " + cycle, cycle, segmentSize, 3000, Durability.SYNC, protection,
+                    minAcks, delayMillis) ? 1 : 0;
         }
         System.out.println("[wal4j] AppendAndRecoverCrashTest: " + CYCLES + " kills, " + torn + " with a torn tail cut");
     }
@@ -67,25 +70,27 @@ class AppendAndRecoverCrashTest {
             int minAcks = 1 + random.nextInt(4);
             int delayMillis = random.nextInt(80);
             Durability durability = random.nextBoolean() ? Durability.SYNC : Durability.BUFFERED;
+            Protection protection = Protections.draw(random);
             torn += cycle("seed " + seed + ", large cycle " + cycle, 100 + cycle, segmentSize, 8 << 20, durability,
-                    minAcks, delayMillis) ? 1 : 0;
+                    protection, minAcks, delayMillis) ? 1 : 0;
         }
         System.out.println("[wal4j] AppendAndRecoverCrashTest.large: " + LARGE_CYCLES + " kills, " + torn
                 + " with a torn tail cut");
     }
 
     /** One kill and the checks; returns whether recovery cut a torn tail. */
-    private boolean cycle(String name, int cycle, long segmentSize, int maxSize, Durability durability, int minAcks,
-            int delayMillis) throws Exception {
+    private boolean cycle(String name, int cycle, long segmentSize, int maxSize, Durability durability,
+            Protection protection, int minAcks, int delayMillis) throws Exception {
         String where = name + " (segment size " + segmentSize + ", records up to " + maxSize + " bytes, " + durability
-                + (durability == Durability.BUFFERED ? " with flush() before each ack" : "") + ", kill after "
-                + minAcks + " acks + " + delayMillis + " ms)";
+                + (durability == Durability.BUFFERED ? " with flush() before each ack" : "") + ", " + protection
+                + ", kill after " + minAcks + " acks + " + delayMillis + " ms)";
         Path dir = tmp.resolve("wal-" + cycle);
         Path ackPath = tmp.resolve("ack-" + cycle + ".txt");
 
         AckFile ack = new AckFile(ackPath);
         try (CrashJvm child = CrashJvm.start(AppendCrashChild.class, tmp, "child-" + cycle, dir.toString(),
-                ackPath.toString(), Long.toString(segmentSize), Integer.toString(maxSize), durability.name())) {
+                ackPath.toString(), Long.toString(segmentSize), Integer.toString(maxSize), durability.name(),
+                protection.name())) {
             ack.awaitLines(child, lines -> ack.count("A") >= minAcks, 60_000, minAcks + " acks, " + where);
             Thread.sleep(delayMillis);
             child.kill();
@@ -107,7 +112,7 @@ class AppendAndRecoverCrashTest {
         }
         assertTrue(acked >= minAcks, "the child acknowledged " + acked + " records, " + where);
 
-        WalOptions options = WalOptions.defaults().withSegmentSize(segmentSize);
+        WalOptions options = Protections.apply(WalOptions.defaults().withSegmentSize(segmentSize), protection);
         long recovered;
         boolean torn;
         try (WriteAheadLog wal = CrashAsserts.open(dir, options, where)) {

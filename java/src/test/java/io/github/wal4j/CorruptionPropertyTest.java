@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.arbitrary;
 import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.github.wal4j.testing.LayoutModel;
+import io.github.wal4j.testing.Protections;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.testing.Tries;
 import java.io.IOException;
@@ -33,7 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * layout ({@link LayoutModel}): damage followed by an intact batch header or seal, or in a segment that a
  * newer one follows, is corruption; damage only to the last batch of an unclosed log is a torn tail
  * and yields exactly the records before it. Point-in-time mode always yields the records before
- * the first damage. Reproduce with {@code -DQT_SEED=<printed seed>}.
+ * the first damage. Each case draws the log's protection (none, AES-256-GCM or the HMAC chain); in a
+ * protected log the seal sits inside the checksummed frame, so the verdicts are the same, and the
+ * protected segment header's extension (key id, HMAC, CRC) is header like the rest. Reproduce with
+ * {@code -DQT_SEED=<printed seed>}.
  */
 class CorruptionPropertyTest {
     @TempDir
@@ -55,20 +60,21 @@ class CorruptionPropertyTest {
                 longs().all(), (k, w, n, s) -> new Damage(k, w / 1_000_000.0, n, s));
         qt().withExamples(Tries.count()).withShrinkCycles(300)
                 .forAll(lists().of(TruncationPropertyTest.recordSizes()).ofSizeBetween(1, 25), booleans().all(),
-                        lists().of(damages).ofSizeBetween(1, 3))
-                .checkAssert((sizes, closeCleanly, damage) -> {
+                        lists().of(damages).ofSizeBetween(1, 3), arbitrary().enumValues(Protection.class))
+                .checkAssert((sizes, closeCleanly, damage, protection) -> {
                     try {
-                        check(sizes, closeCleanly, damage);
+                        check(sizes, closeCleanly, damage, protection);
                     } catch (IOException e) {
                         throw new AssertionError(e);
                     }
                 });
     }
 
-    private void check(List<Integer> sizes, boolean closeCleanly, List<Damage> damage) throws IOException {
+    private void check(List<Integer> sizes, boolean closeCleanly, List<Damage> damage, Protection protection)
+            throws IOException {
         Path dir = Files.createTempDirectory(tmp, "wal");
-        LayoutModel model = new LayoutModel(TruncationPropertyTest.SEGMENT);
-        SimulatedDisk disk = TruncationPropertyTest.write(dir, sizes, closeCleanly, model);
+        LayoutModel model = new LayoutModel(TruncationPropertyTest.SEGMENT, Protections.sealBytes(protection));
+        SimulatedDisk disk = TruncationPropertyTest.write(dir, sizes, closeCleanly, model, protection);
         int files = model.segments().size();
         byte[][] before = new byte[files][];
         byte[][] after = new byte[files][];
@@ -85,10 +91,10 @@ class CorruptionPropertyTest {
             disk.replace(TruncationPropertyTest.segment(dir, i), after[i]);
         }
 
-        Expectation expect = expectation(model, before, after);
+        Expectation expect = expectation(model, before, after, Protections.headerBytes(protection));
         WriteAheadLog wal = null;
         try {
-            wal = WriteAheadLog.open(dir, TruncationPropertyTest.options(disk));
+            wal = WriteAheadLog.open(dir, TruncationPropertyTest.options(disk, protection));
             if (expect.verdict != Verdict.RECORDS) {
                 fail("expected " + expect.verdict + " but recovery accepted: " + wal.recoveryReport().summary());
             }
@@ -109,7 +115,7 @@ class CorruptionPropertyTest {
             return;
         }
         // Point-in-time mode keeps exactly the records before the first damage and takes appends.
-        try (WriteAheadLog pit = WriteAheadLog.open(dir, TruncationPropertyTest.options(disk)
+        try (WriteAheadLog pit = WriteAheadLog.open(dir, TruncationPropertyTest.options(disk, protection)
                 .withRecoveryMode(RecoveryMode.POINT_IN_TIME))) {
             List<WalRecord> records = pit.recover();
             assertEquals(expect.prefix, records.stream().map(WalRecord::sequence).toList(), "point-in-time prefix");
@@ -171,8 +177,12 @@ class CorruptionPropertyTest {
     record Expectation(Verdict verdict, List<Long> records, List<Long> prefix) {
     }
 
-    /** What the recovery rule says about these bytes (docs/security/wal.md, section 5). */
-    private static Expectation expectation(LayoutModel model, byte[][] before, byte[][] after) {
+    /**
+     * What the recovery rule says about these bytes (docs/security/wal.md, section 5).
+     *
+     * @param headerBytes bytes of a segment header that carry meaning (48, more in a protected log)
+     */
+    private static Expectation expectation(LayoutModel model, byte[][] before, byte[][] after, int headerBytes) {
         List<Long> prefix = new ArrayList<>();
         int files = before.length;
         for (int i = 0; i < files; i++) {
@@ -187,7 +197,7 @@ class CorruptionPropertyTest {
             if (changed(before[i], after[i], 0, 8)) {
                 return new Expectation(Verdict.FOREIGN, null, prefix);
             }
-            if (changed(before[i], after[i], 8, 48)) {
+            if (changed(before[i], after[i], 8, headerBytes)) {
                 return new Expectation(Verdict.CORRUPTED, null, prefix);
             }
             List<LayoutModel.Batch> batches = model.segments().get(i);

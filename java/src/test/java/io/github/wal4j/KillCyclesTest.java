@@ -11,6 +11,7 @@ import io.github.wal4j.testing.CrashAsserts;
 import io.github.wal4j.testing.CrashJvm;
 import io.github.wal4j.testing.KillCycleChild;
 import io.github.wal4j.testing.Payloads;
+import io.github.wal4j.testing.Protections;
 import io.github.wal4j.testing.Seeds;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,6 +42,15 @@ import org.junit.jupiter.api.io.TempDir;
  * payload; per (cycle, thread) records are in order without gaps; no record is one that was never
  * appended (at most one in flight per thread beyond its acks).
  *
+ * <p>Protection: each cycle's child (and the check after it) opens the log with the protection of
+ * the cycle, drawn from the seed: the first cycle's at random, later ones keep the previous
+ * cycle's or (one cycle in four) draw again, so one directory holds runs of AES-256-GCM, HMAC-chain
+ * and plain segments. The key provider is always given, so protected segments stay readable after
+ * a switch to none. A plain segment that holds records after the checkpoint is refused by a
+ * protected open (it could have been planted), so before a cycle switches from none to a
+ * protection this JVM converts the log the documented way: open it plain, checkpoint up to its last
+ * sequence, close it (docs/security/threat-model.md, "Protecting an existing plain log").
+ *
  * <p>Cycles: {@code max(50, wal4j.tries / 20)}.
  */
 class KillCyclesTest {
@@ -69,9 +79,19 @@ class KillCyclesTest {
         int tornCuts = 0;
         int temporariesRemoved = 0;
         int childRecoveries = 0;
+        int conversions = 0;
+        Map<Protection, Integer> protections = new TreeMap<>();
+        Protection protection = null;
+        // Whether a cycle without protection may have left plain records that the checkpoint does not cover.
+        boolean plainRecords = false;
         long started = System.nanoTime();
         for (int cycle = 0; cycle < cycles; cycle++) {
             boolean checkpoints = random.nextInt(10) < 4;
+            Protection lastProtection = protection;
+            if (protection == null || random.nextInt(4) == 0) {
+                protection = Protections.draw(random);
+            }
+            protections.merge(protection, 1, Integer::sum);
             int mode = random.nextInt(100);
             String kind;
             int count;
@@ -98,16 +118,24 @@ class KillCyclesTest {
                 delayMillis = random.nextInt(101);
             }
             long childSeed = random.nextLong();
-            String where = "seed " + seed + ", cycle " + cycle + " (kill " + delayMillis + " ms after "
-                    + (kind.equals("start") ? "the start" : count + " '" + kind + "' line(s)")
+            String where = "seed " + seed + ", cycle " + cycle + " (" + protection + ", kill " + delayMillis
+                    + " ms after " + (kind.equals("start") ? "the start" : count + " '" + kind + "' line(s)")
                     + (checkpoints ? ", checkpointing" : "") + ")";
             kills.merge(kind, 1, Integer::sum);
+            if (protection != Protection.NONE && plainRecords) {
+                protect(dir, lastProtection, where + " [converting the plain log before protecting it]");
+                conversions++;
+                plainRecords = false;
+            }
+            if (protection == Protection.NONE) {
+                plainRecords = true;
+            }
 
             Path ackPath = tmp.resolve("ack-" + cycle + ".txt");
             AckFile ack = new AckFile(ackPath);
             try (CrashJvm child = CrashJvm.start(KillCycleChild.class, tmp, "child-" + cycle, dir.toString(),
                     ackPath.toString(), Integer.toString(cycle), Integer.toString(THREADS), Long.toString(childSeed),
-                    Boolean.toString(checkpoints))) {
+                    Boolean.toString(checkpoints), protection.name())) {
                 if (!kind.equals("start")) {
                     ack.awaitLines(child, lines -> ack.count(kind) >= count, 60_000, where);
                 }
@@ -164,11 +192,11 @@ class KillCyclesTest {
             RecoveryReport report;
             if (onCopy) {
                 Path copy = copyOf(dir, tmp.resolve("copy-" + cycle));
-                report = verify(copy, cycle, where + " [checked on a copy]");
+                report = verify(copy, cycle, protection, where + " [checked on a copy]");
                 deleteTree(copy);
                 childRecoveries++;
             } else {
-                report = verify(dir, cycle, where);
+                report = verify(dir, cycle, protection, where);
             }
             if (report.bytesCut() > 0) {
                 tornCuts++;
@@ -177,7 +205,8 @@ class KillCyclesTest {
                     .filter(f -> f.kind() == RecoveryReport.Kind.TEMPORARY_REMOVED).count();
         }
         System.out.println("[wal4j] KillCyclesTest: " + cycles + " kills " + kills + " in "
-                + (System.nanoTime() - started) / 1_000_000 + " ms; " + beforeOpened + " before open returned, "
+                + (System.nanoTime() - started) / 1_000_000 + " ms; protections " + protections + ", " + conversions
+                + " plain-to-protected conversions; " + beforeOpened + " before open returned, "
                 + duringCheckpoint + " during a checkpoint; parent found " + tornCuts + " torn tails and "
                 + temporariesRemoved + " temporary files; " + childRecoveries + " crashed logs left for the next "
                 + "child to recover; " + known.size() + " records known, last sequence "
@@ -205,9 +234,27 @@ class KillCyclesTest {
         Files.delete(dir);
     }
 
+    /**
+     * Makes a log that plain cycles wrote to ready for a protected open: opens it without protection
+     * (after the checks of the previous cycle, so nothing new is learnt), checkpoints up to its last
+     * sequence and closes it.
+     */
+    private void protect(Path dir, Protection previous, String where) throws Exception {
+        try (WriteAheadLog wal = CrashAsserts.open(dir, KillCycleChild.options(Protection.NONE), where)) {
+            long last = wal.lastSequence();
+            assertEquals(Protection.NONE, previous, where);
+            if (last > wal.checkpointSequence()) {
+                wal.checkpoint(last);
+                checkpointsIntended.add(last);
+                checkpointAcked = Math.max(checkpointAcked, last);
+                known.headMap(last, true).clear();
+            }
+        }
+    }
+
     /** Opens the log, checks it against everything known, adds what it holds to what is known, closes it. */
-    private RecoveryReport verify(Path dir, int cycle, String where) throws Exception {
-        try (WriteAheadLog wal = CrashAsserts.open(dir, KillCycleChild.options(), where)) {
+    private RecoveryReport verify(Path dir, int cycle, Protection protection, String where) throws Exception {
+        try (WriteAheadLog wal = CrashAsserts.open(dir, KillCycleChild.options(protection), where)) {
             RecoveryReport report = wal.recoveryReport();
             long cp = wal.checkpointSequence();
             String context = where + ": checkpoint " + cp + "; " + report.summary();

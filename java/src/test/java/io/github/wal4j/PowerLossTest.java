@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.arbitrary;
 import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
@@ -12,6 +13,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.log.Futures;
+import io.github.wal4j.testing.Protections;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.testing.Tries;
 import java.io.IOException;
@@ -35,7 +37,8 @@ import org.quicktheories.core.Gen;
  *
  * <p>A stateful, model-based property: the workload interleaves append, appendAsync bursts,
  * flush, fsync, checkpoints (with and without snapshot), clean reopen, and the power cut, in both
- * durability modes, against a model of what must survive. One record per batch
+ * durability modes and under each protection (none, AES-256-GCM, the HMAC chain: drawn per case,
+ * printed with it), against a model of what must survive. One record per batch
  * ({@code withMaxBatchBytes(1)}) makes the sequence of file operations independent of thread
  * timing, so a failure prints QuickTheories' seed and {@code -DQT_SEED=<seed>} reproduces it.
  * Cases: {@code wal4j.tries} (default 1000).
@@ -63,6 +66,19 @@ class PowerLossTest {
         }
     }
 
+    /** The durability and protection of one case. */
+    record Setup(Durability durability, Protection protection) {
+        @Override
+        public String toString() {
+            return durability + "/" + protection;
+        }
+    }
+
+    static Gen<Setup> setups() {
+        return booleans().all().zip(arbitrary().enumValues(Protection.class),
+                (buffered, protection) -> new Setup(buffered ? Durability.BUFFERED : Durability.SYNC, protection));
+    }
+
     static Gen<Op> ops() {
         Gen<Integer> sizes = integers().between(0, 700)
                 .mix(integers().between(0, MAX_RECORD), 20)
@@ -76,11 +92,10 @@ class PowerLossTest {
     void acknowledgedRecordsSurviveAnyPowerCut() {
         qt().withExamples(Tries.count()).withShrinkCycles(200)
                 .forAll(lists().of(ops()).ofSizeBetween(1, 40), integers().between(0, 400), longs().all(),
-                        booleans().all())
-                .checkAssert((ops, cutAfter, crashSeed, buffered) -> {
+                        setups())
+                .checkAssert((ops, cutAfter, crashSeed, setup) -> {
                     try {
-                        runScenario(ops, cutAfter, crashSeed,
-                                buffered ? Durability.BUFFERED : Durability.SYNC);
+                        runScenario(ops, cutAfter, crashSeed, setup.durability(), setup.protection());
                     } catch (IOException e) {
                         throw new AssertionError(e);
                     }
@@ -93,14 +108,15 @@ class PowerLossTest {
         return b;
     }
 
-    private void runScenario(List<Op> ops, int cutAfter, long crashSeed, Durability durability) throws IOException {
+    private void runScenario(List<Op> ops, int cutAfter, long crashSeed, Durability durability, Protection protection)
+            throws IOException {
         Path dir = Files.createTempDirectory(tmp, "wal");
         Path snapshots = Files.createTempDirectory(tmp, "snap");
         Path snapshot = snapshots.resolve("state.snap");
         SimulatedDisk disk = new SimulatedDisk();
         disk.powerOffAfter(cutAfter);
-        WalOptions options = WalOptions.defaults().withSegmentSize(SEGMENT).withMaxRecordSize(MAX_RECORD)
-                .withDurability(durability).withMaxBatchBytes(1);
+        WalOptions options = Protections.apply(WalOptions.defaults().withSegmentSize(SEGMENT)
+                .withMaxRecordSize(MAX_RECORD).withDurability(durability).withMaxBatchBytes(1), protection);
         boolean sync = durability == Durability.SYNC;
 
         List<Integer> sizes = new ArrayList<>(); // sizes.get(seq - 1): what was appended at seq

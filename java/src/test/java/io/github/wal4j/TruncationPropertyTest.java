@@ -2,12 +2,14 @@ package io.github.wal4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.arbitrary;
 import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.github.wal4j.testing.LayoutModel;
+import io.github.wal4j.testing.Protections;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.testing.Tries;
 import java.io.IOException;
@@ -28,7 +30,9 @@ import org.quicktheories.core.Gen;
  * random byte offset (inside a segment header, a batch header, a length field, a payload, a CRC, on
  * a segment or batch boundary) and everything after it is gone. Reopening returns exactly the
  * records that lie wholly before the cut, in order, never part of one; the log then takes appends
- * with contiguous sequence numbers. Reproduce a failure with {@code -DQT_SEED=<printed seed>}.
+ * with contiguous sequence numbers. Each case draws the log's protection (none, AES-256-GCM or the
+ * HMAC chain: records 16 or 32 bytes longer, a longer segment header); it is printed with the
+ * falsifying case. Reproduce a failure with {@code -DQT_SEED=<printed seed>}.
  */
 class TruncationPropertyTest {
     static final int MAX_RECORD = 9000;
@@ -38,9 +42,9 @@ class TruncationPropertyTest {
     Path tmp;
 
     static Gen<Integer> recordSizes() {
-        int[] edges = {0, 1, LayoutModel.BLOCK - LayoutModel.BATCH_HEADER - 8,
-            LayoutModel.BLOCK - LayoutModel.BATCH_HEADER - 7, (int) SEGMENT - 2 * LayoutModel.BLOCK - 44,
-            (int) SEGMENT, MAX_RECORD};
+        int fill = LayoutModel.BLOCK - LayoutModel.BATCH_HEADER - 8; // one record fills a block exactly
+        int[] edges = {0, 1, fill, fill + 1, fill - 16, fill - 15, fill - 32, fill - 31,
+            (int) SEGMENT - 2 * LayoutModel.BLOCK - 44, (int) SEGMENT, MAX_RECORD};
         return integers().between(0, 1500)
                 .mix(integers().between(0, MAX_RECORD), 25)
                 .mix(integers().between(0, edges.length - 1).map(i -> edges[i]), 20);
@@ -53,10 +57,10 @@ class TruncationPropertyTest {
     }
 
     /** Writes the records through the public API; returns the disk as it is afterwards. */
-    static SimulatedDisk write(Path dir, List<Integer> sizes, boolean closeCleanly, LayoutModel model)
-            throws IOException {
+    static SimulatedDisk write(Path dir, List<Integer> sizes, boolean closeCleanly, LayoutModel model,
+            Protection protection) throws IOException {
         SimulatedDisk disk = new SimulatedDisk();
-        WriteAheadLog wal = WriteAheadLog.open(dir, options(disk));
+        WriteAheadLog wal = WriteAheadLog.open(dir, options(disk, protection));
         for (int i = 0; i < sizes.size(); i++) {
             long seq = wal.append(payload(i + 1, sizes.get(i)));
             assertEquals(i + 1, seq);
@@ -77,8 +81,9 @@ class TruncationPropertyTest {
         return after;
     }
 
-    static WalOptions options(SimulatedDisk disk) {
-        return WalOptions.defaults().withSegmentSize(SEGMENT).withMaxRecordSize(MAX_RECORD).withStorage(disk);
+    static WalOptions options(SimulatedDisk disk, Protection protection) {
+        return Protections.apply(WalOptions.defaults().withSegmentSize(SEGMENT).withMaxRecordSize(MAX_RECORD)
+                .withStorage(disk), protection);
     }
 
     static Path segment(Path dir, int index) {
@@ -89,20 +94,22 @@ class TruncationPropertyTest {
     @Timeout(600)
     void recoveryReturnsExactlyTheRecordsWhollyBeforeTheCut() {
         qt().withExamples(Tries.count()).withShrinkCycles(300)
-                .forAll(lists().of(recordSizes()).ofSizeBetween(0, 30), booleans().all(), longs().between(0, 1L << 40))
-                .checkAssert((sizes, closeCleanly, cutSeed) -> {
+                .forAll(lists().of(recordSizes()).ofSizeBetween(0, 30), booleans().all(), longs().between(0, 1L << 40),
+                        arbitrary().enumValues(Protection.class))
+                .checkAssert((sizes, closeCleanly, cutSeed, protection) -> {
                     try {
-                        check(sizes, closeCleanly, cutSeed);
+                        check(sizes, closeCleanly, cutSeed, protection);
                     } catch (IOException e) {
                         throw new AssertionError(e);
                     }
                 });
     }
 
-    private void check(List<Integer> sizes, boolean closeCleanly, long cutSeed) throws IOException {
+    private void check(List<Integer> sizes, boolean closeCleanly, long cutSeed, Protection protection)
+            throws IOException {
         Path dir = Files.createTempDirectory(tmp, "wal");
-        LayoutModel model = new LayoutModel(SEGMENT);
-        SimulatedDisk disk = write(dir, sizes, closeCleanly, model);
+        LayoutModel model = new LayoutModel(SEGMENT, Protections.sealBytes(protection));
+        SimulatedDisk disk = write(dir, sizes, closeCleanly, model, protection);
 
         long total = 0;
         for (int i = 0; i < model.segments().size(); i++) {
@@ -111,7 +118,8 @@ class TruncationPropertyTest {
         }
         // Half the cuts land on or next to a batch boundary, where off-by-one errors live.
         Random random = new Random(cutSeed);
-        long cut = random.nextInt(2) == 0 || total == 0 ? (long) (random.nextDouble() * (total + 1)) : nearBoundary(model, random);
+        long cut = random.nextInt(2) == 0 || total == 0 ? (long) (random.nextDouble() * (total + 1))
+                : nearBoundary(model, random, protection);
         List<Long> expected = new ArrayList<>();
         long base = 0;
         for (int i = 0; i < model.segments().size(); i++) {
@@ -131,10 +139,10 @@ class TruncationPropertyTest {
         }
         disk.syncDirectory(dir);
 
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(disk))) {
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(disk, protection))) {
             List<WalRecord> records = wal.recover();
             assertEquals(expected, records.stream().map(WalRecord::sequence).toList(),
-                    "cut at " + cut + " of " + total + ": " + wal.recoveryReport().summary());
+                    "cut at " + cut + " of " + total + " (" + protection + "): " + wal.recoveryReport().summary());
             for (WalRecord r : records) {
                 assertEquals(Arrays.toString(payload(r.sequence(), sizes.get((int) r.sequence() - 1))),
                         Arrays.toString(r.payload()), "payload of " + r.sequence());
@@ -142,17 +150,21 @@ class TruncationPropertyTest {
             long next = wal.append(new byte[] {1, 2, 3});
             assertEquals(expected.size() + 1, next, "sequence numbers continue after the cut");
         }
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(disk))) {
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(disk, protection))) {
             assertEquals(expected.size() + 1, wal.recover().size());
         }
     }
 
-    private static long nearBoundary(LayoutModel model, Random random) {
+    private static long nearBoundary(LayoutModel model, Random random, Protection protection) {
         List<Long> points = new ArrayList<>();
         long base = 0;
         for (int i = 0; i < model.segments().size(); i++) {
             points.add(base);
             points.add(base + 48);
+            if (protection != Protection.NONE) {
+                points.add(base + 49); // after the key id's length byte
+                points.add(base + Protections.headerBytes(protection)); // the protected header's end
+            }
             for (LayoutModel.Batch b : model.segments().get(i)) {
                 points.add(base + b.start());
                 points.add(base + b.start() + LayoutModel.BATCH_HEADER);

@@ -1,5 +1,6 @@
 package io.github.wal4j.testing;
 
+import io.github.wal4j.Protection;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WriteAheadLog;
 import java.nio.file.Path;
@@ -8,7 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Child of {@code KillCyclesTest}. Arguments: WAL directory, ack file, cycle number, thread count,
- * seed, and whether to checkpoint ({@code true}/{@code false}). Reopens the log (recovery runs),
+ * seed, whether to checkpoint ({@code true}/{@code false}), and the protection new segments get (a
+ * {@link Protection} name; the key provider of {@link Protections} is always given, so segments
+ * earlier cycles wrote with protection stay readable). Reopens the log (recovery runs),
  * then each thread {@code t} appends {@link Payloads#tagged}{@code (cycle, t, i, 1000)} for i = 0,
  * 1, ... forever; a checkpointer thread, if enabled, calls {@code checkpoint(upTo)} every few
  * milliseconds with an {@code upTo} no later than what was acknowledged. Ack lines:
@@ -26,8 +29,9 @@ public final class KillCycleChild {
     private KillCycleChild() {
     }
 
-    public static WalOptions options() {
-        return WalOptions.defaults().withSegmentSize(64 << 10);
+    /** The options of every open of the log, by this child and by the test. */
+    public static WalOptions options(Protection protection) {
+        return Protections.applyWithKeys(WalOptions.defaults().withSegmentSize(64 << 10), protection);
     }
 
     public static void main(String[] args) throws Exception {
@@ -38,8 +42,9 @@ public final class KillCycleChild {
         int threads = Integer.parseInt(args[3]);
         long seed = Long.parseLong(args[4]);
         boolean checkpoints = Boolean.parseBoolean(args[5]);
+        Protection protection = Protection.valueOf(args[6]);
         ack.line("S");
-        WriteAheadLog wal = WriteAheadLog.open(dir, options());
+        WriteAheadLog wal = WriteAheadLog.open(dir, options(protection));
         ack.line("O " + wal.lastSequence() + " " + wal.checkpointSequence());
         AtomicLong acked = new AtomicLong(wal.lastSequence());
         for (int t = 0; t < threads; t++) {

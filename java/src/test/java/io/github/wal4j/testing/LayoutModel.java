@@ -9,6 +9,11 @@ import java.util.List;
  * code: each segment starts with a 512-byte header block; each synchronous append is one batch
  * (36-byte header, 4-byte length, payload, 4-byte CRC) padded to 512; a batch that does not fit a
  * non-empty segment starts the next one; a clean close adds a 512-byte seal.
+ *
+ * <p>In a protected log (docs/security/threat-model.md) the stored payload is the sealed one,
+ * {@code sealBytes} longer (16 for AES-256-GCM, 32 for the HMAC chain), and the length field counts
+ * them; the segment header grows inside its 512-byte block, so nothing else moves. The model covers
+ * one writer session: a protected log starts a new segment at every open.
  */
 public final class LayoutModel {
     public static final int BLOCK = 512;
@@ -19,11 +24,18 @@ public final class LayoutModel {
     }
 
     private final long segmentSize;
+    private final int sealBytes;
     private final List<List<Batch>> segments = new ArrayList<>();
     private long writeOffset;
 
     public LayoutModel(long segmentSize) {
+        this(segmentSize, 0);
+    }
+
+    /** @param sealBytes bytes each record's seal adds (0 for a plain log) */
+    public LayoutModel(long segmentSize, int sealBytes) {
         this.segmentSize = segmentSize;
+        this.sealBytes = sealBytes;
         newSegment();
     }
 
@@ -38,12 +50,13 @@ public final class LayoutModel {
 
     /** A synchronous append of {@code length} bytes that got {@code sequence}. */
     public void append(long sequence, int length) {
-        long total = align(BATCH_HEADER + 8L + length);
+        int stored = length + sealBytes;
+        long total = align(BATCH_HEADER + 8L + stored);
         if (writeOffset > BLOCK && writeOffset + total > segmentSize) {
             newSegment();
         }
         int index = segments.size() - 1;
-        segments.get(index).add(new Batch(index, writeOffset, writeOffset + BATCH_HEADER + 8 + length,
+        segments.get(index).add(new Batch(index, writeOffset, writeOffset + BATCH_HEADER + 8 + stored,
                 writeOffset + total, sequence, false));
         writeOffset += total;
     }
