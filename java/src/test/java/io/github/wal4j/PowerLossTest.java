@@ -14,6 +14,7 @@ import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.testing.Protections;
+import io.github.wal4j.testing.SegmentWriterAudit;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.testing.Tries;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.quicktheories.core.Gen;
@@ -118,13 +120,17 @@ class PowerLossTest {
         WalOptions options = Protections.apply(WalOptions.defaults().withSegmentSize(SEGMENT)
                 .withMaxRecordSize(MAX_RECORD).withDurability(durability).withMaxBatchBytes(1), protection);
         boolean sync = durability == Durability.SYNC;
+        // In a protected log no open may write into a segment an earlier open created (nonce reuse).
+        SegmentWriterAudit audit = protection == Protection.NONE ? null : new SegmentWriterAudit();
+        Function<SimulatedDisk, WalOptions> session = d -> options.withStorage(
+                audit == null ? d : audit.session(d));
 
         List<Integer> sizes = new ArrayList<>(); // sizes.get(seq - 1): what was appended at seq
         long acked = 0;
         long ackedCheckpoint = 0;
         WriteAheadLog wal = null;
         try {
-            wal = WriteAheadLog.open(dir, options.withStorage(disk));
+            wal = WriteAheadLog.open(dir, session.apply(disk));
             for (Op op : ops) {
                 switch (op.kind) {
                     case 0 -> {
@@ -184,7 +190,7 @@ class PowerLossTest {
                         wal.close();
                         acked = Math.max(acked, last);
                         wal = null;
-                        wal = WriteAheadLog.open(dir, options.withStorage(disk));
+                        wal = WriteAheadLog.open(dir, session.apply(disk));
                     }
                 }
             }
@@ -197,7 +203,7 @@ class PowerLossTest {
         SimulatedDisk after = disk.crash(new Random(crashSeed));
         abandon(wal);
 
-        try (WriteAheadLog reopened = WriteAheadLog.open(dir, options.withStorage(after))) {
+        try (WriteAheadLog reopened = WriteAheadLog.open(dir, session.apply(after))) {
             long checkpoint = reopened.checkpointSequence();
             assertTrue(checkpoint >= ackedCheckpoint, "checkpoint in force " + checkpoint
                     + " is older than the acknowledged checkpoint " + ackedCheckpoint);
@@ -223,11 +229,14 @@ class PowerLossTest {
             long next = reopened.append(new byte[] {42});
             assertEquals(last + 1, next);
         }
-        try (WriteAheadLog again = WriteAheadLog.open(dir, options.withStorage(after))) {
+        try (WriteAheadLog again = WriteAheadLog.open(dir, session.apply(after))) {
             List<WalRecord> records = again.recover();
             assertEquals(again.lastSequence(), records.isEmpty() ? again.checkpointSequence()
                     : records.get(records.size() - 1).sequence());
             assertTrue(again.recoveryReport().clean(), again.recoveryReport().summary());
+        }
+        if (audit != null) {
+            audit.assertNoViolation();
         }
     }
 
