@@ -13,6 +13,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.log.Futures;
+import io.github.wal4j.log.SegmentKeys;
 import io.github.wal4j.testing.Protections;
 import io.github.wal4j.testing.SegmentWriterAudit;
 import io.github.wal4j.testing.SimulatedDisk;
@@ -220,7 +221,8 @@ class PowerLossTest {
             long last = records.isEmpty() ? checkpoint : records.get(records.size() - 1).sequence();
             assertTrue(last >= acked, "acknowledged through " + acked + " but recovered only through " + last
                     + " (checkpoint " + checkpoint + "), report: " + reopened.recoveryReport().summary());
-            Checkpoint inForce = new CheckpointStore(after, reopened.directory()).read();
+            Checkpoint inForce = new CheckpointStore(after, reopened.directory(), new SegmentKeys(protection,
+                    protection == Protection.NONE ? null : Protections.keys())).read();
             if (inForce.snapshot() != null) {
                 assertEquals("covers " + inForce.upToSequence(), readAll(after, inForce.snapshot()),
                         "the snapshot in force matches its checkpoint");
