@@ -4,6 +4,7 @@ import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.LogEngine;
+import io.github.wal4j.log.LogReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -172,8 +173,8 @@ public final class WriteAheadLog implements Closeable {
 
     /**
      * The records after the checkpoint in force, validated and in order: what the caller must replay.
-     * It includes every record appended before the call (queued records are written first). For logs larger than the heap use {@link #reader(long)}
-     * or {@link #replay(long, RecordVisitor)}.
+     * It includes every record appended before the call (queued records are written first). For logs larger than the heap use {@link #reader(long)},
+     * {@link #replay(long, RecordVisitor)} or, fastest, {@link #replayPayloads(long, PayloadVisitor)}.
      *
      * @throws WalCorruptedException if the files were damaged since open
      */
@@ -190,6 +191,23 @@ public final class WriteAheadLog implements Closeable {
             while ((record = reader.next()) != null) {
                 visitor.visit(record);
             }
+        }
+    }
+
+    /**
+     * Streams the records from {@code fromSequence} (at least the first after the checkpoint) to the
+     * visitor without copying them: each payload is lent as a read-only view of the read buffer,
+     * <b>valid only during the visitor's call</b> (see {@link PayloadVisitor} for the contract). The
+     * validation is that of {@link #replay(long, RecordVisitor)}: every batch, length, checksum and
+     * seal is checked before any of its records is visited. No allocation per record: the fast way
+     * to replay a large log.
+     *
+     * @throws WalCorruptedException if the files were damaged since open
+     */
+    public void replayPayloads(long fromSequence, PayloadVisitor visitor) throws IOException {
+        Objects.requireNonNull(visitor, "visitor");
+        try (LogReader reader = engine.reader(fromSequence)) {
+            reader.forEach(visitor);
         }
     }
 

@@ -68,12 +68,22 @@ public record BatchHeader(int recordCount, long firstSequence, long durableThrou
         if (src.remaining() < SIZE) {
             return null;
         }
-        int at = src.position();
+        return decode(src, src.position(), salt, offset, checksums);
+    }
+
+    /**
+     * As {@link #decode(ByteBuffer, long, long, Checksums)} for the header at absolute index
+     * {@code at} of {@code src}, which must hold {@link #SIZE} bytes there; allocates nothing but the
+     * header it returns and leaves {@code src}'s position and limit alone.
+     */
+    public static BatchHeader decode(ByteBuffer src, int at, long salt, long offset, Checksums checksums) {
+        if (at < 0 || src.limit() - at < SIZE) {
+            return null;
+        }
         if (src.getInt(at) != MAGIC) {
             return null;
         }
-        ByteBuffer covered = src.duplicate().limit(at + CRC_OFFSET).position(at);
-        if (src.getInt(at + CRC_OFFSET) != checksums.of(salt, offset, covered)) {
+        if (src.getInt(at + CRC_OFFSET) != checksums.of(salt, offset, src, at, CRC_OFFSET)) {
             return null;
         }
         int count = src.getInt(at + 4);
@@ -89,5 +99,11 @@ public record BatchHeader(int recordCount, long firstSequence, long durableThrou
     public static boolean isZero(ByteBuffer src) {
         int at = src.position();
         return SegmentHeader.isZero(src.duplicate().limit(at + Math.min(SIZE, src.remaining())).position(at));
+    }
+
+    /** Whether the {@link #SIZE} bytes at absolute index {@code at} of {@code src} are all zero. */
+    public static boolean isZero(ByteBuffer src, int at) {
+        return (src.getLong(at) | src.getLong(at + 8) | src.getLong(at + 16) | src.getLong(at + 24)
+                | src.getInt(at + 32)) == 0;
     }
 }

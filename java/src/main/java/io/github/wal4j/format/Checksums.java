@@ -12,6 +12,10 @@ import java.util.zip.CRC32C;
 public final class Checksums {
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer prefix = ByteBuffer.allocate(24);
+    private final byte[] seed = new byte[16];
+    private final ByteBuffer seedView = ByteBuffer.wrap(seed);
+    private ByteBuffer source;
+    private ByteBuffer range;
 
     /** CRC32C over {@code salt, position (big-endian longs), bytes}. */
     public int of(long salt, long position, ByteBuffer bytes) {
@@ -38,5 +42,45 @@ public final class Checksums {
         crc.reset();
         crc.update(bytes);
         return (int) crc.getValue();
+    }
+
+    /**
+     * As {@link #of(long, long, ByteBuffer)} over {@code length} bytes of {@code buffer} at absolute
+     * index {@code at}, without allocating and without touching {@code buffer}'s position or limit.
+     */
+    public int of(long salt, long position, ByteBuffer buffer, int at, int length) {
+        seed(salt, position);
+        update(buffer, at, length);
+        return (int) crc.getValue();
+    }
+
+    /**
+     * The record checksum of {@link #ofRecord} for a framed record in place: {@code at} is the
+     * absolute index in {@code buffer} of its 4-byte big-endian length field, which is followed by
+     * the {@code length} payload bytes. The length field's bytes are the length exactly as
+     * {@link #ofRecord} feeds it, so the two agree; the caller must have checked that
+     * {@code buffer.getInt(at) == length}. Allocates nothing and leaves {@code buffer}'s position
+     * and limit alone.
+     */
+    public int ofFramedRecord(long salt, long sequence, ByteBuffer buffer, int at, int length) {
+        seed(salt, sequence);
+        update(buffer, at, 4 + length);
+        return (int) crc.getValue();
+    }
+
+    private void seed(long salt, long value) {
+        crc.reset();
+        seedView.putLong(0, salt).putLong(8, value);
+        crc.update(seed, 0, 16);
+    }
+
+    /** Feeds {@code buffer[at, at + length)} through a view of it kept for the last buffer seen. */
+    private void update(ByteBuffer buffer, int at, int length) {
+        if (buffer != source) {
+            source = buffer;
+            range = buffer.duplicate();
+        }
+        range.limit(at + length).position(at);
+        crc.update(range);
     }
 }

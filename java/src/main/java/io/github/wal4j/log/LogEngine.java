@@ -8,7 +8,6 @@ import io.github.wal4j.WalFailedException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalLockedException;
 import io.github.wal4j.WalOptions;
-import io.github.wal4j.WalReader;
 import io.github.wal4j.SnapshotWriter;
 import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.SegmentHeader;
@@ -348,7 +347,7 @@ public final class LogEngine {
     }
 
     /** A reader from {@code fromSequence}, but never before the checkpoint. */
-    public WalReader reader(long fromSequence) throws IOException {
+    public LogReader reader(long fromSequence) throws IOException {
         ensureOpen();
         // Everything appended before this call is written first, so a reader sees it in every
         // durability mode (in BUFFERED mode an acknowledged record may still sit in the queue).

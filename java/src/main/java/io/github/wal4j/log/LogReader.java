@@ -1,9 +1,11 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.PayloadVisitor;
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalReader;
 import io.github.wal4j.WalRecord;
+import io.github.wal4j.format.RecordFormat;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -12,7 +14,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 
-/** Streams records from a snapshot of the segment list up to a {@link GroupCommitter.WriteMark}. */
+/**
+ * Streams records from a snapshot of the segment list up to a {@link GroupCommitter.WriteMark}. Every
+ * batch is validated whole (headers, lengths, checksums, seals) by its {@link SegmentCursor} before
+ * any of its records is handed out; {@link #next()} copies each payload into its own array, while
+ * {@link #forEach(PayloadVisitor)} lends a read-only view of it.
+ */
 public final class LogReader implements WalReader {
     private final Storage storage;
     private final List<SegmentList.Entry> segments;
@@ -24,7 +31,11 @@ public final class LogReader implements WalReader {
     private StorageFile file;
     private SegmentList.Entry current;
     private SegmentCursor cursor;
+    /** The last cursor done with, whose read buffers the next one takes over. */
+    private SegmentCursor spent;
+    /** The current batch's validated records (read-only); {@code at} indexes the next one. */
     private ByteBuffer records;
+    private int at;
     private long sequence;
     private int left;
     private long expected = -1;
@@ -47,20 +58,62 @@ public final class LogReader implements WalReader {
     public WalRecord next() throws IOException {
         while (true) {
             while (left > 0) {
-                ByteBuffer payload = SegmentCursor.nextPayload(records);
+                // The batch was validated whole: this length was bounded before the cursor accepted it.
+                int from = at;
+                int length = records.getInt(from);
+                at = from + RecordFormat.OVERHEAD + length;
                 long seq = sequence++;
                 left--;
                 if (seq >= fromSequence && seq < mark.nextSequence()) {
-                    byte[] bytes = new byte[payload.remaining()];
-                    payload.get(bytes);
+                    byte[] bytes = new byte[length];
+                    records.get(from + 4, bytes);
                     return new WalRecord(seq, bytes);
                 }
             }
+            if (!advance()) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Hands every remaining record to {@code visitor} as {@link PayloadVisitor} describes: a
+     * read-only view of the payload in the read buffer, valid only during the call. Allocates
+     * nothing per record (two view objects per batch). If the visitor throws, the exception reaches
+     * the caller and the reader stands after that record.
+     */
+    public void forEach(PayloadVisitor visitor) throws IOException {
+        while (true) {
+            // The visitor gets its own view of the batch, so that what it does to position and limit
+            // never reaches the framing this reader reads.
+            ByteBuffer view = left > 0 ? records.duplicate() : null;
+            long stop = mark.nextSequence();
+            while (left > 0) {
+                int from = at;
+                int length = records.getInt(from);
+                at = from + RecordFormat.OVERHEAD + length;
+                long seq = sequence++;
+                left--;
+                if (seq >= fromSequence && seq < stop) {
+                    view.limit(from + 4 + length).position(from + 4);
+                    visitor.visit(seq, view);
+                }
+            }
+            if (!advance()) {
+                return;
+            }
+        }
+    }
+
+    /** Moves to the next accepted batch, opening segments as needed; false after the last one. */
+    private boolean advance() throws IOException {
+        while (true) {
             if (cursor != null && cursor.next()) {
-                records = cursor.records();
+                records = cursor.recordsView();
+                at = records.position();
                 sequence = cursor.batch().firstSequence();
                 left = cursor.batch().recordCount();
-                continue;
+                return true;
             }
             if (cursor != null) {
                 SegmentCursor.Stop stop = cursor.stop();
@@ -70,11 +123,11 @@ public final class LogReader implements WalReader {
                 expected = cursor.expectedSequence();
                 closeFile();
                 if (current.id() == mark.segmentId()) {
-                    return null;
+                    return false;
                 }
             }
             if (!openNext()) {
-                return null;
+                return false;
             }
         }
     }
@@ -100,12 +153,18 @@ public final class LogReader implements WalReader {
             throw new WalCorruptedException(current.path(), 0, "segment starts at sequence "
                     + header.firstSequence() + " but the previous segment ends before " + expected);
         }
-        cursor = new SegmentCursor(file, header, limit, maxRecordSize, keys.sealerFor(header, current.path()));
+        cursor = new SegmentCursor(file, header, limit, maxRecordSize, keys.sealerFor(header, current.path()), spent);
+        spent = null;
         return true;
     }
 
     private void closeFile() throws IOException {
+        if (cursor != null) {
+            spent = cursor;
+        }
         cursor = null;
+        records = null;
+        left = 0;
         if (file != null) {
             StorageFile f = file;
             file = null;

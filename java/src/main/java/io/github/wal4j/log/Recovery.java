@@ -131,6 +131,7 @@ public final class Recovery {
         SegmentHeader lastHeader = null;
         long lastEnd = 0;
         boolean sealed = false;
+        SegmentCursor previous = null;
         for (int i = 0; i < ids.size(); i++) {
             long id = ids.get(i);
             Path path = dir.resolve(LogFiles.segmentName(id));
@@ -150,7 +151,8 @@ public final class Recovery {
                     break;
                 }
                 SegmentCursor cursor = new SegmentCursor(file, header, size, maxRecordSize,
-                        keys.sealerFor(header, path));
+                        keys.sealerFor(header, path), previous);
+                previous = cursor;
                 boolean lastWasSeal = false;
                 while (cursor.next()) {
                     lastWasSeal = cursor.batch().isSeal();

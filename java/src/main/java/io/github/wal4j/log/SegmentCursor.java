@@ -26,6 +26,14 @@ import java.nio.ByteBuffer;
  *
  * <p>{@link #next()} returns false at the end of the valid data; {@link #stop()} then says why:
  * the end of the file, a zero-filled tail (preallocated or never written), or damage at an offset.
+ *
+ * <p>Speed (a log is read whole at every open and every replay): the file is read ahead in
+ * windows of up to {@link #CHUNK} bytes into a direct buffer, which the I/O layers fill with one
+ * {@code pread} and no copy through a temporary buffer; headers, lengths and checksums are then
+ * read and computed in place, by absolute index, so a batch costs no allocation but its decoded
+ * header (and, in a protected segment, the opened copy). A zero tail is checked eight bytes at a
+ * time. Successive cursors of one reader can share the window ({@link #SegmentCursor(StorageFile,
+ * SegmentHeader, long, int, RecordSealer, SegmentCursor)}).
  */
 public final class SegmentCursor {
     private static final int CHUNK = 1 << 20;
@@ -49,14 +57,21 @@ public final class SegmentCursor {
     private final RecordSealer sealer;
     private final Checksums checksums = new Checksums();
     private ByteBuffer opened;
-    private ByteBuffer window = ByteBuffer.allocate(CHUNK);
+    private ByteBuffer openedView;
+    /** The read-ahead window: a direct buffer, allocated on first use and grown on demand. */
+    private ByteBuffer window;
+    /** A read-only view of {@link #window}, for {@link #recordsView()}. */
+    private ByteBuffer windowView;
     private long windowStart;
     private int windowLength;
     private long position;
     private long expectedSequence;
     private BatchHeader batch;
     private long batchOffset;
-    private ByteBuffer records;
+    /** The current batch's framed records: {@link #window} or {@link #opened}, from index {@code recordsAt}. */
+    private ByteBuffer recordsIn;
+    private int recordsAt;
+    private int recordsLength;
     private Stop stop;
 
     /**
@@ -75,6 +90,28 @@ public final class SegmentCursor {
         this.maxStoredSize = (int) Math.min(Integer.MAX_VALUE - 8, (long) maxRecordSize + sealer.overhead());
         this.position = header.alignment();
         this.expectedSequence = header.firstSequence();
+    }
+
+    /**
+     * As {@link #SegmentCursor(StorageFile, SegmentHeader, long, int, RecordSealer)}, taking over the
+     * read buffers of {@code previous} (which must not be used any more), so that a reader of many
+     * segments allocates them once.
+     */
+    public SegmentCursor(StorageFile file, SegmentHeader header, long limit, int maxRecordSize, RecordSealer sealer,
+            SegmentCursor previous) {
+        this(file, header, limit, maxRecordSize, sealer);
+        if (previous != null) {
+            window = previous.window;
+            windowView = previous.windowView;
+            opened = previous.opened;
+            openedView = previous.openedView;
+            previous.window = null;
+            previous.windowView = null;
+            previous.opened = null;
+            previous.openedView = null;
+            previous.windowLength = 0;
+            previous.recordsIn = null;
+        }
     }
 
     /** Decodes the segment header at the start of {@code file} (see {@link SegmentHeader#decode}). */
@@ -101,7 +138,20 @@ public final class SegmentCursor {
      * call of {@link #next()}. Iterate them with {@link #nextPayload(ByteBuffer)}.
      */
     public ByteBuffer records() {
-        return records;
+        return recordsIn == null ? null : recordsIn.slice(recordsAt, recordsLength);
+    }
+
+    /**
+     * The framed records of the current batch, all validated, as a read-only buffer whose position
+     * is at the first one and whose limit is after the last; index 0 is not the batch's start.
+     * Valid until the next call of {@link #next()}. Allocates one buffer object per batch.
+     */
+    ByteBuffer recordsView() {
+        if (recordsIn == null) {
+            return null;
+        }
+        ByteBuffer view = recordsIn == window ? windowView : openedView;
+        return view.slice(recordsAt, recordsLength);
     }
 
     /** The aligned offset after the last accepted batch: where the next batch would start. */
@@ -133,7 +183,7 @@ public final class SegmentCursor {
             return false;
         }
         batch = null;
-        records = null;
+        recordsIn = null;
         long remaining = limit - position;
         if (remaining <= 0) {
             return end(0);
@@ -143,13 +193,13 @@ public final class SegmentCursor {
             return nonZero < 0 ? end(remaining)
                     : damage("incomplete batch header: " + remaining + " bytes before the end of the data at " + limit);
         }
-        ByteBuffer head = read(position, BatchHeader.SIZE);
-        if (BatchHeader.isZero(head)) {
+        int head = locate(position, BatchHeader.SIZE);
+        if (window.getInt(head) != BatchHeader.MAGIC && BatchHeader.isZero(window, head)) {
             long nonZero = firstNonZero(position, limit);
             return nonZero < 0 ? end(remaining)
                     : damage("zeros where a batch header belongs, but non-zero bytes follow at offset " + nonZero);
         }
-        BatchHeader candidate = BatchHeader.decode(head, header.salt(), position, checksums);
+        BatchHeader candidate = BatchHeader.decode(window, head, header.salt(), position, checksums);
         if (candidate == null) {
             return damage("bytes at a batch boundary fail the batch header's magic or checksum");
         }
@@ -166,16 +216,17 @@ public final class SegmentCursor {
             return damage("incomplete batch: its " + candidate.recordsLength() + " record bytes end at offset " + end
                     + ", the data ends at " + limit);
         }
-        ByteBuffer body = read(position + BatchHeader.SIZE, candidate.recordsLength());
+        int body = locate(position + BatchHeader.SIZE, candidate.recordsLength());
         ByteBuffer plain = null;
         if (sealer != RecordSealer.PLAIN) {
             if (opened == null || opened.capacity() < candidate.recordsLength()) {
                 opened = ByteBuffer.allocate(Math.max(candidate.recordsLength(), 64 << 10));
+                openedView = opened.asReadOnlyBuffer();
             }
             plain = opened.clear();
             sealer.mark();
         }
-        String problem = validate(candidate, body, plain);
+        String problem = validate(candidate, window, body, candidate.recordsLength(), plain);
         if (problem != null) {
             if (plain != null) {
                 sealer.reset();
@@ -184,57 +235,71 @@ public final class SegmentCursor {
         }
         batch = candidate;
         batchOffset = position;
-        records = plain != null ? plain.flip() : body.rewind();
+        if (plain != null) {
+            recordsIn = opened;
+            recordsAt = 0;
+            recordsLength = plain.position();
+        } else {
+            recordsIn = window;
+            recordsAt = body;
+            recordsLength = candidate.recordsLength();
+        }
         position = Alignment.up(end, header.alignment());
         expectedSequence = candidate.nextSequence();
         return true;
     }
 
     /**
-     * Checks every record of a batch; returns what is wrong, or null. Never throws on bad bytes. With
-     * {@code plain}, also opens each sealed record into it, framed as [length][payload][4 zero bytes]
-     * so that {@link #nextPayload} reads both forms alike.
+     * Checks every record of the batch at {@code buffer[at, at + length)}; returns what is wrong, or
+     * null. Never throws on bad bytes: every length is bounded before it is used. With {@code plain},
+     * also opens each sealed record into it, framed as [length][payload][4 zero bytes] so that
+     * {@link #nextPayload} reads both forms alike.
      */
-    private String validate(BatchHeader candidate, ByteBuffer body, ByteBuffer plain) {
+    private String validate(BatchHeader candidate, ByteBuffer buffer, int at, int length, ByteBuffer plain) {
+        long salt = header.salt();
+        int overhead = sealer.overhead();
+        int p = at;
+        int end = at + length;
         long sequence = candidate.firstSequence();
         for (int i = 0; i < candidate.recordCount(); i++, sequence++) {
-            if (body.remaining() < RecordFormat.OVERHEAD) {
-                return "record " + sequence + ": " + body.remaining() + " bytes left in the batch, a record needs "
+            int left = end - p;
+            if (left < RecordFormat.OVERHEAD) {
+                return "record " + sequence + ": " + left + " bytes left in the batch, a record needs "
                         + RecordFormat.OVERHEAD;
             }
-            int length = body.getInt();
-            if (length < 0 || length > maxStoredSize) {
-                return "record " + sequence + ": length field " + Integer.toUnsignedString(length)
+            int size = buffer.getInt(p);
+            if (size < 0 || size > maxStoredSize) {
+                return "record " + sequence + ": length field " + Integer.toUnsignedString(size)
                         + " exceeds the maximum record size " + maxRecordSize
-                        + (sealer.overhead() > 0 ? " + " + sealer.overhead() + " bytes of seal" : "");
+                        + (overhead > 0 ? " + " + overhead + " bytes of seal" : "");
             }
-            if (length < sealer.overhead()) {
-                return "record " + sequence + ": length field " + length + " is shorter than its "
-                        + sealer.overhead() + "-byte seal";
+            if (size < overhead) {
+                return "record " + sequence + ": length field " + size + " is shorter than its "
+                        + overhead + "-byte seal";
             }
-            if (length > body.remaining() - 4) {
-                return "record " + sequence + ": length field " + length + " runs past its batch ("
-                        + (body.remaining() - 4) + " bytes left)";
+            if (size > left - RecordFormat.OVERHEAD) {
+                return "record " + sequence + ": length field " + size + " runs past its batch ("
+                        + (left - RecordFormat.OVERHEAD) + " bytes left)";
             }
-            ByteBuffer payload = body.slice(body.position(), length);
-            int stored = body.getInt(body.position() + length);
-            if (!RecordFormat.verify(stored, header.salt(), sequence, payload, checksums)) {
+            // In bounds now: [p, p + 8 + size) lies inside the batch.
+            int stored = buffer.getInt(p + 4 + size);
+            if (stored != checksums.ofFramedRecord(salt, sequence, buffer, p, size)) {
                 return "record " + sequence + ": checksum mismatch";
             }
             if (plain != null) {
-                int at = plain.position();
+                int to = plain.position();
                 plain.putInt(0);
-                if (!sealer.open(sequence, payload, plain)) {
+                if (!sealer.open(sequence, buffer.slice(p + 4, size), plain)) {
                     return "record " + sequence + ": checksum holds but authentication fails ("
                             + SegmentKeys.describe(header.protection()) + "): the record was altered, moved, "
                             + "reordered or copied from elsewhere";
                 }
-                plain.putInt(at, plain.position() - at - 4).putInt(0);
+                plain.putInt(to, plain.position() - to - 4).putInt(0);
             }
-            body.position(body.position() + length + 4);
+            p += RecordFormat.OVERHEAD + size;
         }
-        if (body.hasRemaining()) {
-            return "batch holds " + body.remaining() + " bytes after its " + candidate.recordCount() + " records";
+        if (p != end) {
+            return "batch holds " + (end - p) + " bytes after its " + candidate.recordCount() + " records";
         }
         return null;
     }
@@ -249,13 +314,12 @@ public final class SegmentCursor {
         long offset = Alignment.up(fromOffset, alignment);
         while (offset + BatchHeader.SIZE <= limit) {
             int length = (int) Math.min(CHUNK, limit - offset);
-            ByteBuffer chunk = read(offset, length);
+            int base = locate(offset, length);
             for (int at = 0; at + BatchHeader.SIZE <= length; at += alignment) {
-                if (chunk.getInt(at) != BatchHeader.MAGIC) {
+                if (window.getInt(base + at) != BatchHeader.MAGIC) {
                     continue;
                 }
-                BatchHeader candidate = BatchHeader.decode(chunk.duplicate().position(at), header.salt(), offset + at,
-                        checksums);
+                BatchHeader candidate = BatchHeader.decode(window, base + at, header.salt(), offset + at, checksums);
                 if (candidate != null && candidate.durableThrough() >= sequence) {
                     return "the batch at offset " + (offset + at) + " (sequences " + candidate.firstSequence()
                             + (candidate.isSeal() ? ", a clean-close seal" : "") + ") was written after records up to "
@@ -272,9 +336,15 @@ public final class SegmentCursor {
         long offset = from;
         while (offset < to) {
             int length = (int) Math.min(CHUNK, to - offset);
-            ByteBuffer chunk = read(offset, length);
-            for (int i = 0; i < length; i++) {
-                if (chunk.get(i) != 0) {
+            int base = locate(offset, length);
+            int i = 0;
+            for (; i <= length - 8; i += 8) {
+                if (window.getLong(base + i) != 0) {
+                    break;
+                }
+            }
+            for (; i < length; i++) {
+                if (window.get(base + i) != 0) {
                     return offset + i;
                 }
             }
@@ -295,17 +365,24 @@ public final class SegmentCursor {
     }
 
     /**
-     * Exactly {@code length} bytes at {@code offset}, as a buffer whose index 0 is {@code offset};
-     * valid until the next read. Reads ahead in windows of {@link #CHUNK} bytes so that a log of
-     * small batches costs one system call per window, not two per batch.
+     * Makes sure the {@code length} bytes at file offset {@code offset} are in {@link #window} and
+     * returns the index of the first; valid until the next call. Reads ahead in windows of
+     * {@link #CHUNK} bytes so that a log of small batches costs one system call per window, not two
+     * per batch.
      */
-    private ByteBuffer read(long offset, int length) throws IOException {
-        if (offset >= windowStart && offset + length <= windowStart + windowLength) {
-            return window.slice((int) (offset - windowStart), length);
+    private int locate(long offset, int length) throws IOException {
+        if (window != null && offset >= windowStart && offset + length <= windowStart + windowLength) {
+            return (int) (offset - windowStart);
         }
         int want = (int) Math.max(length, Math.min(CHUNK, limit - offset));
-        if (window.capacity() < want) {
-            window = ByteBuffer.allocate(want);
+        if (window == null || window.capacity() < want) {
+            // Direct: the I/O layers read into it with no copy through a temporary buffer. A small
+            // segment gets a small window; the window grows to the largest batch met.
+            int capacity = window == null ? Math.max(want, 4096)
+                    : (int) Math.min(Integer.MAX_VALUE - 8, Math.max(want, Math.min(CHUNK, 2L * window.capacity())));
+            window = ByteBuffer.allocateDirect(capacity);
+            windowView = window.asReadOnlyBuffer();
+            recordsIn = null;
         }
         ByteBuffer dst = window.clear().limit(want);
         windowLength = 0;
@@ -323,6 +400,6 @@ public final class SegmentCursor {
         }
         windowStart = offset;
         windowLength = dst.position();
-        return window.slice(0, length);
+        return 0;
     }
 }
