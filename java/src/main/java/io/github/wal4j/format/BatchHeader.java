@@ -77,22 +77,32 @@ public record BatchHeader(int recordCount, long firstSequence, long durableThrou
      * header it returns and leaves {@code src}'s position and limit alone.
      */
     public static BatchHeader decode(ByteBuffer src, int at, long salt, long offset, Checksums checksums) {
-        if (at < 0 || src.limit() - at < SIZE) {
+        if (!check(src, at, salt, offset, checksums)) {
             return null;
+        }
+        return new BatchHeader(src.getInt(at + 4), src.getLong(at + 8), src.getLong(at + 16), src.getInt(at + 24),
+                src.getInt(at + 28));
+    }
+
+    /**
+     * Whether the {@link #SIZE} bytes at absolute index {@code at} of {@code src} are a valid batch
+     * header for this place (what {@link #decode(ByteBuffer, int, long, long, Checksums)} accepts);
+     * the caller then reads the fields in place. Allocates nothing.
+     */
+    public static boolean check(ByteBuffer src, int at, long salt, long offset, Checksums checksums) {
+        if (at < 0 || src.limit() - at < SIZE) {
+            return false;
         }
         if (src.getInt(at) != MAGIC) {
-            return null;
+            return false;
         }
         if (src.getInt(at + CRC_OFFSET) != checksums.of(salt, offset, src, at, CRC_OFFSET)) {
-            return null;
+            return false;
         }
         int count = src.getInt(at + 4);
         int length = src.getInt(at + 24);
         long first = src.getLong(at + 8);
-        if (count < 0 || length < 0 || first < 1 || (long) count * RecordFormat.OVERHEAD > length) {
-            return null;
-        }
-        return new BatchHeader(count, first, src.getLong(at + 16), length, src.getInt(at + 28));
+        return count >= 0 && length >= 0 && first >= 1 && (long) count * RecordFormat.OVERHEAD <= length;
     }
 
     /** Whether the {@link #SIZE} bytes at {@code src}'s position are all zero: nothing was written here. */

@@ -33,9 +33,14 @@ public final class LogReader implements WalReader {
     private SegmentCursor cursor;
     /** The last cursor done with, whose read buffers the next one takes over. */
     private SegmentCursor spent;
-    /** The current batch's validated records (read-only); {@code at} indexes the next one. */
+    /**
+     * The current batch's validated records, in the cursor's read buffer (never handed out);
+     * {@code at} indexes the next one.
+     */
     private ByteBuffer records;
     private int at;
+    /** A read-only view of {@link #records}' buffer, lent to a {@link PayloadVisitor} a payload at a time. */
+    private ByteBuffer lent;
     private long sequence;
     private int left;
     private long expected = -1;
@@ -79,14 +84,14 @@ public final class LogReader implements WalReader {
     /**
      * Hands every remaining record to {@code visitor} as {@link PayloadVisitor} describes: a
      * read-only view of the payload in the read buffer, valid only during the call. Allocates
-     * nothing per record (two view objects per batch). If the visitor throws, the exception reaches
+     * nothing per record or per batch. If the visitor throws, the exception reaches
      * the caller and the reader stands after that record.
      */
     public void forEach(PayloadVisitor visitor) throws IOException {
         while (true) {
-            // The visitor gets its own view of the batch, so that what it does to position and limit
-            // never reaches the framing this reader reads.
-            ByteBuffer view = left > 0 ? records.duplicate() : null;
+            // The visitor gets a read-only view, so that what it does to position and limit never
+            // reaches the framing this reader reads, and it cannot write.
+            ByteBuffer view = lent;
             long stop = mark.nextSequence();
             while (left > 0) {
                 int from = at;
@@ -109,10 +114,11 @@ public final class LogReader implements WalReader {
     private boolean advance() throws IOException {
         while (true) {
             if (cursor != null && cursor.next()) {
-                records = cursor.recordsView();
-                at = records.position();
-                sequence = cursor.batch().firstSequence();
-                left = cursor.batch().recordCount();
+                records = cursor.recordsBuffer();
+                lent = cursor.lendingView();
+                at = cursor.recordsAt();
+                sequence = cursor.batchFirstSequence();
+                left = cursor.batchRecordCount();
                 return true;
             }
             if (cursor != null) {
@@ -164,6 +170,7 @@ public final class LogReader implements WalReader {
         }
         cursor = null;
         records = null;
+        lent = null;
         left = 0;
         if (file != null) {
             StorageFile f = file;

@@ -155,7 +155,7 @@ public final class Recovery {
                 previous = cursor;
                 boolean lastWasSeal = false;
                 while (cursor.next()) {
-                    lastWasSeal = cursor.batch().isSeal();
+                    lastWasSeal = cursor.batchIsSeal();
                 }
                 SegmentCursor.Stop stop = cursor.stop();
                 if (keys.protects() && !header.isProtected() && cursor.expectedSequence() > header.firstSequence()

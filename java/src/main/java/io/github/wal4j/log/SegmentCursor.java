@@ -30,8 +30,9 @@ import java.nio.ByteBuffer;
  * <p>Speed (a log is read whole at every open and every replay): the file is read ahead in
  * windows of up to {@link #CHUNK} bytes into a direct buffer, which the I/O layers fill with one
  * {@code pread} and no copy through a temporary buffer; headers, lengths and checksums are then
- * read and computed in place, by absolute index, so a batch costs no allocation but its decoded
- * header (and, in a protected segment, the opened copy). A zero tail is checked eight bytes at a
+ * read and computed in place, by absolute index, so a batch costs no allocation (its header
+ * fields are read in place; {@link #batch()} makes a record of them only when asked; a protected
+ * segment's records are opened into a side buffer). A zero tail is checked eight bytes at a
  * time. Successive cursors of one reader can share the window ({@link #SegmentCursor(StorageFile,
  * SegmentHeader, long, int, RecordSealer, SegmentCursor)}).
  */
@@ -66,6 +67,13 @@ public final class SegmentCursor {
     private int windowLength;
     private long position;
     private long expectedSequence;
+    /** The accepted batch's header: its fields, and the record made of them on demand. */
+    private boolean accepted;
+    private int batchCount;
+    private long batchFirst;
+    private long batchDurable;
+    private int batchLength;
+    private int batchFlags;
     private BatchHeader batch;
     private long batchOffset;
     /** The current batch's framed records: {@link #window} or {@link #opened}, from index {@code recordsAt}. */
@@ -125,7 +133,25 @@ public final class SegmentCursor {
 
     /** The header of the batch {@link #next()} accepted last. */
     public BatchHeader batch() {
+        if (batch == null && accepted) {
+            batch = new BatchHeader(batchCount, batchFirst, batchDurable, batchLength, batchFlags);
+        }
         return batch;
+    }
+
+    /** The first sequence of the batch {@link #next()} accepted last; as {@code batch().firstSequence()}. */
+    public long batchFirstSequence() {
+        return batchFirst;
+    }
+
+    /** The record count of the batch {@link #next()} accepted last; as {@code batch().recordCount()}. */
+    public int batchRecordCount() {
+        return batchCount;
+    }
+
+    /** Whether the batch {@link #next()} accepted last is a seal; as {@code batch().isSeal()}. */
+    public boolean batchIsSeal() {
+        return (batchFlags & BatchHeader.FLAG_SEAL) != 0;
     }
 
     /** The offset of the batch {@link #next()} accepted last. */
@@ -142,16 +168,34 @@ public final class SegmentCursor {
     }
 
     /**
-     * The framed records of the current batch, all validated, as a read-only buffer whose position
-     * is at the first one and whose limit is after the last; index 0 is not the batch's start.
-     * Valid until the next call of {@link #next()}. Allocates one buffer object per batch.
+     * The buffer holding the current batch's framed records, all validated, from index
+     * {@link #recordsAt()} to {@link #recordsEnd()}; {@code null} if there is no current batch. This
+     * is the cursor's own read buffer: read it by absolute index, never hand it out or change it.
+     * Valid until the next call of {@link #next()}.
      */
-    ByteBuffer recordsView() {
+    ByteBuffer recordsBuffer() {
+        return recordsIn;
+    }
+
+    /** Index of the current batch's first framed record in {@link #recordsBuffer()}. */
+    int recordsAt() {
+        return recordsAt;
+    }
+
+    /** Index after the current batch's last framed record in {@link #recordsBuffer()}. */
+    int recordsEnd() {
+        return recordsAt + recordsLength;
+    }
+
+    /**
+     * A read-only view of {@link #recordsBuffer()} (same indexes), made once per buffer allocation,
+     * for lending one payload at a time: the borrower sets its position and limit to the payload.
+     */
+    ByteBuffer lendingView() {
         if (recordsIn == null) {
             return null;
         }
-        ByteBuffer view = recordsIn == window ? windowView : openedView;
-        return view.slice(recordsAt, recordsLength);
+        return recordsIn == window ? windowView : openedView;
     }
 
     /** The aligned offset after the last accepted batch: where the next batch would start. */
@@ -183,6 +227,7 @@ public final class SegmentCursor {
             return false;
         }
         batch = null;
+        accepted = false;
         recordsIn = null;
         long remaining = limit - position;
         if (remaining <= 0) {
@@ -199,41 +244,51 @@ public final class SegmentCursor {
             return nonZero < 0 ? end(remaining)
                     : damage("zeros where a batch header belongs, but non-zero bytes follow at offset " + nonZero);
         }
-        BatchHeader candidate = BatchHeader.decode(window, head, header.salt(), position, checksums);
-        if (candidate == null) {
+        if (!BatchHeader.check(window, head, header.salt(), position, checksums)) {
             return damage("bytes at a batch boundary fail the batch header's magic or checksum");
         }
-        if (candidate.firstSequence() != expectedSequence) {
-            return damage("batch starts at sequence " + candidate.firstSequence() + ", expected " + expectedSequence);
+        // The header is valid: read its fields in place (before the body's read may move the window).
+        int count = window.getInt(head + 4);
+        long first = window.getLong(head + 8);
+        long durable = window.getLong(head + 16);
+        int length = window.getInt(head + 24);
+        int flags = window.getInt(head + 28);
+        if (first != expectedSequence) {
+            return damage("batch starts at sequence " + first + ", expected " + expectedSequence);
         }
         long bound = BatchHeader.maxRecordsLength(maxStoredSize);
-        if (candidate.recordsLength() > bound) {
-            return damage("batch declares " + candidate.recordsLength() + " record bytes, more than the bound of "
+        if (length > bound) {
+            return damage("batch declares " + length + " record bytes, more than the bound of "
                     + bound + " for a maximum record size of " + maxRecordSize);
         }
-        long end = position + BatchHeader.SIZE + candidate.recordsLength();
+        long end = position + BatchHeader.SIZE + length;
         if (end > limit) {
-            return damage("incomplete batch: its " + candidate.recordsLength() + " record bytes end at offset " + end
+            return damage("incomplete batch: its " + length + " record bytes end at offset " + end
                     + ", the data ends at " + limit);
         }
-        int body = locate(position + BatchHeader.SIZE, candidate.recordsLength());
+        int body = locate(position + BatchHeader.SIZE, length);
         ByteBuffer plain = null;
         if (sealer != RecordSealer.PLAIN) {
-            if (opened == null || opened.capacity() < candidate.recordsLength()) {
-                opened = ByteBuffer.allocate(Math.max(candidate.recordsLength(), 64 << 10));
+            if (opened == null || opened.capacity() < length) {
+                opened = ByteBuffer.allocate(Math.max(length, 64 << 10));
                 openedView = opened.asReadOnlyBuffer();
             }
             plain = opened.clear();
             sealer.mark();
         }
-        String problem = validate(candidate, window, body, candidate.recordsLength(), plain);
+        String problem = validate(first, count, window, body, length, plain);
         if (problem != null) {
             if (plain != null) {
                 sealer.reset();
             }
             return damage(problem);
         }
-        batch = candidate;
+        accepted = true;
+        batchCount = count;
+        batchFirst = first;
+        batchDurable = durable;
+        batchLength = length;
+        batchFlags = flags;
         batchOffset = position;
         if (plain != null) {
             recordsIn = opened;
@@ -242,10 +297,10 @@ public final class SegmentCursor {
         } else {
             recordsIn = window;
             recordsAt = body;
-            recordsLength = candidate.recordsLength();
+            recordsLength = length;
         }
         position = Alignment.up(end, header.alignment());
-        expectedSequence = candidate.nextSequence();
+        expectedSequence = first + count;
         return true;
     }
 
@@ -255,13 +310,13 @@ public final class SegmentCursor {
      * also opens each sealed record into it, framed as [length][payload][4 zero bytes] so that
      * {@link #nextPayload} reads both forms alike.
      */
-    private String validate(BatchHeader candidate, ByteBuffer buffer, int at, int length, ByteBuffer plain) {
+    private String validate(long first, int count, ByteBuffer buffer, int at, int length, ByteBuffer plain) {
         long salt = header.salt();
         int overhead = sealer.overhead();
         int p = at;
         int end = at + length;
-        long sequence = candidate.firstSequence();
-        for (int i = 0; i < candidate.recordCount(); i++, sequence++) {
+        long sequence = first;
+        for (int i = 0; i < count; i++, sequence++) {
             int left = end - p;
             if (left < RecordFormat.OVERHEAD) {
                 return "record " + sequence + ": " + left + " bytes left in the batch, a record needs "
@@ -299,7 +354,7 @@ public final class SegmentCursor {
             p += RecordFormat.OVERHEAD + size;
         }
         if (p != end) {
-            return "batch holds " + (end - p) + " bytes after its " + candidate.recordCount() + " records";
+            return "batch holds " + (end - p) + " bytes after its " + count + " records";
         }
         return null;
     }
