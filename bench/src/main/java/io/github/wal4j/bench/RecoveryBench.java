@@ -6,6 +6,8 @@ import io.github.wal4j.WalReader;
 import io.github.wal4j.WalRecord;
 import io.github.wal4j.WriteAheadLog;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -26,6 +28,8 @@ import java.util.stream.Stream;
  * <p>Usage: {@code java -cp target/classes:<jna> io.github.wal4j.bench.RecoveryBench DIR [records]}
  */
 public final class RecoveryBench {
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+
     private RecoveryBench() {
     }
 
@@ -46,8 +50,13 @@ public final class RecoveryBench {
             }
             for (int rep = 1; rep <= 3; rep++) {
                 long plainStart = System.nanoTime();
+                long plainCpu = CPU.getCurrentThreadCpuTime();
                 long bytes = plainRead(dir);
                 double plain = seconds(plainStart);
+                // CPU time of this thread (user + system) per phase: on a shared, loaded machine it
+                // is steadier than wall time, and every phase here runs on this thread alone.
+                long openCpu = CPU.getCurrentThreadCpuTime();
+                plainCpu = openCpu - plainCpu;
                 long openStart = System.nanoTime();
                 long count = 0;
                 double open;
@@ -56,6 +65,8 @@ public final class RecoveryBench {
                 long[] viewed = new long[1];
                 try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
                     open = seconds(openStart);
+                    openCpu = CPU.getCurrentThreadCpuTime() - openCpu;
+                    long replayCpu = CPU.getCurrentThreadCpuTime();
                     long replayStart = System.nanoTime();
                     try (WalReader reader = wal.reader(0)) {
                         WalRecord r;
@@ -64,9 +75,15 @@ public final class RecoveryBench {
                         }
                     }
                     replay = seconds(replayStart);
+                    replayCpu = CPU.getCurrentThreadCpuTime() - replayCpu;
+                    long viewCpu = CPU.getCurrentThreadCpuTime();
                     long viewStart = System.nanoTime();
                     wal.replayPayloads(0, (sequence, payload) -> viewed[0] += payload.remaining() >= 0 ? 1 : 0);
                     views = seconds(viewStart);
+                    viewCpu = CPU.getCurrentThreadCpuTime() - viewCpu;
+                    System.out.printf(Locale.ROOT, "%s rep %d: CPU time vs plain read: open+recovery %.2fx | replay "
+                            + "%.2fx | replayPayloads %.2fx%n", dir.getFileName(), rep, (double) plainCpu / openCpu,
+                            (double) plainCpu / replayCpu, (double) plainCpu / viewCpu);
                 }
                 double mib = bytes / 1048576.0;
                 System.out.printf(Locale.ROOT, "%s rep %d: %.1f MiB, %d records | plain read %.0f MiB/s | open+recovery "
