@@ -179,6 +179,15 @@ class ProtectedLogTest {
         }
     }
 
+    static boolean isProtectedSegment(Path segment) {
+        try {
+            byte[] head = io.github.wal4j.testing.FileDamage.read(segment, 8, 2);
+            return head[1] == 2;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The key id in a protected segment header (version 2, see SegmentHeader). */
     static String keyIdOf(Path segment) throws IOException {
         byte[] head = Files.readAllBytes(segment);
@@ -256,6 +265,40 @@ class ProtectedLogTest {
                         .anyMatch(f -> f.kind() == RecoveryReport.Kind.TORN_TAIL), wal.recoveryReport().summary());
             }
             // The open replaced the cut segment by a new one with the same id: cut that one next.
+        }
+    }
+
+    @Test
+    void protectionTurnsOffAndOnAgainAndKeysGoOnceNoProtectedSegmentIsLeft() throws IOException {
+        Path dir = tmp.resolve("wal");
+        KeyProvider keys = Keys.only("k1");
+        WalOptions on = protectedWith(Protection.AES_256_GCM, keys);
+        WalOptions offWithKeys = protectedWith(Protection.NONE, keys);
+        List<WalRecord> written = new ArrayList<>();
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, on)) {
+            written.addAll(Records.append(wal, 1, 5));
+        }
+        // Off (new segments plain), a checkpoint taken, nothing appended: the protected segment still
+        // holds live records 3..5.
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, offWithKeys)) {
+            wal.checkpoint(2);
+        }
+        // Back on: the checkpoint taken while protection was off is authenticated (the log had keys),
+        // so it is accepted; an unauthenticated one would be refused, protected segments being there.
+        assertEquals(2, java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("CHECKPOINT"))).getShort(8));
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, on)) {
+            Records.assertSame(written.subList(2, written.size()), wal.recover());
+            written.addAll(Records.append(wal, 6, 8));
+        }
+        // Off for good: checkpoint past every protected record, then the keys can go.
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, offWithKeys)) {
+            written.addAll(Records.append(wal, 14, 2));
+            wal.checkpoint(13);
+        }
+        assertTrue(LogDirs.segments(dir).stream().noneMatch(ProtectedLogTest::isProtectedSegment),
+                "the checkpoint removed every protected segment: " + LogDirs.names(dir));
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withSegmentSize(64 << 10))) {
+            Records.assertSame(written.subList(13, written.size()), wal.recover());
         }
     }
 }

@@ -91,9 +91,13 @@ public final class SegmentKeys {
                 : new MacChainSealer(recordKey, header.tag());
     }
 
-    /** {@code checkpoint} authenticated under the current key if new segments are protected, else as it is. */
+    /**
+     * {@code checkpoint} authenticated under the current key whenever this log has keys (also with
+     * protection turned off for new segments: older protected segments may still hold records, and
+     * turning protection on again must find an authenticated checkpoint); unauthenticated without keys.
+     */
     Checkpoint sign(Checkpoint checkpoint) throws WalKeyException {
-        if (!protects()) {
+        if (keys == null) {
             return new Checkpoint(checkpoint.upToSequence(), checkpoint.generation(), checkpoint.snapshot(),
                     checkpoint.snapshotLength(), checkpoint.snapshotCrc());
         }
@@ -105,7 +109,7 @@ public final class SegmentKeys {
     /**
      * Checks the HMAC of an authenticated checkpoint read from {@code path}.
      *
-     * @throws WalKeyException its key is missing
+     * @throws WalKeyException its key is missing from a provider this log has
      * @throws io.github.wal4j.WalCorruptedException the key does not authenticate it
      */
     void verify(Checkpoint checkpoint, Path path) throws java.io.IOException {
@@ -114,8 +118,9 @@ public final class SegmentKeys {
         }
         String keyId = checkpoint.keyId();
         if (keys == null) {
-            throw new WalKeyException(path, keyId, "the checkpoint is authenticated with key id '" + keyId
-                    + "' and the log was opened without a key provider; nothing was changed");
+            // Opened without keys, the log is plain: a protected segment still in it is refused on
+            // its own (sealerFor), and without one there is nothing the checkpoint's tag protects.
+            return;
         }
         byte[] key = checkpointKey(keyId, path);
         byte[] expected = KeyDerivation.hmac(key, checkpoint.authenticatedBytes(keyId));
