@@ -1,17 +1,26 @@
 /*
- * The physical reference for bench/run: one thread appending fixed-size records to one file with
- * pwrite + fdatasync per record, no framing, no checksums, no JVM. What wal4j in Durability.SYNC
- * with one appending thread cannot beat on the same disk.
+ * The C ceilings of bench/run: one thread appending fixed-size records to one file, no framing, no
+ * checksums, no JVM. What wal4j in Durability.SYNC cannot beat on the same disk.
  *
- *   fsync_loop FILE RECORD_BYTES SECONDS [fallocate|overwrite]
+ *   fsync_loop -f FILE -s RECORD_BYTES -t SECONDS [-n BATCH] [-w WARMUP_SECONDS]
+ *              [-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]
  *
- * fallocate (default): the file is reserved with fallocate(2) first, as the native layer does for
- *   a new segment; every write then lands in an unwritten extent.
- * overwrite: the file is filled with zeros and fsync'ed first, so every write overwrites
+ * -n 1 (default): pwrite + fdatasync per record, the single-thread ceiling.
+ * -n N: N pwrites (one per record, consecutive offsets) then one fdatasync: the group-commit
+ *   ceiling for batches of N records.
+ * -m fallocate (default): the file is reserved with fallocate(2) first, as the native layer does
+ *   for a new segment; every write then lands in an unwritten extent.
+ * -m overwrite: the file is filled with zeros and fsync'ed first, so every write overwrites
  *   initialized blocks: the cheapest case the file system has.
+ * -M: file size in MiB (default 256); the loop wraps to offset 0 if it reaches the end (the output
+ *   says how many times).
+ * -w: seconds of the same loop before the measured window, not counted.
+ * -l: write every measured batch's latency (ns, the pwrites and the fdatasync of one batch: what
+ *   the batch's first record waits) to this file as native-endian int64s.
  *
- * Prints one line: "c-fsync-loop mode=... bytes=... records=... seconds=... records_per_s=...
- * mb_per_s=... p50_us=... p99_us=..." (MB = 10^6 bytes). The file is deleted at the end.
+ * Prints one line: "c-fsync-loop mode=... bytes=... batch=... records=... batches=... seconds=...
+ * records_per_s=... mb_per_s=... p50_us=... p99_us=... p999_us=... wraps=..." (MB = 10^6 bytes;
+ * percentiles are per batch, nearest rank). The file is deleted at the end.
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
@@ -25,9 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Room reserved ahead of the writes; the loop wraps around to offset 0 if it ever gets there. */
-#define FILE_BYTES ((off_t)256 << 20)
-
 static int64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -40,17 +46,28 @@ static int compare_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Nearest-rank percentile in microseconds. */
 static double percentile_us(const int64_t *sorted, size_t n, double p) {
     if (n == 0) {
         return 0.0;
     }
-    size_t index = (size_t)(p * (double)(n - 1) + 0.5);
+    double rank = p * (double)n;
+    size_t index = (size_t)rank;
+    if ((double)index < rank) {
+        index++;
+    }
+    if (index > 0) {
+        index--;
+    }
+    if (index >= n) {
+        index = n - 1;
+    }
     return (double)sorted[index] / 1000.0;
 }
 
-static int fill_zeros(int fd) {
+static int fill_zeros(int fd, off_t bytes) {
     static char zeros[1 << 20];
-    for (off_t at = 0; at < FILE_BYTES; at += (off_t)sizeof(zeros)) {
+    for (off_t at = 0; at < bytes; at += (off_t)sizeof(zeros)) {
         ssize_t n = pwrite(fd, zeros, sizeof(zeros), at);
         if (n != (ssize_t)sizeof(zeros)) {
             return -1;
@@ -59,18 +76,42 @@ static int fill_zeros(int fd) {
     return fsync(fd);
 }
 
+static void usage(const char *self) {
+    fprintf(stderr,
+            "usage: %s -f FILE -s RECORD_BYTES -t SECONDS [-n BATCH] [-w WARMUP_SECONDS] "
+            "[-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]\n",
+            self);
+}
+
 int main(int argc, char **argv) {
-    if (argc < 4 || argc > 5) {
-        fprintf(stderr, "usage: %s FILE RECORD_BYTES SECONDS [fallocate|overwrite]\n", argv[0]);
-        return 2;
+    const char *path = NULL;
+    const char *latency_path = NULL;
+    const char *mode = "fallocate";
+    long record = 0;
+    long batch = 1;
+    long file_mib = 256;
+    double seconds = 0;
+    double warmup = 0;
+    int opt;
+    while ((opt = getopt(argc, argv, "f:s:t:n:w:m:M:l:")) != -1) {
+        switch (opt) {
+            case 'f': path = optarg; break;
+            case 's': record = strtol(optarg, NULL, 10); break;
+            case 't': seconds = strtod(optarg, NULL); break;
+            case 'n': batch = strtol(optarg, NULL, 10); break;
+            case 'w': warmup = strtod(optarg, NULL); break;
+            case 'm': mode = optarg; break;
+            case 'M': file_mib = strtol(optarg, NULL, 10); break;
+            case 'l': latency_path = optarg; break;
+            default: usage(argv[0]); return 2;
+        }
     }
-    const char *path = argv[1];
-    long record = strtol(argv[2], NULL, 10);
-    double seconds = strtod(argv[3], NULL);
-    const char *mode = argc == 5 ? argv[4] : "fallocate";
     int overwrite = strcmp(mode, "overwrite") == 0;
-    if (record <= 0 || record > (1L << 24) || seconds <= 0 || (!overwrite && strcmp(mode, "fallocate") != 0)) {
-        fprintf(stderr, "bad arguments\n");
+    off_t file_bytes = (off_t)file_mib << 20;
+    if (path == NULL || record <= 0 || record > (1L << 24) || seconds <= 0 || warmup < 0 || batch < 1
+        || batch > (1L << 20) || file_mib < 1 || (off_t)record * batch > file_bytes
+        || (!overwrite && strcmp(mode, "fallocate") != 0) || optind != argc) {
+        usage(argv[0]);
         return 2;
     }
 
@@ -79,7 +120,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "open %s: %s\n", path, strerror(errno));
         return 1;
     }
-    int rc = overwrite ? fill_zeros(fd) : fallocate(fd, 0, 0, FILE_BYTES);
+    int rc = overwrite ? fill_zeros(fd, file_bytes) : fallocate(fd, 0, 0, file_bytes);
     if (rc != 0 || fsync(fd) != 0) {
         fprintf(stderr, "preparing %s: %s\n", path, strerror(errno));
         unlink(path);
@@ -96,47 +137,77 @@ int main(int argc, char **argv) {
     }
     memset(buf, 'w', (size_t)record);
 
-    size_t count = 0;
+    size_t batches = 0;
+    long wraps = 0;
     off_t at = 0;
-    int64_t start = now_ns();
-    int64_t end = start + (int64_t)(seconds * 1e9);
-    int64_t t = start;
-    while (t < end) {
-        if (at + record > FILE_BYTES) {
-            at = 0;
+    int64_t warm_end = now_ns() + (int64_t)(warmup * 1e9);
+    int64_t start = 0;
+    int64_t end = 0;
+    int measuring = warmup <= 0;
+    if (measuring) {
+        start = now_ns();
+        end = start + (int64_t)(seconds * 1e9);
+    }
+    int64_t t = now_ns();
+    for (;;) {
+        if (!measuring && t >= warm_end) {
+            measuring = 1;
+            start = t;
+            end = start + (int64_t)(seconds * 1e9);
         }
-        ssize_t n = pwrite(fd, buf, (size_t)record, at);
-        if (n != record) {
-            fprintf(stderr, "pwrite: %s\n", n < 0 ? strerror(errno) : "short write");
-            unlink(path);
-            return 1;
+        if (measuring && t >= end) {
+            break;
+        }
+        if (at + (off_t)record * batch > file_bytes) {
+            at = 0;
+            wraps++;
+        }
+        for (long i = 0; i < batch; i++) {
+            ssize_t n = pwrite(fd, buf, (size_t)record, at);
+            if (n != record) {
+                fprintf(stderr, "pwrite: %s\n", n < 0 ? strerror(errno) : "short write");
+                unlink(path);
+                return 1;
+            }
+            at += record;
         }
         if (fdatasync(fd) != 0) {
             fprintf(stderr, "fdatasync: %s\n", strerror(errno));
             unlink(path);
             return 1;
         }
-        at += record;
         int64_t done = now_ns();
-        if (count == cap) {
-            cap *= 2;
-            int64_t *grown = realloc(lat, cap * sizeof(int64_t));
-            if (grown == NULL) {
-                fprintf(stderr, "out of memory\n");
-                unlink(path);
-                return 1;
+        if (measuring) {
+            if (batches == cap) {
+                cap *= 2;
+                int64_t *grown = realloc(lat, cap * sizeof(int64_t));
+                if (grown == NULL) {
+                    fprintf(stderr, "out of memory\n");
+                    unlink(path);
+                    return 1;
+                }
+                lat = grown;
             }
-            lat = grown;
+            lat[batches++] = done - t;
         }
-        lat[count++] = done - t;
         t = done;
     }
     double elapsed = (double)(t - start) / 1e9;
-    qsort(lat, count, sizeof(int64_t), compare_i64);
-    printf("c-fsync-loop mode=%s bytes=%ld records=%zu seconds=%.3f records_per_s=%.1f mb_per_s=%.3f "
-           "p50_us=%.1f p99_us=%.1f\n",
-           mode, record, count, elapsed, (double)count / elapsed, (double)count * (double)record / elapsed / 1e6,
-           percentile_us(lat, count, 0.50), percentile_us(lat, count, 0.99));
+    if (latency_path != NULL) {
+        FILE *out = fopen(latency_path, "wb");
+        if (out == NULL || fwrite(lat, sizeof(int64_t), batches, out) != batches || fclose(out) != 0) {
+            fprintf(stderr, "writing %s: %s\n", latency_path, strerror(errno));
+            unlink(path);
+            return 1;
+        }
+    }
+    qsort(lat, batches, sizeof(int64_t), compare_i64);
+    double records = (double)batches * (double)batch;
+    printf("c-fsync-loop mode=%s bytes=%ld batch=%ld records=%.0f batches=%zu seconds=%.3f records_per_s=%.1f "
+           "mb_per_s=%.3f p50_us=%.1f p99_us=%.1f p999_us=%.1f wraps=%ld\n",
+           mode, record, batch, records, batches, elapsed, records / elapsed, records * (double)record / elapsed / 1e6,
+           percentile_us(lat, batches, 0.50), percentile_us(lat, batches, 0.99), percentile_us(lat, batches, 0.999),
+           wraps);
     free(lat);
     free(buf);
     close(fd);

@@ -1,0 +1,110 @@
+package io.github.wal4j.bench;
+
+import io.github.wal4j.WalRecord;
+import io.github.wal4j.format.BatchHeader;
+import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.RecordFormat;
+import java.nio.ByteBuffer;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The per-record hot paths of the format, as the library runs them: the writer frames each record
+ * into its direct batch buffer ({@code RecordFormat.encode} with {@code ByteBuffer.wrap} of the
+ * caller's array, CRC32C over salt, sequence, length and payload), and recovery checks each record
+ * ({@code SegmentCursor.validate}: length, a slice of the payload, CRC32C) and replay hands it out
+ * as a {@link WalRecord} with its own copy of the payload. Run by {@link Jmh} with {@code -prof gc}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class CodecBench {
+    @Param({"100", "1024", "65536"})
+    public int size;
+
+    private final Checksums checksums = new Checksums();
+    private final long salt = 0x5a17_5a17_5a17_5a17L;
+    private final long sequence = 1_000_000L;
+    private byte[] payload;
+    private ByteBuffer batch;
+    private ByteBuffer framed;
+
+    @Setup
+    public void setUp() {
+        payload = new byte[size];
+        new Random(size).nextBytes(payload);
+        batch = ByteBuffer.allocateDirect(RecordFormat.framedSize(size));
+        framed = ByteBuffer.allocateDirect(RecordFormat.framedSize(size));
+        RecordFormat.encode(framed, salt, sequence, ByteBuffer.wrap(payload), checksums);
+        framed.flip();
+    }
+
+    /** Frames one record into the batch buffer: length, payload, CRC32C (the writer's per-record work). */
+    @Benchmark
+    public int encode() {
+        batch.clear();
+        RecordFormat.encode(batch, salt, sequence, ByteBuffer.wrap(payload), checksums);
+        return batch.position();
+    }
+
+    /** Checks one framed record as recovery does: length bound, payload slice, CRC32C. */
+    @Benchmark
+    public int decodeValidate() {
+        ByteBuffer body = framed;
+        body.position(0);
+        int length = body.getInt();
+        if (length < 0 || length > body.remaining() - 4) {
+            throw new IllegalStateException("bad length");
+        }
+        ByteBuffer slice = body.slice(body.position(), length);
+        int stored = body.getInt(body.position() + length);
+        if (!RecordFormat.verify(stored, salt, sequence, slice, checksums)) {
+            throw new IllegalStateException("checksum mismatch");
+        }
+        body.position(body.position() + length + 4);
+        return length;
+    }
+
+    /** decodeValidate, then the record as replay returns it: a WalRecord owning a copy of the payload. */
+    @Benchmark
+    public WalRecord decodeToRecord() {
+        ByteBuffer body = framed;
+        body.position(0);
+        int length = body.getInt();
+        ByteBuffer slice = body.slice(body.position(), length);
+        int stored = body.getInt(body.position() + length);
+        if (!RecordFormat.verify(stored, salt, sequence, slice, checksums)) {
+            throw new IllegalStateException("checksum mismatch");
+        }
+        byte[] bytes = new byte[length];
+        slice.get(bytes);
+        return new WalRecord(sequence, bytes);
+    }
+
+    /** A batch header: encode with its CRC32C, then decode and check it (once per batch, not per record). */
+    @State(Scope.Thread)
+    public static class Header {
+        final Checksums checksums = new Checksums();
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(BatchHeader.SIZE);
+        final BatchHeader header = new BatchHeader(16, 1_000_000L, 999_999L, 16 * 108, 0);
+    }
+
+    @Benchmark
+    public BatchHeader batchHeaderRoundTrip(Header h) {
+        h.header.encode(h.buffer, 0, salt, 4096, h.checksums);
+        h.buffer.position(0);
+        BatchHeader decoded = BatchHeader.decode(h.buffer, salt, 4096, h.checksums);
+        if (decoded == null) {
+            throw new IllegalStateException("bad header");
+        }
+        return decoded;
+    }
+}

@@ -1,0 +1,251 @@
+package io.github.wal4j.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Runs one in-process implementation in one cell on a fresh directory: a warm-up, then a fixed
+ * measured window. A run counts the appends that started inside the window; its length runs from
+ * the window's start to the last counted append's acknowledgement. Latency is per append, from the
+ * call to its return (or the future's completion), in an HdrHistogram (3 significant digits).
+ */
+final class Harness {
+    static final int WARMUP = 0;
+    static final int MEASURE = 1;
+    static final int STOP = 2;
+
+    private Harness() {
+    }
+
+    /** Timing of a run. */
+    record Timing(double warmupSeconds, double seconds) {
+    }
+
+    static Result run(Subjects.Entry entry, Cell cell, Timing timing, int rep, Path parent) throws Exception {
+        Path dir = Files.createTempDirectory(parent, entry.name() + "-");
+        try {
+            try (Subject subject = entry.factory().open(dir, cell.size())) {
+                if (cell.isAsync()) {
+                    if (!(subject instanceof AsyncSubject async)) {
+                        throw new IllegalArgumentException(entry.name() + " has no asynchronous append");
+                    }
+                    return runAsync(entry.name(), async, cell, timing, rep);
+                }
+                return runSync(entry.name(), subject, cell, timing, rep);
+            }
+        } finally {
+            Files2.deleteTree(dir);
+        }
+    }
+
+    private static final class Phase {
+        volatile int value = WARMUP;
+    }
+
+    private static Result runSync(String name, Subject subject, Cell cell, Timing timing, int rep) throws Exception {
+        Phase phase = new Phase();
+        CountDownLatch started = new CountDownLatch(cell.threads());
+        Worker[] workers = new Worker[cell.threads()];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(subject, record(cell.size(), i), phase, started, name + "-" + i);
+            workers[i].start();
+        }
+        started.await();
+        sleep(timing.warmupSeconds());
+        Map<String, Long> before = subject.counters();
+        long allocBefore = allocatedBytes();
+        long windowStart = System.nanoTime();
+        phase.value = MEASURE;
+        sleep(timing.seconds());
+        phase.value = STOP;
+        long allocAfter = allocatedBytes();
+        long records = 0;
+        long windowEnd = windowStart;
+        Histogram latency = histogram();
+        for (Worker w : workers) {
+            w.join(TimeUnit.MINUTES.toMillis(5));
+            if (w.isAlive()) {
+                throw new IllegalStateException("appender " + w.getName() + " did not stop");
+            }
+            if (w.failure != null) {
+                throw new IllegalStateException(name + ": append failed", w.failure);
+            }
+            records += w.count;
+            windowEnd = Math.max(windowEnd, w.lastEnd);
+            latency.add(w.latency);
+        }
+        Map<String, Long> after = subject.counters();
+        return new Result(name, cell, rep, records, (windowEnd - windowStart) / 1e9, latency, delta(before, after),
+                allocBefore < 0 || allocAfter < allocBefore ? -1 : allocAfter - allocBefore, "");
+    }
+
+    /** One appending thread: appends until told to stop, timing those it starts inside the window. */
+    private static final class Worker extends Thread {
+        private final Subject subject;
+        private final byte[] record;
+        private final Phase phase;
+        private final CountDownLatch started;
+        final Histogram latency = histogram();
+        long count;
+        long lastEnd;
+        Throwable failure;
+
+        Worker(Subject subject, byte[] record, Phase phase, CountDownLatch started, String name) {
+            super(name);
+            this.subject = subject;
+            this.record = record;
+            this.phase = phase;
+            this.started = started;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            started.countDown();
+            try {
+                while (true) {
+                    int p = phase.value;
+                    if (p == STOP) {
+                        return;
+                    }
+                    long t0 = System.nanoTime();
+                    subject.append(record);
+                    long t1 = System.nanoTime();
+                    if (p == MEASURE) {
+                        latency.recordValue(t1 - t0);
+                        count++;
+                        lastEnd = t1;
+                    }
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+    }
+
+    /** Counts and latencies of the async window, updated by the completion callbacks. */
+    private static final class AsyncTally {
+        final Histogram latency = histogram();
+        long count;
+        long lastEnd;
+        Throwable failure;
+
+        synchronized void done(long t0, long t1, int p, Throwable error) {
+            if (error != null) {
+                if (failure == null) {
+                    failure = error;
+                }
+                return;
+            }
+            if (p == MEASURE) {
+                latency.recordValue(t1 - t0);
+                count++;
+                lastEnd = Math.max(lastEnd, t1);
+            }
+        }
+
+        synchronized Throwable failure() {
+            return failure;
+        }
+    }
+
+    private static Result runAsync(String name, AsyncSubject subject, Cell cell, Timing timing, int rep) throws Exception {
+        Phase phase = new Phase();
+        Semaphore window = new Semaphore(cell.window());
+        AsyncTally tally = new AsyncTally();
+        byte[] record = record(cell.size(), 0);
+        Throwable[] loopFailure = new Throwable[1];
+        Thread appender = new Thread(() -> {
+            try {
+                while (true) {
+                    int p = phase.value;
+                    if (p == STOP || tally.failure() != null) {
+                        return;
+                    }
+                    window.acquire();
+                    long t0 = System.nanoTime();
+                    subject.appendAsync(record).whenComplete((seq, error) -> {
+                        tally.done(t0, System.nanoTime(), p, error);
+                        window.release();
+                    });
+                }
+            } catch (Throwable t) {
+                loopFailure[0] = t;
+            }
+        }, name + "-async");
+        appender.setDaemon(true);
+        appender.start();
+        sleep(timing.warmupSeconds());
+        Map<String, Long> before = subject.counters();
+        long allocBefore = allocatedBytes();
+        long windowStart = System.nanoTime();
+        phase.value = MEASURE;
+        sleep(timing.seconds());
+        phase.value = STOP;
+        long allocAfter = allocatedBytes();
+        appender.join(TimeUnit.MINUTES.toMillis(5));
+        if (appender.isAlive()) {
+            throw new IllegalStateException(name + ": the async appender did not stop");
+        }
+        if (!window.tryAcquire(cell.window(), 5, TimeUnit.MINUTES)) {
+            throw new IllegalStateException(name + ": appends still in flight after 5 minutes");
+        }
+        if (loopFailure[0] != null) {
+            throw new IllegalStateException(name + ": appendAsync failed", loopFailure[0]);
+        }
+        if (tally.failure() != null) {
+            throw new IllegalStateException(name + ": an append failed", tally.failure());
+        }
+        Map<String, Long> after = subject.counters();
+        synchronized (tally) {
+            return new Result(name, cell, rep, tally.count, (Math.max(tally.lastEnd, windowStart) - windowStart) / 1e9,
+                    tally.latency, delta(before, after),
+                    allocBefore < 0 || allocAfter < allocBefore ? -1 : allocAfter - allocBefore, "");
+        }
+    }
+
+    static Histogram histogram() {
+        Histogram h = new Histogram(3);
+        h.setAutoResize(true);
+        return h;
+    }
+
+    static byte[] record(int size, int seed) {
+        byte[] record = new byte[size];
+        new Random(seed).nextBytes(record);
+        return record;
+    }
+
+    private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> d = new HashMap<>();
+        after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0L)));
+        return d;
+    }
+
+    /** Bytes allocated so far by every live JVM thread (HotSpot), or -1 where the JVM cannot tell. */
+    static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
+            long total = 0;
+            for (long bytes : t.getThreadAllocatedBytes(t.getAllThreadIds())) {
+                if (bytes > 0) {
+                    total += bytes;
+                }
+            }
+            return total;
+        }
+        return -1;
+    }
+
+    static void sleep(double seconds) throws InterruptedException {
+        Thread.sleep(Math.max(0, Math.round(seconds * 1000)));
+    }
+}

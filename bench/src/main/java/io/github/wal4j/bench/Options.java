@@ -1,0 +1,157 @@
+package io.github.wal4j.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The driver's options. {@code --quick} and {@code --full} are presets; any option after them
+ * overrides the preset's value.
+ */
+final class Options {
+    String mode = "quick";
+    Path dir = Path.of("target", "bench", "tmp");
+    Path out = Path.of("target", "bench", "out");
+    Path ceiling;
+    Path dropCache;
+    boolean allowTmpfs;
+    double duration;
+    double warmup;
+    double jvmWarmup;
+    int reps;
+    List<Cell> cells;
+    List<String> subjects = new ArrayList<>(List.of(CCeiling.NAME, "wal4j-native", "wal4j-java", "rocksdb", "sqlite",
+            "filechannel"));
+    List<String> asyncSubjects = new ArrayList<>(List.of(CCeiling.NAME, "wal4j-native", "wal4j-java"));
+    int[] windows;
+    int asyncSize = 100;
+    String ceilingMode = "fallocate";
+    List<String> sections = new ArrayList<>(List.of("append", "recovery", "jmh"));
+    long recoveryMib;
+    int recoveryRecord = 100;
+    int recoveryReps;
+    boolean recoverySmallBatches;
+    boolean jmhFull;
+
+    static Options parse(String[] args) {
+        Options o = new Options();
+        o.preset("quick");
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--quick" -> o.preset("quick");
+                case "--full" -> o.preset("full");
+                case "--allow-tmpfs" -> o.allowTmpfs = true;
+                case "--dir" -> o.dir = Path.of(value(args, ++i, arg));
+                case "--out" -> o.out = Path.of(value(args, ++i, arg));
+                case "--ceiling" -> o.ceiling = Path.of(value(args, ++i, arg));
+                case "--drop-cache" -> o.dropCache = Path.of(value(args, ++i, arg));
+                case "--duration" -> o.duration = Double.parseDouble(value(args, ++i, arg));
+                case "--warmup" -> o.warmup = Double.parseDouble(value(args, ++i, arg));
+                case "--jvm-warmup" -> o.jvmWarmup = Double.parseDouble(value(args, ++i, arg));
+                case "--reps" -> o.reps = Integer.parseInt(value(args, ++i, arg));
+                case "--cells" -> o.cells = cells(value(args, ++i, arg));
+                case "--threads", "--sizes" -> throw new IllegalArgumentException(arg
+                        + " is now --matrix THREADS:SIZES (e.g. --matrix 1,16:100,4096) or --cells 100x1,4096x16");
+                case "--matrix" -> o.cells = matrix(value(args, ++i, arg));
+                case "--subjects", "--layers" -> o.subjects = layers(value(args, ++i, arg));
+                case "--async-subjects" -> o.asyncSubjects = layers(value(args, ++i, arg));
+                case "--windows" -> o.windows = ints(value(args, ++i, arg));
+                case "--async-size" -> o.asyncSize = Integer.parseInt(value(args, ++i, arg));
+                case "--ceiling-mode" -> o.ceilingMode = value(args, ++i, arg);
+                case "--sections" -> o.sections = List.of(value(args, ++i, arg).split(","));
+                case "--recovery-mib" -> o.recoveryMib = Long.parseLong(value(args, ++i, arg));
+                case "--recovery-record" -> o.recoveryRecord = Integer.parseInt(value(args, ++i, arg));
+                case "--recovery-reps" -> o.recoveryReps = Integer.parseInt(value(args, ++i, arg));
+                case "--recovery-small-batches" -> o.recoverySmallBatches = true;
+                default -> throw new IllegalArgumentException("unknown option " + arg);
+            }
+        }
+        if (o.reps < 1 || o.duration <= 0 || o.warmup < 0 || o.cells.isEmpty() || o.subjects.isEmpty()
+                || o.recoveryMib < 1 || o.recoveryReps < 1) {
+            throw new IllegalArgumentException("bad options");
+        }
+        for (String s : o.subjects) {
+            if (!s.equals(CCeiling.NAME)) {
+                Subjects.get(s);
+            }
+        }
+        return o;
+    }
+
+    private void preset(String name) {
+        mode = name;
+        if (name.equals("full")) {
+            duration = 3;
+            warmup = 1;
+            jvmWarmup = 2;
+            reps = 2;
+            cells = matrix("1,4,16,64:100,1024,65536");
+            windows = new int[] {1024, 4096};
+            recoveryMib = 1024;
+            recoveryReps = 3;
+            jmhFull = true;
+        } else {
+            duration = 1.5;
+            warmup = 0.5;
+            jvmWarmup = 1;
+            reps = 2;
+            cells = cells("100x1,100x16,65536x16");
+            windows = new int[] {1024};
+            recoveryMib = 128;
+            recoveryReps = 2;
+            jmhFull = false;
+        }
+    }
+
+    /** "wal4j" layer names of the old AppendBench (native, java, native-direct) still work. */
+    private static List<String> layers(String csv) {
+        List<String> names = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            s = s.strip();
+            names.add(switch (s) {
+                case "native", "java", "native-direct" -> "wal4j-" + s;
+                default -> s;
+            });
+        }
+        return names;
+    }
+
+    /** THREADS:SIZES, the product, sizes outer. */
+    static List<Cell> matrix(String spec) {
+        String[] parts = spec.split(":");
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("--matrix THREADS:SIZES, e.g. 1,16:100,4096");
+        }
+        List<Cell> cells = new ArrayList<>();
+        for (int size : ints(parts[1])) {
+            for (int threads : ints(parts[0])) {
+                cells.add(Cell.sync(threads, size));
+            }
+        }
+        return cells;
+    }
+
+    /** SIZExTHREADS,... */
+    static List<Cell> cells(String spec) {
+        List<Cell> cells = new ArrayList<>();
+        for (String c : spec.split(",")) {
+            String[] st = c.strip().split("x");
+            cells.add(Cell.sync(Integer.parseInt(st[1]), Integer.parseInt(st[0])));
+        }
+        return cells;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt)
+                .toArray();
+    }
+}

@@ -1,0 +1,419 @@
+package io.github.wal4j.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.HdrHistogram.Histogram;
+
+/** Collects the results of a run and writes the Markdown report and the chart. */
+final class Report {
+    private final Options options;
+    private final Map<String, String> machine;
+    private final String loadStart;
+    private final Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    private final List<Result> results = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
+    private final List<String> runLines = new ArrayList<>();
+    private final List<Recovery.Measure> recovery = new ArrayList<>();
+    private final List<String> recoveryNotes = new ArrayList<>();
+    private final List<Jmh.Row> jmh = new ArrayList<>();
+    private final List<String> jmhNotes = new ArrayList<>();
+    private String loadEnd = "?";
+    private double elapsed;
+    private String chartNote = "";
+
+    Report(Options options, Map<String, String> machine, String loadStart) {
+        this.options = options;
+        this.machine = machine;
+        this.loadStart = loadStart;
+    }
+
+    static String command() {
+        return System.getProperty("bench.command", "(not given)");
+    }
+
+    void printHeader(PrintStream out) {
+        out.println("# wal4j benchmark, " + options.mode + " mode, " + start);
+        out.println("command: " + command());
+        machine.forEach((k, v) -> out.println(k + ": " + v));
+        out.println("load average at start: " + loadStart);
+        out.println();
+    }
+
+    synchronized void add(Result r) {
+        results.add(r);
+        runLines.add(line(r));
+    }
+
+    synchronized void failure(String message) {
+        failures.add(message);
+        runLines.add(message);
+    }
+
+    synchronized void addRecovery(Recovery.Measure m) {
+        recovery.add(m);
+    }
+
+    synchronized void recoveryNote(String note) {
+        recoveryNotes.add(note);
+    }
+
+    synchronized List<String> recoveryNotes() {
+        return List.copyOf(recoveryNotes);
+    }
+
+    synchronized void addJmh(Jmh.Row row) {
+        jmh.add(row);
+    }
+
+    synchronized void jmhNote(String note) {
+        jmhNotes.add(note);
+    }
+
+    static String line(Result r) {
+        StringBuilder extra = new StringBuilder();
+        if (!Double.isNaN(r.recordsPerBatch())) {
+            extra.append(String.format(Locale.ROOT, "  %.1f rec/fsync", r.recordsPerBatch()));
+        }
+        if (!Double.isNaN(r.allocatedPerRecord())) {
+            extra.append(String.format(Locale.ROOT, "  %.0f B alloc/rec", r.allocatedPerRecord()));
+        }
+        if (!r.note().isEmpty()) {
+            extra.append("  (").append(r.note()).append(')');
+        }
+        return String.format(Locale.ROOT, "rep %d  %-16s %-18s %10.0f rec/s %9.2f MB/s  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us%s",
+                r.rep(), r.cell().label(), r.subject(), r.recordsPerSecond(), r.megabytesPerSecond(), r.micros(50),
+                r.micros(99), r.micros(99.9), extra);
+    }
+
+    // ---------------------------------------------------------------- summaries
+
+    /** The results of one implementation in one cell, by repetition. */
+    List<Result> cell(Cell cell, String subject) {
+        return results.stream().filter(r -> r.cell().equals(cell) && r.subject().equals(subject))
+                .sorted(Comparator.comparingInt(Result::rep)).toList();
+    }
+
+    static double mean(List<Result> rs, ToDoubleFunction<Result> f) {
+        return rs.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
+    static Histogram pooled(List<Result> rs) {
+        Histogram h = Harness.histogram();
+        rs.forEach(r -> h.add(r.latency()));
+        return h;
+    }
+
+    static double micros(Histogram h, double p) {
+        return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(p) / 1e3;
+    }
+
+    /** A ratio of means and the ratios of each repetition's pair. */
+    record Ratio(double mean, List<Double> perRep) {
+        boolean present() {
+            return !Double.isNaN(mean);
+        }
+
+        double min() {
+            return perRep.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        }
+
+        double max() {
+            return perRep.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        }
+
+        String text() {
+            if (!present()) {
+                return "n/a";
+            }
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "**%.2f**", mean));
+            b.append(" (");
+            for (int i = 0; i < perRep.size(); i++) {
+                b.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", perRep.get(i)));
+            }
+            return b.append(')').toString();
+        }
+    }
+
+    Ratio ratio(Cell cell, String a, String b, ToDoubleFunction<Result> f) {
+        List<Result> x = cell(cell, a);
+        List<Result> y = cell(cell, b);
+        if (x.isEmpty() || y.isEmpty()) {
+            return new Ratio(Double.NaN, List.of());
+        }
+        List<Double> perRep = new ArrayList<>();
+        for (Result rx : x) {
+            y.stream().filter(ry -> ry.rep() == rx.rep()).findFirst()
+                    .ifPresent(ry -> perRep.add(f.applyAsDouble(rx) / f.applyAsDouble(ry)));
+        }
+        return new Ratio(mean(x, f) / mean(y, f), perRep);
+    }
+
+    /** p99 of a over p99 of b, pooled, and per repetition. */
+    Ratio p99Ratio(Cell cell, String a, String b) {
+        List<Result> x = cell(cell, a);
+        List<Result> y = cell(cell, b);
+        if (x.isEmpty() || y.isEmpty()) {
+            return new Ratio(Double.NaN, List.of());
+        }
+        List<Double> perRep = new ArrayList<>();
+        for (Result rx : x) {
+            y.stream().filter(ry -> ry.rep() == rx.rep()).findFirst()
+                    .ifPresent(ry -> perRep.add(rx.micros(99) / ry.micros(99)));
+        }
+        return new Ratio(micros(pooled(x), 99) / micros(pooled(y), 99), perRep);
+    }
+
+    private List<Cell> cells() {
+        List<Cell> cells = new ArrayList<>();
+        for (Result r : results) {
+            if (!cells.contains(r.cell())) {
+                cells.add(r.cell());
+            }
+        }
+        return cells;
+    }
+
+    private List<String> subjects(Cell cell) {
+        List<String> names = new ArrayList<>();
+        for (Result r : results) {
+            if (r.cell().equals(cell) && !names.contains(r.subject())) {
+                names.add(r.subject());
+            }
+        }
+        return names;
+    }
+
+    // ---------------------------------------------------------------- output
+
+    void finish(String loadEnd, double elapsed) throws IOException {
+        this.loadEnd = loadEnd;
+        this.elapsed = elapsed;
+        Path chart = options.out.resolve("throughput-100B.png");
+        try {
+            chartNote = Chart.draw(chart, this, options) ? "" : "no 100 B results: no chart";
+        } catch (Exception | Error e) {
+            chartNote = "chart not drawn: " + e;
+        }
+        Files.writeString(options.out.resolve("report.md"), markdown());
+    }
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# wal4j benchmark report: ").append(options.mode).append(" mode\n\n");
+        md.append(String.format(Locale.ROOT, "Started %s, took %.0f s. Command: `%s`. Load average (1, 5, 15 min): "
+                + "%s at the start, %s at the end.%n%n", start, elapsed, command(), loadStart, loadEnd));
+        md.append("| machine | |\n|---|---|\n");
+        machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n"));
+        md.append(String.format(Locale.ROOT, "%nAppend runs: warm-up %.1f s then a %.1f s window per run, %d repetitions; "
+                + "in every repetition each cell runs every implementation once, in the order listed (A B A B ...), "
+                + "each on a fresh directory under `%s`. Latency: per append (C ceiling: per batch of N records, "
+                + "what its first record waits), HdrHistogram, percentiles pooled over the repetitions. "
+                + "records/s: mean over repetitions (min-max). MB = 10^6 bytes of payload. "
+                + "alloc B/record: bytes allocated by all JVM threads over the window / records (includes the "
+                + "harness: none per append for threads, one completion callback per append for async).%n%n",
+                options.warmup, options.duration, options.reps, options.dir));
+        appendTables(md);
+        targets(md);
+        recoveryTables(md);
+        jmhTable(md);
+        if (!runLines.isEmpty()) {
+            md.append("## Every append run, in order\n\n```\n");
+            runLines.forEach(l -> md.append(l).append('\n'));
+            md.append("```\n");
+        }
+        return md.toString();
+    }
+
+    private void appendTables(StringBuilder md) {
+        if (results.isEmpty()) {
+            return;
+        }
+        md.append("## Append throughput and latency\n\n");
+        if (!chartNote.isEmpty()) {
+            md.append(chartNote).append("\n\n");
+        } else {
+            md.append("![records/s vs threads, 100 B](throughput-100B.png)\n\n");
+        }
+        md.append("| cell | implementation | records/s (min-max) | MB/s | p50 us | p99 us | p99.9 us | records/fsync | alloc B/record |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Cell cell : cells()) {
+            for (String s : subjects(cell)) {
+                List<Result> rs = cell(cell, s);
+                Histogram h = pooled(rs);
+                long appends = rs.stream().mapToLong(r -> r.counters().getOrDefault("appends", 0L)).sum();
+                long batches = rs.stream().mapToLong(r -> r.counters().getOrDefault("batches", 0L)).sum();
+                double alloc = rs.stream().allMatch(r -> r.allocatedBytes() >= 0) && !rs.isEmpty()
+                        ? rs.stream().mapToDouble(Result::allocatedBytes).sum() / rs.stream().mapToLong(Result::records).sum()
+                        : Double.NaN;
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s (%s-%s) | %.2f | %s | %s | %s | %s | %s |%n",
+                        cell.label(), s + (s.equals(CCeiling.NAME) ? " (N=" + cell.ceilingBatch() + ")" : ""),
+                        num(mean(rs, Result::recordsPerSecond)),
+                        num(rs.stream().mapToDouble(Result::recordsPerSecond).min().orElse(Double.NaN)),
+                        num(rs.stream().mapToDouble(Result::recordsPerSecond).max().orElse(Double.NaN)),
+                        mean(rs, Result::megabytesPerSecond), num1(micros(h, 50)), num1(micros(h, 99)),
+                        num1(micros(h, 99.9)), batches == 0 ? "" : String.format(Locale.ROOT, "%.1f", (double) appends / batches),
+                        Double.isNaN(alloc) ? "" : String.format(Locale.ROOT, "%.0f", alloc)));
+            }
+        }
+        md.append("\n## Ratios of records/s, same run (mean of means, then each repetition's pair)\n\n");
+        List<String[]> pairs = new ArrayList<>();
+        for (String w : List.of("wal4j-native", "wal4j-java")) {
+            for (String other : List.of(CCeiling.NAME, "rocksdb", "sqlite", "filechannel")) {
+                pairs.add(new String[] {w, other});
+            }
+        }
+        pairs.add(new String[] {"wal4j-native", "wal4j-java"});
+        md.append("| cell |");
+        StringBuilder rule = new StringBuilder("|---|");
+        List<String[]> shown = new ArrayList<>();
+        for (String[] p : pairs) {
+            if (results.stream().anyMatch(r -> r.subject().equals(p[0])) && results.stream().anyMatch(r -> r.subject().equals(p[1]))) {
+                shown.add(p);
+                md.append(' ').append(p[0]).append(" / ").append(p[1]).append(" |");
+                rule.append("---:|");
+            }
+        }
+        md.append('\n').append(rule).append('\n');
+        for (Cell cell : cells()) {
+            md.append("| ").append(cell.label()).append(" |");
+            for (String[] p : shown) {
+                md.append(' ').append(ratio(cell, p[0], p[1], Result::recordsPerSecond).text()).append(" |");
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+        if (!failures.isEmpty()) {
+            md.append("Failed runs:\n\n");
+            failures.forEach(f -> md.append("* ").append(f).append('\n'));
+            md.append('\n');
+        }
+    }
+
+    /** Issue 7's targets, each a ratio from this run. */
+    private void targets(StringBuilder md) {
+        List<String[]> rows = new ArrayList<>();
+        for (String w : List.of("wal4j-native", "wal4j-java")) {
+            if (results.stream().noneMatch(r -> r.subject().equals(w))) {
+                continue;
+            }
+            rows.add(target("1 thread, 100 B: >= 0.95x the C loop (one fdatasync per record)", w,
+                    ratio(Cell.sync(1, 100), w, CCeiling.NAME, Result::recordsPerSecond), 0.95, true));
+            for (int t : new int[] {16, 64}) {
+                rows.add(target(t + " threads, 100 B: >= 3x RocksDB", w,
+                        ratio(Cell.sync(t, 100), w, "rocksdb", Result::recordsPerSecond), 3, true));
+                rows.add(target(t + " threads, 100 B: >= 0.8x the C ceiling with N=" + t + " records per fdatasync", w,
+                        ratio(Cell.sync(t, 100), w, CCeiling.NAME, Result::recordsPerSecond), 0.8, true));
+            }
+            for (int window : options.windows) {
+                List<Result> rs = cell(Cell.async(window, 100), w);
+                if (rs.isEmpty()) {
+                    continue;
+                }
+                List<Double> per = rs.stream().map(Result::recordsPerSecond).toList();
+                rows.add(target("appendAsync, 1 thread, 100 B, window " + window + ": >= 500,000 records/s", w,
+                        new Ratio(mean(rs, Result::recordsPerSecond), per), 500_000, true));
+            }
+            rows.add(target("64 KiB, 16 threads: >= 0.8x the C ceiling's MB/s (N=16)", w,
+                    ratio(Cell.sync(16, 65536), w, CCeiling.NAME, Result::megabytesPerSecond), 0.8, true));
+            rows.add(target("p99 append latency, 16 threads, 100 B: <= 2x the C ceiling's per-batch p99 (N=16)", w,
+                    p99Ratio(Cell.sync(16, 100), w, CCeiling.NAME), 2, false));
+        }
+        rows.addAll(Recovery.targets(recovery));
+        if (rows.isEmpty()) {
+            return;
+        }
+        md.append("## Issue 7 targets, measured in this run\n\n");
+        md.append("Verdict: *met* when the ratio of means and every repetition's pair meet the target; *met on the "
+                + "mean only* when some pair does not; *not met* otherwise.\n\n");
+        md.append("| target | implementation | measured: mean (per repetition) | verdict |\n|---|---|---:|---|\n");
+        for (String[] row : rows) {
+            md.append("| ").append(row[0]).append(" | ").append(row[1]).append(" | ").append(row[2]).append(" | ")
+                    .append(row[3]).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    static String[] target(String what, String subject, Ratio r, double bound, boolean atLeast) {
+        if (!r.present()) {
+            return new String[] {what, subject, "n/a", "not measured in this run"};
+        }
+        boolean meanOk = atLeast ? r.mean() >= bound : r.mean() <= bound;
+        boolean allOk = r.perRep().stream().allMatch(v -> atLeast ? v >= bound : v <= bound);
+        String text = bound >= 1000 ? String.format(Locale.ROOT, "**%s** (%s)", num(r.mean()),
+                String.join(", ", r.perRep().stream().map(Report::num).toList())) : r.text();
+        return new String[] {what, subject, text, meanOk ? (allOk ? "met" : "met on the mean only") : "**not met**"};
+    }
+
+    private void recoveryTables(StringBuilder md) {
+        if (recovery.isEmpty() && recoveryNotes.isEmpty()) {
+            return;
+        }
+        md.append("## Recovery and replay\n\n");
+        recoveryNotes.forEach(n -> md.append(n).append("\n\n"));
+        md.append(Recovery.table(recovery));
+        md.append("\nEvery recovery measurement, in order:\n\n```\n");
+        recovery.forEach(m -> md.append(m.line()).append('\n'));
+        md.append("```\n\n");
+    }
+
+    private void jmhTable(StringBuilder md) {
+        if (jmh.isEmpty() && jmhNotes.isEmpty()) {
+            return;
+        }
+        md.append("## JMH: the format's hot paths (`-prof gc`)\n\n");
+        jmhNotes.forEach(n -> md.append(n).append("\n\n"));
+        if (!jmh.isEmpty()) {
+            md.append("| benchmark | record | ns/op (± 99.9% CI) | MB/s of payload | alloc B/op |\n|---|---:|---:|---:|---:|\n");
+            for (Jmh.Row r : jmh) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.1f ± %.1f | %s | %s |%n", r.benchmark(),
+                        r.size() < 0 ? "-" : Cell.size(r.size()), r.nsPerOp(), r.error(),
+                        r.size() < 0 ? "-" : num(r.size() / r.nsPerOp() * 1e3),
+                        Double.isNaN(r.allocPerOp()) ? "?" : String.format(Locale.ROOT, "%.1f", r.allocPerOp())));
+            }
+            md.append('\n');
+        }
+    }
+
+    /** Records/s and similar: thousands separated, no decimals. */
+    static String num(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.0f", v);
+    }
+
+    static String num1(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** Mean records/s of the sync cells with this record size, by implementation and thread count. */
+    Map<String, Map<Integer, Double>> throughputByThreads(int size) {
+        Map<String, Map<Integer, Double>> series = new LinkedHashMap<>();
+        for (Cell cell : cells()) {
+            if (cell.isAsync() || cell.size() != size) {
+                continue;
+            }
+            for (String s : subjects(cell)) {
+                series.computeIfAbsent(s, k -> new java.util.TreeMap<>()).put(cell.threads(),
+                        mean(cell(cell, s), Result::recordsPerSecond));
+            }
+        }
+        return series;
+    }
+
+    Instant start() {
+        return start;
+    }
+
+    Map<String, String> machine() {
+        return machine;
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.wal4j.bench;
+
+import io.github.wal4j.WalOptions;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The in-process implementations the driver knows, by name (the C ceiling runs as a separate
+ * process: {@link CCeiling}). To add one, add a line here; for a wal4j variant that is its
+ * {@link WalOptions}, for example
+ * {@code add("wal4j-aead", "...", Wal4jSubject.with(WalOptions.defaults().withProtection(...)));}.
+ */
+public final class Subjects {
+    /** An implementation: its name in options and tables, what it is, how to open it. */
+    public record Entry(String name, String description, SubjectFactory factory) {
+    }
+
+    private static final Map<String, Entry> ALL = new LinkedHashMap<>();
+
+    static {
+        add("wal4j-native", "wal4j, `WalOptions.defaults()` (`Durability.SYNC`, group commit, 64 MiB `fallocate`d segments), "
+                + "native I/O layer (`withIoLayer(\"native\")`: libwal4j through JNA)",
+                Wal4jSubject.with(WalOptions.defaults().withIoLayer("native")));
+        add("wal4j-java", "wal4j, `WalOptions.defaults()` (`Durability.SYNC`), pure-Java I/O layer (`withIoLayer(\"java\")`: FileChannel)",
+                Wal4jSubject.with(WalOptions.defaults().withIoLayer("java")));
+        add("wal4j-native-direct", "wal4j, defaults on the native layer with `withDirectIo(true)` (O_DIRECT segments)",
+                Wal4jSubject.with(WalOptions.defaults().withIoLayer("native").withDirectIo(true)));
+        add("rocksdb", "RocksDB (rocksdbjni), default options, `WriteOptions.setSync(true)`, one put per record",
+                (dir, size) -> new RocksDbSubject(dir));
+        add("sqlite", "SQLite (sqlite-jdbc), `journal_mode=WAL`, `synchronous=FULL`, one INSERT per transaction, one shared connection",
+                (dir, size) -> new SqliteSubject(dir));
+        add("filechannel", "naive loop: `FileChannel.write` + `force(false)` per record under one lock, no framing, no group commit",
+                (dir, size) -> new FileChannelSubject(dir));
+    }
+
+    private Subjects() {
+    }
+
+    /** Registers an implementation (names must be unique). */
+    public static void add(String name, String description, SubjectFactory factory) {
+        if (ALL.putIfAbsent(name, new Entry(name, description, factory)) != null) {
+            throw new IllegalArgumentException("duplicate subject " + name);
+        }
+    }
+
+    /** The entry named {@code name}. */
+    public static Entry get(String name) {
+        Entry e = ALL.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown subject " + name + "; known: " + String.join(",", ALL.keySet())
+                    + "," + CCeiling.NAME);
+        }
+        return e;
+    }
+
+    /** Every registered implementation, in registration order. */
+    public static Map<String, Entry> all() {
+        return Collections.unmodifiableMap(ALL);
+    }
+}
