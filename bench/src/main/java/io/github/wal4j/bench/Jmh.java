@@ -34,9 +34,9 @@ final class Jmh {
                     .measurementTime(TimeValue.seconds(1));
             settings = "1 fork, 3 x 1 s warm-up, 5 x 1 s measurement iterations, record sizes 100 B, 1 KiB, 64 KiB";
         } else {
-            b.warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(2)
+            b.warmupIterations(1).warmupTime(TimeValue.seconds(1)).measurementIterations(2)
                     .measurementTime(TimeValue.seconds(1)).param("size", "100");
-            settings = "1 fork, 2 x 1 s warm-up, 2 x 1 s measurement iterations, record size 100 B";
+            settings = "1 fork, 1 x 1 s warm-up, 2 x 1 s measurement iterations, record size 100 B";
         }
         System.out.println();
         System.out.println("# JMH: " + settings);

@@ -93,13 +93,13 @@ final class Options {
             recoveryReps = 3;
             jmhFull = true;
         } else {
-            duration = 1.5;
+            duration = 1;
             warmup = 0.5;
             jvmWarmup = 1;
             reps = 2;
             cells = cells("100x1,100x16,65536x16");
             windows = new int[] {1024};
-            recoveryMib = 128;
+            recoveryMib = 64;
             recoveryReps = 2;
             jmhFull = false;
         }

@@ -376,8 +376,9 @@ final class Report {
         if (!jmh.isEmpty()) {
             md.append("| benchmark | record | ns/op (± 99.9% CI) | MB/s of payload | alloc B/op |\n|---|---:|---:|---:|---:|\n");
             for (Jmh.Row r : jmh) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.1f ± %.1f | %s | %s |%n", r.benchmark(),
-                        r.size() < 0 ? "-" : Cell.size(r.size()), r.nsPerOp(), r.error(),
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.1f%s | %s | %s |%n", r.benchmark(),
+                        r.size() < 0 ? "-" : Cell.size(r.size()), r.nsPerOp(),
+                        Double.isNaN(r.error()) ? " (too few iterations for a CI)" : String.format(Locale.ROOT, " ± %.1f", r.error()),
                         r.size() < 0 ? "-" : num(r.size() / r.nsPerOp() * 1e3),
                         Double.isNaN(r.allocPerOp()) ? "?" : String.format(Locale.ROOT, "%.1f", r.allocPerOp())));
             }
