@@ -61,12 +61,12 @@ final class Harness {
         started.await();
         sleep(timing.warmupSeconds());
         Map<String, Long> before = subject.counters();
-        long allocBefore = allocatedBytes();
+        Map<Long, Long> allocBefore = allocatedBytes();
         long windowStart = System.nanoTime();
         phase.value = MEASURE;
         sleep(timing.seconds());
         phase.value = STOP;
-        long allocAfter = allocatedBytes();
+        Map<Long, Long> allocAfter = allocatedBytes();
         long records = 0;
         long windowEnd = windowStart;
         Histogram latency = histogram();
@@ -84,7 +84,7 @@ final class Harness {
         }
         Map<String, Long> after = subject.counters();
         return new Result(name, cell, rep, records, (windowEnd - windowStart) / 1e9, latency, delta(before, after),
-                allocBefore < 0 || allocAfter < allocBefore ? -1 : allocAfter - allocBefore, "");
+                allocatedBetween(allocBefore, allocAfter), "");
     }
 
     /** One appending thread: appends until told to stop, timing those it starts inside the window. */
@@ -185,12 +185,12 @@ final class Harness {
         appender.start();
         sleep(timing.warmupSeconds());
         Map<String, Long> before = subject.counters();
-        long allocBefore = allocatedBytes();
+        Map<Long, Long> allocBefore = allocatedBytes();
         long windowStart = System.nanoTime();
         phase.value = MEASURE;
         sleep(timing.seconds());
         phase.value = STOP;
-        long allocAfter = allocatedBytes();
+        Map<Long, Long> allocAfter = allocatedBytes();
         appender.join(TimeUnit.MINUTES.toMillis(5));
         if (appender.isAlive()) {
             throw new IllegalStateException(name + ": the async appender did not stop");
@@ -208,7 +208,7 @@ final class Harness {
         synchronized (tally) {
             return new Result(name, cell, rep, tally.count, (Math.max(tally.lastEnd, windowStart) - windowStart) / 1e9,
                     tally.latency, delta(before, after),
-                    allocBefore < 0 || allocAfter < allocBefore ? -1 : allocAfter - allocBefore, "");
+                    allocatedBetween(allocBefore, allocAfter), "");
         }
     }
 
@@ -230,19 +230,40 @@ final class Harness {
         return d;
     }
 
-    /** Bytes allocated so far by every live JVM thread (HotSpot), or -1 where the JVM cannot tell. */
-    static long allocatedBytes() {
+    /** Bytes allocated so far by each live JVM thread (HotSpot), by thread id; null where the JVM cannot tell. */
+    static Map<Long, Long> allocatedBytes() {
         if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
                 && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
-            long total = 0;
-            for (long bytes : t.getThreadAllocatedBytes(t.getAllThreadIds())) {
-                if (bytes > 0) {
-                    total += bytes;
+            long[] ids = t.getAllThreadIds();
+            long[] bytes = t.getThreadAllocatedBytes(ids);
+            Map<Long, Long> byThread = new HashMap<>();
+            for (int i = 0; i < ids.length; i++) {
+                if (bytes[i] >= 0) {
+                    byThread.put(ids[i], bytes[i]);
                 }
             }
-            return total;
+            return byThread;
         }
-        return -1;
+        return null;
+    }
+
+    /**
+     * Bytes allocated between two {@link #allocatedBytes()} snapshots by the threads alive at both
+     * (a thread that ends in between, such as the JDK's process reaper, would otherwise subtract its
+     * whole history), or -1.
+     */
+    static long allocatedBetween(Map<Long, Long> before, Map<Long, Long> after) {
+        if (before == null || after == null) {
+            return -1;
+        }
+        long total = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            Long start = before.get(e.getKey());
+            if (start != null && e.getValue() >= start) {
+                total += e.getValue() - start;
+            }
+        }
+        return total;
     }
 
     static void sleep(double seconds) throws InterruptedException {
