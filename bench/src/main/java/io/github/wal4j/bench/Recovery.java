@@ -74,10 +74,10 @@ final class Recovery {
     private static void runIn(Path base, Options o, Report report) throws Exception {
         long target = o.recoveryMib << 20;
         int size = o.recoveryRecord;
-        // 98% of the target in framed records: the data then fills target / 64 MiB segments (a segment
-        // holds a little less than 64 MiB of batches), so the files are the target size and the last
-        // one is not mostly preallocated space.
-        long records = (long) (target * 0.98) / io.github.wal4j.format.RecordFormat.framedSize(size);
+        // 95% of the target in framed records, so that the batches (each padded to its 4 KiB block)
+        // fit in target / 64 MiB segments: the files are then the target size, and the last one is
+        // not an almost empty preallocated segment.
+        long records = (long) (target * 0.95) / io.github.wal4j.format.RecordFormat.framedSize(size);
         Path wal4j = base.resolve("wal4j");
         Path small = base.resolve("wal4j-small");
         Path rocks = base.resolve("rocksdb");
