@@ -3,7 +3,10 @@ package io.github.wal4j.bench;
 import io.github.wal4j.WalRecord;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.AeadSealer;
+import io.github.wal4j.format.MacChainSealer;
 import io.github.wal4j.format.RecordFormat;
+import io.github.wal4j.format.RecordSealer;
 import java.nio.ByteBuffer;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +46,7 @@ public class CodecBench {
         new Random(size).nextBytes(payload);
         batch = ByteBuffer.allocateDirect(RecordFormat.framedSize(size));
         framed = ByteBuffer.allocateDirect(RecordFormat.framedSize(size));
-        RecordFormat.encode(framed, salt, sequence, ByteBuffer.wrap(payload), checksums);
+        RecordFormat.encode(framed, salt, sequence, ByteBuffer.wrap(payload), RecordSealer.PLAIN, checksums);
         framed.flip();
     }
 
@@ -51,7 +54,7 @@ public class CodecBench {
     @Benchmark
     public int encode() {
         batch.clear();
-        RecordFormat.encode(batch, salt, sequence, ByteBuffer.wrap(payload), checksums);
+        RecordFormat.encode(batch, salt, sequence, ByteBuffer.wrap(payload), RecordSealer.PLAIN, checksums);
         return batch.position();
     }
 
@@ -87,6 +90,31 @@ public class CodecBench {
         byte[] bytes = new byte[length];
         slice.get(bytes);
         return new WalRecord(sequence, bytes);
+    }
+
+    /** A sealer of a protected segment (issue 8): AES-256-GCM per record, or the HMAC-SHA256 chain. */
+    @State(Scope.Thread)
+    public static class Sealing {
+        @Param({"aes", "hmac"})
+        public String protection;
+        RecordSealer sealer;
+        ByteBuffer buffer;
+
+        @Setup
+        public void setUp(CodecBench bench) {
+            byte[] key = new byte[32];
+            new Random(1).nextBytes(key);
+            sealer = protection.equals("aes") ? new AeadSealer(key, 7) : new MacChainSealer(key, new byte[32]);
+            buffer = ByteBuffer.allocateDirect(RecordFormat.framedSize(bench.size + sealer.overhead()));
+        }
+    }
+
+    /** {@link #encode} with the payload sealed, as the writer frames a record of a protected segment. */
+    @Benchmark
+    public int encodeSealed(Sealing s) {
+        s.buffer.clear();
+        RecordFormat.encode(s.buffer, salt, sequence, ByteBuffer.wrap(payload), s.sealer, checksums);
+        return s.buffer.position();
     }
 
     /** A batch header: encode with its CRC32C, then decode and check it (once per batch, not per record). */

@@ -29,14 +29,18 @@ final class Jmh {
                 .jvmArgsAppend("-Xms1g", "-Xmx1g")
                 .shouldFailOnError(true);
         String settings;
+        if (!o.jmhFull) {
+            b.exclude("encodeSealed");
+        }
         if (o.jmhFull) {
             b.warmupIterations(3).warmupTime(TimeValue.seconds(1)).measurementIterations(5)
                     .measurementTime(TimeValue.seconds(1));
-            settings = "1 fork, 3 x 1 s warm-up, 5 x 1 s measurement iterations, record sizes 100 B, 1 KiB, 64 KiB";
+            settings = "1 fork, 3 x 1 s warm-up, 5 x 1 s measurement iterations, record sizes 100 B, 1 KiB, 64 KiB, "
+                    + "sealed encode with AES-256-GCM and the HMAC chain";
         } else {
             b.warmupIterations(1).warmupTime(TimeValue.seconds(1)).measurementIterations(2)
                     .measurementTime(TimeValue.seconds(1)).param("size", "100");
-            settings = "1 fork, 1 x 1 s warm-up, 2 x 1 s measurement iterations, record size 100 B";
+            settings = "1 fork, 1 x 1 s warm-up, 2 x 1 s measurement iterations, record size 100 B (no sealed encode)";
         }
         System.out.println();
         System.out.println("# JMH: " + settings);
@@ -54,6 +58,10 @@ final class Jmh {
                 if (e.getKey().endsWith("gc.alloc.rate.norm")) {
                     alloc = e.getValue().getScore();
                 }
+            }
+            String sealing = r.getParams().getParam("protection");
+            if (sealing != null) {
+                name = name + " (" + sealing + ")";
             }
             Row row = new Row(name, size, primary.getScore(), primary.getScoreError(), alloc);
             if (size < 0 && sizeParam != null && !sizeParam.equals("100")) {

@@ -110,10 +110,8 @@ final class Options {
         List<String> names = new ArrayList<>();
         for (String s : csv.split(",")) {
             s = s.strip();
-            names.add(switch (s) {
-                case "native", "java", "native-direct" -> "wal4j-" + s;
-                default -> s;
-            });
+            // The old AppendBench's layer names: native, java, native-direct, native+aes, java+hmac, ...
+            names.add(s.startsWith("native") || s.startsWith("java") ? "wal4j-" + s : s);
         }
         return names;
     }

@@ -1,6 +1,8 @@
 package io.github.wal4j.bench;
 
+import io.github.wal4j.KeyProvider;
 import io.github.wal4j.WalOptions;
+import java.security.SecureRandom;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,7 +11,7 @@ import java.util.Map;
  * The in-process implementations the driver knows, by name (the C ceiling runs as a separate
  * process: {@link CCeiling}). To add one, add a line here; for a wal4j variant that is its
  * {@link WalOptions}, for example
- * {@code add("wal4j-aead", "...", Wal4jSubject.with(WalOptions.defaults().withProtection(...)));}.
+ * the protection variants below.
  */
 public final class Subjects {
     /** An implementation: its name in options and tables, what it is, how to open it. */
@@ -26,6 +28,13 @@ public final class Subjects {
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("java")));
         add("wal4j-native-direct", "wal4j, defaults on the native layer with `withDirectIo(true)` (O_DIRECT segments)",
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("native").withDirectIo(true)));
+        // Protection (issue 8): the cost of AES-256-GCM per record and of the HMAC-SHA256 chain.
+        for (String layer : new String[] {"native", "java"}) {
+            add("wal4j-" + layer + "+aes", "wal4j, defaults on the " + layer + " layer with `withEncryption(keys)` (AES-256-GCM per record)",
+                    Wal4jSubject.with(WalOptions.defaults().withIoLayer(layer).withEncryption(benchKeys())));
+            add("wal4j-" + layer + "+hmac", "wal4j, defaults on the " + layer + " layer with `withTamperEvidence(keys)` (HMAC-SHA256 chain)",
+                    Wal4jSubject.with(WalOptions.defaults().withIoLayer(layer).withTamperEvidence(benchKeys())));
+        }
         add("rocksdb", "RocksDB (rocksdbjni), default options, `WriteOptions.setSync(true)`, one put per record",
                 (dir, size) -> new RocksDbSubject(dir));
         add("sqlite", "SQLite (sqlite-jdbc), `journal_mode=WAL`, `synchronous=FULL`, one INSERT per transaction, one shared connection",
@@ -35,6 +44,13 @@ public final class Subjects {
     }
 
     private Subjects() {
+    }
+
+    /** A random 256-bit key, new for every run of the driver. */
+    private static KeyProvider benchKeys() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return KeyProvider.of("bench", key);
     }
 
     /** Registers an implementation (names must be unique). */
