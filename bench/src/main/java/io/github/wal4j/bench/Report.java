@@ -274,6 +274,14 @@ final class Report {
             }
         }
         pairs.add(new String[] {"wal4j-native", "wal4j-java"});
+        // Variants against their base: wal4j-native+aes / wal4j-native, wal4j-native-direct / wal4j-native, ...
+        for (String s : results.stream().map(Result::subject).distinct().toList()) {
+            for (String base : List.of("wal4j-native", "wal4j-java")) {
+                if (!s.equals(base) && s.startsWith(base) && !s.startsWith("wal4j-java") == base.equals("wal4j-native")) {
+                    pairs.add(new String[] {s, base});
+                }
+            }
+        }
         md.append("| cell |");
         StringBuilder rule = new StringBuilder("|---|");
         List<String[]> shown = new ArrayList<>();
