@@ -277,7 +277,7 @@ final class Report {
         // Variants against their base: wal4j-native+aes / wal4j-native, wal4j-native-direct / wal4j-native, ...
         for (String s : results.stream().map(Result::subject).distinct().toList()) {
             for (String base : List.of("wal4j-native", "wal4j-java")) {
-                if (!s.equals(base) && s.startsWith(base) && !s.startsWith("wal4j-java") == base.equals("wal4j-native")) {
+                if (s.startsWith(base + "+") || s.startsWith(base + "-")) {
                     pairs.add(new String[] {s, base});
                 }
             }
