@@ -266,7 +266,6 @@ final class Report {
                         Double.isNaN(alloc) ? "" : String.format(Locale.ROOT, "%.0f", alloc)));
             }
         }
-        md.append("\n## Ratios of records/s, same run (mean of means, then each repetition's pair)\n\n");
         List<String[]> pairs = new ArrayList<>();
         for (String w : List.of("wal4j-native", "wal4j-java")) {
             for (String other : List.of(CCeiling.NAME, "rocksdb", "sqlite", "filechannel")) {
@@ -282,18 +281,18 @@ final class Report {
                 }
             }
         }
-        md.append("| cell |");
-        StringBuilder rule = new StringBuilder("|---|");
         List<String[]> shown = new ArrayList<>();
         for (String[] p : pairs) {
             if (results.stream().anyMatch(r -> r.subject().equals(p[0])) && results.stream().anyMatch(r -> r.subject().equals(p[1]))) {
                 shown.add(p);
-                md.append(' ').append(p[0]).append(" / ").append(p[1]).append(" |");
-                rule.append("---:|");
             }
         }
-        md.append('\n').append(rule).append('\n');
-        for (Cell cell : cells()) {
+        if (!shown.isEmpty()) {
+            md.append("\n## Ratios of records/s, same run (mean of means, then each repetition's pair)\n\n| cell |");
+            shown.forEach(p -> md.append(' ').append(p[0]).append(" / ").append(p[1]).append(" |"));
+            md.append("\n|---|").append("---:|".repeat(shown.size())).append('\n');
+        }
+        for (Cell cell : shown.isEmpty() ? List.<Cell>of() : cells()) {
             md.append("| ").append(cell.label()).append(" |");
             for (String[] p : shown) {
                 md.append(' ').append(ratio(cell, p[0], p[1], Result::recordsPerSecond).text()).append(" |");
