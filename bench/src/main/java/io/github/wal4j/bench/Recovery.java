@@ -6,6 +6,8 @@ import io.github.wal4j.WriteAheadLog;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -41,14 +43,16 @@ final class Recovery {
     }
 
     /** One timed measurement. */
-    record Measure(int rep, String cache, String what, String log, long bytes, long records, double seconds, String note) {
+    record Measure(int rep, String cache, String what, String log, long bytes, long records, double seconds,
+            double cpuSeconds, String note) {
         double mibPerSecond() {
             return bytes / 1048576.0 / seconds;
         }
 
         String line() {
-            return String.format(Locale.ROOT, "rep %d  %-4s  %-36s %-14s %8.1f MiB %10d records %8.3f s %9.1f MiB/s%s",
+            return String.format(Locale.ROOT, "rep %d  %-4s  %-38s %-12s %8.1f MiB %10d records %8.3f s %9.1f MiB/s%s%s",
                     rep, cache, what, log, bytes / 1048576.0, records, seconds, mibPerSecond(),
+                    Double.isNaN(cpuSeconds) ? "" : String.format(Locale.ROOT, "  cpu %.3f s", cpuSeconds),
                     note.isEmpty() ? "" : "  (" + note + ")");
         }
     }
@@ -58,6 +62,9 @@ final class Recovery {
     static final String OPEN = "wal4j open (recovery)";
     static final String REPLAY = "wal4j replay (after open)";
     static final String OPEN_REPLAY = "wal4j open + replay";
+    static final String PAYLOADS = "wal4j replayPayloads (after open)";
+    static final String OPEN_PAYLOADS = "wal4j open + replayPayloads";
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     static final String ROCKS = "RocksDB open (WAL replay)";
 
     static void run(Options o, Report report) throws Exception {
@@ -190,7 +197,7 @@ final class Recovery {
                 if (entries != records) {
                     note = join(note, "memtable holds " + entries + " entries, expected " + records);
                 }
-                return new Measure(rep, cache, ROCKS, "rocksdb-wal", walBytes, entries, s, note);
+                return new Measure(rep, cache, ROCKS, "rocksdb-wal", walBytes, entries, s, Double.NaN, note);
             }
         }
     }
@@ -200,24 +207,40 @@ final class Recovery {
         String note = cache.equals(COLD) ? makeCold(o, allFiles(dir)) : "";
         long bytes = Files2.size(Files2.files(dir, ".wal"));
         long[] count = {0};
+        long[] lent = {0};
+        long c0 = CPU.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         double open;
         double replay;
+        double payloads;
+        double openCpu;
+        double replayCpu;
+        double payloadsCpu;
         String layer;
         try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
             open = seconds(t0);
+            openCpu = cpuSeconds(c0);
+            long c1 = CPU.getCurrentThreadCpuTime();
             long t1 = System.nanoTime();
-            wal.replay(0, r -> count[0]++);
+            wal.replay(0, r -> count[0]++); // a WalRecord with its own copy of the payload per record
             replay = seconds(t1);
+            replayCpu = cpuSeconds(c1);
+            long c2 = CPU.getCurrentThreadCpuTime();
+            long t2 = System.nanoTime();
+            wal.replayPayloads(0, (sequence, payload) -> lent[0]++); // a read-only view, nothing copied
+            payloads = seconds(t2);
+            payloadsCpu = cpuSeconds(c2);
             layer = wal.ioLayer();
         }
-        if (count[0] != records) {
-            note = join(note, "replayed " + count[0] + " records, expected " + records);
+        if (count[0] != records || lent[0] != records) {
+            note = join(note, "replayed " + count[0] + " and lent " + lent[0] + " records, expected " + records);
         }
         note = join(note, layer + " layer");
-        return List.of(new Measure(rep, cache, OPEN, log, bytes, count[0], open, note),
-                new Measure(rep, cache, REPLAY, log, bytes, count[0], replay, note),
-                new Measure(rep, cache, OPEN_REPLAY, log, bytes, count[0], open + replay, note));
+        return List.of(new Measure(rep, cache, OPEN, log, bytes, count[0], open, openCpu, note),
+                new Measure(rep, cache, REPLAY, log, bytes, count[0], replay, replayCpu, note),
+                new Measure(rep, cache, OPEN_REPLAY, log, bytes, count[0], open + replay, openCpu + replayCpu, note),
+                new Measure(rep, cache, PAYLOADS, log, bytes, lent[0], payloads, payloadsCpu, note),
+                new Measure(rep, cache, OPEN_PAYLOADS, log, bytes, lent[0], open + payloads, openCpu + payloadsCpu, note));
     }
 
     private static Measure catMeasure(Options o, int rep, String cache, String log, Path dir, List<Path> files,
@@ -225,12 +248,13 @@ final class Recovery {
         String note = cache.equals(COLD) ? makeCold(o, files) : "";
         long t0 = System.nanoTime();
         cat(files);
-        return new Measure(rep, cache, CAT, log, Files2.size(files), records, seconds(t0), note);
+        return new Measure(rep, cache, CAT, log, Files2.size(files), records, seconds(t0), Double.NaN, note);
     }
 
     private static Measure crcMeasure(Options o, int rep, String cache, String log, Path dir, List<Path> files,
             long records) throws Exception {
         String note = cache.equals(COLD) ? makeCold(o, files) : "";
+        long c0 = CPU.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
         CRC32C crc = new CRC32C();
@@ -245,10 +269,11 @@ final class Recovery {
             }
         }
         double s = seconds(t0);
+        double cpu = cpuSeconds(c0);
         if (crc.getValue() == 42) {
             note = join(note, "crc 42"); // keeps the CRC alive
         }
-        return new Measure(rep, cache, CRC, log, bytes, records, s, note);
+        return new Measure(rep, cache, CRC, log, bytes, records, s, cpu, note);
     }
 
     /** {@code cat FILES > /dev/null}, as a child process. */
@@ -336,6 +361,12 @@ final class Recovery {
         return (System.nanoTime() - start) / 1e9;
     }
 
+    /** CPU time (user + system) of this thread since {@code start}, or NaN where the JVM cannot tell. */
+    private static double cpuSeconds(long start) {
+        long now = CPU.getCurrentThreadCpuTime();
+        return start < 0 || now < 0 ? Double.NaN : (now - start) / 1e9;
+    }
+
     // ---------------------------------------------------------------- report
 
     private static List<Measure> select(List<Measure> all, String cache, String what, String log) {
@@ -358,11 +389,11 @@ final class Recovery {
 
     static String table(List<Measure> all) {
         StringBuilder md = new StringBuilder();
-        md.append("Throughput: bytes of the log's files / time. \"vs cat\": cat's time on the same files / this time "
+        md.append("Throughput: bytes of the log's files / time. CPU s: this thread's CPU time (in-JVM measurements only). `replay` hands out a `WalRecord` with its own copy per record, `replayPayloads` a read-only view of the read buffer. \"vs cat\": cat's time on the same files / this time "
                 + "(mean times, then each repetition's pair), so 0.5 means half cat's speed. \"vs RocksDB\": "
                 + "RocksDB's WAL replay time for the same records / this time.\n\n");
-        md.append("| cache | log | what | MiB | MiB/s (min-max) | s (mean) | vs cat, same files | vs RocksDB replay |\n");
-        md.append("|---|---|---|---:|---:|---:|---:|---:|\n");
+        md.append("| cache | log | what | MiB | MiB/s (min-max) | s (mean) | CPU s (mean) | vs cat, same files | vs RocksDB replay |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
         List<String[]> keys = new ArrayList<>();
         for (Measure m : all) {
             String[] k = {m.cache(), m.log(), m.what()};
@@ -378,9 +409,11 @@ final class Recovery {
             Report.Ratio vsCat = k[2].equals(CAT) ? null : speedup(ms, select(all, k[0], CAT, k[1]));
             Report.Ratio vsRocks = k[1].startsWith("wal4j") && !k[2].equals(CAT) && !k[2].equals(CRC) && !k[1].equals("wal4j-small")
                     ? speedup(ms, select(all, k[0], ROCKS, "rocksdb-wal")) : null;
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s (%s-%s) | %.3f | %s | %s |%n", k[0], k[1], k[2],
+            double cpu = ms.stream().mapToDouble(Measure::cpuSeconds).average().orElse(Double.NaN);
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s (%s-%s) | %.3f | %s | %s | %s |%n", k[0], k[1], k[2],
                     ms.get(0).bytes() / 1048576.0, Report.num(mean), Report.num(min), Report.num(max),
                     ms.stream().mapToDouble(Measure::seconds).average().orElse(Double.NaN),
+                    Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "%.3f", cpu),
                     vsCat == null ? "" : vsCat.text(), vsRocks == null ? "" : vsRocks.text()));
         }
         boolean notCold = all.stream().anyMatch(m -> m.note().contains("NOT COLD"));
@@ -396,11 +429,14 @@ final class Recovery {
         if (all.isEmpty()) {
             return rows;
         }
-        List<Measure> wal = select(all, WARM, OPEN_REPLAY, "wal4j");
-        rows.add(Report.target("Streaming recovery (open + replay) of a hot log: >= 0.5x `cat`'s throughput on the same files",
-                "wal4j", speedup(wal, select(all, WARM, CAT, "wal4j")), 0.5, true));
-        rows.add(Report.target("Streaming recovery of a hot log: >= 10x RocksDB's WAL replay (same records)", "wal4j",
-                speedup(wal, select(all, WARM, ROCKS, "rocksdb-wal")), 10, true));
+        for (String what : List.of(OPEN_PAYLOADS, OPEN_REPLAY)) {
+            List<Measure> wal = select(all, WARM, what, "wal4j");
+            String how = what.equals(OPEN_PAYLOADS) ? "open + replayPayloads" : "open + replay (a WalRecord copy per record)";
+            rows.add(Report.target("Streaming recovery (" + how + ") of a hot log: >= 0.5x `cat`'s throughput on the same files",
+                    "wal4j", speedup(wal, select(all, WARM, CAT, "wal4j")), 0.5, true));
+            rows.add(Report.target("Streaming recovery (" + how + ") of a hot log: >= 10x RocksDB's WAL replay (same records)",
+                    "wal4j", speedup(wal, select(all, WARM, ROCKS, "rocksdb-wal")), 10, true));
+        }
         return rows;
     }
 }
