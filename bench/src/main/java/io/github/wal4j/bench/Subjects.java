@@ -28,6 +28,17 @@ public final class Subjects {
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("java")));
         add("wal4j-native-direct", "wal4j, defaults on the native layer with `withDirectIo(true)` (O_DIRECT segments)",
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("native").withDirectIo(true)));
+        // The group-commit gathering wait (GroupCommitter.gather) switched off, for an A/B of it in one
+        // run: the writer reads -Dwal4j.groupCommitWait when a log opens.
+        add("wal4j-native-nowait", "wal4j, defaults on the native layer with the group-commit gathering wait off "
+                + "(`-Dwal4j.groupCommitWait=false` while it opens)", (dir, recordSize) -> {
+                    System.setProperty("wal4j.groupCommitWait", "false");
+                    try {
+                        return Wal4jSubject.open(dir, WalOptions.defaults().withIoLayer("native"));
+                    } finally {
+                        System.clearProperty("wal4j.groupCommitWait");
+                    }
+                });
         // Protection (issue 8): the cost of AES-256-GCM per record and of the HMAC-SHA256 chain.
         for (String layer : new String[] {"native", "java"}) {
             add("wal4j-" + layer + "+aes", "wal4j, defaults on the " + layer + " layer with `withEncryption(keys)` (AES-256-GCM per record)",

@@ -67,6 +67,12 @@ public final class GroupCommitter {
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private final Thread thread;
     private long queuedBytes;
+    private int queuedRecords;
+    /** Whether the writer may wait briefly for a batch to fill; see {@link #gather()}. */
+    private final boolean gatherBatches = !"false".equals(System.getProperty("wal4j.groupCommitWait"));
+    // Written by the writer thread only: the size and sync time of the last synced batch.
+    private int lastBatchRecords;
+    private long lastSyncNanos;
     private long nextSequence;
     private boolean closing;
     private WalFailedException failure;
@@ -132,6 +138,7 @@ public final class GroupCommitter {
             byte[] bytes = durability == Durability.BUFFERED ? payload.clone() : payload;
             queue.add(new Pending(sequence, bytes, future, System.nanoTime()));
             queuedBytes += framed;
+            queuedRecords++;
             if (durability == Durability.BUFFERED) {
                 future.complete(sequence);
             }
@@ -206,6 +213,7 @@ public final class GroupCommitter {
                 if (queue.isEmpty()) {
                     return;
                 }
+                gather();
                 long bytes = 0;
                 while (!queue.isEmpty()) {
                     if (queue.peek() instanceof Pending p) {
@@ -214,6 +222,7 @@ public final class GroupCommitter {
                             break;
                         }
                         bytes += framed;
+                        queuedRecords--;
                     }
                     batch.add(queue.poll());
                 }
@@ -229,6 +238,35 @@ public final class GroupCommitter {
                 return;
             }
             batch.clear();
+        }
+    }
+
+    /**
+     * Group commit's gathering step, under the lock. When the last synced batch held k > 1 records,
+     * the appenders it released are coming back one by one as their threads wake; writing the first
+     * arrival at once would sync a batch of one or two and leave the rest for the next fdatasync.
+     * So the writer waits until k records are queued (or the batch is full, a barrier or close
+     * arrives), but never longer than an eighth of the last fdatasync (at most 200 us): a little
+     * latency for batches as large as the concurrency. A single appender (k = 1) never waits, and
+     * neither does BUFFERED mode (no fdatasync to share). Off with {@code -Dwal4j.groupCommitWait=false}.
+     */
+    private void gather() {
+        if (!gatherBatches || durability != Durability.SYNC || lastBatchRecords <= 1) {
+            return;
+        }
+        long deadline = System.nanoTime() + Math.min(lastSyncNanos / 8, 200_000L);
+        while (queuedRecords < lastBatchRecords && queuedRecords == queue.size() && !closing
+                && queuedBytes < maxBatchBytes) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                work.awaitNanos(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -254,7 +292,10 @@ public final class GroupCommitter {
         }
         boolean sync = syncRequested || (count > 0 && durability == Durability.SYNC);
         if (sync && durableSequence < writtenSequence) {
+            long started = System.nanoTime();
             syncActive();
+            lastSyncNanos = System.nanoTime() - started;
+            lastBatchRecords = count;
         }
         if (count > 0) {
             // Counted once the batch is as durable as its mode promises, never before.
@@ -398,6 +439,7 @@ public final class GroupCommitter {
             abandoned.addAll(queue);
             queue.clear();
             queuedBytes = 0;
+            queuedRecords = 0;
             room.signalAll();
         } finally {
             lock.unlock();
