@@ -9,6 +9,7 @@ import io.github.wal4j.testing.AckFile;
 import io.github.wal4j.testing.ConcurrentCrashChild;
 import io.github.wal4j.testing.CrashAsserts;
 import io.github.wal4j.testing.CrashJvm;
+import io.github.wal4j.testing.Protections;
 import io.github.wal4j.testing.Seeds;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,8 +47,10 @@ class ConcurrentAppendTest {
     void sixteenThreadsKeepTheirOrderAndEveryRecord(Durability durability) throws Exception {
         long seed = Seeds.seed("ConcurrentAppendTest." + durability);
         Path dir = tmp.resolve("wal");
-        // Small segments, so rotations happen under contention.
-        WalOptions options = WalOptions.defaults().withSegmentSize(16 << 10).withDurability(durability);
+        // Small segments, so rotations happen under contention; the protection drawn from the seed.
+        Protection protection = Protections.draw(new SplittableRandom(seed));
+        WalOptions options = Protections.apply(WalOptions.defaults().withSegmentSize(16 << 10)
+                .withDurability(durability), protection);
         long[][] sequences = new long[THREADS][PER_THREAD];
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -81,7 +84,7 @@ class ConcurrentAppendTest {
             } finally {
                 pool.shutdownNow();
             }
-            String where = durability + ", seed " + seed;
+            String where = durability + ", " + protection + ", seed " + seed;
             // The sequence numbers handed out: each thread's increase, together they are 1..8000.
             boolean[] seen = new boolean[THREADS * PER_THREAD + 1];
             for (int t = 0; t < THREADS; t++) {
@@ -107,7 +110,8 @@ class ConcurrentAppendTest {
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
             assertTrue(wal.recoveryReport().clean(), wal.recoveryReport().summary());
             assertEquals(THREADS * PER_THREAD, wal.lastSequence());
-            checkLog(wal.recover(), sequences, durability + ", seed " + seed + ", after close and reopen");
+            checkLog(wal.recover(), sequences, durability + ", " + protection + ", seed " + seed
+                    + ", after close and reopen");
         }
     }
 
@@ -161,10 +165,12 @@ class ConcurrentAppendTest {
             Path dir = tmp.resolve("crash-wal-" + cycle);
             Path acks = Files.createDirectories(tmp.resolve("crash-acks-" + cycle));
             int delayMillis = 50 + random.nextInt(400);
-            String where = "seed " + seed + ", cycle " + cycle + " (kill " + delayMillis
+            Protection protection = Protections.draw(random);
+            String where = "seed " + seed + ", cycle " + cycle + " (" + protection + ", kill " + delayMillis
                     + " ms after the first acknowledgement)";
             try (CrashJvm child = CrashJvm.start(ConcurrentCrashChild.class, tmp, "crash-" + cycle, dir.toString(),
-                    acks.toString(), Integer.toString(threads), Long.toString(random.nextLong()))) {
+                    acks.toString(), Integer.toString(threads), Long.toString(random.nextLong()),
+                    protection.name())) {
                 AckFile started = new AckFile(acks.resolve("started.txt"));
                 started.awaitLines(child, lines -> !lines.isEmpty(), 60_000, "the start, " + where);
                 // The kill comes after the first acknowledgement, so every cycle has something to check
@@ -192,7 +198,8 @@ class ConcurrentAppendTest {
             }
             assertTrue(totalAcked > 0, "nothing was acknowledged, " + where);
 
-            try (WriteAheadLog wal = CrashAsserts.open(dir, ConcurrentCrashChild.options(), where)) {
+            try (WriteAheadLog wal = CrashAsserts.open(dir, Protections.apply(ConcurrentCrashChild.options(),
+                    protection), where)) {
                 List<WalRecord> records = wal.recover();
                 String context = where + ": " + totalAcked + " acked, " + records.size() + " recovered; "
                         + wal.recoveryReport().summary();

@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Child of {@code ConcurrentAppendTest}'s crash variant. Arguments: WAL directory, ack directory,
- * thread count, seed. Thread {@code t} appends {@code "t:i"} for i = 0, 1, ... forever, mixing
+ * thread count, seed, protection (optional). Thread {@code t} appends {@code "t:i"} for i = 0, 1, ... forever, mixing
  * {@code append} with {@code appendAsync} (up to 8 in flight), and writes {@code "i seq"} to
  * {@code ack-t.txt} once the record is acknowledged. Ends only by SIGKILL.
  */
@@ -33,7 +33,10 @@ public final class ConcurrentCrashChild {
         int threads = Integer.parseInt(args[2]);
         long seed = Long.parseLong(args[3]);
         AckWriter started = new AckWriter(ackDir.resolve("started.txt"));
-        WriteAheadLog wal = WriteAheadLog.open(dir, options());
+        // args[4]: the protection (a Protection name, default NONE), drawn by the parent from its seed.
+        io.github.wal4j.Protection protection = args.length > 4 ? io.github.wal4j.Protection.valueOf(args[4])
+                : io.github.wal4j.Protection.NONE;
+        WriteAheadLog wal = WriteAheadLog.open(dir, Protections.apply(options(), protection));
         CountDownLatch go = new CountDownLatch(1);
         for (int t = 0; t < threads; t++) {
             int thread = t;
