@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
 
 /**
  * Child of {@code FlushAndCheckpointCrashTest}. Arguments: WAL directory, snapshot file, ack file,
- * durability ({@code SYNC} or {@code BUFFERED}), seed, and optionally {@code hang=N}: the N-th
+ * durability ({@code SYNC} or {@code BUFFERED}), seed, optionally {@code protection=P} (a
+ * {@code Protection} name; default NONE), and optionally {@code hang=N}: the N-th
  * checkpoint's writer writes half a snapshot, acks {@code "H s"} and blocks until the kill.
  *
  * <p>Rebuilds its {@link KeyValueState} from the snapshot and {@code recover()}, checks it against
@@ -40,10 +41,20 @@ public final class CheckpointCrashChild {
         AckWriter ack = new AckWriter(Path.of(args[2]));
         Durability durability = Durability.valueOf(args[3]);
         SplittableRandom random = new SplittableRandom(Long.parseLong(args[4]));
-        int hangAt = args.length > 5 ? Integer.parseInt(args[5].substring("hang=".length())) : -1;
+        int hangAt = -1;
+        io.github.wal4j.Protection protection = io.github.wal4j.Protection.NONE;
+        for (int i = 5; i < args.length; i++) {
+            if (args[i].startsWith("hang=")) {
+                hangAt = Integer.parseInt(args[i].substring("hang=".length()));
+            } else if (args[i].startsWith("protection=")) {
+                protection = io.github.wal4j.Protection.valueOf(args[i].substring("protection=".length()));
+            } else {
+                throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
         int checkpointsDone = 0;
         ack.line("S");
-        WriteAheadLog wal = WriteAheadLog.open(dir, options(durability));
+        WriteAheadLog wal = WriteAheadLog.open(dir, Protections.apply(options(durability), protection));
 
         long cp = wal.checkpointSequence();
         KeyValueState state = new KeyValueState();
