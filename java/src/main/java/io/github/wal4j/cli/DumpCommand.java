@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {" 0:every record from --from to --to (or to the end of the log) printed",
                 " 1:stopped at a torn tail (what open would cut)",
                 " 2:stopped at damage to acknowledged data", Wal4jCli.EXIT_3, Wal4jCli.EXIT_4, Wal4jCli.EXIT_5,
-                Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
 final class DumpCommand implements Callable<Integer> {
 
     /** Output formats. */

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
                 "For the verdict on damage (torn tail or corruption) run 'wal4j verify'."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {" 0:inspected (even if it shows damage: see verify)", Wal4jCli.EXIT_4, Wal4jCli.EXIT_5,
-                Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -62,7 +62,7 @@ import java.util.zip.CRC32C;
         exitCodeList = {" 0:repaired, or nothing to repair",
                 " 2:refused: damage to acknowledged data without --accept-data-loss, or damage repair cannot cut "
                         + "(a damaged checkpoint or snapshot); nothing was changed",
-                Wal4jCli.EXIT_3, Wal4jCli.EXIT_4, Wal4jCli.EXIT_5, Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_3, Wal4jCli.EXIT_4, Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
 final class RepairCommand implements Callable<Integer> {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);

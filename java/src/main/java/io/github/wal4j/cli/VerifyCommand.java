@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {" 0:clean", " 1:torn tail only (open or 'wal4j repair' cuts it; no acknowledged record is lost)",
                 " 2:corruption of acknowledged data (open refuses the log)", Wal4jCli.EXIT_3, Wal4jCli.EXIT_4,
-                Wal4jCli.EXIT_5, Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

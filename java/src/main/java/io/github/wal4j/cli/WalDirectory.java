@@ -3,7 +3,6 @@ package io.github.wal4j.cli;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.SymbolicLinks;
 import io.github.wal4j.io.nativeio.NativeIo;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
@@ -12,7 +11,6 @@ import io.github.wal4j.log.SegmentKeys;
 import io.github.wal4j.log.LogFiles;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -79,30 +77,15 @@ final class WalDirectory implements Closeable {
             throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + dir
                     + " is not a directory: a WAL is a directory of its own");
         }
-        List<String> foreign = new ArrayList<>();
-        List<String> links = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (LogFiles.isOurs(name) && Files.isSymbolicLink(entry)) {
-                    links.add(SymbolicLinks.describe(entry));
-                } else if (!LogFiles.isOurs(name) || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    foreign.add(name);
-                }
-            }
-        }
+        LogFiles.Strangers strangers = LogFiles.strangers(dir);
+        List<String> links = strangers.links();
         if (!links.isEmpty()) {
-            links.sort(null);
             throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + String.join("; ", links) + ": wal4j"
                     + " never follows a symbolic link inside a WAL directory (one planted there could make it read"
                     + " or change another file); remove the link or put the real file there. Nothing was changed");
         }
-        if (!foreign.isEmpty()) {
-            foreign.sort(null);
-            WalFormatException e = new WalFormatException(dir + " holds files that are not this WAL's: "
-                    + String.join(", ", foreign.subList(0, Math.min(10, foreign.size())))
-                    + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
-                    + "; a WAL needs a directory of its own, nothing was changed");
+        if (!strangers.foreign().isEmpty()) {
+            WalFormatException e = new WalFormatException(strangers.foreignMessage(dir));
             throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + e.getMessage(), e);
         }
         Storage storage;

@@ -211,30 +211,15 @@ public final class LogEngine {
         if (!Files.isWritable(dir)) {
             throw new WalException("WAL directory " + dir + " is not writable by this process");
         }
-        List<String> foreign = new ArrayList<>();
-        List<String> links = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (LogFiles.isOurs(name) && Files.isSymbolicLink(entry)) {
-                    links.add(SymbolicLinks.describe(entry));
-                } else if (!LogFiles.isOurs(name) || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    foreign.add(name);
-                }
-            }
-        }
+        LogFiles.Strangers strangers = LogFiles.strangers(dir);
+        List<String> links = strangers.links();
         if (!links.isEmpty()) {
-            links.sort(null);
             throw new WalFormatException(String.join("; ", links) + ": wal4j never follows a symbolic link inside"
                     + " its directory (one planted there could make it read, overwrite or create another file);"
                     + " remove the link or put the real file there. Nothing was changed, the link's target included");
         }
-        if (!foreign.isEmpty()) {
-            foreign.sort(null);
-            throw new WalFormatException(dir + " holds files that are not this WAL's: "
-                    + String.join(", ", foreign.subList(0, Math.min(10, foreign.size())))
-                    + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
-                    + "; a WAL needs a directory of its own, nothing was changed");
+        if (!strangers.foreign().isEmpty()) {
+            throw new WalFormatException(strangers.foreignMessage(dir));
         }
         return dir;
     }

@@ -1,5 +1,10 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.io.SymbolicLinks;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,5 +74,40 @@ public final class LogFiles {
     /** The temporary name under which {@code target} is written before it is renamed into place. */
     public static Path temporary(Path target) {
         return target.resolveSibling(target.getFileName() + TMP_SUFFIX);
+    }
+
+    /**
+     * What a WAL directory holds besides the log's own regular files, both lists sorted.
+     *
+     * @param links symbolic links under the log's own names, each described with its target
+     * @param foreign names that are not the log's, or not regular files
+     */
+    public record Strangers(List<String> links, List<String> foreign) {
+        /** Why a directory with {@link #foreign} entries is refused (at most ten are named). */
+        public String foreignMessage(Path dir) {
+            return dir + " holds files that are not this WAL's: "
+                    + String.join(", ", foreign.subList(0, Math.min(10, foreign.size())))
+                    + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
+                    + "; a WAL needs a directory of its own, nothing was changed";
+        }
+    }
+
+    /** Lists {@code dir} without following any link in it. */
+    public static Strangers strangers(Path dir) throws IOException {
+        List<String> foreign = new ArrayList<>();
+        List<String> links = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (isOurs(name) && Files.isSymbolicLink(entry)) {
+                    links.add(SymbolicLinks.describe(entry));
+                } else if (!isOurs(name) || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    foreign.add(name);
+                }
+            }
+        }
+        links.sort(null);
+        foreign.sort(null);
+        return new Strangers(List.copyOf(links), List.copyOf(foreign));
     }
 }
