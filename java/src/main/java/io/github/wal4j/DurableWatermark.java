@@ -10,8 +10,9 @@ import java.io.IOException;
  *
  * <p>At open, after recovery has judged the log and before it changes anything, the log asks
  * {@link #lastDurable()}; if the log ends before that sequence, open throws
- * {@link WalCorruptedException} ("rolled back") and changes nothing. While the log runs, the writer
- * thread calls {@link #durable(long)} after each fdatasync, before the appends it covered are
+ * {@link WalCorruptedException} ("rolled back") and changes nothing. While the log runs, the thread
+ * that synced (the log's writer thread, or a lone {@code append} caller that wrote its own record)
+ * calls {@link #durable(long)} after each fdatasync, one call at a time, before the appends it covered are
  * acknowledged; an exception from it stops the log ({@link WalFailedException}), because the
  * anchor could no longer vouch for what was acknowledged. It may lag behind (store every n-th value
  * or store asynchronously): a lagging anchor detects less but never raises a false alarm.
@@ -21,6 +22,6 @@ public interface DurableWatermark {
     /** The highest sequence number this anchor knows was durable, 0 if none. */
     long lastDurable() throws IOException;
 
-    /** Every record up to {@code sequence} is durable now. Called on the writer thread: keep it short. */
+    /** Every record up to {@code sequence} is durable now. Called by the thread that synced: keep it short. */
     void durable(long sequence) throws IOException;
 }

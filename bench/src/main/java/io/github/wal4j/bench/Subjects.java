@@ -28,17 +28,12 @@ public final class Subjects {
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("java")));
         add("wal4j-native-direct", "wal4j, defaults on the native layer with `withDirectIo(true)` (O_DIRECT segments)",
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("native").withDirectIo(true)));
-        // The group-commit gathering wait (GroupCommitter.gather) switched off, for an A/B of it in one
-        // run: the writer reads -Dwal4j.groupCommitWait when a log opens.
+        // The group-commit gathering wait (GroupCommitter.gather) and self-commit switched off, for
+        // A/Bs in one run: the log reads these properties when it opens.
         add("wal4j-native-nowait", "wal4j, defaults on the native layer with the group-commit gathering wait off "
-                + "(`-Dwal4j.groupCommitWait=false` while it opens)", (dir, recordSize) -> {
-                    System.setProperty("wal4j.groupCommitWait", "false");
-                    try {
-                        return Wal4jSubject.open(dir, WalOptions.defaults().withIoLayer("native"));
-                    } finally {
-                        System.clearProperty("wal4j.groupCommitWait");
-                    }
-                });
+                + "(`-Dwal4j.groupCommitWait=false` while it opens)", withProperty("wal4j.groupCommitWait"));
+        add("wal4j-native-noself", "wal4j, defaults on the native layer with self-commit off: every append goes "
+                + "through the writer thread (`-Dwal4j.selfCommit=false` while it opens)", withProperty("wal4j.selfCommit"));
         // Protection (issue 8): the cost of AES-256-GCM per record and of the HMAC-SHA256 chain.
         for (String layer : new String[] {"native", "java"}) {
             add("wal4j-" + layer + "+aes", "wal4j, defaults on the " + layer + " layer with `withEncryption(keys)` (AES-256-GCM per record)",
@@ -55,6 +50,18 @@ public final class Subjects {
     }
 
     private Subjects() {
+    }
+
+    /** wal4j on the native layer, opened while the boolean system property {@code name} is false. */
+    private static SubjectFactory withProperty(String name) {
+        return (dir, recordSize) -> {
+            System.setProperty(name, "false");
+            try {
+                return Wal4jSubject.open(dir, WalOptions.defaults().withIoLayer("native"));
+            } finally {
+                System.clearProperty(name);
+            }
+        };
     }
 
     /** A random 256-bit key, new for every run of the driver. */

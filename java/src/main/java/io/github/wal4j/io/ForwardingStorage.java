@@ -33,6 +33,11 @@ public class ForwardingStorage implements Storage {
     }
 
     @Override
+    public boolean interruptSafe() {
+        return delegate.interruptSafe();
+    }
+
+    @Override
     public List<String> list(Path dir) throws IOException {
         return delegate.list(dir);
     }

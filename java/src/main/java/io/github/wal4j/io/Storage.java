@@ -79,4 +79,13 @@ public interface Storage {
     default StorageFile openDirectWrite(Path path) throws IOException {
         throw new UnsupportedOperationException(name() + " I/O layer has no direct I/O");
     }
+
+    /**
+     * Whether an interrupt of the calling thread leaves this layer's files usable. A
+     * {@code FileChannel} closes itself when a thread blocked in it is interrupted, so a layer built
+     * on one must say no: the log then does its I/O only on threads of its own. The default: false.
+     */
+    default boolean interruptSafe() {
+        return false;
+    }
 }

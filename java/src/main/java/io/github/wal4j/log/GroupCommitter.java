@@ -30,6 +30,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * earlier records are synced (in {@link Durability#SYNC}); after a failed write or sync nothing is
  * acknowledged again and every later call throws {@link WalFailedException}. No appender holds a
  * lock across an fsync.
+ *
+ * <p>Self-commit: a caller that blocks on its append anyway ({@link #append(byte[], boolean)} with
+ * {@code callerWaits}) writes and syncs its own record on its own thread when it is alone: the queue
+ * was empty, no batch is in progress and the last synced batch held one record. That saves the two
+ * thread hand-offs (wake the writer, wake the appender) that otherwise cost a lone appender about
+ * as much as its {@code pwrite}. Whoever writes, the writer thread or a self-committing caller,
+ * holds {@link #commitLock}, so writes, syncs and the state below stay serial. It needs a storage
+ * layer whose I/O an interrupt cannot break ({@link Storage#interruptSafe()}): an interrupted
+ * {@code FileChannel} closes itself, which would fail the log for every appender.
  */
 public final class GroupCommitter {
     private static final long MAX_QUEUED_BYTES = 64L << 20;
@@ -62,6 +71,10 @@ public final class GroupCommitter {
     private long unsyncedBytes;
     private int unsyncedRecords;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Held while writing, syncing or closing: by the writer thread or a self-committing appender. */
+    private final ReentrantLock commitLock = new ReentrantLock();
+    /** Whether lone blocking appenders commit their own records; off with {@code -Dwal4j.selfCommit=false}. */
+    private final boolean selfCommit;
     private final Condition work = lock.newCondition();
     private final Condition room = lock.newCondition();
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
@@ -70,14 +83,17 @@ public final class GroupCommitter {
     private int queuedRecords;
     /** Whether the writer may wait briefly for a batch to fill; see {@link #gather()}. */
     private final boolean gatherBatches = !"false".equals(System.getProperty("wal4j.groupCommitWait"));
-    // Written by the writer thread only: the size and sync time of the last synced batch.
-    private int lastBatchRecords;
+    // Written under commitLock: the size and sync time of the last synced batch.
+    private volatile int lastBatchRecords;
     private long lastSyncNanos;
+    // Under lock: the writer is waiting in gather() for this many queued records (0: not gathering).
+    private int gatherWanted;
     private long nextSequence;
     private boolean closing;
     private WalFailedException failure;
 
-    // Written by the writer thread only (and by close() after the thread has ended).
+    // Under commitLock.
+    private final List<Object> batch = new ArrayList<>();
     private ActiveSegment active;
     private ByteBuffer buffer = aligned(BatchHeader.TARGET_RECORDS_LENGTH + (64 << 10));
     private boolean appendedSinceOpen;
@@ -114,6 +130,8 @@ public final class GroupCommitter {
         this.writtenSequence = nextSequence - 1;
         this.durableSequence = nextSequence - 1;
         this.mark = new WriteMark(active.header.segmentId(), active.writeOffset, nextSequence);
+        this.selfCommit = durability == Durability.SYNC && storage.interruptSafe()
+                && !"false".equals(System.getProperty("wal4j.selfCommit"));
         this.thread = new Thread(this::run, "wal4j-writer-" + dir.getFileName());
         thread.setDaemon(true);
     }
@@ -124,8 +142,20 @@ public final class GroupCommitter {
 
     /** Queues a record. The future completes with its sequence number once it is acknowledged. */
     public CompletableFuture<Long> append(byte[] payload) throws IOException {
+        return append(payload, false);
+    }
+
+    /**
+     * Queues a record. The future completes with its sequence number once it is acknowledged.
+     *
+     * @param callerWaits the caller blocks on the future right away, so when it is alone it may write
+     *     and sync the record on its own thread (the future is then complete when this returns)
+     */
+    public CompletableFuture<Long> append(byte[] payload, boolean callerWaits) throws IOException {
         CompletableFuture<Long> future = new CompletableFuture<>();
         long framed = framedSize(payload.length);
+        Pending pending;
+        boolean lead;
         lock.lock();
         try {
             checkUsable();
@@ -136,17 +166,86 @@ public final class GroupCommitter {
             long sequence = nextSequence++;
             // In BUFFERED mode the call returns before the write, so the caller may reuse its array.
             byte[] bytes = durability == Durability.BUFFERED ? payload.clone() : payload;
-            queue.add(new Pending(sequence, bytes, future, System.nanoTime()));
+            lead = callerWaits && selfCommit && queue.isEmpty() && lastBatchRecords <= 1;
+            pending = new Pending(sequence, bytes, future, System.nanoTime());
+            queue.add(pending);
             queuedBytes += framed;
             queuedRecords++;
             if (durability == Durability.BUFFERED) {
                 future.complete(sequence);
             }
-            work.signal();
+            if (!lead && writerWants()) {
+                work.signal();
+            }
         } finally {
             lock.unlock();
         }
+        if (lead && !commitOwn(pending)) {
+            wakeWriter();
+        }
         return future;
+    }
+
+    /**
+     * Whether an append should wake the writer: always, unless it is gathering a batch and the batch
+     * is not complete yet. Waking it for every arrival would cost a context switch each, on the very
+     * cores the arriving appenders need.
+     */
+    private boolean writerWants() {
+        return gatherWanted == 0 || queuedRecords >= gatherWanted || queuedBytes >= maxBatchBytes;
+    }
+
+    private void wakeWriter() {
+        lock.lock();
+        try {
+            if (!queue.isEmpty()) {
+                work.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Self-commit: writes and syncs {@code own} on the caller's thread if nobody else is writing.
+     * Only {@code own} is taken, even if others queued behind it meanwhile: their futures complete
+     * on the writer thread, as {@link io.github.wal4j.WriteAheadLog} promises for callbacks.
+     *
+     * @return false if the commit lock was taken (the writer must be woken instead)
+     */
+    private boolean commitOwn(Pending own) {
+        if (!commitLock.tryLock()) {
+            return false;
+        }
+        try {
+            lock.lock();
+            try {
+                if (queue.peek() != own) {
+                    // The writer took it already (or the log failed): its future says how it went.
+                    return true;
+                }
+                queue.poll();
+                queuedBytes -= framedSize(own.payload.length);
+                queuedRecords--;
+                room.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            batch.add(own);
+            try {
+                process(batch);
+            } catch (Throwable t) {
+                fail(t, batch);
+            }
+            return true;
+        } finally {
+            batch.clear();
+            commitLock.unlock();
+            // Whoever queued behind us found the commit lock taken and woke the writer, or did not
+            // yet look for it; a record left here with nobody awake is not possible, but waking the
+            // writer for a non-empty queue is cheap insurance against a hang.
+            wakeWriter();
+        }
     }
 
     /** Queues a barrier: completes once everything queued before it is written (and synced if {@code sync}). */
@@ -203,7 +302,6 @@ public final class GroupCommitter {
     }
 
     private void run() {
-        List<Object> batch = new ArrayList<>();
         while (true) {
             lock.lock();
             try {
@@ -213,31 +311,52 @@ public final class GroupCommitter {
                 if (queue.isEmpty()) {
                     return;
                 }
-                gather();
-                long bytes = 0;
-                while (!queue.isEmpty()) {
-                    if (queue.peek() instanceof Pending p) {
-                        long framed = framedSize(p.payload.length);
-                        if (bytes > 0 && bytes + framed > maxBatchBytes) {
-                            break;
-                        }
-                        bytes += framed;
-                        queuedRecords--;
-                    }
-                    batch.add(queue.poll());
-                }
-                queuedBytes -= bytes;
-                room.signalAll();
             } finally {
                 lock.unlock();
             }
+            commitLock.lock();
             try {
-                process(batch);
-            } catch (Throwable t) {
-                fail(t, batch);
-                return;
+                if (!writeNextBatch()) {
+                    return;
+                }
+            } finally {
+                batch.clear();
+                commitLock.unlock();
             }
-            batch.clear();
+        }
+    }
+
+    /** Under the commit lock: drains, writes and syncs one batch. False if the log failed. */
+    private boolean writeNextBatch() {
+        lock.lock();
+        try {
+            gather();
+            long bytes = 0;
+            while (!queue.isEmpty()) {
+                if (queue.peek() instanceof Pending p) {
+                    long framed = framedSize(p.payload.length);
+                    if (bytes > 0 && bytes + framed > maxBatchBytes) {
+                        break;
+                    }
+                    bytes += framed;
+                    queuedRecords--;
+                }
+                batch.add(queue.poll());
+            }
+            queuedBytes -= bytes;
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (batch.isEmpty()) {
+            return true;
+        }
+        try {
+            process(batch);
+            return true;
+        } catch (Throwable t) {
+            fail(t, batch);
+            return false;
         }
     }
 
@@ -251,22 +370,28 @@ public final class GroupCommitter {
      * neither does BUFFERED mode (no fdatasync to share). Off with {@code -Dwal4j.groupCommitWait=false}.
      */
     private void gather() {
-        if (!gatherBatches || durability != Durability.SYNC || lastBatchRecords <= 1) {
+        int wanted = lastBatchRecords;
+        if (!gatherBatches || durability != Durability.SYNC || wanted <= 1 || queue.isEmpty()) {
             return;
         }
         long deadline = System.nanoTime() + Math.min(lastSyncNanos / 8, 200_000L);
-        while (queuedRecords < lastBatchRecords && queuedRecords == queue.size() && !closing
-                && queuedBytes < maxBatchBytes) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
+        gatherWanted = wanted;
+        try {
+            while (queuedRecords < wanted && queuedRecords == queue.size() && !closing
+                    && queuedBytes < maxBatchBytes) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    work.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
-            try {
-                work.awaitNanos(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        } finally {
+            gatherWanted = 0;
         }
     }
 
@@ -474,6 +599,8 @@ public final class GroupCommitter {
                 interrupted = true;
             }
         }
+        // A self-committing appender that queued before closing may still be writing.
+        commitLock.lock();
         try {
             WalFailedException failed = failure();
             if (failed != null) {
@@ -494,6 +621,7 @@ public final class GroupCommitter {
             }
         } finally {
             active.file.close();
+            commitLock.unlock();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A test-only {@link Storage} over {@link JavaStorage} that counts every file write and sync and
+ * A test-only {@link Storage} over {@link JavaStorage} (or a given layer) that counts every file write and sync and
  * fails the n-th one (counted from when it is armed) with {@code IOException("injected EIO")},
  * the way a disk error surfaces from write(2) or fdatasync(2).
  *
@@ -37,6 +37,11 @@ public final class FailingStorage extends ForwardingStorage {
 
     public FailingStorage() {
         super(new JavaStorage());
+    }
+
+    /** Over another layer (the native one, whose lone appenders write on their own thread). */
+    public FailingStorage(Storage delegate) {
+        super(delegate);
     }
 
     /** Syncs of files (not of directories) so far, failed ones included. */

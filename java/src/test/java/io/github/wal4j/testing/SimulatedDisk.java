@@ -73,6 +73,12 @@ public final class SimulatedDisk implements Storage {
         return "simulated";
     }
 
+    /** Memory only: an interrupt changes nothing, so the log's self-commit path runs here too. */
+    @Override
+    public boolean interruptSafe() {
+        return true;
+    }
+
     /** After {@code n} more mutating calls succeed, the next one and all later calls fail: power is off. */
     public void powerOffAfter(long n) {
         synchronized (lock) {

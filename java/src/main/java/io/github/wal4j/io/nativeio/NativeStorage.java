@@ -69,6 +69,12 @@ public final class NativeStorage implements Storage {
         return "native";
     }
 
+    /** System calls through JNA run to completion whatever the thread's interrupt status. */
+    @Override
+    public boolean interruptSafe() {
+        return true;
+    }
+
     @Override
     public List<String> list(Path dir) throws IOException {
         return names.list(dir);
