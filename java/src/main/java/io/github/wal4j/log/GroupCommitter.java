@@ -95,7 +95,8 @@ public final class GroupCommitter {
     // Under commitLock.
     private final List<Object> batch = new ArrayList<>();
     private ActiveSegment active;
-    private ByteBuffer buffer = aligned(BatchHeader.TARGET_RECORDS_LENGTH + (64 << 10));
+    /** Grown on demand (to a full batch plus one record), so a log of small appends keeps it small. */
+    private ByteBuffer buffer = aligned(256 << 10);
     private boolean appendedSinceOpen;
     private final boolean sealedAtOpen;
 
@@ -508,7 +509,8 @@ public final class GroupCommitter {
 
     private ByteBuffer bufferFor(int size) {
         if (buffer.capacity() < size) {
-            buffer = aligned(size);
+            // Doubling: batches grow with concurrency, and each direct buffer dropped waits for a GC.
+            buffer = aligned(Math.max(size, Math.min(2 * buffer.capacity(), BatchHeader.TARGET_RECORDS_LENGTH + (64 << 10))));
         }
         return buffer.clear().limit(size);
     }
