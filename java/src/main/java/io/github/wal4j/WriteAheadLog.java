@@ -81,10 +81,39 @@ public final class WriteAheadLog implements Closeable {
      *     to it or another user owns it (the message says which, and how to fix it); nothing is changed
      */
     public static WriteAheadLog open(Path dir, WalOptions options) throws IOException {
+        return openReplaying(dir, options, null);
+    }
+
+    /**
+     * Opens the log as {@link #open(Path, WalOptions)} does and replays it in the same pass: every
+     * record after the checkpoint goes to {@code replay}, in sequence order, as recovery validates
+     * its batch. The log is read once instead of twice ({@code open}, then
+     * {@link #replayPayloads(long, PayloadVisitor)} from 0, which hands out the same records): the
+     * fast way to restart. {@code replay} gets read-only views valid only during each call, under
+     * the {@link PayloadVisitor} contract.
+     *
+     * <p><b>If this throws, discard what {@code replay} built.</b> Recovery's verdict comes after
+     * the scan, so records may have been visited before open fails: each was validated (checksum,
+     * and in a protected log authentication) and they came in order, but the log did not open (its
+     * acknowledged data may be damaged further on, or it may be a rolled-back copy that a
+     * {@link DurableWatermark} refuses). Records of an unprotected segment in a protected log are
+     * never visited. An exception from {@code replay} ends the open with that exception, before
+     * recovery changes anything on disk.
+     *
+     * @throws NullPointerException if {@code replay} is null
+     * @throws IOException as {@link #open(Path, WalOptions)}, or what {@code replay} threw
+     */
+    public static WriteAheadLog open(Path dir, WalOptions options, PayloadVisitor replay) throws IOException {
+        return openReplaying(dir, options, Objects.requireNonNull(replay, "replay"));
+    }
+
+    /** Both opens; {@code replay} null for none. */
+    private static WriteAheadLog openReplaying(Path dir, WalOptions options, PayloadVisitor replay)
+            throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(options, "options");
         Storage storage = options.storage() != null ? options.storage() : IoLayers.select(options.ioLayer());
-        return new WriteAheadLog(LogEngine.open(dir, options, storage));
+        return new WriteAheadLog(LogEngine.open(dir, options, storage, replay));
     }
 
     /**

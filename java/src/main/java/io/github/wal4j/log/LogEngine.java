@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.PayloadVisitor;
 import io.github.wal4j.RecoveryReport;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalCorruptedException;
@@ -66,8 +67,12 @@ public final class LogEngine {
         committer.start();
     }
 
-    /** Prepares the directory, takes the lock, completes any interrupted checkpoint and runs recovery. */
-    public static LogEngine open(Path dir, WalOptions options, Storage layer) throws IOException {
+    /**
+     * Prepares the directory, takes the lock, completes any interrupted checkpoint and runs recovery,
+     * lending every record after the checkpoint to {@code replay} (if not null) during its scan.
+     */
+    public static LogEngine open(Path dir, WalOptions options, Storage layer, PayloadVisitor replay)
+            throws IOException {
         Storage storage = FileSafety.withFilePermissions(layer, options);
         Path abs = prepareDirectory(storage, dir, options);
         Closeable lock = acquireLock(storage, abs, options);
@@ -86,7 +91,7 @@ public final class LogEngine {
             int alignment = directIo ? directAlignment : Alignment.MIN;
             long anchored = options.durableWatermark() == null ? 0 : options.durableWatermark().lastDurable();
             Recovery.Result recovered = new Recovery(storage, abs, options.maxRecordSize(), options.recoveryMode(),
-                    keys, anchored).run(checkpoint, alignment, options.segmentSize(), directIo);
+                    keys, anchored).run(checkpoint, alignment, options.segmentSize(), directIo, replay);
             List<RecoveryReport.Finding> snapshotFindings = rollForward ? rollSnapshotForward(storage, checkpoint)
                     : List.of();
             if (checkpoint.snapshot() != null) {

@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.PayloadVisitor;
 import io.github.wal4j.RecoveryMode;
 import io.github.wal4j.RecoveryReport;
 import io.github.wal4j.RecoveryReport.Finding;
@@ -110,6 +111,17 @@ public final class Recovery {
      * alignment), and a new segment gets that alignment.
      */
     public Result run(Checkpoint checkpoint, int alignment, long preallocate, boolean directIo) throws IOException {
+        return run(checkpoint, alignment, preallocate, directIo, null);
+    }
+
+    /**
+     * As {@link #run(Checkpoint, int, long, boolean)}, and lends every record after the checkpoint
+     * to {@code replay} (if not null) as its batch is validated: the one pass of
+     * {@link io.github.wal4j.WriteAheadLog#open(Path, io.github.wal4j.WalOptions, PayloadVisitor)}.
+     * A visitor's exception ends recovery before anything on disk is changed.
+     */
+    public Result run(Checkpoint checkpoint, int alignment, long preallocate, boolean directIo, PayloadVisitor replay)
+            throws IOException {
         long started = System.nanoTime();
         List<String> names = storage.list(dir);
         planTemporaryRemoval(names);
@@ -154,8 +166,14 @@ public final class Recovery {
                         keys.sealerFor(header, path), previous);
                 previous = cursor;
                 boolean lastWasSeal = false;
+                // An unprotected segment in a protected log may have been planted: its live records
+                // are refused below, after the scan, so none may reach the visitor before that.
+                boolean lend = replay != null && (!keys.protects() || header.isProtected());
                 while (cursor.next()) {
                     lastWasSeal = cursor.batchIsSeal();
+                    if (lend) {
+                        cursor.visitBatch(checkpointed + 1, replay);
+                    }
                 }
                 SegmentCursor.Stop stop = cursor.stop();
                 if (keys.protects() && !header.isProtected() && cursor.expectedSequence() > header.firstSequence()

@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.PayloadVisitor;
 import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checksums;
@@ -185,6 +186,26 @@ public final class SegmentCursor {
     /** Index after the current batch's last framed record in {@link #recordsBuffer()}. */
     int recordsEnd() {
         return recordsAt + recordsLength;
+    }
+
+    /**
+     * Lends every record of the batch {@link #next()} accepted last whose sequence is at least
+     * {@code fromSequence} to {@code visitor}, in order, as {@link PayloadVisitor} describes (a
+     * read-only view of the payload, valid during the call). The batch was validated whole.
+     */
+    void visitBatch(long fromSequence, PayloadVisitor visitor) throws IOException {
+        ByteBuffer records = recordsIn;
+        ByteBuffer view = lendingView();
+        int at = recordsAt;
+        long sequence = batchFirst;
+        for (int i = 0; i < batchCount; i++, sequence++) {
+            int length = records.getInt(at);
+            if (sequence >= fromSequence) {
+                view.limit(at + 4 + length).position(at + 4);
+                visitor.visit(sequence, view);
+            }
+            at += RecordFormat.OVERHEAD + length;
+        }
     }
 
     /**
