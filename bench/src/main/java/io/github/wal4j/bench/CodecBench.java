@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The per-record hot paths of the format, as the library runs them: the writer frames each record
- * into its direct batch buffer ({@code RecordFormat.encode} with {@code ByteBuffer.wrap} of the
- * caller's array, CRC32C over salt, sequence, length and payload), and recovery checks each record
+ * into its direct batch buffer ({@code RecordFormat.encode}: the caller's array copied in, CRC32C
+ * over salt, sequence, length and payload in place), and recovery checks each record
  * in place ({@code SegmentCursor}: length bounds, {@code Checksums.ofFramedRecord}) and replay hands
  * it out as a {@link WalRecord} with its own copy of the payload. Run by {@link Jmh} with {@code -prof gc}.
  */
@@ -46,7 +46,7 @@ public class CodecBench {
         new Random(size).nextBytes(payload);
         batch = ByteBuffer.allocateDirect(RecordFormat.framedSize(size));
         framed = ByteBuffer.allocateDirect(RecordFormat.framedSize(size));
-        RecordFormat.encode(framed, salt, sequence, ByteBuffer.wrap(payload), RecordSealer.PLAIN, checksums);
+        RecordFormat.encode(framed, salt, sequence, payload, RecordSealer.PLAIN, checksums);
         framed.flip();
     }
 
@@ -54,7 +54,7 @@ public class CodecBench {
     @Benchmark
     public int encode() {
         batch.clear();
-        RecordFormat.encode(batch, salt, sequence, ByteBuffer.wrap(payload), RecordSealer.PLAIN, checksums);
+        RecordFormat.encode(batch, salt, sequence, payload, RecordSealer.PLAIN, checksums);
         return batch.position();
     }
 
@@ -112,7 +112,7 @@ public class CodecBench {
     @Benchmark
     public int encodeSealed(Sealing s) {
         s.buffer.clear();
-        RecordFormat.encode(s.buffer, salt, s.next++, ByteBuffer.wrap(payload), s.sealer, checksums);
+        RecordFormat.encode(s.buffer, salt, s.next++, payload, s.sealer, checksums);
         return s.buffer.position();
     }
 

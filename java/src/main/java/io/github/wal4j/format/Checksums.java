@@ -27,16 +27,6 @@ public final class Checksums {
         return (int) crc.getValue();
     }
 
-    /** CRC32C over {@code salt, sequence, length (big-endian)} and then {@code payload}. */
-    public int ofRecord(long salt, long sequence, ByteBuffer payload) {
-        crc.reset();
-        prefix.clear();
-        prefix.putLong(salt).putLong(sequence).putInt(payload.remaining()).flip();
-        crc.update(prefix);
-        crc.update(payload);
-        return (int) crc.getValue();
-    }
-
     /** CRC32C of the {@code bytes} alone. */
     public int plain(ByteBuffer bytes) {
         crc.reset();
@@ -55,10 +45,10 @@ public final class Checksums {
     }
 
     /**
-     * The record checksum of {@link #ofRecord} for a framed record in place: {@code at} is the
-     * absolute index in {@code buffer} of its 4-byte big-endian length field, which is followed by
-     * the {@code length} payload bytes. The length field's bytes are the length exactly as
-     * {@link #ofRecord} feeds it, so the two agree; the caller must have checked that
+     * The record checksum ({@link RecordFormat}: CRC32C over salt, sequence, length and payload) of
+     * a framed record in place, for the writer and every reader alike: {@code at} is the absolute
+     * index in {@code buffer} of its 4-byte big-endian length field, which is followed by the
+     * {@code length} payload bytes; the caller must have checked (or written) that
      * {@code buffer.getInt(at) == length}. Allocates nothing and leaves {@code buffer}'s position
      * and limit alone.
      */

@@ -27,18 +27,22 @@ public final class RecordFormat {
         return payloadLength + OVERHEAD;
     }
 
-    /** Appends the framed record, its payload sealed by {@code sealer}, at {@code dst}'s position. */
-    public static void encode(ByteBuffer dst, long salt, long sequence, ByteBuffer payload, RecordSealer sealer,
+    /**
+     * Appends the framed record, its payload sealed by {@code sealer}, at {@code dst}'s position.
+     * An unsealed record allocates nothing: the payload is copied straight from the array and the
+     * checksum is computed in place, by the very function recovery validates it with
+     * ({@link Checksums#ofFramedRecord}).
+     */
+    public static void encode(ByteBuffer dst, long salt, long sequence, byte[] payload, RecordSealer sealer,
             Checksums checksums) {
-        int length = payload.remaining() + sealer.overhead();
+        int length = payload.length + sealer.overhead();
+        int at = dst.position();
         dst.putInt(length);
-        int start = dst.position();
-        sealer.seal(sequence, payload, dst);
-        dst.putInt(checksums.ofRecord(salt, sequence, dst.slice(start, length)));
-    }
-
-    /** Whether {@code stored} is the checksum of {@code payload} at this place. Consumes nothing. */
-    public static boolean verify(int stored, long salt, long sequence, ByteBuffer payload, Checksums checksums) {
-        return stored == checksums.ofRecord(salt, sequence, payload.duplicate());
+        if (sealer == RecordSealer.PLAIN) {
+            dst.put(payload);
+        } else {
+            sealer.seal(sequence, ByteBuffer.wrap(payload), dst);
+        }
+        dst.putInt(checksums.ofFramedRecord(salt, sequence, dst, at, length));
     }
 }

@@ -486,7 +486,7 @@ public final class GroupCommitter {
         b.position(BatchHeader.SIZE);
         for (Object entry : batch) {
             if (entry instanceof Pending p) {
-                RecordFormat.encode(b, salt, p.sequence, ByteBuffer.wrap(p.payload), active.sealer, checksums);
+                RecordFormat.encode(b, salt, p.sequence, p.payload, active.sealer, checksums);
             }
         }
         if (b.position() != BatchHeader.SIZE + recordsLength) {
