@@ -1,0 +1,48 @@
+package io.github.wal4j.bench;
+
+import io.github.wal4j.Durability;
+import io.github.wal4j.WalOptions;
+import io.github.wal4j.WriteAheadLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where a hot recovery's time goes, without the suite around it: writes a log of N records of
+ * 100 B into DIR once (if DIR does not exist; {@code Durability.BUFFERED}, as the suite's recovery
+ * log), then opens it R times and prints each open's wall time, either plainly ({@code plain}) or
+ * with the one-pass replay ({@code one}: {@code WriteAheadLog.open(dir, options, visitor)} with a
+ * visitor that only counts). Run it under JFR to see the split:
+ * {@code java -XX:StartFlightRecording=filename=r.jfr,settings=profile ... RecoveryProbe DIR one}.
+ * Usage: {@code RecoveryProbe DIR plain|one [records, default 9444951 (1 GiB)] [opens, default 6]}.
+ */
+public final class RecoveryProbe {
+    private RecoveryProbe() {
+    }
+
+    public static void main(String[] a) throws Exception {
+        Path dir = Path.of(a[0]);
+        boolean onePass = a[1].equals("one");
+        long records = a.length > 2 ? Long.parseLong(a[2]) : 9_444_951L;
+        int opens = a.length > 3 ? Integer.parseInt(a[3]) : 6;
+        if (!Files.exists(dir)) {
+            try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withDurability(Durability.BUFFERED))) {
+                byte[] p = new byte[100];
+                for (long i = 0; i < records; i++) {
+                    wal.append(p);
+                }
+            }
+        }
+        for (int r = 0; r < opens; r++) {
+            long[] lent = {0};
+            long t = System.nanoTime();
+            WriteAheadLog wal = onePass
+                    ? WriteAheadLog.open(dir, WalOptions.defaults(), (sequence, payload) -> lent[0]++)
+                    : WriteAheadLog.open(dir);
+            double s = (System.nanoTime() - t) / 1e9;
+            long last = wal.lastSequence();
+            wal.close();
+            System.out.printf("%s open %d: %.3f s, %d records lent, last sequence %d%n", onePass ? "one-pass" : "plain",
+                    r + 1, s, lent[0], last);
+        }
+    }
+}
