@@ -95,6 +95,23 @@ class SelfCommitTest {
         return thread.startsWith("wal4j-writer-");
     }
 
+    private static void assertOnlyTheWriter(Set<String> seen) {
+        assertTrue(!seen.isEmpty() && seen.stream().allMatch(SelfCommitTest::isWriter), seen.toString());
+    }
+
+    /** Appends records 1..count, each with the calling thread interrupted; the interrupt must survive. */
+    private static void appendInterrupted(WriteAheadLog wal, int count) throws IOException {
+        for (long i = 1; i <= count; i++) {
+            Thread.currentThread().interrupt();
+            try {
+                assertEquals(i, wal.append(Records.payload(i)));
+                assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+
     private static void assertRecovered(Path dir, Storage storage, long count) throws IOException {
         try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage))) {
             List<WalRecord> recovered = wal.recover();
@@ -149,8 +166,7 @@ class SelfCommitTest {
             for (long i = 1; i <= 10; i++) {
                 wal.append(Records.payload(i));
             }
-            Set<String> seen = storage.takeThreads();
-            assertTrue(!seen.isEmpty() && seen.stream().allMatch(SelfCommitTest::isWriter), seen.toString());
+            assertOnlyTheWriter(storage.takeThreads());
         }
         assertRecovered(dir, nativeLayer(), 10);
     }
@@ -162,17 +178,8 @@ class SelfCommitTest {
         Path dir = tmp.resolve("log");
         try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage))) {
             storage.takeThreads();
-            for (long i = 1; i <= 10; i++) {
-                Thread.currentThread().interrupt();
-                try {
-                    assertEquals(i, wal.append(Records.payload(i)));
-                    assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
-                } finally {
-                    Thread.interrupted();
-                }
-            }
-            Set<String> seen = storage.takeThreads();
-            assertTrue(!seen.isEmpty() && seen.stream().allMatch(SelfCommitTest::isWriter), seen.toString());
+            appendInterrupted(wal, 10);
+            assertOnlyTheWriter(storage.takeThreads());
         }
         assertRecovered(dir, new JavaStorage(), 10);
     }
@@ -183,15 +190,7 @@ class SelfCommitTest {
         Path dir = tmp.resolve("log");
         try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage))) {
             storage.takeThreads();
-            for (long i = 1; i <= 10; i++) {
-                Thread.currentThread().interrupt();
-                try {
-                    assertEquals(i, wal.append(Records.payload(i)));
-                    assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
-                } finally {
-                    Thread.interrupted();
-                }
-            }
+            appendInterrupted(wal, 10);
             assertEquals(Set.of(Thread.currentThread().getName()), storage.takeThreads());
             assertEquals(11, wal.append(Records.payload(11)), "the log still works after the interrupts");
         }

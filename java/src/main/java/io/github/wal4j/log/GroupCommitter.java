@@ -240,12 +240,11 @@ public final class GroupCommitter {
             }
             return true;
         } finally {
+            // Nothing to wake: whoever queued behind own did not lead (the queue was not
+            // empty), so it signalled the writer itself; the writer was not gathering, since it
+            // gathers only while holding the commit lock.
             batch.clear();
             commitLock.unlock();
-            // Whoever queued behind us found the commit lock taken and woke the writer, or did not
-            // yet look for it; a record left here with nobody awake is not possible, but waking the
-            // writer for a non-empty queue is cheap insurance against a hang.
-            wakeWriter();
         }
     }
 
