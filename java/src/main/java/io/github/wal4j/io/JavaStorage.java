@@ -16,20 +16,24 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The pure-Java layer: {@link FileChannel} with {@code force(false)} for fdatasync and
  * {@link FileChannel#tryLock()} for the directory lock. Works on every OS the JDK supports.
  *
- * <p>{@code FileChannel.tryLock} is an {@code fcntl} lock on Linux: it belongs to the process and the
- * JDK keeps a per-JVM table so a second lock from this JVM fails with
- * {@link OverlappingFileLockException} instead of silently succeeding; we map that to "held".
+ * <p>{@code FileChannel.tryLock} is an {@code fcntl} lock on Linux: it belongs to the process, and
+ * closing any descriptor of the file releases it. {@link #tryLock} therefore knows held lock files by
+ * their inode, refuses a second attempt on one without opening it (whatever path leads there), and
+ * never closes a lock file's channel except to release that channel's own lock.
  *
  * <p>Files are created {@code rw-------} (through the umask, which never widens it) and opened with
  * {@link LinkOption#NOFOLLOW_LINKS}: a symbolic link in place of a file fails the open with a
@@ -44,8 +48,20 @@ public final class JavaStorage implements Storage {
             ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
             : new FileAttribute<?>[0];
 
-    /** Lock files this JVM holds through this layer, by real path. */
-    private static final ConcurrentHashMap<Path, Boolean> HELD = new ConcurrentHashMap<>();
+    /**
+     * The lock files this JVM holds through this layer, by {@link #fileKey}; also the monitor of
+     * every lock attempt and release, and of the two collections below.
+     */
+    private static final Set<Object> HELD = new HashSet<>();
+
+    /** Lock-file channels kept open after failed attempts, by file key; see {@link #tryLock}. */
+    private static final Map<Object, FileChannel> SPARE_LOCK_CHANNELS = new HashMap<>();
+
+    /**
+     * Lock-file channels whose file is not known for sure (it was replaced during the attempt):
+     * never closed, and referenced here so that no cleaner closes them either.
+     */
+    private static final List<FileChannel> UNKNOWN_LOCK_CHANNELS = new ArrayList<>();
 
     @Override
     public String name() {
@@ -126,46 +142,134 @@ public final class JavaStorage implements Storage {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An fcntl lock belongs to the process, and closing ANY descriptor of the file drops it. The
+     * same lock file can be reached by several paths (a hard link, a bind mount, a second mount of
+     * the file system), so the locks this JVM holds are known by the file's identity (device and
+     * inode, {@link BasicFileAttributes#fileKey()}), and a second attempt on a held file is refused
+     * before any channel is opened. A channel of the lock file is closed only when its own lock is
+     * released: one whose attempt failed (the file is held by another process, or by a channel this
+     * class does not know, which {@link OverlappingFileLockException} reveals) is kept open, one per
+     * file, and the next attempt on that file uses it again.
+     */
     @Override
     public Closeable tryLock(Path lockFile) throws IOException {
-        // An fcntl lock belongs to the process, and closing ANY descriptor of the file drops it. So a
-        // second open of the same WAL in this JVM must fail before it opens a channel of its own:
-        // closing that channel would silently release the first holder's lock.
-        Path key = lockFile.toAbsolutePath().getParent().toRealPath().resolve(lockFile.getFileName());
-        if (HELD.putIfAbsent(key, Boolean.TRUE) != null) {
-            return null;
-        }
-        FileChannel channel = null;
-        try {
-            channel = open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+        synchronized (HELD) {
+            Object before = fileKey(lockFile);
+            if (before != null && HELD.contains(before)) {
+                return null;
+            }
+            FileChannel channel = before != null ? SPARE_LOCK_CHANNELS.remove(before) : null;
+            if (channel != null && !channel.isOpen()) {
+                channel = null; // closed by an interrupt of a thread in tryLock; it held no lock
+            }
+            if (channel == null) {
+                channel = open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+            }
+            // The identity of the file the channel is open on, read by path: the same as before the
+            // open unless the file was replaced meanwhile; then the channel's file is unknown, may be
+            // a held one, and the channel is kept for good.
+            Object key;
+            try {
+                key = fileKey(lockFile);
+            } catch (IOException | RuntimeException | Error e) {
+                UNKNOWN_LOCK_CHANNELS.add(channel);
+                throw e;
+            }
+            if (key == null || (before != null && !before.equals(key))) {
+                UNKNOWN_LOCK_CHANNELS.add(channel);
+                return null;
+            }
+            if (HELD.contains(key)) {
+                keep(key, channel); // created by another path to a held file between the two reads
+                return null;
+            }
             FileLock lock;
             try {
                 lock = channel.tryLock();
             } catch (OverlappingFileLockException e) {
-                lock = null;
+                lock = null; // held in this JVM through a channel this class did not open
+            } catch (IOException | RuntimeException | Error e) {
+                keep(key, channel);
+                throw e;
             }
             if (lock == null) {
-                channel.close();
-                HELD.remove(key);
+                keep(key, channel);
                 return null;
             }
-            FileLock held = lock;
-            FileChannel open = channel;
-            return () -> {
-                try {
-                    held.release();
-                } finally {
-                    open.close();
-                    HELD.remove(key);
+            HELD.add(key);
+            return new ChannelLock(key, lock, channel);
+        }
+    }
+
+    /** Keeps a channel of lock file {@code key} open for the next attempt instead of closing it. */
+    private static void keep(Object key, FileChannel channel) {
+        FileChannel previous = SPARE_LOCK_CHANNELS.putIfAbsent(key, channel);
+        if (previous != null && previous != channel) {
+            UNKNOWN_LOCK_CHANNELS.add(channel);
+        }
+    }
+
+    /**
+     * The identity of {@code path}'s file, not following a link: device and inode where the file
+     * system has them, else the real path; {@code null} if the file does not exist.
+     */
+    private static Object fileKey(Path path) throws IOException {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        Object key = attributes.fileKey();
+        return key != null ? key : path.toRealPath(LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The number of lock-file channels kept open after failed attempts (see {@link #tryLock}). */
+    static int spareLockChannels() {
+        synchronized (HELD) {
+            return SPARE_LOCK_CHANNELS.size() + UNKNOWN_LOCK_CHANNELS.size();
+        }
+    }
+
+    /** A held lock and its channel: closing releases the lock and closes the channel, once. */
+    private static final class ChannelLock implements Closeable {
+        private final Object key;
+        private final FileLock lock;
+        private final FileChannel channel;
+        private boolean closed; // guarded by HELD
+
+        ChannelLock(Object key, FileLock lock, FileChannel channel) {
+            this.key = key;
+            this.lock = lock;
+            this.channel = channel;
+        }
+
+        @Override
+        public void close() throws IOException {
+            synchronized (HELD) {
+                if (closed) {
+                    return;
                 }
-            };
-        } catch (IOException | RuntimeException | Error e) {
-            if (channel != null) {
-                channel.close();
+                closed = true;
+                try {
+                    lock.release();
+                } finally {
+                    try {
+                        channel.close();
+                    } finally {
+                        HELD.remove(key);
+                    }
+                }
             }
-            HELD.remove(key);
-            throw e;
+        }
+
+        @Override
+        public String toString() {
+            return "fcntl[" + key + "]";
         }
     }
 

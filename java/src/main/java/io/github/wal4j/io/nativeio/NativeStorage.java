@@ -148,7 +148,7 @@ public final class NativeStorage implements Storage {
                 }
                 LibWal4j.wal4j_flock_unlock(fd); // a kept descriptor must not block other processes
             }
-            keep(lockFile, key, fd);
+            keep(lockFile, spare != null ? key : null, fd);
             if (rc == -Errno.EWOULDBLOCK || rc == -Errno.EACCES) {
                 return null;
             }
@@ -163,20 +163,36 @@ public final class NativeStorage implements Storage {
         }
     }
 
-    /** Keeps a descriptor of {@code lockFile} open for the next attempt instead of closing it. */
+    /**
+     * Keeps a descriptor of {@code lockFile} open for the next attempt instead of closing it, under
+     * the identity of the file it is open on: {@code key} when known, else read from the descriptor
+     * (the path may lead to another file by now).
+     */
     private static void keep(Path lockFile, Object key, int fd) {
         Object fileKey = key;
         if (fileKey == null) {
             try {
-                fileKey = fileKey(lockFile);
+                fileKey = descriptorKey(fd, lockFile);
             } catch (IOException e) {
                 fileKey = null;
             }
         }
         if (fileKey != null) {
-            SPARE_LOCK_FDS.put(fileKey, fd);
+            SPARE_LOCK_FDS.putIfAbsent(fileKey, fd);
         }
-        // else: left open and forgotten, which is safe, unlike closing it
+        // else, or when one is kept already: left open and forgotten, which is safe, unlike closing it
+    }
+
+    /**
+     * The identity of the file open on {@code fd}: fstat through {@code /proc/self/fd}, or, where
+     * /proc is not mounted, that of the file at {@code path}.
+     */
+    private static Object descriptorKey(int fd, Path path) throws IOException {
+        try {
+            return Files.readAttributes(Path.of("/proc/self/fd/" + fd), BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            return fileKey(path);
+        }
     }
 
     /**

@@ -5,19 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.wal4j.WalLockedException;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WriteAheadLog;
-import io.github.wal4j.io.ChildJvm;
 import io.github.wal4j.io.JavaStorage;
+import io.github.wal4j.io.Storage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,66 +137,51 @@ class LockInteropTest {
         }
     }
 
-    /** Starts a child JVM that takes the lock through {@code layer} and holds it until killed. */
-    private Process startHolder(String layer, Path lockFile) throws IOException, InterruptedException {
-        Path report = dir.resolve("holder-" + layer + ".report");
-        Path err = dir.resolve("holder-" + layer + ".err");
-        Process child = ChildJvm.builder(LockHolderChild.class, entry -> true, List.of(),
-                        lockFile.toString(), report.toString(), layer, "hold")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile())
-                .start();
-        boolean started = false;
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.exists(report)) {
-                if (!child.isAlive()) {
-                    fail("child JVM exited with " + child.exitValue() + " before locking:\n" + Files.readString(err));
+    /**
+     * A hard link reaches the same lock by another path. Whichever layer holds it, an attempt through
+     * the link, on either layer, is refused, and does not drop the holder's lock: another process is
+     * still kept out (a java-layer attempt that closed its channel after the overlap would release
+     * this process's fcntl lock on the inode).
+     */
+    @Test
+    void aHardLinkToTheLockFileIsTheSameLockOnBothLayers() throws Exception {
+        Path lockFile = walDir.resolve("wal.lock");
+        Files.createFile(lockFile);
+        Path alias = Files.createLink(Files.createDirectory(dir.resolve("alias")).resolve("wal.lock"), lockFile);
+        for (String holder : List.of("java", "native")) {
+            Closeable held = storage(holder).tryLock(lockFile);
+            assertNotNull(held, holder + " layer lock");
+            try {
+                for (String other : List.of("java", "native", "java", "native")) {
+                    assertNull(storage(other).tryLock(alias), "the " + holder + " lock seen through a hard link, by"
+                            + " the " + other + " layer");
                 }
-                if (System.nanoTime() > deadline) {
-                    fail("child JVM did not lock within 30 s:\n" + Files.readString(err));
+                for (String probeLayer : List.of("java", "native")) {
+                    assertEquals("busy", probe(probeLayer, lockFile), "the " + holder + " lock survived the refused"
+                            + " attempts through the link, against another process's " + probeLayer + " layer");
                 }
-                Thread.sleep(20);
+            } finally {
+                held.close();
             }
-            assertEquals("locked", Files.readString(report).strip(), "the child took the " + layer + " lock");
-            started = true;
-            return child;
-        } finally {
-            if (!started) {
-                kill(child);
+            try (Closeable again = storage(holder).tryLock(alias)) {
+                assertNotNull(again, "released at close: the link gets it");
             }
         }
     }
 
-    /** Runs a child JVM that tries the lock through {@code layer} once: "locked" or "busy". */
+    private static Storage storage(String layer) throws IOException {
+        return layer.equals("java") ? new JavaStorage() : new NativeStorage();
+    }
+
+    private Process startHolder(String layer, Path lockFile) throws IOException, InterruptedException {
+        return LockChildren.startHolder(layer, lockFile, dir);
+    }
+
     private String probe(String layer, Path lockFile) throws IOException, InterruptedException {
-        Path report = dir.resolve("probe-" + layer + "-" + System.nanoTime() + ".report");
-        Path err = dir.resolve(report.getFileName() + ".err");
-        Process child = ChildJvm.builder(LockHolderChild.class, entry -> true, List.of(),
-                        lockFile.toString(), report.toString(), layer, "probe")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile())
-                .start();
-        try {
-            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "probe JVM did not finish");
-        } finally {
-            kill(child);
-        }
-        assertTrue(Files.exists(report), () -> "probe JVM exited with " + child.exitValue() + " without a report:\n"
-                + readQuietly(err));
-        return Files.readString(report).strip();
+        return LockChildren.probe(layer, lockFile, dir);
     }
 
     private static void kill(Process child) throws InterruptedException {
-        child.destroyForcibly();
-        assertTrue(child.waitFor(30, TimeUnit.SECONDS), "child JVM did not die");
-    }
-
-    private static String readQuietly(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "(" + e + ")";
-        }
+        LockChildren.kill(child);
     }
 }
