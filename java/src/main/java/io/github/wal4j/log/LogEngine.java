@@ -178,7 +178,9 @@ public final class LogEngine {
     }
 
     /**
-     * Creates the directory if it is missing (with {@link WalOptions#directoryPermissions()}), checks
+     * If the directory is missing, creates it and its missing parents (with
+     * {@link WalOptions#directoryPermissions()}), each made durable (the directory holding it synced)
+     * before this returns; checks
      * that only this user can change it ({@link FileSafety#checkDirectory}) and that it holds only this
      * log's files, none of them a symbolic link. Changes nothing on a refusal.
      *
@@ -194,7 +196,7 @@ public final class LogEngine {
             throw new WalFormatException(dir + " is not a directory: a WAL is a directory of its own");
         }
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            Path parent = dir.getParent();
+            List<Path> missing = missingDirectories(dir);
             try {
                 if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
                     Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(options.directoryPermissions()));
@@ -207,8 +209,9 @@ public final class LogEngine {
             } catch (IOException e) {
                 throw new WalException("cannot create WAL directory " + dir + ": " + e, e);
             }
-            if (parent != null) {
-                storage.syncDirectory(parent);
+            // Each created directory's entry is durable only once the directory holding it is synced.
+            for (Path created : missing) {
+                storage.syncDirectory(created.getParent());
             }
             dir = dir.toRealPath();
         }
@@ -227,6 +230,18 @@ public final class LogEngine {
             throw new WalFormatException(strangers.foreignMessage(dir));
         }
         return dir;
+    }
+
+    /**
+     * {@code dir} and each of its ancestors that does not exist, deepest first: what
+     * {@code Files.createDirectories} will create. Each has a parent (the root always exists).
+     */
+    private static List<Path> missingDirectories(Path dir) {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir; p != null && p.getParent() != null && !Files.exists(p); p = p.getParent()) {
+            missing.add(p);
+        }
+        return missing;
     }
 
     private static Closeable acquireLock(Storage storage, Path dir, WalOptions options) throws IOException {
