@@ -35,6 +35,7 @@ public interface KeyProvider {
      */
     static KeyProvider of(String currentKeyId, Map<String, byte[]> keys) {
         Objects.requireNonNull(currentKeyId, "currentKeyId");
+        Objects.requireNonNull(keys, "keys");
         Map<String, SecretKey> copy = new LinkedHashMap<>();
         keys.forEach((id, bytes) -> {
             if (bytes == null || bytes.length != 32) {
@@ -68,6 +69,6 @@ public interface KeyProvider {
 
     /** A provider with a single key. */
     static KeyProvider of(String keyId, byte[] key) {
-        return of(keyId, Map.of(keyId, key));
+        return of(Objects.requireNonNull(keyId, "keyId"), Map.of(keyId, Objects.requireNonNull(key, "key")));
     }
 }

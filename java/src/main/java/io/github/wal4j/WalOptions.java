@@ -265,6 +265,7 @@ public final class WalOptions {
 
     /** How long open waits for another holder to release the directory lock; zero (the default) fails at once. */
     public WalOptions withLockTimeout(Duration value) {
+        Objects.requireNonNull(value, "lockTimeout");
         if (value.isNegative()) {
             throw new IllegalArgumentException("lock timeout must not be negative: " + value);
         }

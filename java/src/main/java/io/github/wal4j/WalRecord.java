@@ -1,6 +1,7 @@
 package io.github.wal4j;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * One validated record: its sequence number and its payload.
@@ -9,6 +10,15 @@ import java.util.Arrays;
  * @param payload the bytes that were appended (the array is the caller's to keep)
  */
 public record WalRecord(long sequence, byte[] payload) {
+
+    /**
+     * A record as the log hands it out.
+     *
+     * @throws NullPointerException if {@code payload} is null (an empty record has an empty array)
+     */
+    public WalRecord {
+        Objects.requireNonNull(payload, "payload");
+    }
 
     @Override
     public boolean equals(Object o) {

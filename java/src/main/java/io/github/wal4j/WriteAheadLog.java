@@ -217,6 +217,7 @@ public final class WriteAheadLog implements Closeable {
 
     /** Streams the records from {@code fromSequence} (at least the first after the checkpoint) to the visitor. */
     public void replay(long fromSequence, RecordVisitor visitor) throws IOException {
+        Objects.requireNonNull(visitor, "visitor");
         try (WalReader reader = reader(fromSequence)) {
             WalRecord record;
             while ((record = reader.next()) != null) {

@@ -52,6 +52,65 @@ class BadInputTest {
         }
     }
 
+    /**
+     * Every public method taking an object refuses null at the call, naming the argument: not later,
+     * when the object is first used (replay on an empty log would then never notice).
+     */
+    @Test
+    void nullArgumentsAreRejectedAtTheCallNamingTheArgument() throws IOException {
+        Path dir = tmp.resolve("wal");
+        Path snapshot = tmp.resolve("state.snap");
+        WalOptions options = WalOptions.defaults();
+        try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+            Map<String, org.junit.jupiter.api.function.Executable> calls = new java.util.LinkedHashMap<>();
+            calls.put("replay(0, null) on an empty log|visitor", () -> wal.replay(0, null));
+            calls.put("replayPayloads(0, null) on an empty log|visitor", () -> wal.replayPayloads(0, null));
+            calls.put("checkpoint(null, writer)|snapshotPath", () -> wal.checkpoint(null, out -> { }));
+            calls.put("checkpoint(path, null)|writer", () -> wal.checkpoint(snapshot, null));
+            calls.put("checkpoint(null, 0, writer)|snapshotPath", () -> wal.checkpoint(null, 0, out -> { }));
+            calls.put("checkpoint(path, 0, null)|writer", () -> wal.checkpoint(snapshot, 0, null));
+            calls.put("transaction().append(null)|record", () -> {
+                try (WalTransaction tx = wal.transaction()) {
+                    tx.append(null);
+                }
+            });
+            calls.put("open(null)|dir", () -> WriteAheadLog.open(null));
+            calls.put("open(dir, null)|options", () -> WriteAheadLog.open(dir, null));
+            calls.put("open(null, options, visitor)|dir", () -> WriteAheadLog.open(null, options, (s, p) -> { }));
+            calls.put("open(dir, options, null)|replay", () -> WriteAheadLog.open(dir, options, null));
+            calls.put("withLockTimeout(null)|lockTimeout", () -> options.withLockTimeout(null));
+            calls.put("withDurability(null)|durability", () -> options.withDurability(null));
+            calls.put("withRecoveryMode(null)|recoveryMode", () -> options.withRecoveryMode(null));
+            calls.put("withFilePermissions(null)|filePermissions", () -> options.withFilePermissions(null));
+            calls.put("withEncryption(null)|keys", () -> options.withEncryption(null));
+            calls.put("withTamperEvidence(null)|keys", () -> options.withTamperEvidence(null));
+            calls.put("withProtection(null, keys)|protection", () -> options.withProtection(null, null));
+            calls.put("KeyProvider.of(null, key)|keyId", () -> KeyProvider.of(null, new byte[32]));
+            calls.put("KeyProvider.of(id, (byte[]) null)|key", () -> KeyProvider.of("k", (byte[]) null));
+            calls.put("KeyProvider.of(id, (Map) null)|keys", () -> KeyProvider.of("k", (Map<String, byte[]>) null));
+            calls.put("new WalRecord(1, null)|payload", () -> new WalRecord(1, null));
+            calls.put("SqliteNodeOptions.withBusyTimeout(null)|busyTimeout",
+                    () -> io.github.wal4j.sqlite.SqliteNodeOptions.defaults().withBusyTimeout(null));
+            List<String> wrong = new java.util.ArrayList<>();
+            for (Map.Entry<String, org.junit.jupiter.api.function.Executable> call : calls.entrySet()) {
+                String[] what = call.getKey().split("\\|");
+                Throwable thrown = null;
+                try {
+                    call.getValue().execute();
+                } catch (Throwable t) {
+                    thrown = t;
+                }
+                if (!(thrown instanceof NullPointerException) || thrown.getMessage() == null
+                        || !thrown.getMessage().contains(what[1])) {
+                    wrong.add(what[0] + ": " + (thrown == null ? "no exception" : thrown.toString())
+                            + " (wanted a NullPointerException naming '" + what[1] + "')");
+                }
+            }
+            assertEquals(List.of(), wrong, "calls that did not refuse null at once, naming the argument");
+            assertEquals(0, wal.lastSequence(), "nothing was appended");
+        }
+    }
+
     @Test
     void emptyRecordRoundTrips() throws IOException {
         Path dir = tmp.resolve("wal");

@@ -97,6 +97,7 @@ public final class SqliteNodeOptions {
      * before failing with SQLITE_BUSY. Other connections may read the database; only the node writes.
      */
     public SqliteNodeOptions withBusyTimeout(Duration value) {
+        Objects.requireNonNull(value, "busyTimeout");
         if (value.isNegative() || value.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("busy timeout must be in [0, " + Integer.MAX_VALUE + "] ms: " + value);
         }
