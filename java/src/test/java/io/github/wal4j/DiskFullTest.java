@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.wal4j.testing.Mounts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * ENOSPC on a real, tiny tmpfs: mid-append the log fails with a clear exception and loses nothing
  * acknowledged; mid-checkpoint the checkpoint fails, the old snapshot and checkpoint stay, and the
- * log goes on. Mounting needs root: where the mount is refused, the tests are skipped with the
- * reason (never passed silently).
+ * log goes on; a disk smaller than one segment is used to its end on both layers. Mounting needs
+ * root: where the mount is refused, the tests are skipped with the reason (never passed silently).
  */
 class DiskFullTest {
     @TempDir
@@ -35,39 +34,20 @@ class DiskFullTest {
 
     @BeforeEach
     void mountTinyTmpfs() throws Exception {
-        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
-                "needs Linux to mount a tmpfs");
-        mount = Files.createDirectory(tmp.resolve("tiny"));
-        String output = run("mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", mount.toString());
-        if (output != null) {
-            mount = null;
-            Assumptions.abort("cannot mount a tiny tmpfs (needs root): " + output);
-        }
+        Path tiny = Files.createDirectory(tmp.resolve("tiny"));
+        Mounts.tmpfsOrSkip(tiny, "512k");
+        mount = tiny;
     }
 
     @AfterEach
     void unmount() throws Exception {
         if (mount != null) {
-            run("umount", "-l", mount.toString());
+            Mounts.unmount(mount);
         }
-    }
-
-    /** Runs a command; null if it succeeded, else its output. */
-    private static String run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return "timed out";
-        }
-        return p.exitValue() == 0 ? null : "exit " + p.exitValue() + ": " + output;
     }
 
     private static byte[] payload(long sequence) {
-        byte[] b = new byte[1500];
-        Arrays.fill(b, (byte) sequence);
-        b[0] = (byte) (sequence >>> 8);
-        return b;
+        return payload(sequence, 1500);
     }
 
     private static boolean mentionsNoSpace(Throwable t) {
@@ -106,7 +86,7 @@ class DiskFullTest {
             // nothing more can be made durable
         }
         // Make room, as an operator would, and reopen: every acknowledged record is there, in order.
-        assertEquals(null, run("mount", "-o", "remount,size=4m", mount.toString()));
+        Mounts.resizeTmpfs(mount, "4m");
         try (WriteAheadLog reopened = WriteAheadLog.open(dir, options)) {
             List<WalRecord> records = reopened.recover();
             assertTrue(records.size() >= acknowledged.size(), "recovered " + records.size() + " of "
@@ -117,6 +97,79 @@ class DiskFullTest {
             }
             assertEquals(records.size() + 1, reopened.append(payload(99)), "appends go on after reopen");
         }
+    }
+
+    /**
+     * A file system smaller than one segment (64 MiB by default): the native layer cannot preallocate
+     * the segment, and the log must open all the same and use the disk to its end, as the java layer
+     * does; the append that meets the full disk fails the log, and nothing acknowledged is lost.
+     */
+    @Test
+    void aTmpfsSmallerThanOneSegmentIsUsedToItsEnd() throws Exception {
+        Mounts.resizeTmpfs(mount, "24m");
+        fillToTheEndAndReopen(mount.resolve("wal"));
+    }
+
+    /** As above on ext4, where a failed fallocate keeps the blocks it got and grows the file to them. */
+    @Test
+    void anExt4DiskSmallerThanOneSegmentIsUsedToItsEnd() throws Exception {
+        Path ext4 = Files.createDirectory(tmp.resolve("ext4"));
+        Mounts.ext4LoopOrSkip(tmp.resolve("ext4.img"), "24M", ext4);
+        try {
+            fillToTheEndAndReopen(ext4.resolve("wal"));
+        } finally {
+            Mounts.unmount(ext4);
+        }
+    }
+
+    private static void fillToTheEndAndReopen(Path dir) throws Exception {
+        long free = Files.getFileStore(dir.getParent()).getUsableSpace();
+        WalOptions options = WalOptions.defaults();
+        assertTrue(options.segmentSize() > free, "the disk (" + free + " bytes free) is smaller than a segment");
+        int size = 64 << 10;
+        List<Long> acknowledged = new ArrayList<>();
+        WalFailedException failure = null;
+        WriteAheadLog wal = WriteAheadLog.open(dir, options);
+        try {
+            for (int i = 0; i < 10_000 && failure == null; i++) {
+                try {
+                    acknowledged.add(wal.append(payload(i + 1, size)));
+                } catch (WalFailedException e) {
+                    failure = e;
+                }
+            }
+            if (failure == null) {
+                fail(free + " bytes filled without an error after " + acknowledged.size() + " appends");
+            }
+            assertTrue(mentionsNoSpace(failure), "the failure names the full disk: " + failure);
+            assertThrows(WalFailedException.class, () -> wal.append(payload(0, 1)), "the log stays failed");
+            long written = (long) acknowledged.size() * size;
+            assertTrue(written >= free * 9 / 10, "the log used " + written + " of the " + free + " bytes free ("
+                    + wal.ioLayer() + " layer)");
+        } finally {
+            try {
+                wal.close();
+            } catch (WalFailedException expected) {
+                // nothing more can be made durable
+            }
+        }
+        // Reopened on the still full disk: every acknowledged record is there, in order.
+        try (WriteAheadLog reopened = WriteAheadLog.open(dir, options)) {
+            List<WalRecord> records = reopened.recover();
+            assertTrue(records.size() >= acknowledged.size(), "recovered " + records.size() + " of "
+                    + acknowledged.size() + " acknowledged: " + reopened.recoveryReport().summary());
+            for (int i = 0; i < acknowledged.size(); i++) {
+                assertEquals(i + 1, records.get(i).sequence());
+                assertArrayEquals(payload(i + 1, size), records.get(i).payload(), "record " + (i + 1));
+            }
+        }
+    }
+
+    private static byte[] payload(long sequence, int size) {
+        byte[] b = new byte[size];
+        Arrays.fill(b, (byte) sequence);
+        b[0] = (byte) (sequence >>> 8);
+        return b;
     }
 
     @Test

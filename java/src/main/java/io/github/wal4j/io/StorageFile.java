@@ -37,10 +37,13 @@ public interface StorageFile extends Closeable {
 
     /**
      * Reserves disk space for the file up to {@code size} bytes without changing what reads return
-     * for written bytes (fallocate). The default does nothing: layers that cannot preallocate do
+     * for written bytes (fallocate). An optimisation only: where the file system cannot give the
+     * space (full, or no support), a layer returns {@code false} and leaves the file as it was, and
+     * the file grows as it is written. The default does nothing: layers that cannot preallocate do
      * not pretend to.
      *
      * @return whether space was reserved
+     * @throws IOException if the call failed for another reason (a bad descriptor, an I/O error)
      */
     default boolean preallocate(long size) throws IOException {
         return false;

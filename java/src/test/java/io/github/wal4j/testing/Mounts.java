@@ -36,6 +36,25 @@ public final class Mounts {
         }
     }
 
+    /**
+     * Makes an ext4 file system of {@code size} (as truncate(1) takes it: {@code 24M}) in the image
+     * file {@code image} and mounts it on {@code dir} through a loop device, or skips.
+     */
+    public static void ext4LoopOrSkip(Path image, String size, Path dir) throws IOException, InterruptedException {
+        requireLinux();
+        String failure = run("truncate", "-s", size, image.toString());
+        if (failure == null) {
+            failure = run("mkfs.ext4", "-q", "-F", image.toString());
+        }
+        if (failure == null) {
+            failure = run("mount", "-o", "loop", image.toString(), dir.toString());
+        }
+        if (failure != null) {
+            Assumptions.abort("cannot make and loop-mount a " + size + " ext4 image on " + dir + " (needs root,"
+                    + " mkfs.ext4 and a loop device): " + failure);
+        }
+    }
+
     /** Changes the size of a tmpfs mounted by {@link #tmpfsOrSkip}; throws if mount(8) refuses. */
     public static void resizeTmpfs(Path dir, String size) throws IOException, InterruptedException {
         String failure = run("mount", "-o", "remount,size=" + size, dir.toString());

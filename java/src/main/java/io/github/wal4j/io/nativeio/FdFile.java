@@ -9,6 +9,8 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -23,6 +25,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 abstract class FdFile implements StorageFile {
 
     private static final Cleaner CLEANER = Cleaner.create();
+
+    private static final System.Logger LOG = System.getLogger("io.github.wal4j.io");
+
+    /**
+     * The errno values of a preallocation that cannot be had, as opposed to one that failed: no
+     * space (ENOSPC), no quota (EDQUOT), not supported (EOPNOTSUPP).
+     */
+    static final Set<Integer> REFUSED = Set.of(Errno.ENOSPC, Errno.EDQUOT, Errno.EOPNOTSUPP);
+
+    /** Directories whose last preallocation was refused: each was warned about once. */
+    private static final Set<Path> REFUSING_DIRECTORIES = ConcurrentHashMap.newKeySet();
 
     /** The file's name for messages ({@code "00000003.wal"}). */
     final String name;
@@ -146,6 +159,13 @@ abstract class FdFile implements StorageFile {
      * fallocate(fd, 0, 0, size): reserves the blocks and makes the file at least {@code size} bytes
      * long (the new bytes read as zeros); written bytes are unchanged. Falls back to
      * posix_fallocate where the file system does not support fallocate (EOPNOTSUPP).
+     *
+     * <p>Preallocation is an optimisation: where the space cannot be had ({@link #REFUSED}: the disk
+     * or the quota is full, or neither call is supported) this returns {@code false} and the file is
+     * cut back to its size before the call, so a partial allocation (ext4 keeps the blocks a failed
+     * fallocate got, and grows the file to them) holds no disk space; the file then grows as it is
+     * written. The first refusal in a directory is logged at WARNING, once until a preallocation
+     * there succeeds again. Must not run concurrently with writes past the file's current size.
      */
     @Override
     public boolean preallocate(long size) throws IOException {
@@ -157,19 +177,44 @@ abstract class FdFile implements StorageFile {
         }
         int fd = begin();
         int rc;
-        String call = "fallocate";
+        String call = "fstat";
         try {
+            long before = LibWal4j.wal4j_file_size(fd);
+            if (before < 0) {
+                throw failure(call, before);
+            }
+            call = "fallocate";
             rc = LibWal4j.wal4j_fallocate(fd, 0, size);
             if (rc == -Errno.EOPNOTSUPP) {
                 call = "posix_fallocate";
                 rc = LibWal4j.wal4j_posix_fallocate(fd, 0, size);
             }
+            if (REFUSED.contains(-rc)) {
+                int cut = LibWal4j.wal4j_ftruncate(fd, before);
+                if (cut < 0) {
+                    throw failure("ftruncate", cut);
+                }
+            }
         } finally {
             end();
+        }
+        Path dir = path.toAbsolutePath().getParent();
+        if (REFUSED.contains(-rc)) {
+            if (REFUSING_DIRECTORIES.add(dir)) {
+                String why = NativeIoException.message(call, name, -rc);
+                LOG.log(System.Logger.Level.WARNING, () -> "wal4j: cannot preallocate " + size + " bytes for "
+                        + name + " in " + dir + " (" + why + "); files there grow as they are written, as on the"
+                        + " java layer (each fdatasync then also commits the new file size), until a preallocation"
+                        + " there succeeds again. When the disk is full, the append that meets it fails the log"
+                        + " (WalFailedException) and nothing acknowledged is lost: free space there, or give the WAL"
+                        + " a larger file system");
+            }
+            return false;
         }
         if (rc < 0) {
             throw failure(call, rc);
         }
+        REFUSING_DIRECTORIES.remove(dir);
         return true;
     }
 

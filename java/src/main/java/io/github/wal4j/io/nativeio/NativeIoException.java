@@ -1,11 +1,12 @@
 package io.github.wal4j.io.nativeio;
 
-import java.io.IOException;
+import io.github.wal4j.WalException;
 
 /**
- * A failed system call of the native layer: {@code "fdatasync failed on 00000003.wal: EIO (5)"}.
+ * A failed system call of the native layer: {@code "fdatasync failed on 00000003.wal: EIO (5)"}. A
+ * {@link WalException}, like every failure wal4j reports, carrying the call, the file and the errno.
  */
-public class NativeIoException extends IOException {
+public class NativeIoException extends WalException {
 
     private static final long serialVersionUID = 1L;
 

@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       umask never widens it); a symbolic link in place of a file fails the open (ELOOP) with a
  *       {@link io.github.wal4j.WalFormatException}, its target untouched ({@link SymbolicLinks});</li>
  *   <li>{@link StorageFile#sync()} is fdatasync, {@link StorageFile#preallocate} is fallocate
- *       (posix_fallocate where the file system lacks it);</li>
+ *       (posix_fallocate where the file system lacks it); where the space cannot be had (ENOSPC,
+ *       EDQUOT, EOPNOTSUPP) it returns {@code false}, gives back what a partial allocation took, and
+ *       warns once per directory;</li>
  *   <li>{@link #tryLock} takes two locks on one descriptor of the lock file, both owned by its open
  *       file description, so a second open of the same lock file conflicts even inside this JVM:
  *       {@code flock(LOCK_EX | LOCK_NB)}, and an open-file-description record lock
@@ -41,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  *
  * <p>Failed system calls throw {@link NativeIoException} ({@code "fdatasync failed on
- * 00000003.wal: EIO (5)"}), except that a missing file throws {@link NoSuchFileException} and an
+ * 00000003.wal: EIO (5)"}, a {@link io.github.wal4j.WalException} carrying the errno), except that a missing file throws {@link NoSuchFileException} and an
  * existing one (for {@link #create}) {@link FileAlreadyExistsException}, as with
  * {@link JavaStorage}; both carry the {@link NativeIoException} as their cause.
  *

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.WalException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.io.StorageFile;
@@ -148,6 +149,24 @@ class NativeStorageTest {
             NativeIoException grow = assertThrows(NativeIoException.class, () -> readOnly.preallocate(4096));
             assertEquals("fallocate failed on 00000003.wal: EBADF (9)", grow.getMessage());
         }
+    }
+
+    /** A failed system call reaches the caller as a {@link WalException} that carries the errno. */
+    @Test
+    void nativeFailuresAreWalExceptionsCarryingTheErrno() throws IOException {
+        Path path = dir.resolve("00000004.wal");
+        storage.create(path).close();
+        try (StorageFile readOnly = storage.openRead(path)) {
+            IOException write = assertThrows(IOException.class, () -> readOnly.write(ByteBuffer.wrap(new byte[] {1}), 0));
+            assertInstanceOf(WalException.class, write, "a failed pwrite");
+            assertEquals(Errno.EBADF, assertInstanceOf(NativeIoException.class, write).errno());
+        }
+        IOException open = assertThrows(IOException.class, () -> storage.openWrite(dir));
+        assertInstanceOf(WalException.class, open, "a failed open");
+        assertEquals(Errno.EISDIR, assertInstanceOf(NativeIoException.class, open).errno());
+        IOException sync = assertThrows(IOException.class, () -> storage.syncDirectory(path));
+        assertInstanceOf(WalException.class, sync, "a failed directory fsync");
+        assertEquals(Errno.ENOTDIR, assertInstanceOf(NativeIoException.class, sync).errno());
     }
 
     @Test
