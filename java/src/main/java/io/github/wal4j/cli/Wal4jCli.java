@@ -60,7 +60,10 @@ public final class Wal4jCli implements Callable<Integer> {
     public static final int FAILED = 5;
     /** A protected segment's key is missing or does not authenticate its header (see {@code --key}). */
     public static final int KEY = 6;
-    /** A usage error: unknown command or option, bad value (EX_USAGE). */
+    /**
+     * A usage error (EX_USAGE): unknown command or option, bad value, or a {@code --max-record-size}
+     * below a valid record of the log (which open with that size refuses).
+     */
     public static final int USAGE = 64;
 
     static final String EXIT_0 = " 0:success; verify/dump: the log is clean";
@@ -70,7 +73,8 @@ public final class Wal4jCli implements Callable<Integer> {
     static final String EXIT_4 = " 4:not a WAL: missing directory, not a directory, foreign files, a symbolic link inside it, unknown format";
     static final String EXIT_5 = " 5:I/O error or other failure";
     static final String EXIT_6 = " 6:a protected segment's key is missing or wrong (--key)";
-    static final String EXIT_64 = "64:usage error (unknown command or option, bad value)";
+    static final String EXIT_64 = "64:usage error (unknown command or option, bad value, or --max-record-size below a"
+            + " record of the log)";
 
     /** Keeps the library's loggers configured (java.util.logging holds loggers weakly). */
     private static Logger libraryLogger;

@@ -77,7 +77,7 @@ public final class LogEngine {
         Path abs = prepareDirectory(storage, dir, options);
         Closeable lock = acquireLock(storage, abs, options);
         try {
-            SegmentKeys keys = new SegmentKeys(options.protection(), options.keys());
+            SegmentKeys keys = new SegmentKeys(options.protection(), options.keys(), options.maxRecordSize());
             CheckpointStore checkpoints = new CheckpointStore(storage, abs, keys);
             Checkpoint checkpoint = checkpoints.read();
             if (keys.protects() && checkpoint != Checkpoint.NONE && !checkpoint.authenticated()) {
