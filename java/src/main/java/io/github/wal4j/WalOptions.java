@@ -253,8 +253,10 @@ public final class WalOptions {
     }
 
     /**
-     * The largest payload accepted, in bytes, from 0 to 1 GiB. Recovery treats a length field above it
-     * as damage, so never lower it below records already in the log.
+     * The largest payload accepted, in bytes, from 0 to 1 GiB. Every segment's header records the
+     * limit it was written with, and recovery bounds length fields by the larger of the two: a
+     * length above both is damage. Lowered below a record already in the log, open refuses it with
+     * {@link RecordTooLargeException} (nothing changed), which names the size to open with.
      */
     public WalOptions withMaxRecordSize(int value) {
         if (value < 0 || value > (1 << 30)) {

@@ -77,6 +77,10 @@ public final class WriteAheadLog implements Closeable {
      *     {@link RecoveryMode#STRICT}), or the log ends before its {@link DurableWatermark}; nothing
      *     is changed
      * @throws WalKeyException if a protected segment's key is missing or wrong; nothing is changed
+     * @throws RecordTooLargeException if the log holds a valid record larger than
+     *     {@link WalOptions#maxRecordSize()} (written with a larger one, which its segment records):
+     *     a configuration error, not damage; nothing is changed, and the message names the size to
+     *     open with
      * @throws WalException if the directory cannot be created or written, or other users can write
      *     to it or another user owns it (the message says which, and how to fix it); nothing is changed
      */

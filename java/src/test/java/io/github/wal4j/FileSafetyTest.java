@@ -316,11 +316,10 @@ class FileSafetyTest {
         LogDirs.closedLog(dir, SMALL, 3, 100);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwx---"));
         Map<String, byte[]> before = LogDirs.snapshot(dir);
-        WalException e = assertThrows(WalException.class, () -> WriteAheadLog.open(dir, SMALL).close());
+        WalUnsafeDirectoryException e = assertThrows(WalUnsafeDirectoryException.class, () -> WriteAheadLog.open(dir, SMALL).close());
         assertHasPhrases(e.getMessage(), dir.toString(), "writable by its group", "rwxrwx---",
                 "another user could plant, replace or delete files", "chmod 700 " + dir,
                 "WalOptions.withSharedDirectoryAllowed(true)", "Nothing was changed");
-        assertFalse(e instanceof WalFormatException, "it is a WAL directory; only who may write to it is wrong");
         LogDirs.assertUnchanged(before, dir);
         assertEquals("rwxrwx---", mode(dir), "the directory's mode is not changed behind the caller's back");
 
@@ -345,7 +344,7 @@ class FileSafetyTest {
     void worldWritableDirectoryIsRefused() throws IOException {
         Path dir = Files.createDirectory(tmp.resolve("wal"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xrwx"));
-        WalException e = assertThrows(WalException.class, () -> WriteAheadLog.open(dir).close());
+        WalUnsafeDirectoryException e = assertThrows(WalUnsafeDirectoryException.class, () -> WriteAheadLog.open(dir).close());
         assertHasPhrases(e.getMessage(), "writable by all users", "chmod 700");
         assertEquals(List.of(), LogDirs.names(dir), "nothing created, not even wal.lock");
     }
@@ -357,7 +356,7 @@ class FileSafetyTest {
         Process chmod = new ProcessBuilder("chmod", "1777", dir.toString()).redirectErrorStream(true).start();
         String output = new String(chmod.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         Assumptions.assumeTrue(chmod.waitFor() == 0, "cannot set the sticky bit with chmod: " + output);
-        WalException e = assertThrows(WalException.class, () -> WriteAheadLog.open(dir).close());
+        WalUnsafeDirectoryException e = assertThrows(WalUnsafeDirectoryException.class, () -> WriteAheadLog.open(dir).close());
         assertHasPhrases(e.getMessage(), "all users", "sticky", "does not stop them adding files", "chmod 700");
         assertEquals(List.of(), LogDirs.names(dir));
     }
@@ -371,9 +370,10 @@ class FileSafetyTest {
         Process chown = new ProcessBuilder("chown", "65534", dir.toString()).redirectErrorStream(true).start();
         String output = new String(chown.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         Assumptions.assumeTrue(chown.waitFor() == 0, "chown to uid 65534 failed: " + output);
-        WalException e = assertThrows(WalException.class, () -> WriteAheadLog.open(dir).close());
+        WalUnsafeDirectoryException e = assertThrows(WalUnsafeDirectoryException.class, () -> WriteAheadLog.open(dir).close());
         assertHasPhrases(e.getMessage(), "owned by", "uid 65534", "not by this process's user",
                 "withSharedDirectoryAllowed(true)");
+        assertEquals(dir.toRealPath(), e.directory());
         assertEquals(List.of(), LogDirs.names(dir));
         try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withSharedDirectoryAllowed(true))) {
             assertEquals(1, wal.append(new byte[1]));

@@ -23,8 +23,10 @@ final class CommonOptions {
     String io;
 
     @Option(names = "--max-record-size", paramLabel = "BYTES", defaultValue = "" + WalOptions.DEFAULT_MAX_RECORD_SIZE,
-            description = "The log's maximum record size, as it was opened with (default: ${DEFAULT-VALUE}); "
-                    + "a longer length field counts as damage.")
+            description = "The maximum record size the log is opened with (WalOptions.withMaxRecordSize; default: "
+                    + "${DEFAULT-VALUE}). A valid record longer than it is refused as open refuses it (exit 64); a "
+                    + "length field longer than both it and the size the segment records it was written with counts "
+                    + "as damage.")
     int maxRecordSize;
 
     @Option(names = "--progress", negatable = true,

@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {" 0:every record from --from to --to (or to the end of the log) printed",
                 " 1:stopped at a torn tail (what open would cut)",
                 " 2:stopped at damage to acknowledged data", Wal4jCli.EXIT_3, Wal4jCli.EXIT_4, Wal4jCli.EXIT_5,
-                Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_6, Wal4jCli.EXIT_7, Wal4jCli.EXIT_64})
 final class DumpCommand implements Callable<Integer> {
 
     /** Output formats. */
@@ -51,6 +51,9 @@ final class DumpCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    SharedDirectoryOption shared;
 
     @Parameters(paramLabel = "DIR", description = "The WAL directory.")
     Path dir;
@@ -93,7 +96,7 @@ final class DumpCommand implements Callable<Integer> {
         }
         out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (WalDirectory wal = WalDirectory.check(dir, common.io); Progress progress = common.progress(err, root)) {
+        try (WalDirectory wal = WalDirectory.check(dir, common.io, shared.allowed); Progress progress = common.progress(err, root)) {
             WalDirectory.LockState lock = wal.lock();
             if (lock == WalDirectory.LockState.HELD && !allowLive) {
                 throw new CliException(Wal4jCli.LOCKED, wal.dir + " is open in another process (wal.lock is held);"

@@ -52,7 +52,7 @@ final class InspectCommand implements Callable<Integer> {
         common.validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (WalDirectory wal = WalDirectory.check(dir, common.io); Progress progress = common.progress(err, root)) {
+        try (WalDirectory wal = WalDirectory.forInspection(dir, common.io); Progress progress = common.progress(err, root)) {
             WalDirectory.LockState lock = wal.probeLock();
             out.println("wal4j inspect " + wal.dir);
             out.println(row("I/O layer", wal.layerDescription()));

@@ -9,6 +9,7 @@ import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalLockedException;
 import io.github.wal4j.WalOptions;
+import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.StorageFile;
@@ -51,7 +52,8 @@ import java.util.zip.CRC32C;
 @Command(name = "repair", mixinStandardHelpOptions = true,
         header = "Quarantine the files that change, then recover: cut a torn tail (or, with --accept-data-loss, corruption).",
         description = {"Repairs a log the way opening it does, after keeping a copy of everything that changes.",
-                "1. Refuses a log that another process has open (its lock). 2. Runs verify. 3. Copies every file "
+                "1. Refuses a directory open refuses (exit 7: other users could change it; see "
+                        + "--allow-shared-directory) and a log that another process has open (its lock). 2. Runs verify. 3. Copies every file "
                         + "open will change (segments it truncates or sets aside, temporary files it removes, a "
                         + "snapshot it replaces) to a quarantine directory outside the WAL and fsyncs the copies. "
                         + "4. Opens the log, which cuts a torn tail; with --accept-data-loss in POINT_IN_TIME mode, "
@@ -62,7 +64,7 @@ import java.util.zip.CRC32C;
         exitCodeList = {" 0:repaired, or nothing to repair",
                 " 2:refused: damage to acknowledged data without --accept-data-loss, or damage repair cannot cut "
                         + "(a damaged checkpoint or snapshot); nothing was changed",
-                Wal4jCli.EXIT_3, Wal4jCli.EXIT_4, Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_3, Wal4jCli.EXIT_4, Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_7, Wal4jCli.EXIT_64})
 final class RepairCommand implements Callable<Integer> {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
@@ -83,10 +85,8 @@ final class RepairCommand implements Callable<Integer> {
             + "recovery): the records from the damage on are lost, and printed.")
     boolean acceptDataLoss;
 
-    @Option(names = "--allow-shared-directory", description = "Repair a WAL directory that other users can write"
-            + " to, or that another user owns (refused by default, as WriteAheadLog.open refuses it: they could"
-            + " plant or replace files in it). Same as WalOptions.withSharedDirectoryAllowed(true).")
-    boolean allowSharedDirectory;
+    @Mixin
+    SharedDirectoryOption shared;
 
     @Option(names = "--quarantine", paramLabel = "PATH", description = "Where the copies go: a new or empty "
             + "directory outside the WAL directory (default: <DIR>.quarantine-<UTC time> beside it).")
@@ -125,17 +125,11 @@ final class RepairCommand implements Callable<Integer> {
         common.validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (WalDirectory wal = WalDirectory.check(dir, common.io); Progress progress = common.progress(err, root)) {
+        try (WalDirectory wal = WalDirectory.check(dir, common.io, shared.allowed); Progress progress = common.progress(err, root)) {
             if (wal.lock() == WalDirectory.LockState.HELD) {
                 throw new CliException(Wal4jCli.LOCKED, wal.dir + " is open in another process (wal.lock is held);"
                         + " repair never changes a log that is open. Stop that process first (find it with"
                         + " 'fuser " + wal.dir.resolve(LogFiles.LOCK) + "'); nothing was changed");
-            }
-            String unsafe = allowSharedDirectory ? null : wal.unsafeReason();
-            if (unsafe != null) {
-                // Checked before anything is copied: opening the log would refuse it after the copies.
-                throw new CliException(Wal4jCli.FAILED, unsafe.replace("WalOptions.withSharedDirectoryAllowed(true)",
-                        "--allow-shared-directory"));
             }
             out.println("wal4j repair " + wal.dir);
             out.println("  I/O layer: " + wal.storage.name() + "; lock: " + wal.lockState().text);
@@ -195,7 +189,7 @@ final class RepairCommand implements Callable<Integer> {
             wal.unlock();
             RecoveryMode mode = corruption != null ? RecoveryMode.POINT_IN_TIME : RecoveryMode.STRICT;
             WalOptions options = WalOptions.defaults().withMaxRecordSize(common.maxRecordSize).withRecoveryMode(mode)
-                    .withSharedDirectoryAllowed(allowSharedDirectory).withStorage(progress.wrap(wal.storage))
+                    .withSharedDirectoryAllowed(shared.allowed).withStorage(progress.wrap(wal.storage))
                     .withProtection(newestProtection(wal), common.keyProvider());
             RecoveryReport report;
             long last;
@@ -208,6 +202,9 @@ final class RepairCommand implements Callable<Integer> {
             } catch (WalLockedException e) {
                 throw new CliException(Wal4jCli.LOCKED, "another process opened " + wal.dir + " while repair was"
                         + " copying to " + q + "; the repair changed nothing in the log (the copies can be deleted)", e);
+            } catch (WalUnsafeDirectoryException e) {
+                throw new CliException(Wal4jCli.POLICY, "opening the log refused it although the check before had"
+                        + " not (did its mode or owner change meanwhile?): " + e.getMessage() + "; copies in " + q, e);
             } catch (WalCorruptedException e) {
                 throw new CliException(Wal4jCli.CORRUPT, "opening the log refused it although verify had not: "
                         + e.getMessage() + " (did another process change it?); copies in " + q, e);

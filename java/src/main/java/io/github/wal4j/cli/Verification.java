@@ -1,5 +1,6 @@
 package io.github.wal4j.cli;
 
+import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.RecoveryReport;
 import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.RecoveryReport.Kind;
@@ -75,9 +76,12 @@ final class Verification {
      * Runs the analysis; reads through {@code storage} (a counting wrapper for the progress bar).
      *
      * @throws io.github.wal4j.WalFormatException for a segment of an unknown format or foreign magic
+     * @throws CliException {@link Wal4jCli#USAGE} for a valid record longer than {@code maxRecordSize}
+     *     (written under a larger limit, which its segment records): open with that limit refuses the
+     *     log as a configuration error, not as damage
      */
     static Verification run(WalDirectory wal, Storage storage, int maxRecordSize, SegmentKeys keys)
-            throws IOException {
+            throws IOException, CliException {
         long started = System.nanoTime();
         List<Finding> findings = new ArrayList<>();
         Checkpoint checkpoint;
@@ -91,9 +95,23 @@ final class Verification {
             return new Verification(findings, null, null, millisSince(started), List.of());
         }
         findings.addAll(checkSnapshot(storage, checkpoint));
-        RecoveryReport report = Recovery.inspect(storage, wal.dir, maxRecordSize, checkpoint, keys);
+        RecoveryReport report;
+        try {
+            report = Recovery.inspect(storage, wal.dir, maxRecordSize, checkpoint, keys);
+        } catch (RecordTooLargeException e) {
+            throw new CliException(Wal4jCli.USAGE, overLimit(e), e);
+        }
         findings.addAll(report.findings());
         return new Verification(findings, checkpoint, report, millisSince(started), staleTemporaries(checkpoint));
+    }
+
+    /** What to do about a valid record longer than {@code --max-record-size}, in the tool's terms. */
+    static String overLimit(RecordTooLargeException e) {
+        return "record " + e.sequence() + " in " + e.file().getFileName() + " holds " + e.size() + " bytes, more than"
+                + " --max-record-size " + e.limit() + " (its segment was written with a maximum record size of "
+                + e.writtenLimit() + "): the record is intact, and open with this size refuses the log. Give"
+                + " --max-record-size " + e.size() + " or more (the application opens the log with"
+                + " WalOptions.withMaxRecordSize(>= " + e.size() + ")). Nothing was changed";
     }
 
     /** The {@code <snapshot>.*.wal4j.tmp} files beside the snapshot, except the committed one. */

@@ -25,11 +25,12 @@ import picocli.CommandLine.Spec;
                 + "open would do: nothing (clean), cut a torn tail, or refuse because acknowledged data is damaged "
                 + "(docs/security/wal.md, section 5). Changes nothing.",
                 "Takes the directory lock while it reads; a log open in another process is refused unless "
-                        + "--allow-live is given."},
+                        + "--allow-live is given. A directory open refuses because other users could change it is "
+                        + "refused the same way (exit 7) unless --allow-shared-directory is given."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {" 0:clean", " 1:torn tail only (open or 'wal4j repair' cuts it; no acknowledged record is lost)",
                 " 2:corruption of acknowledged data (open refuses the log)", Wal4jCli.EXIT_3, Wal4jCli.EXIT_4,
-                Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_7, Wal4jCli.EXIT_64})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,6 +40,9 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    SharedDirectoryOption shared;
 
     @Parameters(paramLabel = "DIR", description = "The WAL directory.")
     Path dir;
@@ -56,7 +60,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             common.validate();
-            try (WalDirectory wal = WalDirectory.check(dir, common.io); Progress progress = common.progress(err, root)) {
+            try (WalDirectory wal = WalDirectory.check(dir, common.io, shared.allowed); Progress progress = common.progress(err, root)) {
                 WalDirectory.LockState lock = wal.lock();
                 if (lock == WalDirectory.LockState.HELD && !allowLive) {
                     throw new CliException(Wal4jCli.LOCKED, wal.dir + " is open in another process (wal.lock is held);"

@@ -4,6 +4,7 @@ import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalKeyException;
 import io.github.wal4j.WalLockedException;
+import io.github.wal4j.WalUnsafeDirectoryException;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Spec;
  * {@value #OK} success / clean, {@value #TORN} torn tail, {@value #CORRUPT} corruption (or repair
  * refused), {@value #LOCKED} lock held by another process, {@value #NOT_A_WAL} not a WAL,
  * {@value #FAILED} I/O or other failure, {@value #KEY} key of a protected log missing or wrong,
+ * {@value #POLICY} refused by policy as open refuses it (other users could change the directory),
  * {@value #USAGE} usage error.
  *
  * <p>Tests and embedding code run it in-process with {@link #newCommandLine(PrintWriter, PrintWriter)}.
@@ -43,7 +45,7 @@ import picocli.CommandLine.Spec;
         commandListHeading = "%nCommands:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Wal4jCli.EXIT_0, Wal4jCli.EXIT_1, Wal4jCli.EXIT_2, Wal4jCli.EXIT_3, Wal4jCli.EXIT_4,
-                Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_64})
+                Wal4jCli.EXIT_5, Wal4jCli.EXIT_6, Wal4jCli.EXIT_7, Wal4jCli.EXIT_64})
 public final class Wal4jCli implements Callable<Integer> {
 
     /** Success; for verify and dump: the log is clean. */
@@ -60,7 +62,17 @@ public final class Wal4jCli implements Callable<Integer> {
     public static final int FAILED = 5;
     /** A protected segment's key is missing or does not authenticate its header (see {@code --key}). */
     public static final int KEY = 6;
-    /** A usage error: unknown command or option, bad value (EX_USAGE). */
+    /**
+     * Refused by policy, as {@code WriteAheadLog.open} refuses it ({@code WalUnsafeDirectoryException}):
+     * other users could change the WAL directory (its group or all users can write to it, or another
+     * user owns it). Nothing is wrong with the data; the message says how to fix the directory, or
+     * {@code --allow-shared-directory} accepts the risk.
+     */
+    public static final int POLICY = 7;
+    /**
+     * A usage error (EX_USAGE): unknown command or option, bad value, or a {@code --max-record-size}
+     * below a valid record of the log (which open with that size refuses).
+     */
     public static final int USAGE = 64;
 
     static final String EXIT_0 = " 0:success; verify/dump: the log is clean";
@@ -70,7 +82,11 @@ public final class Wal4jCli implements Callable<Integer> {
     static final String EXIT_4 = " 4:not a WAL: missing directory, not a directory, foreign files, a symbolic link inside it, unknown format";
     static final String EXIT_5 = " 5:I/O error or other failure";
     static final String EXIT_6 = " 6:a protected segment's key is missing or wrong (--key)";
-    static final String EXIT_64 = "64:usage error (unknown command or option, bad value)";
+    static final String EXIT_7 = " 7:refused by policy, as open refuses it: other users could change the WAL directory"
+            + " (writable by its group or all users, or owned by another user); chmod 700 / chown it, or"
+            + " --allow-shared-directory";
+    static final String EXIT_64 = "64:usage error (unknown command or option, bad value, or --max-record-size below a"
+            + " record of the log)";
 
     /** Keeps the library's loggers configured (java.util.logging holds loggers weakly). */
     private static Logger libraryLogger;
@@ -145,6 +161,9 @@ public final class Wal4jCli implements Callable<Integer> {
         } else if (e instanceof WalKeyException) {
             code = KEY;
             message = e.getMessage() + " (give the log's keys with --key ID=FILE)";
+        } else if (e instanceof WalUnsafeDirectoryException) {
+            code = POLICY;
+            message = "refused, as WriteAheadLog.open refuses it: " + e.getMessage();
         } else if (e instanceof WalFormatException) {
             code = NOT_A_WAL;
             message = "not a wal4j log: " + e.getMessage();

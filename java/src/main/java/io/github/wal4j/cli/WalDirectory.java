@@ -1,6 +1,8 @@
 package io.github.wal4j.cli;
 
+import io.github.wal4j.WalException;
 import io.github.wal4j.WalFormatException;
+import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.nativeio.NativeIo;
@@ -18,9 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A WAL directory as the commands see it: checked the way {@code WriteAheadLog.open} checks it (a
- * directory, holding only this log's files), the I/O layer chosen, and the directory lock, which a
- * command takes when it is free and releases when it closes.
+ * A WAL directory as the commands see it: checked the way {@code WriteAheadLog.open} checks it, by
+ * the same code ({@link FileSafety#checkLogDirectory}: only its owner can change it, this process
+ * can write to it, it holds only this log's files and no symbolic link), the I/O layer chosen, and
+ * the directory lock, which a command takes when it is free and releases when it closes.
  *
  * <p>Nothing here creates a file: if {@code wal.lock} does not exist, no process has the log open
  * (every open creates it before locking), and the lock is not tried.
@@ -58,15 +61,47 @@ final class WalDirectory implements Closeable {
     }
 
     /**
-     * Checks that {@code path} is a WAL directory this wal4j can read and chooses the I/O layer. As
-     * {@code WriteAheadLog.open} does, a path that is itself a symbolic link is resolved once, here;
-     * a symbolic link inside the directory is refused, and never followed.
+     * Checks that {@code path} is a WAL directory that {@code WriteAheadLog.open} (with
+     * {@code withSharedDirectoryAllowed(sharedAllowed)}) would accept, and chooses the I/O layer. As
+     * open does, a path that is itself a symbolic link is resolved once, here; a symbolic link inside
+     * the directory is refused, and never followed.
      *
      * @throws CliException {@link Wal4jCli#NOT_A_WAL} for a missing path, a file, a symbolic link
-     *     inside the directory or foreign files (the message of {@code WriteAheadLog.open}'s
-     *     {@link WalFormatException}); {@link Wal4jCli#FAILED} if the layer cannot be used
+     *     inside the directory or foreign files (the message of open's {@link WalFormatException});
+     *     {@link Wal4jCli#POLICY} for a directory other users could change (the message of open's
+     *     {@link WalUnsafeDirectoryException}, naming {@code --allow-shared-directory});
+     *     {@link Wal4jCli#FAILED} if the layer cannot be used
+     * @throws WalException if this process cannot write to the directory, as open throws it
      */
-    static WalDirectory check(Path path, String ioLayer) throws CliException, IOException {
+    static WalDirectory check(Path path, String ioLayer, boolean sharedAllowed) throws CliException, IOException {
+        Path dir = existingDirectory(path);
+        try {
+            FileSafety.checkLogDirectory(dir, sharedAllowed);
+        } catch (WalUnsafeDirectoryException e) {
+            throw new CliException(Wal4jCli.POLICY, "refused, as WriteAheadLog.open refuses it: " + e.getMessage()
+                    .replace(FileSafety.SHARED_DIRECTORY_OPTION, "--allow-shared-directory"), e);
+        } catch (WalFormatException e) {
+            throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + e.getMessage(), e);
+        }
+        return new WalDirectory(dir, layer(ioLayer), ioLayer);
+    }
+
+    /**
+     * As {@link #check} but without open's access checks (who may change the directory, whether this
+     * process may write to it), for {@code inspect}, which shows them instead of refusing.
+     */
+    static WalDirectory forInspection(Path path, String ioLayer) throws CliException, IOException {
+        Path dir = existingDirectory(path);
+        try {
+            LogFiles.checkContents(dir);
+        } catch (WalFormatException e) {
+            throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + e.getMessage(), e);
+        }
+        return new WalDirectory(dir, layer(ioLayer), ioLayer);
+    }
+
+    /** The real path of {@code path}, which must be an existing directory (the CLI never creates one). */
+    private static Path existingDirectory(Path path) throws CliException, IOException {
         Path given = path.toAbsolutePath().normalize();
         if (!Files.exists(given)) {
             throw new CliException(Wal4jCli.NOT_A_WAL, "no such directory: " + given
@@ -77,26 +112,17 @@ final class WalDirectory implements Closeable {
             throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + dir
                     + " is not a directory: a WAL is a directory of its own");
         }
-        LogFiles.Strangers strangers = LogFiles.strangers(dir);
-        List<String> links = strangers.links();
-        if (!links.isEmpty()) {
-            throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + String.join("; ", links) + ": wal4j"
-                    + " never follows a symbolic link inside a WAL directory (one planted there could make it read"
-                    + " or change another file); remove the link or put the real file there. Nothing was changed");
-        }
-        if (!strangers.foreign().isEmpty()) {
-            WalFormatException e = new WalFormatException(strangers.foreignMessage(dir));
-            throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + e.getMessage(), e);
-        }
-        Storage storage;
+        return dir;
+    }
+
+    private static Storage layer(String ioLayer) throws CliException {
         try {
-            storage = IoLayers.select(ioLayer);
+            return IoLayers.select(ioLayer);
         } catch (IllegalArgumentException e) {
             throw new CliException(Wal4jCli.USAGE, e.getMessage(), e);
         } catch (IOException e) {
             throw new CliException(Wal4jCli.FAILED, e.getMessage(), e);
         }
-        return new WalDirectory(dir, storage, ioLayer);
     }
 
     /**

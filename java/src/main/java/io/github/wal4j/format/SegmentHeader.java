@@ -18,10 +18,16 @@ import java.util.Optional;
  *  16      8    segment id (also the file name: %016d.wal)
  *  24      8    salt: random, new for every segment
  *  32      8    sequence number of the first record the segment may hold
- *  40      4    reserved (0)
+ *  40      4    maximum record size M the writer used (0: not recorded, see below)
  *  44      4    CRC32C of bytes [0, 44)
  *  48    A-48   zeros
  * </pre>
+ * M bounds the length fields of this segment's records for a reader, as the larger of M and the
+ * reader's own configured limit: a record written under a larger limit than a later open uses is
+ * still valid data, and that open is refused as a configuration error instead of damage. A header
+ * with 0 at offset 40 was written before the limit was recorded (the field was reserved and zero),
+ * or with a limit of 0: its records are bounded by the reader's limit alone. M is at most 1 GiB,
+ * the largest limit {@code WalOptions} accepts; a larger value is damage.
  * A protected segment (see {@link RecordSealer}) is format version 2: the same 48 bytes with version 2
  * and the protection in the flags field, followed by
  * <pre>
@@ -37,12 +43,14 @@ import java.util.Optional;
  * <p>All integers are big-endian. The header is written and synced, under a temporary name, before the
  * file is renamed into place, so a {@code .wal} file with a bad header is damage, never a torn write.
  *
+ * @param maxRecordSize the maximum record size (payload bytes) the writer of this segment used; 0 if
+ *     not recorded
  * @param protection {@link #PLAIN}, {@link #AES_GCM} or {@link #HMAC_CHAIN}
  * @param keyId the key id of a protected segment, else {@code null}
  * @param tag the header's HMAC for a protected segment (32 bytes), else {@code null}
  */
-public record SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int protection,
-        String keyId, byte[] tag) {
+public record SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
+        int protection, String keyId, byte[] tag) {
 
     /** Protection code of a segment with checksums only. */
     public static final int PLAIN = 0;
@@ -64,10 +72,17 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     /** Bytes of the header that carry meaning; the rest of the first block is zero. */
     public static final int ENCODED_SIZE = 48;
     private static final int CRC_OFFSET = 44;
+    private static final int MAX_RECORD_SIZE_OFFSET = 40;
+    /** The largest {@link #maxRecordSize} a header records: the largest limit {@code WalOptions} accepts. */
+    public static final int MAX_RECORD_SIZE_BOUND = 1 << 30;
 
     public SegmentHeader {
         if (!Alignment.isValid(alignment)) {
             throw new IllegalArgumentException("alignment must be a power of two in [512, 65536]: " + alignment);
+        }
+        if (maxRecordSize < 0 || maxRecordSize > MAX_RECORD_SIZE_BOUND) {
+            throw new IllegalArgumentException("max record size must be in [0, " + MAX_RECORD_SIZE_BOUND + "]: "
+                    + maxRecordSize);
         }
         if (protection != PLAIN) {
             if (protection != AES_GCM && protection != HMAC_CHAIN) {
@@ -83,9 +98,14 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         }
     }
 
-    /** An unprotected header. */
+    /** An unprotected header that records no maximum record size. */
     public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence) {
-        this(alignment, segmentId, salt, firstSequence, PLAIN, null, null);
+        this(alignment, segmentId, salt, firstSequence, 0);
+    }
+
+    /** An unprotected header. */
+    public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize) {
+        this(alignment, segmentId, salt, firstSequence, maxRecordSize, PLAIN, null, null);
     }
 
     /** Whether records in this segment are sealed ({@link #AES_GCM} or {@link #HMAC_CHAIN}). */
@@ -95,7 +115,8 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
 
     /** This header with its HMAC set. */
     public SegmentHeader withTag(byte[] value) {
-        return new SegmentHeader(alignment, segmentId, salt, firstSequence, protection, keyId, value.clone());
+        return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId,
+                value.clone());
     }
 
     /** The bytes the header HMAC covers: [0, 49+k) of the encoded header. */
@@ -128,7 +149,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     private void encodeFixed(ByteBuffer dst, Checksums checksums) {
         int start = dst.position();
         dst.putLong(MAGIC).putShort(isProtected() ? VERSION_PROTECTED : VERSION).putShort((short) protection)
-                .putInt(alignment).putLong(segmentId).putLong(salt).putLong(firstSequence).putInt(0);
+                .putInt(alignment).putLong(segmentId).putLong(salt).putLong(firstSequence).putInt(maxRecordSize);
         ByteBuffer covered = dst.duplicate().position(start).limit(start + CRC_OFFSET);
         dst.putInt(checksums.plain(covered));
     }
@@ -136,7 +157,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     @Override
     public boolean equals(Object o) {
         return o instanceof SegmentHeader h && h.alignment == alignment && h.segmentId == segmentId && h.salt == salt
-                && h.firstSequence == firstSequence && h.protection == protection
+                && h.firstSequence == firstSequence && h.maxRecordSize == maxRecordSize && h.protection == protection
                 && java.util.Objects.equals(h.keyId, keyId) && Arrays.equals(h.tag, tag);
     }
 
@@ -148,7 +169,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     @Override
     public String toString() {
         return "SegmentHeader[id=" + segmentId + ", firstSequence=" + firstSequence + ", alignment=" + alignment
-                + (isProtected() ? ", protection=" + protection + ", keyId=" + keyId : "") + "]";
+                + ", maxRecordSize=" + maxRecordSize + (isProtected() ? ", protection=" + protection + ", keyId=" + keyId : "") + "]";
     }
 
     /** Why a header did not decode; {@link #FOREIGN} and {@link #UNSUPPORTED_VERSION} are not damage. */
@@ -210,6 +231,11 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         if (firstSequence < 1) {
             return problem(Problem.DAMAGED, "first sequence " + firstSequence + " is below 1");
         }
+        int maxRecordSize = b.getInt(start + MAX_RECORD_SIZE_OFFSET);
+        if (maxRecordSize < 0 || maxRecordSize > MAX_RECORD_SIZE_BOUND) {
+            return problem(Problem.DAMAGED, "maximum record size " + Integer.toUnsignedString(maxRecordSize)
+                    + " is above " + MAX_RECORD_SIZE_BOUND);
+        }
         String keyId = null;
         byte[] tag = null;
         if (protection != PLAIN) {
@@ -240,7 +266,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
             }
         }
         return new Decoded(Optional.of(new SegmentHeader(alignment, b.getLong(start + 16), b.getLong(start + 24),
-                firstSequence, protection, keyId, tag)), null, "ok");
+                firstSequence, maxRecordSize, protection, keyId, tag)), null, "ok");
     }
 
     private static Decoded problem(Problem problem, String detail) {

@@ -1,7 +1,9 @@
 package io.github.wal4j.log;
 
 import io.github.wal4j.WalException;
+import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalOptions;
+import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.io.ForwardingStorage;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -26,6 +28,9 @@ public final class FileSafety {
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     /** The "unix" view gives numeric owners (Linux, macOS); without it ownership is not checked. */
     private static final boolean UNIX = FileSystems.getDefault().supportedFileAttributeViews().contains("unix");
+
+    /** The setting that accepts a directory others can change, as the refusal's message names it. */
+    public static final String SHARED_DIRECTORY_OPTION = "WalOptions.withSharedDirectoryAllowed(true)";
 
     private FileSafety() {
     }
@@ -63,8 +68,8 @@ public final class FileSafety {
                     + " (mode " + PosixFilePermissions.toString(mode) + (sticky ? ", sticky" : "") + "): another user"
                     + " could plant, replace or delete files in it (a forged segment, an old CHECKPOINT, a symbolic"
                     + " link)" + (sticky ? "; the sticky bit does not stop them adding files" : "") + ". Use a"
-                    + " directory of this user's own ('chmod 700 " + dir + "' if it is one), or accept the risk with"
-                    + " WalOptions.withSharedDirectoryAllowed(true). Nothing was changed";
+                    + " directory of this user's own ('chmod 700 " + dir + "' if it is one), or accept the risk with "
+                    + SHARED_DIRECTORY_OPTION + ". Nothing was changed";
         }
         if (UNIX) {
             int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
@@ -73,7 +78,7 @@ public final class FileSafety {
                 return "WAL directory " + dir + " is owned by " + attributes.owner().getName() + " (uid " + owner
                         + "), not by this process's user (uid " + me + ") or root: its owner could plant, replace or"
                         + " delete files in it whatever its mode. Use a directory of this user's own ('chown' it), or"
-                        + " accept the risk with WalOptions.withSharedDirectoryAllowed(true). Nothing was changed";
+                        + " accept the risk with " + SHARED_DIRECTORY_OPTION + ". Nothing was changed";
             }
         }
         return null;
@@ -83,7 +88,7 @@ public final class FileSafety {
      * Refuses {@code dir} if {@link #unsafeDirectoryReason} finds a reason, unless
      * {@code sharedAllowed}.
      *
-     * @throws WalException with that reason
+     * @throws WalUnsafeDirectoryException with that reason
      */
     public static void checkDirectory(Path dir, boolean sharedAllowed) throws IOException {
         if (sharedAllowed) {
@@ -91,8 +96,27 @@ public final class FileSafety {
         }
         String reason = unsafeDirectoryReason(dir);
         if (reason != null) {
-            throw new WalException(reason);
+            throw new WalUnsafeDirectoryException(dir, reason);
         }
+    }
+
+    /**
+     * The checks {@code WriteAheadLog.open} makes of an existing WAL directory (its real path), in
+     * order, changing nothing: that only its owner can change it ({@link #checkDirectory}), that
+     * this process can write to it, and that it holds only the log's own files, none of them a
+     * symbolic link ({@link LogFiles#checkContents}). The command-line tool runs the same checks,
+     * so that it gives open's verdict.
+     *
+     * @throws WalUnsafeDirectoryException if other users could change it and not {@code sharedAllowed}
+     * @throws WalException if this process cannot write to it
+     * @throws WalFormatException if it holds a symbolic link or files that are not the log's
+     */
+    public static void checkLogDirectory(Path dir, boolean sharedAllowed) throws IOException {
+        checkDirectory(dir, sharedAllowed);
+        if (!Files.isWritable(dir)) {
+            throw new WalException("WAL directory " + dir + " is not writable by this process");
+        }
+        LogFiles.checkContents(dir);
     }
 
     /**

@@ -77,7 +77,7 @@ public final class LogEngine {
         Path abs = prepareDirectory(storage, dir, options);
         Closeable lock = acquireLock(storage, abs, options);
         try {
-            SegmentKeys keys = new SegmentKeys(options.protection(), options.keys());
+            SegmentKeys keys = new SegmentKeys(options.protection(), options.keys(), options.maxRecordSize());
             CheckpointStore checkpoints = new CheckpointStore(storage, abs, keys);
             Checkpoint checkpoint = checkpoints.read();
             if (keys.protects() && checkpoint != Checkpoint.NONE && !checkpoint.authenticated()) {
@@ -180,9 +180,9 @@ public final class LogEngine {
     /**
      * If the directory is missing, creates it and its missing parents (with
      * {@link WalOptions#directoryPermissions()}), each made durable (the directory holding it synced)
-     * before this returns; checks
-     * that only this user can change it ({@link FileSafety#checkDirectory}) and that it holds only this
-     * log's files, none of them a symbolic link. Changes nothing on a refusal.
+     * before this returns; then runs {@link FileSafety#checkLogDirectory} on it: only this user can
+     * change it, this process can write to it, and it holds only this log's files, none of them a
+     * symbolic link. Changes nothing on a refusal.
      *
      * @return the real path of the directory, which the log uses from then on
      */
@@ -215,20 +215,7 @@ public final class LogEngine {
             }
             dir = dir.toRealPath();
         }
-        FileSafety.checkDirectory(dir, options.sharedDirectoryAllowed());
-        if (!Files.isWritable(dir)) {
-            throw new WalException("WAL directory " + dir + " is not writable by this process");
-        }
-        LogFiles.Strangers strangers = LogFiles.strangers(dir);
-        List<String> links = strangers.links();
-        if (!links.isEmpty()) {
-            throw new WalFormatException(String.join("; ", links) + ": wal4j never follows a symbolic link inside"
-                    + " its directory (one planted there could make it read, overwrite or create another file);"
-                    + " remove the link or put the real file there. Nothing was changed, the link's target included");
-        }
-        if (!strangers.foreign().isEmpty()) {
-            throw new WalFormatException(strangers.foreignMessage(dir));
-        }
+        FileSafety.checkLogDirectory(dir, options.sharedDirectoryAllowed());
         return dir;
     }
 

@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.WalFormatException;
 import io.github.wal4j.io.SymbolicLinks;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -89,6 +90,25 @@ public final class LogFiles {
                     + String.join(", ", foreign.subList(0, Math.min(10, foreign.size())))
                     + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
                     + "; a WAL needs a directory of its own, nothing was changed";
+        }
+    }
+
+    /**
+     * Refuses a directory that holds a symbolic link under one of the log's names, or files that are
+     * not the log's (see {@link #strangers}); changes nothing.
+     *
+     * @throws WalFormatException naming the links and their targets, or the foreign files
+     */
+    public static void checkContents(Path dir) throws IOException {
+        Strangers strangers = strangers(dir);
+        if (!strangers.links().isEmpty()) {
+            throw new WalFormatException(String.join("; ", strangers.links()) + ": wal4j never follows a symbolic"
+                    + " link inside its directory (one planted there could make it read, overwrite or create another"
+                    + " file); remove the link or put the real file there. Nothing was changed, the link's target"
+                    + " included");
+        }
+        if (!strangers.foreign().isEmpty()) {
+            throw new WalFormatException(strangers.foreignMessage(dir));
         }
     }
 

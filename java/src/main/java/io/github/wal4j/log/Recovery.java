@@ -1,6 +1,7 @@
 package io.github.wal4j.log;
 
 import io.github.wal4j.PayloadVisitor;
+import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.RecoveryMode;
 import io.github.wal4j.RecoveryReport;
 import io.github.wal4j.RecoveryReport.Finding;
@@ -88,6 +89,8 @@ public final class Recovery {
      * find and do, with damage to acknowledged data reported as {@link Kind#CORRUPTION} instead of
      * thrown. For verification tools; the caller should hold the directory lock or accept that a
      * live writer may be appending meanwhile.
+     *
+     * @throws RecordTooLargeException as {@link #run} would: a valid record over {@code maxRecordSize}
      */
     public static RecoveryReport inspect(Storage storage, Path dir, int maxRecordSize, Checkpoint checkpoint,
             SegmentKeys keys) throws IOException {
@@ -97,7 +100,8 @@ public final class Recovery {
 
     /**
      * Runs recovery and prepares the newest segment for appending (creating the first one in an
-     * empty log). A refusal ({@link WalCorruptedException}, {@link WalFormatException}) changes
+     * empty log). A refusal ({@link WalCorruptedException}, {@link WalFormatException}, or
+     * {@link RecordTooLargeException} for a valid record over this open's maximum record size) changes
      * nothing; otherwise temporary files are removed, a torn tail is cut and, in point-in-time mode,
      * damaged files are set aside, each change synced before this returns.
      */
@@ -170,6 +174,11 @@ public final class Recovery {
                 // are refused below, after the scan, so none may reach the visitor before that.
                 boolean lend = replay != null && (!keys.protects() || header.isProtected());
                 while (cursor.next()) {
+                    if (cursor.overLimitSequence() != 0) {
+                        // Valid under the limit its segment records: the options are wrong, not the data.
+                        throw new RecordTooLargeException(path, cursor.overLimitSequence(), cursor.overLimitSize(),
+                                maxRecordSize, header.maxRecordSize());
+                    }
                     lastWasSeal = cursor.batchIsSeal();
                     if (lend) {
                         cursor.visitBatch(checkpointed + 1, replay);
@@ -244,7 +253,10 @@ public final class Recovery {
         // A protected segment is written by one session only, so that a sequence number (the nonce)
         // is never sealed twice under its key: a protected log, or one whose newest segment is
         // protected, starts a new segment at every open.
-        boolean fresh = lastHeader == null || next < checkpointed + 1 || keys.protects() || lastHeader.isProtected();
+        // A segment records the maximum record size it was written with: one that records a smaller
+        // limit than this open's is not continued, or its records could exceed what it records.
+        boolean fresh = lastHeader == null || next < checkpointed + 1 || keys.protects() || lastHeader.isProtected()
+                || lastHeader.maxRecordSize() < maxRecordSize;
         if (fresh) {
             if (lastHeader != null) {
                 // As below: what this scan read may still be only in the page cache; a newer segment

@@ -19,7 +19,11 @@ import java.nio.ByteBuffer;
  *
  * <p>The cursor never trusts a length before bounding it: a batch length by the file's end and by
  * {@link BatchHeader#maxRecordsLength}, a record length by the maximum record size and by the
- * bytes left in its batch. It reads at most {@code limit} bytes of the file.
+ * bytes left in its batch. It reads at most {@code limit} bytes of the file. The maximum record
+ * size is the larger of the reader's and the one the segment's header records
+ * ({@link SegmentHeader#maxRecordSize()}): a record written under a larger limit than the reader's
+ * validates, and {@link #overLimitSequence()} names it, for the caller to refuse as a configuration
+ * error rather than damage.
  *
  * <p>In a protected segment each record must also authenticate ({@link RecordSealer}); one that
  * passes its checksum but not its seal is damage like any other, and {@link #records()} holds the
@@ -54,8 +58,14 @@ public final class SegmentCursor {
     private final StorageFile file;
     private final SegmentHeader header;
     private final long limit;
-    private final int maxRecordSize;
+    /** The larger of the reader's maximum record size and the segment's: longer is damage. */
+    private final int recordBound;
     private final int maxStoredSize;
+    /** Stored bytes of a record at the reader's own maximum record size: a valid longer one is over its limit. */
+    private final long limitStoredSize;
+    /** The first record of the current batch over the reader's limit, and its payload bytes; 0 if none. */
+    private long overLimitSequence;
+    private int overLimitSize;
     private final RecordSealer sealer;
     private final Checksums checksums = new Checksums();
     private ByteBuffer opened;
@@ -87,16 +97,18 @@ public final class SegmentCursor {
      * @param file the open segment
      * @param header its decoded header
      * @param limit bytes of the file to read (its size, or the end of what a writer has completed)
-     * @param maxRecordSize the largest valid payload
+     * @param maxRecordSize the reader's largest valid payload (a segment whose header records a larger
+     *     one is read with that)
      * @param sealer the segment's sealer ({@link RecordSealer#PLAIN} for an unprotected segment)
      */
     public SegmentCursor(StorageFile file, SegmentHeader header, long limit, int maxRecordSize, RecordSealer sealer) {
         this.file = file;
         this.header = header;
         this.limit = limit;
-        this.maxRecordSize = maxRecordSize;
         this.sealer = sealer;
-        this.maxStoredSize = (int) Math.min(Integer.MAX_VALUE - 8, (long) maxRecordSize + sealer.overhead());
+        this.recordBound = Math.max(maxRecordSize, header.maxRecordSize());
+        this.maxStoredSize = (int) Math.min(Integer.MAX_VALUE - 8, (long) recordBound + sealer.overhead());
+        this.limitStoredSize = (long) maxRecordSize + sealer.overhead();
         this.position = header.alignment();
         this.expectedSequence = header.firstSequence();
     }
@@ -153,6 +165,19 @@ public final class SegmentCursor {
     /** Whether the batch {@link #next()} accepted last is a seal; as {@code batch().isSeal()}. */
     public boolean batchIsSeal() {
         return (batchFlags & BatchHeader.FLAG_SEAL) != 0;
+    }
+
+    /**
+     * The first record of the batch {@link #next()} accepted last that is longer than the reader's
+     * maximum record size (valid under the larger one its segment was written with), or 0 if none.
+     */
+    public long overLimitSequence() {
+        return overLimitSequence;
+    }
+
+    /** The payload bytes of the record {@link #overLimitSequence()} names. */
+    public int overLimitSize() {
+        return overLimitSize;
     }
 
     /** The offset of the batch {@link #next()} accepted last. */
@@ -250,6 +275,7 @@ public final class SegmentCursor {
         batch = null;
         accepted = false;
         recordsIn = null;
+        overLimitSequence = 0;
         long remaining = limit - position;
         if (remaining <= 0) {
             return end(0);
@@ -280,7 +306,7 @@ public final class SegmentCursor {
         long bound = BatchHeader.maxRecordsLength(maxStoredSize);
         if (length > bound) {
             return damage("batch declares " + length + " record bytes, more than the bound of "
-                    + bound + " for a maximum record size of " + maxRecordSize);
+                    + bound + " for a maximum record size of " + recordBound);
         }
         long end = position + BatchHeader.SIZE + length;
         if (end > limit) {
@@ -299,6 +325,7 @@ public final class SegmentCursor {
         }
         String problem = validate(first, count, window, body, length, plain);
         if (problem != null) {
+            overLimitSequence = 0;
             if (plain != null) {
                 sealer.reset();
             }
@@ -346,7 +373,7 @@ public final class SegmentCursor {
             int size = buffer.getInt(p);
             if (size < 0 || size > maxStoredSize) {
                 return "record " + sequence + ": length field " + Integer.toUnsignedString(size)
-                        + " exceeds the maximum record size " + maxRecordSize
+                        + " exceeds the maximum record size " + recordBound
                         + (overhead > 0 ? " + " + overhead + " bytes of seal" : "");
             }
             if (size < overhead) {
@@ -371,6 +398,10 @@ public final class SegmentCursor {
                             + "reordered or copied from elsewhere";
                 }
                 plain.putInt(to, plain.position() - to - 4).putInt(0);
+            }
+            if (size > limitStoredSize && overLimitSequence == 0) {
+                overLimitSequence = sequence;
+                overLimitSize = size - overhead;
             }
             p += RecordFormat.OVERHEAD + size;
         }

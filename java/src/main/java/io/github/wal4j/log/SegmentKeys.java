@@ -16,8 +16,9 @@ import javax.crypto.SecretKey;
 
 /**
  * The protection a log writes new segments with, and the keys it reads existing ones with: makes
- * the header of a new segment (with its HMAC under the current key) and the {@link RecordSealer}
- * of any segment, after checking that the key its header names authenticates that header.
+ * the header of a new segment (with its HMAC under the current key, and the writer's maximum record
+ * size, which every new header records) and the {@link RecordSealer} of any segment, after checking
+ * that the key its header names authenticates that header.
  * Key bytes live only in local variables and derived keys; nothing here prints them.
  */
 public final class SegmentKeys {
@@ -26,10 +27,18 @@ public final class SegmentKeys {
 
     private final Protection protection;
     private final KeyProvider keys;
+    private final int maxRecordSize;
 
+    /** For reading: new headers, if any, record no maximum record size. */
     public SegmentKeys(Protection protection, KeyProvider keys) {
+        this(protection, keys, 0);
+    }
+
+    /** For a writer whose records are at most {@code maxRecordSize} bytes: every new header records it. */
+    public SegmentKeys(Protection protection, KeyProvider keys, int maxRecordSize) {
         this.protection = protection;
         this.keys = keys;
+        this.maxRecordSize = maxRecordSize;
     }
 
     /** The protection new segments get. */
@@ -45,11 +54,11 @@ public final class SegmentKeys {
     /** The header of a new segment. */
     SegmentHeader newHeader(int alignment, long id, long salt, long firstSequence) throws WalKeyException {
         if (!protects()) {
-            return new SegmentHeader(alignment, id, salt, firstSequence);
+            return new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize);
         }
         String keyId = keys.currentKeyId();
         int code = protection == Protection.AES_256_GCM ? SegmentHeader.AES_GCM : SegmentHeader.HMAC_CHAIN;
-        SegmentHeader header = new SegmentHeader(alignment, id, salt, firstSequence, code, keyId, null);
+        SegmentHeader header = new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize, code, keyId, null);
         byte[] master = master(keyId, null);
         try {
             return header.withTag(KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes()));

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,6 +29,9 @@ final class Cli {
     /** One segment for a handful of records. */
     static final WalOptions ONE_SEGMENT = WalOptions.defaults().withSegmentSize(64 << 10);
     static final int SIZE = 100;
+    /** A maximum record size above the default, and a record between the two (see {@link #bigRecordLog}). */
+    static final int LARGE_LIMIT = 32 << 20;
+    static final int BIG = 20 << 20;
 
     private Cli() {
     }
@@ -54,6 +58,19 @@ final class Cli {
     /** A cleanly closed log of {@code count} 100-byte records. */
     static List<WalRecord> closedLog(Path dir, WalOptions options, int count) throws IOException {
         return LogDirs.closedLog(dir, options, count, SIZE);
+    }
+
+    /**
+     * A cleanly closed log written with {@code withMaxRecordSize(LARGE_LIMIT)}: records 1 and 3 of
+     * 100 bytes and record 2 of {@link #BIG} bytes (more than the default limit), one per segment.
+     */
+    static List<WalRecord> bigRecordLog(Path dir) throws IOException {
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, ONE_SEGMENT.withMaxRecordSize(LARGE_LIMIT))) {
+            List<WalRecord> written = new ArrayList<>(Records.append(wal, 1, 1, SIZE));
+            written.addAll(Records.append(wal, 2, 1, BIG));
+            written.addAll(Records.append(wal, 3, 1, SIZE));
+            return written;
+        }
     }
 
     /**

@@ -2,8 +2,12 @@ package io.github.wal4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.WalUnsafeDirectoryException;
+import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.cli.Cli.Result;
 import io.github.wal4j.testing.LogDirs;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +28,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The commands apply open's file rules: a symbolic link inside the WAL directory is refused (exit 4)
  * and never followed; a WAL path that is a link is resolved once; a directory other users can write
- * to is shown by inspect and refused by repair unless {@code --allow-shared-directory}; the
- * quarantine is {@code rwx------} and its copies {@code rw-------}.
+ * to, or another user owns, is shown by inspect and refused by verify, dump and repair as open
+ * refuses it (exit 7, open's reason) unless {@code --allow-shared-directory}; the quarantine is
+ * {@code rwx------} and its copies {@code rw-------}.
  */
 class CliFileSafetyTest {
     private static final byte[] SECRET = "outside the WAL: must stay as it is".getBytes(StandardCharsets.UTF_8);
@@ -90,7 +95,7 @@ class CliFileSafetyTest {
         Map<String, byte[]> before = Cli.files(image);
 
         Result refused = Cli.run("repair", image);
-        assertEquals(5, refused.exit(), refused::toString);
+        assertEquals(7, refused.exit(), refused::toString);
         assertTrue(refused.err().contains("writable by its group") && refused.err().contains("chmod 700")
                 && refused.err().contains("--allow-shared-directory"), refused::toString);
         LogDirs.assertUnchanged(before, image);
@@ -102,6 +107,58 @@ class CliFileSafetyTest {
         List<Path> quarantines = Cli.quarantines(image);
         assertEquals(1, quarantines.size(), quarantines::toString);
         assertQuarantineIsOwnerOnly(quarantines.get(0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"verify", "dump", "repair"})
+    void worldWritableDirectoryIsRefusedAsOpenRefusesIt(String command) throws Exception {
+        Path dir = tmp.resolve("wal");
+        Cli.closedLog(dir, Cli.ONE_SEGMENT, 3);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertRefusedAsOpenRefusesIt(command, dir, "writable by its group and all users", "chmod 700 " + dir);
+    }
+
+    /** Needs root to give the directory to another user (uid 65534, nobody). */
+    @ParameterizedTest
+    @ValueSource(strings = {"verify", "dump", "repair"})
+    void directoryOwnedByAnotherUserIsRefusedAsOpenRefusesIt(String command) throws Exception {
+        Path dir = tmp.resolve("wal");
+        Cli.closedLog(dir, Cli.ONE_SEGMENT, 3);
+        Assumptions.assumeTrue(new com.sun.security.auth.module.UnixSystem().getUid() == 0,
+                "needs root to give a directory to another user (chown); not running as root");
+        Process chown = new ProcessBuilder("chown", "65534", dir.toString()).redirectErrorStream(true).start();
+        String output = new String(chown.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Assumptions.assumeTrue(chown.waitFor() == 0, "chown to uid 65534 failed: " + output);
+        assertRefusedAsOpenRefusesIt(command, dir, "owned by", "uid 65534", "not by this process's user");
+    }
+
+    /**
+     * {@code command} on {@code dir} gives open's verdict: exit 7 (a policy refusal, not an I/O error
+     * and not a clean log) with open's own reason and the tool's fix, nothing changed; with
+     * {@code --allow-shared-directory} (open's {@code withSharedDirectoryAllowed(true)}) it runs.
+     */
+    private static void assertRefusedAsOpenRefusesIt(String command, Path dir, String... phrases) throws Exception {
+        Map<String, byte[]> before = Cli.files(dir);
+        WalUnsafeDirectoryException open = assertThrows(WalUnsafeDirectoryException.class,
+                () -> WriteAheadLog.open(dir).close());
+        Result r = Cli.run(command, dir);
+        assertEquals(7, r.exit(), r::toString);
+        assertFalse(r.out().contains("CLEAN") || r.out().contains("REPAIRED"), r::toString);
+        assertTrue(r.err().contains(open.getMessage().replace("WalOptions.withSharedDirectoryAllowed(true)",
+                "--allow-shared-directory")), "open said: " + open.getMessage() + "\n" + r);
+        for (String phrase : phrases) {
+            assertTrue(r.err().contains(phrase), phrase + "\n" + r);
+        }
+        LogDirs.assertUnchanged(before, dir);
+        assertEquals(List.of(), Cli.quarantines(dir));
+        if (command.equals("verify")) {
+            Map<String, Object> report = MiniJson.object(Cli.run("verify", "--json", dir).out().strip());
+            assertEquals(7L, report.get("exitCode"), report::toString);
+        }
+
+        Result allowed = Cli.run(command, "--allow-shared-directory", dir);
+        assertEquals(0, allowed.exit(), allowed::toString);
+        LogDirs.assertUnchanged(before, dir);
     }
 
     /** The copies hold the log's records: owner-only, whatever the umask. */

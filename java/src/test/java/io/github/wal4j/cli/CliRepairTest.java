@@ -187,4 +187,29 @@ class CliRepairTest {
         assertTrue(notEmpty.err().contains("is not empty"), notEmpty::toString);
         LogDirs.assertUnchanged(before, image);
     }
+
+    /**
+     * A record written under a larger maximum record size is not cut, not even with
+     * --accept-data-loss: repair says which --max-record-size to give (exit 64) and changes nothing.
+     */
+    @Test
+    void recordWrittenUnderALargerLimitIsNeverCut() throws Exception {
+        Path dir = tmp.resolve("wal");
+        List<WalRecord> written = Cli.bigRecordLog(dir);
+        Map<String, byte[]> before = Cli.files(dir);
+
+        Result r = Cli.run("repair", "--accept-data-loss", dir);
+        assertEquals(64, r.exit(), r::toString);
+        assertTrue(r.err().contains("--max-record-size " + Cli.BIG) && !r.out().contains("REPAIRED"), r::toString);
+        LogDirs.assertUnchanged(before, dir);
+        assertEquals(List.of(), Cli.quarantines(dir));
+
+        Result ok = Cli.run("repair", "--accept-data-loss", "--max-record-size", Cli.LARGE_LIMIT, dir);
+        assertEquals(0, ok.exit(), ok::toString);
+        assertTrue(ok.out().contains("NOTHING TO REPAIR"), ok::toString);
+        LogDirs.assertUnchanged(before, dir);
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, Cli.ONE_SEGMENT.withMaxRecordSize(Cli.LARGE_LIMIT))) {
+            assertEquals(written, wal.recover());
+        }
+    }
 }

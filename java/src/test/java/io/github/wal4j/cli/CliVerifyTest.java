@@ -215,12 +215,41 @@ class CliVerifyTest {
         assertEquals(0, Cli.run("verify", dir).exit());
     }
 
+    /** Valid records longer than --max-record-size are not damage: open would refuse them as a configuration error. */
     @Test
-    void maxRecordSizeBelowTheRecordsMakesThemDamage() throws Exception {
+    void maxRecordSizeBelowTheRecordsIsAUsageError() throws Exception {
         Path dir = tmp.resolve("wal");
         Cli.closedLog(dir, WalOptions.defaults().withSegmentSize(64 << 10), 4);
         Result r = Cli.run("verify", "--max-record-size", "50", dir);
-        assertEquals(2, r.exit(), r::toString);
-        assertTrue(r.out().contains("exceeds the maximum record size 50"), r::toString);
+        assertEquals(64, r.exit(), r::toString);
+        assertTrue(!r.out().contains("CORRUPTION") && r.err().contains("record 1 in 0000000000000001.wal holds 100 bytes")
+                && r.err().contains("--max-record-size 100"), r::toString);
+    }
+
+    /**
+     * A record written under a larger maximum record size (recorded in its segment header) is valid:
+     * verify with a smaller --max-record-size says which size to give (exit 64), never CORRUPTION,
+     * and with that size the log is clean.
+     */
+    @Test
+    void recordWrittenUnderALargerLimitIsNotCorruption() throws Exception {
+        Path dir = tmp.resolve("wal");
+        Cli.bigRecordLog(dir);
+        Map<String, byte[]> before = Cli.files(dir);
+
+        Result r = Cli.run("verify", dir);
+        assertEquals(64, r.exit(), r::toString);
+        assertTrue(!r.out().contains("CORRUPTION") && !r.err().contains("CORRUPTION"), r::toString);
+        assertTrue(r.err().contains("record 2 in 0000000000000002.wal holds " + Cli.BIG + " bytes")
+                && r.err().contains("--max-record-size " + Cli.BIG) && r.err().contains("" + Cli.LARGE_LIMIT),
+                r::toString);
+        Map<String, Object> report = json(Cli.run("verify", "--json", dir));
+        assertEquals("error", report.get("result"));
+        assertEquals(64L, report.get("exitCode"));
+
+        Result clean = Cli.run("verify", "--max-record-size", Cli.LARGE_LIMIT, dir);
+        assertEquals(0, clean.exit(), clean::toString);
+        assertTrue(clean.out().contains("result: CLEAN (exit 0): 3 record(s)"), clean::toString);
+        LogDirs.assertUnchanged(before, dir);
     }
 }
