@@ -26,11 +26,30 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Threads</h2>
  * Every method is thread-safe. Concurrent appends are group-committed: one write and one fdatasync
- * cover a batch of them, and sequence numbers follow write order. Callbacks attached to the futures
- * of {@link #appendAsync} run on the log's writer thread unless attached with an {@code *Async}
- * method; they must not block. A blocking {@link #append} that finds the log idle and was alone in
- * the last batch writes and syncs its record on the calling thread (with the native I/O layer,
- * whose system calls an interrupt cannot break), saving two thread hand-offs per append.
+ * cover a batch of them, and sequence numbers follow write order. A blocking {@link #append} that
+ * finds the log idle and was alone in the last batch writes and syncs its record on the calling
+ * thread (with the native I/O layer, whose system calls an interrupt cannot break), saving two
+ * thread hand-offs per append.
+ *
+ * <h2>The writer-thread rule</h2>
+ * A callback attached to a future of {@link #appendAsync} with a non-async method
+ * ({@code thenAccept}, {@code whenComplete}, ...) runs on the thread that completes it, which is the
+ * log's writer thread (or, as {@code CompletableFuture} does, a thread waiting on that same future
+ * at that moment). Futures complete after their batch is written and synced, outside every lock of
+ * the log. On the writer thread:
+ * <ul>
+ *   <li>{@link #appendAsync} works: the record joins the next batch (it never waits for queue room,
+ *       since only the writer thread makes room);</li>
+ *   <li>every call that would wait for the writer ({@link #append}, {@link #flush}, {@link #fsync},
+ *       the {@code checkpoint} methods, {@link #transaction}, {@link #recover}, {@link #replay},
+ *       {@link #replayPayloads}, {@link #reader}, {@link #close}) throws {@link IllegalStateException}
+ *       at once, naming the rule and the fix, and changes nothing: it would wait for the thread it
+ *       blocks. Attach such a callback with {@code thenAcceptAsync}, {@code whenCompleteAsync}, ...
+ *       (it then runs on another thread), or call {@link #appendAsync} instead of {@link #append};</li>
+ *   <li>calls that never wait ({@link #lastSequence}, {@link #durableSequence}, {@link #stats}, ...)
+ *       work.</li>
+ * </ul>
+ * A callback should stay short in any case: the next batch waits for it.
  *
  * <h2>Failure</h2>
  * If a write or an fsync fails, the log is failed: the pending and every later call throw
@@ -162,12 +181,12 @@ public final class WriteAheadLog implements Closeable {
      * crash of this process, not a power loss). In {@link Durability#SYNC} it is already.
      */
     public void flush() throws IOException {
-        Futures.await(engine.committer().barrier(false));
+        Futures.await(engine.committer().barrier(false, "flush"));
     }
 
     /** Waits until every record appended before this call is durable (fdatasync). */
     public void fsync() throws IOException {
-        Futures.await(engine.committer().barrier(true));
+        Futures.await(engine.committer().barrier(true, "fsync"));
     }
 
     /**
@@ -208,21 +227,34 @@ public final class WriteAheadLog implements Closeable {
 
     /**
      * The records after the checkpoint in force, validated and in order: what the caller must replay.
-     * It includes every record appended before the call (queued records are written first). For logs larger than the heap use {@link #reader(long)},
+     * It includes every record appended before the call. For logs larger than the heap use {@link #reader(long)},
      * {@link #replay(long, RecordVisitor)} or, fastest, {@link #replayPayloads(long, PayloadVisitor)}.
      *
+     * <p><b>What readers see.</b> Every reader ({@code recover}, {@code replay}, {@code replayPayloads},
+     * {@code reader}) reads up to a mark taken when it starts. In {@link Durability#SYNC} that is the
+     * durable mark: the reader first waits until every record appended before the call is durable
+     * (which costs no extra fdatasync: their batches are synced anyway), and never returns a record
+     * that is not, so a replication or change-data-capture consumer never ships a record that a power
+     * cut could still erase. In {@link Durability#BUFFERED} it is the write mark: records appended
+     * before the call are handed to the OS first and returned, durable or not; a power cut may erase
+     * the ones not yet synced. Call {@link #fsync()} first to read only durable records there.
+     *
      * @throws WalCorruptedException if the files were damaged since open
+     * @throws IllegalStateException on the log's writer thread (see the writer-thread rule above)
      */
     public List<WalRecord> recover() throws IOException {
         List<WalRecord> records = new ArrayList<>();
-        replay(0, records::add);
+        replay(0, records::add, "recover");
         return records;
     }
 
     /** Streams the records from {@code fromSequence} (at least the first after the checkpoint) to the visitor. */
     public void replay(long fromSequence, RecordVisitor visitor) throws IOException {
-        Objects.requireNonNull(visitor, "visitor");
-        try (WalReader reader = reader(fromSequence)) {
+        replay(fromSequence, Objects.requireNonNull(visitor, "visitor"), "replay");
+    }
+
+    private void replay(long fromSequence, RecordVisitor visitor, String call) throws IOException {
+        try (WalReader reader = engine.reader(fromSequence, call)) {
             WalRecord record;
             while ((record = reader.next()) != null) {
                 visitor.visit(record);
@@ -242,14 +274,17 @@ public final class WriteAheadLog implements Closeable {
      */
     public void replayPayloads(long fromSequence, PayloadVisitor visitor) throws IOException {
         Objects.requireNonNull(visitor, "visitor");
-        try (LogReader reader = engine.reader(fromSequence)) {
+        try (LogReader reader = engine.reader(fromSequence, "replayPayloads")) {
             reader.forEach(visitor);
         }
     }
 
-    /** A reader of the records from {@code fromSequence} (at least the first after the checkpoint). */
+    /**
+     * A reader of the records from {@code fromSequence} (at least the first after the checkpoint), up
+     * to the mark {@link #recover()} describes (in SYNC, durable records only), taken now.
+     */
     public WalReader reader(long fromSequence) throws IOException {
-        return engine.reader(fromSequence);
+        return engine.reader(fromSequence, "reader");
     }
 
     /**
@@ -257,6 +292,7 @@ public final class WriteAheadLog implements Closeable {
      * {@link WalTransaction}.
      */
     public WalTransaction transaction() throws IOException {
+        engine.committer().checkMayBlock("transaction");
         engine.ensureOpen();
         return new WalTransaction(this, ledger);
     }

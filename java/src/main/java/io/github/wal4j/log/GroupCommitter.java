@@ -39,6 +39,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * holds {@link #commitLock}, so writes, syncs and the state below stay serial. It needs a storage
  * layer whose I/O an interrupt cannot break ({@link Storage#interruptSafe()}): an interrupted
  * {@code FileChannel} closes itself, which would fail the log for every appender.
+ *
+ * <p>Futures complete outside {@link #commitLock}, after the batch is written and synced, so a
+ * callback attached to one (which runs on the completing thread: the writer thread, for every
+ * future a caller can see) never finds the commit state half-updated. The writer thread must never
+ * block on the log, since only it can complete what it would wait for: blocking calls from it are
+ * refused ({@link #checkMayBlock}), and {@link #append(byte[], boolean) appendAsync} from it never
+ * waits for queue room.
+ *
+ * <p>Two marks tell readers how far they may read: the write mark (complete batches handed to the
+ * OS) and the durable mark (complete batches fdatasync'ed). {@link #readableMark()} gives the durable
+ * one in {@link Durability#SYNC}: a reader never returns a record that a power cut could still erase.
  */
 public final class GroupCommitter {
     private static final long MAX_QUEUED_BYTES = 64L << 20;
@@ -92,7 +103,7 @@ public final class GroupCommitter {
     private boolean closing;
     private WalFailedException failure;
 
-    // Under commitLock.
+    // Under commitLock; the writer thread's own batch (a self-committer uses a list of its own).
     private final List<Object> batch = new ArrayList<>();
     private ActiveSegment active;
     /** Grown on demand (to a full batch plus one record), so a log of small appends keeps it small. */
@@ -102,7 +113,10 @@ public final class GroupCommitter {
 
     private volatile long writtenSequence;
     private volatile long durableSequence;
+    /** Complete batches handed to the OS. */
     private volatile WriteMark mark;
+    /** Complete batches fdatasync'ed: {@link #mark} as it was when the last sync returned. */
+    private volatile WriteMark durableMark;
 
     /**
      * Starts the writer on {@code active}, whose valid data ends at its write offset.
@@ -131,6 +145,8 @@ public final class GroupCommitter {
         this.writtenSequence = nextSequence - 1;
         this.durableSequence = nextSequence - 1;
         this.mark = new WriteMark(active.header.segmentId(), active.writeOffset, nextSequence);
+        // Recovery synced what it adopted: the log starts durable up to where it ends.
+        this.durableMark = mark;
         this.selfCommit = durability == Durability.SYNC && storage.interruptSafe()
                 && !"false".equals(System.getProperty("wal4j.selfCommit"));
         this.thread = new Thread(this::run, "wal4j-writer-" + dir.getFileName());
@@ -153,14 +169,20 @@ public final class GroupCommitter {
      *     and sync the record on its own thread (the future is then complete when this returns)
      */
     public CompletableFuture<Long> append(byte[] payload, boolean callerWaits) throws IOException {
+        if (callerWaits) {
+            checkMayBlock("append");
+        }
         CompletableFuture<Long> future = new CompletableFuture<>();
         long framed = framedSize(payload.length);
         Pending pending;
         boolean lead;
+        // Only the writer thread makes room, so it never waits for room itself: a callback that
+        // appends from it is let through past the bound (its caller's chain bounds it).
+        boolean mayWait = Thread.currentThread() != thread;
         lock.lock();
         try {
             checkUsable();
-            while (queuedBytes > MAX_QUEUED_BYTES && !closing && failure == null) {
+            while (mayWait && queuedBytes > MAX_QUEUED_BYTES && !closing && failure == null) {
                 room.awaitUninterruptibly();
             }
             checkUsable();
@@ -173,6 +195,8 @@ public final class GroupCommitter {
             queuedBytes += framed;
             queuedRecords++;
             if (durability == Durability.BUFFERED) {
+                // Acknowledged once queued, before the writer can see it (and fail it). Completing
+                // under the lock runs no callback: nobody has the future yet.
                 future.complete(sequence);
             }
             if (!lead && writerWants()) {
@@ -185,6 +209,25 @@ public final class GroupCommitter {
             wakeWriter();
         }
         return future;
+    }
+
+    /**
+     * Refuses a call that would block the calling thread on the log if that thread is the writer:
+     * only the writer completes what such a call waits for, so it would wait for itself (a deadlock),
+     * or, for an append, write into the batch it is completing.
+     *
+     * @param call the public method, for the message
+     * @throws IllegalStateException on the writer thread
+     */
+    public void checkMayBlock(String call) {
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException(call + "() was called on the wal4j writer thread of " + dir
+                    + ", which runs the callbacks attached to appendAsync futures with non-async methods"
+                    + " (thenAccept, whenComplete, ...). A blocking call of the log there would wait for the"
+                    + " thread it blocks, so wal4j refuses it. Attach the callback with thenAcceptAsync,"
+                    + " whenCompleteAsync, ... (it then runs on another thread), or call appendAsync instead"
+                    + " of append there");
+        }
     }
 
     /**
@@ -218,6 +261,8 @@ public final class GroupCommitter {
         if (!commitLock.tryLock()) {
             return false;
         }
+        List<Object> mine = new ArrayList<>(1);
+        List<Object> abandoned = null;
         try {
             lock.lock();
             try {
@@ -232,24 +277,34 @@ public final class GroupCommitter {
             } finally {
                 lock.unlock();
             }
-            batch.add(own);
+            mine.add(own);
             try {
-                process(batch);
+                process(mine);
             } catch (Throwable t) {
-                fail(t, batch);
+                abandoned = markFailed(t, mine);
             }
-            return true;
         } finally {
             // Nothing to wake: whoever queued behind own did not lead (the queue was not
             // empty), so it signalled the writer itself; the writer was not gathering, since it
             // gathers only while holding the commit lock.
-            batch.clear();
             commitLock.unlock();
         }
+        if (abandoned != null) {
+            completeFailed(abandoned);
+        } else {
+            complete(mine);
+        }
+        return true;
     }
 
-    /** Queues a barrier: completes once everything queued before it is written (and synced if {@code sync}). */
-    public CompletableFuture<Void> barrier(boolean sync) throws IOException {
+    /**
+     * Queues a barrier: completes once everything queued before it is written (and synced if
+     * {@code sync}). Every barrier is waited for, so it is refused on the writer thread.
+     *
+     * @param call the public method that waits for it, for {@link #checkMayBlock}'s message
+     */
+    public CompletableFuture<Void> barrier(boolean sync, String call) throws IOException {
+        checkMayBlock(call);
         CompletableFuture<Void> future = new CompletableFuture<>();
         lock.lock();
         try {
@@ -277,9 +332,14 @@ public final class GroupCommitter {
         return durableSequence;
     }
 
-    /** What readers may read now. */
-    public WriteMark mark() {
-        return mark;
+    /**
+     * What readers may read now: in {@link Durability#SYNC} the durable mark (never a record a power
+     * cut could erase); in {@link Durability#BUFFERED}, whose appends are acknowledged before they
+     * are written, the write mark (what the OS has: it survives a crash of this process, not a power
+     * cut).
+     */
+    public WriteMark readableMark() {
+        return durability == Durability.SYNC ? durableMark : mark;
     }
 
     /** The failure that stopped the log, or {@code null}. */
@@ -314,20 +374,31 @@ public final class GroupCommitter {
             } finally {
                 lock.unlock();
             }
+            List<Object> abandoned;
             commitLock.lock();
             try {
-                if (!writeNextBatch()) {
+                abandoned = writeNextBatch();
+            } finally {
+                commitLock.unlock();
+            }
+            try {
+                if (abandoned != null) {
+                    completeFailed(abandoned);
                     return;
                 }
+                complete(batch);
             } finally {
                 batch.clear();
-                commitLock.unlock();
             }
         }
     }
 
-    /** Under the commit lock: drains, writes and syncs one batch. False if the log failed. */
-    private boolean writeNextBatch() {
+    /**
+     * Under the commit lock: drains, writes and syncs one batch into {@link #batch}, whose futures
+     * the caller completes after releasing the lock. Returns what the failure abandoned if the log
+     * failed, else null.
+     */
+    private List<Object> writeNextBatch() {
         lock.lock();
         try {
             gather();
@@ -349,14 +420,13 @@ public final class GroupCommitter {
             lock.unlock();
         }
         if (batch.isEmpty()) {
-            return true;
+            return null;
         }
         try {
             process(batch);
-            return true;
+            return null;
         } catch (Throwable t) {
-            fail(t, batch);
-            return false;
+            return markFailed(t, batch);
         }
     }
 
@@ -423,14 +493,26 @@ public final class GroupCommitter {
             lastBatchRecords = count;
         }
         if (count > 0) {
-            // Counted once the batch is as durable as its mode promises, never before.
+            // Counted once the batch is as durable as its mode promises, never before, and under
+            // the commit lock: the recorders take one writer at a time.
             stats.batch(count, recordsLength - (long) count * (RecordFormat.OVERHEAD + sealOverhead));
+            long now = System.nanoTime();
+            for (Object entry : batch) {
+                if (entry instanceof Pending p) {
+                    stats.acknowledged(now - p.enqueued);
+                }
+            }
         }
-        long now = System.nanoTime();
+    }
+
+    /**
+     * Completes the futures of a batch {@link #process} wrote, in sequence order, outside the commit
+     * lock: their callbacks run here.
+     */
+    private static void complete(List<Object> batch) {
         for (Object entry : batch) {
             if (entry instanceof Pending p) {
                 p.future.complete(p.sequence);
-                stats.acknowledged(now - p.enqueued);
             } else {
                 ((Barrier) entry).future.complete(null);
             }
@@ -460,6 +542,7 @@ public final class GroupCommitter {
         }
         unsyncedBytes = 0;
         unsyncedRecords = 0;
+        durableMark = mark;
         durableSequence = writtenSequence;
         if (watermark != null) {
             watermark.durable(durableSequence);
@@ -538,6 +621,8 @@ public final class GroupCommitter {
         ActiveSegment old = active;
         active = next;
         mark = new WriteMark(next.header.segmentId(), next.writeOffset, firstSequence);
+        // Everything before firstSequence was synced above, and the new header at its creation.
+        durableMark = mark;
         old.file.close();
         event.end();
         if (event.shouldCommit()) {
@@ -552,10 +637,15 @@ public final class GroupCommitter {
      * that leaves the durable state unknown until the next open. Pending appends fail.
      */
     public void fail(Throwable cause) {
-        fail(cause, List.of());
+        completeFailed(markFailed(cause, List.of()));
     }
 
-    private void fail(Throwable cause, List<Object> batch) {
+    /**
+     * Makes the failure sticky at once (the caller may hold the commit lock, so that nobody writes
+     * after a failed write or sync) and takes every queued entry off the queue; returns them with
+     * {@code batch}, for {@link #completeFailed} to fail outside the lock.
+     */
+    private List<Object> markFailed(Throwable cause, List<Object> batch) {
         WalFailedException failed = new WalFailedException("write-ahead log " + dir + " failed and accepts nothing "
                 + "until it is reopened: " + cause.getMessage(), cause);
         List<Object> abandoned = new ArrayList<>(batch);
@@ -570,6 +660,12 @@ public final class GroupCommitter {
         } finally {
             lock.unlock();
         }
+        return abandoned;
+    }
+
+    /** Fails the futures {@link #markFailed} took, with the log's failure. */
+    private void completeFailed(List<Object> abandoned) {
+        WalFailedException failed = failure();
         for (Object entry : abandoned) {
             if (entry instanceof Pending p) {
                 p.future.completeExceptionally(failed);
@@ -585,6 +681,7 @@ public final class GroupCommitter {
      * later recovery knows every record in this log was acknowledged.
      */
     void close() throws IOException {
+        checkMayBlock("close");
         lock.lock();
         try {
             closing = true;

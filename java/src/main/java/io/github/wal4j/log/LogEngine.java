@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.Durability;
 import io.github.wal4j.PayloadVisitor;
 import io.github.wal4j.RecoveryReport;
 import io.github.wal4j.WalClosedException;
@@ -338,13 +339,21 @@ public final class LogEngine {
         }
     }
 
-    /** A reader from {@code fromSequence}, but never before the checkpoint. */
-    public LogReader reader(long fromSequence) throws IOException {
+    /**
+     * A reader from {@code fromSequence}, but never before the checkpoint, up to the readable mark
+     * ({@link GroupCommitter#readableMark()}): in SYNC mode only durable records.
+     *
+     * @param call the public method, for the writer-thread refusal's message
+     */
+    public LogReader reader(long fromSequence, String call) throws IOException {
+        committer.checkMayBlock(call);
         ensureOpen();
-        // Everything appended before this call is written first, so a reader sees it in every
-        // durability mode (in BUFFERED mode an acknowledged record may still sit in the queue).
-        Futures.await(committer.barrier(false));
-        GroupCommitter.WriteMark mark = committer.mark();
+        // Everything appended before this call is made readable first, so a reader sees it: in SYNC
+        // mode durable (a record reaches the durable mark only once synced, and the barrier waits for
+        // the sync its batch gets anyway), in BUFFERED mode written (an acknowledged record may still
+        // sit in the queue).
+        Futures.await(committer.barrier(options.durability() == Durability.SYNC, call));
+        GroupCommitter.WriteMark mark = committer.readableMark();
         return new LogReader(storage, segments.snapshot(), mark,
                 Math.max(fromSequence, checkpoint.upToSequence() + 1), options.maxRecordSize(), keys);
     }
@@ -354,6 +363,7 @@ public final class LogEngine {
      * then deletes the segments it covers. Serialized with other checkpoints and close.
      */
     public void checkpoint(long upTo, Path snapshotPath, SnapshotWriter writer) throws IOException {
+        committer.checkMayBlock("checkpoint");
         synchronized (checkpointLock) {
             ensureOpen();
             long last = committer.lastSequence();
@@ -371,7 +381,7 @@ public final class LogEngine {
             }
             // Everything appended so far is written and synced first: the checkpoint needs the
             // records up to upTo durable, and no batch write then runs beside the checkpoint's files.
-            Futures.await(committer.barrier(true));
+            Futures.await(committer.barrier(true, "checkpoint"));
             Events.Checkpoint event = new Events.Checkpoint();
             event.begin();
             Checkpoint next;
@@ -483,6 +493,7 @@ public final class LogEngine {
 
     /** Drains the writer, seals and syncs, releases the lock. Idempotent. */
     public void close() throws IOException {
+        committer.checkMayBlock("close");
         synchronized (checkpointLock) {
             if (closed) {
                 return;
