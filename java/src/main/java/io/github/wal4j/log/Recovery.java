@@ -137,7 +137,11 @@ public final class Recovery {
             }
         }
         ids.sort(null);
-        if (!ids.isEmpty() && holdsNoRecord(ids.get(ids.size() - 1))) {
+        // The newest segment when the crash came: only damage in it can be a torn tail. If it holds
+        // no record and is removed, the one before it is still not the newest: it was synced before
+        // that one was created, so damage in it is damage to acknowledged data.
+        long newestId = ids.isEmpty() ? -1 : ids.get(ids.size() - 1);
+        if (!ids.isEmpty() && holdsNoRecord(newestId)) {
             ids.remove(ids.size() - 1);
         }
 
@@ -152,7 +156,7 @@ public final class Recovery {
             long id = ids.get(i);
             Path path = dir.resolve(LogFiles.segmentName(id));
             String name = path.getFileName().toString();
-            boolean newest = i == ids.size() - 1;
+            boolean newest = id == newestId;
             try (StorageFile file = storage.openRead(path)) {
                 long size = file.size();
                 String[] problem = new String[1];
@@ -206,7 +210,7 @@ public final class Recovery {
                 }
                 String claim = newest
                         ? cursor.findDurableClaim(stop.offset() + header.alignment(), cursor.expectedSequence())
-                        : "a newer segment, " + LogFiles.segmentName(ids.get(i + 1))
+                        : "a newer segment, " + LogFiles.segmentName(i + 1 < ids.size() ? ids.get(i + 1) : newestId)
                                 + ", exists, and a segment is synced before the next one is created";
                 long offset = stop.offset();
                 if (claim == null) {
