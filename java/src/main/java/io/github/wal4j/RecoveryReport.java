@@ -32,7 +32,22 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
         /** A temporary file of an interrupted segment creation or checkpoint, removed. */
         TEMPORARY_REMOVED,
         /** A checkpoint had committed but its snapshot rename had not: the rename was completed. */
-        SNAPSHOT_ROLLED_FORWARD
+        SNAPSHOT_ROLLED_FORWARD,
+        /**
+         * A segment the checkpoint in force covers whole: left by a rotation since the last
+         * checkpoint, or brought back by a crash before a checkpoint's deletion was durable.
+         * Garbage, deleted without being judged (its rule says if it was damaged).
+         */
+        COVERED_REMOVED;
+
+        /**
+         * Whether a finding of this kind leaves the log as it was: no record cut, set aside or in
+         * doubt ({@link #CLEAN}, {@link #ZERO_TAIL}, and {@link #COVERED_REMOVED}, whose segment holds
+         * no live record).
+         */
+        public boolean clean() {
+            return this == CLEAN || this == ZERO_TAIL || this == COVERED_REMOVED;
+        }
     }
 
     /**
@@ -64,9 +79,12 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
         }
     }
 
-    /** Whether recovery found nothing but clean segments and zero tails. */
+    /**
+     * Whether recovery found nothing but clean segments, zero tails and segments the checkpoint
+     * covers whole (garbage, whatever their state: no record of the log is in them).
+     */
     public boolean clean() {
-        return findings.stream().allMatch(f -> f.kind() == Kind.CLEAN || f.kind() == Kind.ZERO_TAIL);
+        return findings.stream().allMatch(f -> f.kind().clean());
     }
 
     /** One readable line. */

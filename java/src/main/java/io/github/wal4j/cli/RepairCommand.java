@@ -219,7 +219,8 @@ final class RepairCommand implements Callable<Integer> {
             List<String> missed = new ArrayList<>();
             for (Finding f : report.findings()) {
                 boolean changed = f.kind() == Kind.TORN_TAIL || f.kind() == Kind.TEMPORARY_REMOVED
-                        || f.kind() == Kind.CORRUPTION_CUT || f.kind() == Kind.SEGMENT_SET_ASIDE;
+                        || f.kind() == Kind.CORRUPTION_CUT || f.kind() == Kind.SEGMENT_SET_ASIDE
+                        || f.kind() == Kind.COVERED_REMOVED;
                 if (changed && plan.stream().noneMatch(p -> p.name.equals(f.file()))) {
                     missed.add(f.file());
                 }
@@ -247,6 +248,8 @@ final class RepairCommand implements Callable<Integer> {
             switch (f.kind()) {
                 case TEMPORARY_REMOVED -> plan.add(new Planned(wal.dir.resolve(f.file()), f.file(),
                         "removed by open (leftover of an interrupted segment creation or checkpoint)"));
+                case COVERED_REMOVED -> plan.add(new Planned(wal.dir.resolve(f.file()), f.file(),
+                        "removed by open (the checkpoint in force covers every record in it)"));
                 case TORN_TAIL -> plan.add(new Planned(wal.dir.resolve(f.file()), f.file(),
                         f.firstSequence() == 0 && f.offset() == 0 ? "removed by open (newest segment without a "
                                 + "complete header: a torn tail)" : "truncated by open at offset " + f.offset()

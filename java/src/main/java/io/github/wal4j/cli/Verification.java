@@ -65,7 +65,7 @@ final class Verification {
                 r = Result.CORRUPTION;
                 break;
             }
-            if (f.kind() != Kind.CLEAN && f.kind() != Kind.ZERO_TAIL) {
+            if (!f.kind().clean()) {
                 r = Result.TORN_TAIL;
             }
         }

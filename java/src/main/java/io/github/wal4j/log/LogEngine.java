@@ -117,8 +117,12 @@ public final class LogEngine {
             }
             LOG.log(report.clean() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
                     () -> report.summary() + " [" + abs + ", " + storage.name() + " I/O]");
-            return new LogEngine(abs, options, storage, lock, checkpoints, checkpoint, recovered, alignment, directIo,
-                    keys);
+            LogEngine engine = new LogEngine(abs, options, storage, lock, checkpoints, checkpoint, recovered, alignment,
+                    directIo, keys);
+            // A segment recovery started (a protected log starts one at every open) may leave the
+            // one before it covered by the checkpoint: deleted as a checkpoint deletes them.
+            engine.dropCovered(checkpoint.upToSequence());
+            return engine;
         } catch (IOException | RuntimeException | Error e) {
             lock.close();
             throw e;

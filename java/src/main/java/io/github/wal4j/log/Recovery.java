@@ -147,6 +147,7 @@ public final class Recovery {
 
         SegmentList segments = new SegmentList();
         long checkpointed = checkpoint.upToSequence();
+        long[] nextStarts = nextStarts(ids);
         long next = -1;
         SegmentHeader lastHeader = null;
         long lastEnd = 0;
@@ -157,13 +158,21 @@ public final class Recovery {
             Path path = dir.resolve(LogFiles.segmentName(id));
             String name = path.getFileName().toString();
             boolean newest = id == newestId;
+            // Where a newer segment says this one's records end; at or before the first live record,
+            // every record here is covered by the checkpoint (see coveredGarbage).
+            long nextStart = nextStarts[i];
+            boolean covered = nextStart >= 1 && nextStart <= checkpointed + 1;
             try (StorageFile file = storage.openRead(path)) {
                 long size = file.size();
                 String[] problem = new String[1];
                 SegmentHeader header = readHeader(file, path, size, id, problem);
-                String gap = header == null ? null : gap(header, next, checkpointed, i == 0);
+                String gap = header == null ? null : gap(header, next, checkpointed, next < 0);
                 if (header == null || gap != null) {
                     String reason = "damage at the start of a segment: " + (header == null ? problem[0] : gap);
+                    if (covered) {
+                        coveredGarbage(path, checkpointed, nextStart, reason);
+                        continue;
+                    }
                     if (refuse(path, 0, reason, size, header == null ? 0 : header.firstSequence(), 0)) {
                         break;
                     }
@@ -189,6 +198,13 @@ public final class Recovery {
                     }
                 }
                 SegmentCursor.Stop stop = cursor.stop();
+                if (covered && cursor.expectedSequence() <= nextStart) {
+                    // Its valid records, and what damage hides, all lie before the next segment's
+                    // start: garbage. (Valid records past that start would contradict the next
+                    // header, a stale or foreign segment: judged below as always.)
+                    coveredGarbage(path, checkpointed, nextStart, stop.damaged() ? stop.reason() : null);
+                    continue;
+                }
                 if (keys.protects() && !header.isProtected() && cursor.expectedSequence() > header.firstSequence()
                         && cursor.expectedSequence() - 1 > checkpointed) {
                     throw new WalFormatException(path + " holds records up to " + (cursor.expectedSequence() - 1)
@@ -407,6 +423,47 @@ public final class Recovery {
             offset += n;
         }
         return true;
+    }
+
+    /**
+     * For each segment, the first sequence of the nearest newer segment whose header decodes (-1 if
+     * none): sequence numbers grow with segment ids, so every record of the segment lies before it.
+     * Only headers are read.
+     */
+    private long[] nextStarts(List<Long> ids) throws IOException {
+        long[] starts = new long[ids.size()];
+        long start = -1;
+        for (int i = ids.size() - 1; i >= 0; i--) {
+            starts[i] = start;
+            long id = ids.get(i);
+            try (StorageFile file = storage.openRead(dir.resolve(LogFiles.segmentName(id)))) {
+                long first = SegmentCursor.readHeader(file).header().filter(h -> h.segmentId() == id)
+                        .map(SegmentHeader::firstSequence).orElse(-1L);
+                if (first >= 1) {
+                    start = first;
+                }
+            }
+        }
+        return starts;
+    }
+
+    /**
+     * Plans the deletion of a segment the checkpoint covers whole, finishing what the checkpoint
+     * began: a crash brought it back before its deletion was durable. Its records all lie before
+     * the next segment's first, at or before the first live record, so nothing in it is ever
+     * replayed and damage in it affects no live record: it is never judged.
+     *
+     * @param damage what is wrong with it, or null
+     */
+    private void coveredGarbage(Path path, long checkpointed, long nextStart, String damage) {
+        findings.add(new Finding(path.getFileName().toString(), Kind.COVERED_REMOVED, 0, 0, 0, 0,
+                "the checkpoint at " + checkpointed + " covers every record in it (the next segment starts at "
+                        + nextStart + "): garbage a checkpoint's deletion had left, removed"
+                        + (damage == null ? "" : " unjudged (" + damage + ")")));
+        actions.add(() -> {
+            storage.delete(path);
+            storage.syncDirectory(dir);
+        });
     }
 
     /** Why this segment does not continue the log, or null if it does. */
