@@ -32,7 +32,7 @@ class AppendAndRecoverCrashTest {
     private static final int CYCLES = 10;
     private static final int LARGE_CYCLES = 4;
     /** The segment sizes tried: the minimum (a rotation every batch or two), 64 KiB, the default. */
-    private static final long[] SEGMENT_SIZES = {4096, 64 << 10, WalOptions.DEFAULT_SEGMENT_SIZE};
+    private static final long[] SEGMENT_SIZES = {32 << 10, 256 << 10, WalOptions.DEFAULT_SEGMENT_SIZE};
 
     @TempDir
     Path tmp;

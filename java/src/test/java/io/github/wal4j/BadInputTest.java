@@ -291,7 +291,7 @@ class BadInputTest {
         Path dir = tmp.resolve("fresh").resolve("wal");
         Path snapshot = tmp.resolve("snapshot.bin");
         Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withSegmentSize(4096))) {
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withSegmentSize(32 << 10))) {
             Records.append(wal, 1, 10, 400); // rotates: the writer creates segment 2 too
             assertEquals(List.of(LogDirs.segmentName(1), LogDirs.segmentName(2), "wal.lock"), LogDirs.names(dir));
             for (String name : LogDirs.names(dir)) {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * interrupted checkpoint is completed (or its leftovers removed) at open.
  */
 class CheckpointTest {
-    private static final WalOptions SMALL_SEGMENTS = WalOptions.defaults().withSegmentSize(4096);
+    private static final WalOptions SMALL_SEGMENTS = WalOptions.defaults().withSegmentSize(32 << 10);
 
     @TempDir
     Path tmp;

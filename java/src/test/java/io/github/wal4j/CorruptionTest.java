@@ -41,7 +41,7 @@ class CorruptionTest {
     /** One segment for 8 records: small enough to copy quickly (the native layer preallocates it). */
     private static final WalOptions ONE_SEGMENT = WalOptions.defaults().withSegmentSize(64 << 10);
     /** 100-byte records, 7 batches per 4 KiB segment. */
-    private static final WalOptions SMALL_SEGMENTS = WalOptions.defaults().withSegmentSize(4096);
+    private static final WalOptions SMALL_SEGMENTS = WalOptions.defaults().withSegmentSize(32 << 10);
     private static final String SEGMENT_1 = LogDirs.segmentName(1);
 
     @TempDir

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * record is judged as always.
  */
 class CoveredSegmentsTest {
-    private static final WalOptions SMALL = WalOptions.defaults().withSegmentSize(8192);
+    private static final WalOptions SMALL = WalOptions.defaults().withSegmentSize(32 << 10);
 
     @TempDir
     Path tmp;

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FileSafetyTest {
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-    private static final WalOptions SMALL = WalOptions.defaults().withSegmentSize(4096);
+    private static final WalOptions SMALL = WalOptions.defaults().withSegmentSize(32 << 10);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final byte[] SECRET = "the link's target: must stay as it is".getBytes(StandardCharsets.UTF_8);
 
@@ -78,7 +78,7 @@ class FileSafetyTest {
     void brokenCopiesAndTheLockAreOwnerOnlyByDefault() throws IOException {
         Path dir = tmp.resolve("wal");
         LogDirs.closedLog(dir, SMALL, 20, 100);
-        FileDamage.flipBit(dir.resolve(LogDirs.segmentName(1)), 4 * 512 + 100, 0); // record 4's payload
+        FileDamage.flipBit(dir.resolve(LogDirs.segmentName(1)), 4 * 4096 + 100, 0); // record 4's payload
         try (WriteAheadLog wal = WriteAheadLog.open(dir, SMALL.withRecoveryMode(RecoveryMode.POINT_IN_TIME))) {
             assertEquals(3, wal.lastSequence(), wal.recoveryReport().summary());
         }
@@ -126,7 +126,7 @@ class FileSafetyTest {
         }
         assertEquals(PermissionsChild.MODE, mode(snapshot), "snapshot");
 
-        FileDamage.flipBit(dir.resolve(LogDirs.segmentName(1)), 4 * 512 + 100, 0);
+        FileDamage.flipBit(dir.resolve(LogDirs.segmentName(1)), 4 * 4096 + 100, 0);
         child("recover", dir, snapshot);
         Path broken = dir.resolve(LogDirs.segmentName(1) + ".broken");
         assertTrue(Files.exists(broken), LogDirs.names(dir).toString());

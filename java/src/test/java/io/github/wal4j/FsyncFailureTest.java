@@ -238,7 +238,7 @@ class FsyncFailureTest {
         Path dir = tmp.resolve("wal");
         FailingStorage storage = new FailingStorage();
         List<WalRecord> acknowledged;
-        WalOptions options = WalOptions.defaults().withSegmentSize(4096).withStorage(storage);
+        WalOptions options = WalOptions.defaults().withSegmentSize(32 << 10).withStorage(storage);
         WriteAheadLog wal = WriteAheadLog.open(dir, options);
         try {
             // Segment 2 is created under its temporary name (the handle keeps that name after the rename).
@@ -252,7 +252,7 @@ class FsyncFailureTest {
         } finally {
             closeFailed(wal);
         }
-        try (WriteAheadLog reopened = WriteAheadLog.open(dir, HEALTHY.withSegmentSize(4096))) {
+        try (WriteAheadLog reopened = WriteAheadLog.open(dir, HEALTHY.withSegmentSize(32 << 10))) {
             assertEquals(acknowledged, reopened.recover());
             RecoveryReport report = reopened.recoveryReport();
             assertTrue(report.findings().stream().anyMatch(f -> f.kind() == Kind.TEMPORARY_REMOVED

@@ -34,7 +34,7 @@ class JfrEventsTest {
         Path dir = tmp.resolve("wal").toAbsolutePath();
         Path snapshot = tmp.resolve("state.snap");
         Path file = tmp.resolve("rec.jfr");
-        WalOptions options = WalOptions.defaults().withSegmentSize(4096);
+        WalOptions options = WalOptions.defaults().withSegmentSize(32 << 10);
         try (Recording recording = new Recording()) {
             for (String name : EVENTS) {
                 recording.enable(name).withThreshold(Duration.ZERO);

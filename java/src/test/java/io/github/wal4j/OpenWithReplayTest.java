@@ -98,7 +98,7 @@ class OpenWithReplayTest {
     void aTornTailIsNeitherVisitedNorKept() throws IOException {
         Path live = tmp.resolve("live");
         Path dir = tmp.resolve("image");
-        WalOptions sync = WalOptions.defaults().withSegmentSize(64 << 10);
+        WalOptions sync = WalOptions.defaults().withSegmentSize(512 << 10);
         List<WalRecord> written = LogDirs.crashImage(live, dir, sync, 30, 200);
         Path segment = LogDirs.segments(dir).get(0);
         // Tear the last record: its batch is incomplete, and no later batch claims it was durable.
@@ -116,7 +116,7 @@ class OpenWithReplayTest {
     void aVisitorsExceptionEndsTheOpenAndChangesNothing() throws IOException {
         Path live = tmp.resolve("live");
         Path dir = tmp.resolve("image");
-        WalOptions sync = WalOptions.defaults().withSegmentSize(64 << 10);
+        WalOptions sync = WalOptions.defaults().withSegmentSize(512 << 10);
         LogDirs.crashImage(live, dir, sync, 30, 200);
         Path segment = LogDirs.segments(dir).get(0);
         FileDamage.truncate(segment, SegmentLayout.read(segment).record(30).offset() + 10);
@@ -142,7 +142,7 @@ class OpenWithReplayTest {
     @Test
     void damagedAcknowledgedDataFailsTheOpenAfterOnlyValidRecordsInOrder() throws IOException {
         Path dir = tmp.resolve("wal");
-        WalOptions sync = WalOptions.defaults().withSegmentSize(64 << 10);
+        WalOptions sync = WalOptions.defaults().withSegmentSize(512 << 10);
         List<WalRecord> written = LogDirs.closedLog(dir, sync, 20, 100);
         Path segment = LogDirs.segments(dir).get(0);
         FileDamage.flipBit(segment, SegmentLayout.read(segment).record(10).payloadOffset(), 2);
@@ -156,7 +156,7 @@ class OpenWithReplayTest {
     @Test
     void anUnprotectedSegmentInAProtectedLogIsNeverVisited() throws IOException {
         Path dir = tmp.resolve("wal");
-        LogDirs.closedLog(dir, WalOptions.defaults().withSegmentSize(64 << 10), 5, 100);
+        LogDirs.closedLog(dir, WalOptions.defaults().withSegmentSize(512 << 10), 5, 100);
         Map<String, byte[]> before = LogDirs.snapshot(dir);
         List<WalRecord> visited = new ArrayList<>();
         WalFormatException e = assertThrows(WalFormatException.class,

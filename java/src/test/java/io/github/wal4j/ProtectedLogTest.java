@@ -81,7 +81,7 @@ class ProtectedLogTest {
     @EnumSource(value = Protection.class, names = {"AES_256_GCM", "HMAC_SHA256_CHAIN"})
     void readsBackWhatWasWrittenAcrossReopensAndSegments(Protection protection) throws IOException {
         Path dir = tmp.resolve("wal");
-        WalOptions options = protectedWith(protection, Keys.only("k1")).withSegmentSize(4096);
+        WalOptions options = protectedWith(protection, Keys.only("k1")).withSegmentSize(32 << 10);
         List<WalRecord> written = new ArrayList<>();
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
             written.addAll(Records.append(wal, 1, 40));

@@ -47,7 +47,7 @@ class RecordReaderFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void damagedLogsNeverYieldWhatWasNotAppended(FuzzedDataProvider data) throws IOException {
         SimulatedDisk disk = new SimulatedDisk();
-        WalOptions options = WalOptions.defaults().withSegmentSize(4096).withMaxRecordSize(3000).withStorage(disk);
+        WalOptions options = WalOptions.defaults().withSegmentSize(32 << 10).withMaxRecordSize(3000).withStorage(disk);
         List<byte[]> appended = new ArrayList<>();
         SimulatedDisk target;
         WriteAheadLog wal = WriteAheadLog.open(DIR, options);

@@ -51,7 +51,7 @@ class ReplayPayloadsTest {
     }
 
     private static WalOptions options(Protection protection) {
-        WalOptions o = WalOptions.defaults().withSegmentSize(64 << 10).withDurability(Durability.BUFFERED);
+        WalOptions o = WalOptions.defaults().withSegmentSize(512 << 10).withDurability(Durability.BUFFERED);
         return protection == Protection.NONE ? o : o.withProtection(protection, Keys.only("k1"));
     }
 

@@ -230,7 +230,7 @@ class TornTailTest {
      */
     @Test
     void tornTailOfTheNewestOfSeveralSegments() throws IOException {
-        WalOptions small = WalOptions.defaults().withSegmentSize(4096);
+        WalOptions small = WalOptions.defaults().withSegmentSize(32 << 10);
         Path image = crashImage("image", small, 30, 100);
         List<Path> segments = LogDirs.segments(image);
         assertTrue(segments.size() >= 3, "expected several segments, got " + segments);

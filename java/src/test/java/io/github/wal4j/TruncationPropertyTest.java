@@ -35,8 +35,8 @@ import org.quicktheories.core.Gen;
  * falsifying case. Reproduce a failure with {@code -DQT_SEED=<printed seed>}.
  */
 class TruncationPropertyTest {
-    static final int MAX_RECORD = 9000;
-    static final long SEGMENT = 8192;
+    static final int MAX_RECORD = 36000;
+    static final long SEGMENT = 32 << 10;
 
     @TempDir
     Path tmp;

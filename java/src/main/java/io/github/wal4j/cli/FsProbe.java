@@ -3,6 +3,7 @@ package io.github.wal4j.cli;
 import io.github.wal4j.io.StorageFile;
 import io.github.wal4j.io.nativeio.DirectIoFile;
 import io.github.wal4j.io.nativeio.NativeStorage;
+import io.github.wal4j.log.LogEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileStore;
@@ -88,8 +89,9 @@ record FsProbe(String fileSystem, String directIo, String fallocate, String alig
             }
             try {
                 int block = storage.directIoAlignment(probe);
-                alignment += block > 0 ? "; WalOptions.withDirectIo writes " + block + "-byte blocks here"
-                        : "; WalOptions.withDirectIo falls back to buffered writes here";
+                alignment += "; batches take " + LogEngine.batchAlignment(storage, probe, 0) + "-byte blocks here"
+                        + (block > 0 ? ", " + LogEngine.batchAlignment(storage, probe, block)
+                                + " with WalOptions.withDirectIo" : "; WalOptions.withDirectIo falls back to buffered writes here");
             } catch (IOException e) {
                 alignment += "; the direct-I/O block of WalOptions.withDirectIo is unknown: " + e.getMessage();
             }

@@ -91,4 +91,15 @@ public class ForwardingStorage implements Storage {
     public StorageFile openDirectWrite(Path path) throws IOException {
         return wrap(path, delegate.openDirectWrite(path));
     }
+
+    /** Not passed through {@link #wrap}: device reads are for checks, not for the log's data path. */
+    @Override
+    public StorageFile openDeviceRead(Path path) throws IOException {
+        return delegate.openDeviceRead(path);
+    }
+
+    @Override
+    public int blockSize(Path dir) throws IOException {
+        return delegate.blockSize(dir);
+    }
 }

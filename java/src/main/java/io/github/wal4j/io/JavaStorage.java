@@ -1,5 +1,6 @@
 package io.github.wal4j.io;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -271,6 +272,35 @@ public final class JavaStorage implements Storage {
         public String toString() {
             return "fcntl[" + key + "]";
         }
+    }
+
+    /**
+     * {@code O_DIRECT} through the JDK ({@link ExtendedOpenOption#DIRECT}), with reads aligned to the
+     * file store's block size; null where the file system refuses it.
+     */
+    @Override
+    public StorageFile openDeviceRead(Path path) throws IOException {
+        int alignment;
+        FileChannel channel;
+        try {
+            alignment = (int) Files.getFileStore(path).getBlockSize();
+            if (alignment <= 0 || Integer.bitCount(alignment) != 1) {
+                return null;
+            }
+            channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS,
+                    ExtendedOpenOption.DIRECT);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException | UnsupportedOperationException e) {
+            // EINVAL from a file system without O_DIRECT, or a JDK/OS without the option.
+            return null;
+        }
+        return new AlignedReadFile(new ChannelFile(path, channel), alignment);
+    }
+
+    @Override
+    public int blockSize(Path dir) throws IOException {
+        return BlockSizes.of(dir);
     }
 
     /** A {@link StorageFile} over a {@link FileChannel}. */

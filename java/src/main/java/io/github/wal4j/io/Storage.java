@@ -81,6 +81,33 @@ public interface Storage {
     }
 
     /**
+     * Opens an existing file for reads of what the device holds, bypassing the page cache
+     * ({@code O_DIRECT}); positions and lengths need no alignment (the file handles it). Recovery
+     * reads the tail of the newest segment through it: after a failed fdatasync Linux marks the
+     * pages clean although their data never reached the disk, and a buffered read still returns
+     * them, so only a device read tells bytes that are on the disk from bytes that only seem to be.
+     * (Before such a read the kernel writes dirty pages of the range back, so bytes a killed process
+     * wrote but never synced are read as written.)
+     *
+     * @return the file, or {@code null} if this layer or the file system cannot read past the page
+     *     cache (tmpfs before Linux 6.6, some FUSE file systems); the default
+     */
+    default StorageFile openDeviceRead(Path path) throws IOException {
+        return null;
+    }
+
+    /**
+     * The unit in which a write to a file in {@code dir} can tear bytes beside it: the larger of the
+     * page-cache page, the file system block and the device's physical sector, as far as this layer
+     * can tell. The page cache writes back whole pages and a 512e drive rewrites a whole 4 KiB
+     * physical sector, so a write that is lost or torn can take earlier, synced bytes in the same
+     * block with it. Batches are aligned to at least this. The default: 4096.
+     */
+    default int blockSize(Path dir) throws IOException {
+        return 4096;
+    }
+
+    /**
      * Whether an interrupt of the calling thread leaves this layer's files usable. A
      * {@code FileChannel} closes itself when a thread blocked in it is interrupted, so a layer built
      * on one must say no: the log then does its I/O only on threads of its own. The default: false.

@@ -89,7 +89,7 @@ public final class LogEngine {
             event.begin();
             int directAlignment = directIoAlignment(storage, abs, options);
             boolean directIo = directAlignment > 0;
-            int alignment = directIo ? directAlignment : Alignment.MIN;
+            int alignment = batchAlignment(storage, abs, directAlignment);
             long anchored = options.durableWatermark() == null ? 0 : options.durableWatermark().lastDurable();
             Recovery.Result recovered = new Recovery(storage, abs, options.maxRecordSize(), options.recoveryMode(),
                     keys, anchored).run(checkpoint, alignment, options.segmentSize(), directIo, replay);
@@ -166,7 +166,7 @@ public final class LogEngine {
         }
         int alignment = storage.directIoAlignment(dir);
         if (alignment > 0 && alignment <= Alignment.MAX) {
-            int used = Math.max(alignment, Alignment.MIN);
+            int used = Math.max(alignment, Alignment.BLOCK);
             LOG.log(System.Logger.Level.INFO, () -> "wal4j: direct I/O (O_DIRECT) in " + dir + ", " + used
                     + "-byte blocks");
             return used;
@@ -175,6 +175,17 @@ public final class LogEngine {
                 + " I/O layer cannot do it in " + dir + (alignment > Alignment.MAX ? " (alignment " + alignment
                         + " too large)" : "") + "; using buffered writes + fdatasync");
         return 0;
+    }
+
+    /**
+     * The alignment of batches in new segments in {@code dir}: whole blocks of the unit the device
+     * tears in (at least 4 KiB, {@link Alignment#forBlockSize}), so that no later write ever
+     * rewrites a block holding acknowledged data; with direct I/O, also a multiple of its block.
+     *
+     * @param directAlignment the direct-I/O block ({@link #directIoAlignment}), 0 for buffered writes
+     */
+    public static int batchAlignment(Storage storage, Path dir, int directAlignment) throws IOException {
+        return Math.max(directAlignment, Alignment.forBlockSize(storage.blockSize(dir)));
     }
 
     /** Whether this log writes its segments with direct I/O. */

@@ -275,8 +275,11 @@ public final class Recovery {
         // protected, starts a new segment at every open.
         // A segment records the maximum record size it was written with: one that records a smaller
         // limit than this open's is not continued, or its records could exceed what it records.
+        // A segment whose batches are aligned to less than this open's block (512 bytes, before
+        // batches took whole 4 KiB blocks) is not continued either: its next batch would share a
+        // block with acknowledged ones, and a torn write of that block could take them too.
         boolean fresh = lastHeader == null || next < checkpointed + 1 || keys.protects() || lastHeader.isProtected()
-                || lastHeader.maxRecordSize() < maxRecordSize;
+                || lastHeader.maxRecordSize() < maxRecordSize || lastHeader.alignment() < alignment;
         if (fresh) {
             if (lastHeader != null) {
                 // As below: what this scan read may still be only in the page cache; a newer segment

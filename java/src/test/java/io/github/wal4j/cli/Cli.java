@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  */
 final class Cli {
     /** 100-byte records, several batches per 4 KiB segment: a few records span several segments. */
-    static final WalOptions SMALL_SEGMENTS = WalOptions.defaults().withSegmentSize(4096);
+    static final WalOptions SMALL_SEGMENTS = WalOptions.defaults().withSegmentSize(32 << 10);
     /** One segment for a handful of records. */
     static final WalOptions ONE_SEGMENT = WalOptions.defaults().withSegmentSize(64 << 10);
     static final int SIZE = 100;

@@ -6,17 +6,17 @@ import java.util.List;
 /**
  * An independent oracle of where a single-threaded writer with default options puts its bytes,
  * written from the format description in docs/security/wal.md (section 4), not from the writer's
- * code: each segment starts with a 512-byte header block; each synchronous append is one batch
- * (36-byte header, 4-byte length, payload, 4-byte CRC) padded to 512; a batch that does not fit a
- * non-empty segment starts the next one; a clean close adds a 512-byte seal.
+ * code: each segment starts with a 4096-byte header block; each synchronous append is one batch
+ * (36-byte header, 4-byte length, payload, 4-byte CRC) padded to 4096 (a block: docs/security/wal.md 4.2); a batch that does not fit a
+ * non-empty segment starts the next one; a clean close adds a 4096-byte seal.
  *
  * <p>In a protected log (docs/security/threat-model.md) the stored payload is the sealed one,
  * {@code sealBytes} longer (16 for AES-256-GCM, 32 for the HMAC chain), and the length field counts
- * them; the segment header grows inside its 512-byte block, so nothing else moves. The model covers
+ * them; the segment header grows inside its 4096-byte block, so nothing else moves. The model covers
  * one writer session: a protected log starts a new segment at every open.
  */
 public final class LayoutModel {
-    public static final int BLOCK = 512;
+    public static final int BLOCK = 4096;
     public static final int BATCH_HEADER = 36;
 
     /** One batch: where its meaningful bytes are, and the record it holds (sequence 0 for a seal). */

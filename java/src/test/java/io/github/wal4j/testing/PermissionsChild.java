@@ -26,7 +26,7 @@ public final class PermissionsChild {
     public static void main(String[] args) throws Exception {
         ChildSupport.watchdog(60);
         Path dir = Path.of(args[1]);
-        WalOptions options = WalOptions.defaults().withSegmentSize(4096)
+        WalOptions options = WalOptions.defaults().withSegmentSize(32 << 10)
                 .withFilePermissions(PosixFilePermissions.fromString(MODE));
         if (args[0].equals("write")) {
             try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {

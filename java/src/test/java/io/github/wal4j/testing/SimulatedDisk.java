@@ -26,11 +26,19 @@ import java.util.Set;
  * TigerBeetle's simulated storage):
  * <ul>
  *   <li>A file's content is durable up to its last {@link StorageFile#sync()}. At a power cut, every
- *       write since then is kept or lost sector by sector (512 bytes), independently, so sectors
- *       land out of order and partly; a sector touched by a lost write holds its old content, zeros or
- *       random garbage, <b>for the whole sector</b> (no powersafe-overwrite assumption: bytes beside
- *       the write in the same sector are lost too). A truncate since the last sync may or may not
- *       have happened.</li>
+ *       write since then is kept or lost block by block, independently, so blocks land out of order
+ *       and partly; a block touched by a lost write holds its old content, zeros or random garbage,
+ *       <b>for the whole block</b> (no powersafe-overwrite assumption: bytes beside the write in the
+ *       same block are lost too, <b>including bytes synced earlier</b>). The block is 512 bytes (a
+ *       sector) by default; {@link #SimulatedDisk(int) SimulatedDisk(4096)} models what a page
+ *       writeback or a 512e drive's read-modify-write of a 4 KiB physical sector can tear. A truncate
+ *       since the last sync may or may not have happened.</li>
+ *   <li>A failed fdatasync ({@link #failNextSync}) behaves as Linux does: it throws, and the pages it
+ *       should have written are marked clean although they never reached the disk. They stay
+ *       readable through the page cache until the power is cut, and a later successful sync does
+ *       not write them (a retry "succeeds" and lies), unless a later write dirtied their 4 KiB page
+ *       again. A read through {@link #openDeviceRead} sees what the disk holds (the kernel writes
+ *       dirty pages back first, as it does for an O_DIRECT read).</li>
  *   <li>A directory's entries are durable up to its last {@link #syncDirectory}. At a power cut, a
  *       random prefix of the creates, renames and deletes since then survives, so any of them may
  *       be undone.</li>
@@ -40,7 +48,13 @@ import java.util.Set;
  * Thread-safe (one lock).
  */
 public final class SimulatedDisk implements Storage {
-    static final int SECTOR = 512;
+    /** The page cache's unit: a write dirties whole pages, a writeback writes them whole. */
+    static final int PAGE = 4096;
+
+    /** The unit a lost write tears: 512 (a sector) or 4096 (a page or a 4 KiB physical sector). */
+    private final int block;
+    /** Whether {@link #openDeviceRead} works (false: a file system that refuses O_DIRECT). */
+    private final boolean deviceReads;
 
     private static final class Inode {
         byte[] data = new byte[0];
@@ -48,6 +62,8 @@ public final class SimulatedDisk implements Storage {
         byte[] durable = new byte[0];
         int durableSize;
         final List<Object> pending = new ArrayList<>(); // Write or Truncate, in order
+        /** Page indexes a failed sync marked clean: readable here, never written to the disk. */
+        final Set<Long> stalePages = new HashSet<>();
     }
 
     private record Write(long offset, byte[] bytes) {
@@ -67,6 +83,41 @@ public final class SimulatedDisk implements Storage {
     private long mutationsLeft = Long.MAX_VALUE;
     private boolean off;
     private long mutations;
+    /** A file-name suffix whose next sync fails (null: none armed). */
+    private String failSyncOf;
+
+    /** A disk that tears lost writes in 512-byte sectors and supports device reads. */
+    public SimulatedDisk() {
+        this(512, true);
+    }
+
+    /** A disk that tears lost writes in blocks of {@code block} bytes (512 or 4096). */
+    public SimulatedDisk(int block) {
+        this(block, true);
+    }
+
+    /**
+     * @param block the unit a lost write tears (a power of two, 512 to 4096)
+     * @param deviceReads whether {@link #openDeviceRead} works
+     */
+    public SimulatedDisk(int block, boolean deviceReads) {
+        if (block < 512 || block > PAGE || Integer.bitCount(block) != 1) {
+            throw new IllegalArgumentException("block " + block);
+        }
+        this.block = block;
+        this.deviceReads = deviceReads;
+    }
+
+    /**
+     * Makes the next sync of a file whose name ends with {@code nameSuffix} fail as an fdatasync
+     * that returns EIO does on Linux: the call throws and its dirty pages are marked clean without
+     * reaching the disk (they stay readable until the power is cut).
+     */
+    public void failNextSync(String nameSuffix) {
+        synchronized (lock) {
+            failSyncOf = nameSuffix;
+        }
+    }
 
     @Override
     public String name() {
@@ -278,7 +329,7 @@ public final class SimulatedDisk implements Storage {
     public SimulatedDisk crash(Random random) {
         synchronized (lock) {
             off = true;
-            SimulatedDisk after = new SimulatedDisk();
+            SimulatedDisk after = new SimulatedDisk(block, deviceReads);
             Map<Inode, Inode> survived = new IdentityHashMap<>();
             Set<String> dirs = new HashSet<>(current.keySet());
             dirs.addAll(durable.keySet());
@@ -299,7 +350,7 @@ public final class SimulatedDisk implements Storage {
                 }
                 Map<String, Inode> rebuilt = after.dir(after.current, d);
                 for (Map.Entry<String, Inode> e : entries.entrySet()) {
-                    rebuilt.put(e.getKey(), survived.computeIfAbsent(e.getValue(), i -> tear(i, random)));
+                    rebuilt.put(e.getKey(), survived.computeIfAbsent(e.getValue(), i -> tear(i, random, block)));
                 }
                 after.durable.put(d, new HashMap<>(rebuilt));
             }
@@ -308,7 +359,7 @@ public final class SimulatedDisk implements Storage {
     }
 
     /** The content an inode has after the cut. */
-    private static Inode tear(Inode inode, Random random) {
+    private static Inode tear(Inode inode, Random random, int block) {
         byte[] data = Arrays.copyOf(inode.durable, Math.max(inode.durableSize, 0));
         int size = inode.durableSize;
         for (Object op : inode.pending) {
@@ -321,14 +372,14 @@ public final class SimulatedDisk implements Storage {
             }
             Write w = (Write) op;
             long end = w.offset + w.bytes.length;
-            for (long sector = w.offset / SECTOR * SECTOR; sector < end; sector += SECTOR) {
+            for (long sector = w.offset / block * block; sector < end; sector += block) {
                 int outcome = random.nextInt(10);
                 long from = Math.max(sector, w.offset);
-                long to = Math.min(sector + SECTOR, end);
+                long to = Math.min(sector + block, end);
                 if (outcome < 3) {
-                    continue; // the write never reached this sector: old content
+                    continue; // the write never reached this block: old content
                 }
-                long extent = outcome < 7 ? to : sector + SECTOR; // zeros/garbage hit the whole sector
+                long extent = outcome < 7 ? to : sector + block; // zeros/garbage hit the whole block
                 if (extent > size) {
                     data = Arrays.copyOf(data, (int) extent);
                     size = (int) extent;
@@ -336,9 +387,9 @@ public final class SimulatedDisk implements Storage {
                 if (outcome < 7) {
                     System.arraycopy(w.bytes, (int) (from - w.offset), data, (int) from, (int) (to - from));
                 } else if (outcome < 9) {
-                    Arrays.fill(data, (int) sector, (int) (sector + SECTOR), (byte) 0);
+                    Arrays.fill(data, (int) sector, (int) (sector + block), (byte) 0);
                 } else {
-                    for (long i = sector; i < sector + SECTOR; i++) {
+                    for (long i = sector; i < sector + block; i++) {
                         data[(int) i] = (byte) random.nextInt(256);
                     }
                 }
@@ -350,6 +401,91 @@ public final class SimulatedDisk implements Storage {
         out.durable = out.data.clone();
         out.durableSize = size;
         return out;
+    }
+
+    /**
+     * Makes an inode's data durable as a successful fdatasync does: everything but the pages a
+     * failed sync marked clean, which keep what the disk had.
+     */
+    private static void writeBack(Inode inode) {
+        byte[] old = inode.durable;
+        int oldSize = inode.durableSize;
+        inode.durable = Arrays.copyOf(inode.data, inode.size);
+        inode.durableSize = inode.size;
+        for (long page : inode.stalePages) {
+            long from = page * PAGE;
+            for (long i = from; i < Math.min(from + PAGE, inode.durableSize); i++) {
+                inode.durable[(int) i] = i < oldSize ? old[(int) i] : 0;
+            }
+        }
+        inode.pending.clear();
+    }
+
+    /**
+     * Opens a file for reads of what the disk holds: dirty pages are written back first (as the
+     * kernel does before an O_DIRECT read), pages a failed sync marked clean read as what the disk
+     * has under them. Null if this disk was made without device reads.
+     */
+    @Override
+    public StorageFile openDeviceRead(Path path) throws IOException {
+        if (!deviceReads) {
+            return null;
+        }
+        synchronized (lock) {
+            checkOn("open");
+            Inode inode = dir(current, parent(path)).get(leaf(path));
+            if (inode == null) {
+                throw new NoSuchFileException(path.toString());
+            }
+            return new StorageFile() {
+                @Override
+                public int read(ByteBuffer dst, long position) throws IOException {
+                    synchronized (lock) {
+                        checkOn("read " + leaf(path));
+                        writeBack(inode);
+                        if (position >= inode.durableSize) {
+                            return -1;
+                        }
+                        int n = (int) Math.min(dst.remaining(), inode.durableSize - position);
+                        dst.put(inode.durable, (int) position, n);
+                        return n;
+                    }
+                }
+
+                @Override
+                public void write(ByteBuffer src, long position) throws IOException {
+                    throw new IOException("opened for device reads only");
+                }
+
+                @Override
+                public void sync() {
+                    // Nothing written through it.
+                }
+
+                @Override
+                public long size() throws IOException {
+                    synchronized (lock) {
+                        return inode.size;
+                    }
+                }
+
+                @Override
+                public void truncate(long size) throws IOException {
+                    throw new IOException("opened for device reads only");
+                }
+
+                @Override
+                public void close() {
+                    // Nothing to release.
+                }
+            };
+        }
+    }
+
+    /** The unit a lost write tears (see the class comment). */
+    @Override
+    public int blockSize(Path dir) {
+        return block;
     }
 
     /** A handle on an inode; follows it across renames, as a file descriptor does. */
@@ -391,6 +527,10 @@ public final class SimulatedDisk implements Storage {
                 System.arraycopy(bytes, 0, inode.data, (int) position, bytes.length);
                 inode.size = (int) Math.max(inode.size, end);
                 inode.pending.add(new Write(position, bytes));
+                // A write dirties whole pages: a stale page it touches is written back whole again.
+                for (long page = position / PAGE; page <= (end - 1) / PAGE && bytes.length > 0; page++) {
+                    inode.stalePages.remove(page);
+                }
             }
         }
 
@@ -398,9 +538,22 @@ public final class SimulatedDisk implements Storage {
         public void sync() throws IOException {
             synchronized (lock) {
                 mutate("fdatasync " + name);
-                inode.durable = Arrays.copyOf(inode.data, inode.size);
-                inode.durableSize = inode.size;
-                inode.pending.clear();
+                if (failSyncOf != null && name.endsWith(failSyncOf)) {
+                    failSyncOf = null;
+                    // EIO: the dirty pages are marked clean, their bytes never reach the disk.
+                    for (Object op : inode.pending) {
+                        if (op instanceof Write w && w.bytes.length > 0) {
+                            long end = w.offset + w.bytes.length;
+                            for (long page = w.offset / PAGE; page <= (end - 1) / PAGE; page++) {
+                                inode.stalePages.add(page);
+                            }
+                        }
+                    }
+                    inode.pending.clear();
+                    throw new IOException("fdatasync failed on " + name + ": EIO (simulated: the pages are now"
+                            + " clean, their data never reached the disk)");
+                }
+                writeBack(inode);
             }
         }
 
@@ -420,6 +573,8 @@ public final class SimulatedDisk implements Storage {
                     Arrays.fill(inode.data, (int) size, inode.size, (byte) 0);
                     inode.size = (int) size;
                     inode.pending.add(new Truncate(size));
+                    // Truncation drops the cached pages past the new end, stale ones included.
+                    inode.stalePages.removeIf(page -> page * PAGE >= size);
                 }
             }
         }

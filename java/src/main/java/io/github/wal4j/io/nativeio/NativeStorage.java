@@ -1,6 +1,7 @@
 package io.github.wal4j.io.nativeio;
 
 import com.sun.jna.Pointer;
+import io.github.wal4j.io.AlignedReadFile;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -235,6 +236,26 @@ public final class NativeStorage implements Storage {
     @Override
     public DirectIoFile openDirectWrite(Path path) throws IOException {
         return openDirect(path, NativeIo.O_RDWR);
+    }
+
+    /** O_DIRECT reads ({@link #openDirectRead}), aligned for the caller; null where O_DIRECT is refused. */
+    @Override
+    public StorageFile openDeviceRead(Path path) throws IOException {
+        DirectIoFile file;
+        try {
+            file = openDirectRead(path);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            // EINVAL from a file system without O_DIRECT, or statx reporting no alignment.
+            return null;
+        }
+        return new AlignedReadFile(file, Math.max(file.alignment(), file.memoryAlignment()));
+    }
+
+    @Override
+    public int blockSize(Path dir) throws IOException {
+        return names.blockSize(dir);
     }
 
     /** Opens an existing file for reading with O_DIRECT. */
