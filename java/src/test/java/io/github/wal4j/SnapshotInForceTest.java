@@ -244,11 +244,10 @@ class SnapshotInForceTest {
         }
     }
 
-    /** The record refuses what no checkpoint can name. */
+    /** The record refuses what no checkpoint can name (null: {@code BadInputTest}). */
     @Test
     void recordRefusesImpossibleValues() {
         Path p = tmp.resolve("s").toAbsolutePath();
-        assertThrows(NullPointerException.class, () -> new WalSnapshot(null, 1, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new WalSnapshot(p, -1, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new WalSnapshot(p, 1, -1, 0));
         assertEquals(p, new WalSnapshot(p, 0, 0, 0).path());
