@@ -2,6 +2,7 @@ package io.github.wal4j;
 
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.io.Storage;
+import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.LogEngine;
 import io.github.wal4j.log.LogReader;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -76,7 +78,11 @@ public final class WriteAheadLog implements Closeable {
     /**
      * Opens the log in {@code dir}, creating the directory (mode 0700) if it does not exist, and runs
      * recovery: every segment is validated, a torn unacknowledged tail is cut (and reported in
-     * {@link #recoveryReport()}), and an interrupted checkpoint is completed or rolled back.
+     * {@link #recoveryReport()}), and an interrupted checkpoint is completed or rolled back. The
+     * snapshot the checkpoint in force names is checked against the length and CRC32C the
+     * checkpoint recorded, which reads the whole snapshot once (through a 64 KiB buffer: open takes
+     * longer with a large snapshot, its memory does not grow); {@link #snapshot()} then names it:
+     * load the application's state from there, after open.
      *
      * <p>With protection ({@link WalOptions#withEncryption}, {@link WalOptions#withTamperEvidence})
      * every open starts a new segment, and a record that fails authentication is judged like one that
@@ -93,8 +99,9 @@ public final class WriteAheadLog implements Closeable {
      *     a protected log) an unprotected segment with records after the checkpoint; nothing is changed
      * @throws WalLockedException if another open log holds the directory
      * @throws WalCorruptedException if acknowledged data is damaged or fails authentication (in
-     *     {@link RecoveryMode#STRICT}), or the log ends before its {@link DurableWatermark}; nothing
-     *     is changed
+     *     {@link RecoveryMode#STRICT}), or the log ends before its {@link DurableWatermark}, or the
+     *     snapshot the checkpoint in force names is missing or holds another length or CRC32C than
+     *     recorded (in every recovery mode); nothing is changed
      * @throws WalKeyException if a protected segment's key is missing or wrong; nothing is changed
      * @throws RecordTooLargeException if the log holds a valid record larger than
      *     {@link WalOptions#maxRecordSize()} (written with a larger one, which its segment records):
@@ -217,8 +224,9 @@ public final class WriteAheadLog implements Closeable {
      * file naming it commits; it is renamed over {@code snapshotPath} ({@code ATOMIC_MOVE}) and the
      * directory is fsync'ed; then covered segments are deleted. After a crash at any point, reopening
      * yields either the old snapshot and checkpoint or the new ones (a committed checkpoint whose
-     * rename did not happen is completed at open), and {@link #recover()} never returns a record the
-     * snapshot in force covers. If the writer throws, nothing changes.
+     * rename did not happen is completed at open: which one is in force is {@link #snapshot()}, to
+     * read after open), and no reader returns a record the snapshot in force covers. If the writer
+     * throws, nothing changes.
      */
     public void checkpoint(Path snapshotPath, long upToSequence, SnapshotWriter writer) throws IOException {
         engine.checkpoint(upToSequence, Objects.requireNonNull(snapshotPath, "snapshotPath"),
@@ -310,6 +318,30 @@ public final class WriteAheadLog implements Closeable {
     /** The checkpoint in force: records up to it are not replayed. */
     public long checkpointSequence() {
         return engine.checkpoint().upToSequence();
+    }
+
+    /**
+     * The snapshot the checkpoint in force names: the one recovery settled on at open, then the one
+     * each {@code checkpoint(Path, ...)} of this session put in place. Its
+     * {@link WalSnapshot#upToSequence()} is {@link #checkpointSequence()}, so its state plus the
+     * records from {@code upToSequence + 1} ({@link #replayPayloads}, {@link #replay}) is the state
+     * after every acknowledged record.
+     *
+     * <p><b>Load your state from this after {@code open}, never before.</b> A crash after a
+     * checkpoint committed but before its snapshot was renamed into place leaves the
+     * <i>previous</i> snapshot under the snapshot's name; open renames the committed one over it,
+     * and the log no longer holds the records between the two. State read from the file before
+     * open therefore misses them.
+     *
+     * <p>Empty if the checkpoint in force names no snapshot: a log never checkpointed, or
+     * checkpointed last with {@link #checkpoint(long)} (which says the caller's own store holds
+     * the records; a snapshot file written earlier is left where it was, but no longer in force).
+     * Never blocks; works on any thread and after {@link #close()}.
+     */
+    public Optional<WalSnapshot> snapshot() {
+        Checkpoint inForce = engine.checkpoint();
+        return inForce.snapshot() == null ? Optional.empty() : Optional.of(new WalSnapshot(inForce.snapshot(),
+                inForce.upToSequence(), inForce.snapshotLength(), inForce.snapshotCrc()));
     }
 
     /** What recovery found and did when this log was opened. */

@@ -89,6 +89,7 @@ class BadInputTest {
             calls.put("KeyProvider.of(id, (byte[]) null)|key", () -> KeyProvider.of("k", (byte[]) null));
             calls.put("KeyProvider.of(id, (Map) null)|keys", () -> KeyProvider.of("k", (Map<String, byte[]>) null));
             calls.put("new WalRecord(1, null)|payload", () -> new WalRecord(1, null));
+            calls.put("new WalSnapshot(null, 1, 0, 0)|path", () -> new WalSnapshot(null, 1, 0, 0));
             calls.put("SqliteNodeOptions.withBusyTimeout(null)|busyTimeout",
                     () -> io.github.wal4j.sqlite.SqliteNodeOptions.defaults().withBusyTimeout(null));
             List<String> wrong = new java.util.ArrayList<>();

@@ -11,6 +11,7 @@ import io.github.wal4j.RecoveryReport.Kind;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
+import io.github.wal4j.testing.FileDamage;
 import io.github.wal4j.testing.LogDirs;
 import io.github.wal4j.testing.Records;
 import io.github.wal4j.testing.SegmentLayout;
@@ -254,6 +255,92 @@ class CheckpointTest {
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir).close());
         assertEquals(snapshot, e.file());
         LogDirs.assertUnchanged(before, dir);
+    }
+
+    private static int crc32c(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return (int) crc.getValue();
+    }
+
+    /** How the message of a snapshot CRC refusal names the two CRCs. */
+    private static String hex(int crc) {
+        return String.format("0x%08x", crc);
+    }
+
+    /**
+     * A snapshot whose bytes changed but not its length (bit rot, a bad copy, a writer outside
+     * wal4j) is damage: the checkpoint in force recorded its CRC32C. The change sits past the first
+     * 64 KiB, so the check reads the whole file, buffer after buffer.
+     */
+    @Test
+    void snapshotWhoseBytesChangedIsCorruption() throws IOException {
+        Path dir = tmp.resolve("wal");
+        Path snapshots = Files.createDirectories(tmp.resolve("snapshots"));
+        Path snapshot = snapshots.resolve("state.bin").toAbsolutePath();
+        byte[] content = Records.payload(5, 300_000);
+        try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+            Records.append(wal, 1, 5);
+            wal.checkpoint(snapshot, out -> out.write(content));
+        }
+        FileDamage.flipBit(snapshot, content.length - 1000, 2);
+        byte[] damaged = Files.readAllBytes(snapshot);
+        assertEquals(content.length, damaged.length, "the damage keeps the length");
+        Map<String, byte[]> walBefore = LogDirs.snapshot(dir);
+        Map<String, byte[]> snapshotsBefore = LogDirs.snapshot(snapshots);
+
+        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir).close());
+        assertEquals(snapshot, e.file());
+        assertEquals(0, e.offset());
+        assertTrue(e.reason().contains(hex(crc32c(damaged))) && e.reason().contains(hex(crc32c(content)))
+                && e.reason().contains("nothing was changed"), e.getMessage());
+        LogDirs.assertUnchanged(walBefore, dir);
+        LogDirs.assertUnchanged(snapshotsBefore, snapshots);
+    }
+
+    /**
+     * The snapshot of a committed checkpoint still under its temporary name is checked before it is
+     * renamed: damaged, it is refused and neither name changes.
+     */
+    @Test
+    void committedSnapshotWhoseBytesChangedIsRefusedBeforeTheRename() throws IOException {
+        Path dir = tmp.resolve("wal");
+        Path snapshots = Files.createDirectories(tmp.resolve("snapshots"));
+        Path snapshot = snapshots.resolve("state.bin").toAbsolutePath();
+        LogDirs.closedLog(dir, SMALL_SEGMENTS, 5, -1);
+        Files.writeString(snapshot, "older snapshot");
+        long generation = 0x5eed_cafe_f00dL;
+        byte[] committed = "state after 3".getBytes(StandardCharsets.UTF_8);
+        byte[] onDisk = "state after 4".getBytes(StandardCharsets.UTF_8);
+        Path temporary = Checkpoint.temporaryFor(snapshot, generation);
+        Files.write(temporary, onDisk);
+        new CheckpointStore(new JavaStorage(), dir)
+                .write(new Checkpoint(3, generation, snapshot, committed.length, crc32c(committed)));
+        Map<String, byte[]> walBefore = LogDirs.snapshot(dir);
+        Map<String, byte[]> snapshotsBefore = LogDirs.snapshot(snapshots);
+
+        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir).close());
+        assertEquals(temporary, e.file(), "the file checked is the one open would rename");
+        assertEquals(0, e.offset());
+        assertTrue(e.reason().contains(hex(crc32c(onDisk))) && e.reason().contains(hex(crc32c(committed)))
+                && e.reason().contains("nothing was changed"), e.getMessage());
+        LogDirs.assertUnchanged(walBefore, dir);
+        LogDirs.assertUnchanged(snapshotsBefore, snapshots);
+    }
+
+    /** An empty snapshot has the CRC32C of no bytes (0), and opens like any other. */
+    @Test
+    void emptySnapshotOpens() throws IOException {
+        Path dir = tmp.resolve("wal");
+        Path snapshot = Files.createDirectories(tmp.resolve("snapshots")).resolve("state.bin").toAbsolutePath();
+        try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+            Records.append(wal, 1, 2);
+            wal.checkpoint(snapshot, out -> { });
+        }
+        try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+            assertEquals(2, wal.checkpointSequence());
+            assertEquals(0, Files.size(snapshot));
+        }
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -203,8 +204,10 @@ class FlushAndCheckpointCrashTest {
             KeyValueState state;
             if (cp == 0) {
                 assertFalse(Files.exists(snapshot), "a snapshot exists but no checkpoint is in force, " + context);
+                assertEquals(Optional.empty(), wal.snapshot(), context);
                 state = new KeyValueState();
             } else {
+                assertEquals(Optional.of(snapshot.toAbsolutePath()), wal.snapshot().map(WalSnapshot::path), context);
                 state = KeyValueState.read(snapshot);
                 assertEquals(cp, state.applied(), "the snapshot covers another sequence than checkpointSequence(), "
                         + context);

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -242,6 +243,8 @@ class PowerLossTest {
                 assertEquals("covers " + inForce.upToSequence(), readAll(after, inForce.snapshot()),
                         "the snapshot in force matches its checkpoint");
             }
+            assertEquals(Optional.ofNullable(inForce.snapshot()), reopened.snapshot().map(WalSnapshot::path),
+                    "snapshot() names the snapshot of the checkpoint in force");
             // The log goes on: one more append survives a clean reopen.
             long next = reopened.append(new byte[] {42});
             assertEquals(last + 1, next);

@@ -6,11 +6,11 @@ import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.RecoveryReport.Kind;
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.StorageFile;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.LogFiles;
 import io.github.wal4j.log.Recovery;
 import io.github.wal4j.log.SegmentKeys;
+import io.github.wal4j.log.SnapshotCheck;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -137,34 +137,29 @@ final class Verification {
         return (System.nanoTime() - started) / 1_000_000;
     }
 
-    /** The snapshot checks of open (docs, section 5, step 2), without the rename open would do. */
+    /**
+     * The snapshot checks of open (docs, section 5, step 2: {@link SnapshotCheck}, the file there,
+     * its length and CRC32C), without the rename open would do.
+     */
     private static List<Finding> checkSnapshot(Storage storage, Checkpoint checkpoint) throws IOException {
         Path snapshot = checkpoint.snapshot();
         if (snapshot == null) {
             return List.of();
         }
         List<Finding> findings = new ArrayList<>();
-        Path file = snapshot;
-        Path temporary = checkpoint.snapshotTemporary();
-        if (Files.exists(temporary, LinkOption.NOFOLLOW_LINKS)) {
+        Path file = SnapshotCheck.committedFile(storage, checkpoint);
+        if (!file.equals(snapshot)) {
             findings.add(new Finding(snapshot.getFileName().toString(), Kind.SNAPSHOT_ROLLED_FORWARD, 0, 0, 0,
                     checkpoint.snapshotLength(), "the checkpoint covering up to " + checkpoint.upToSequence()
-                            + " had committed but its snapshot is still named " + temporary.getFileName()
+                            + " had committed but its snapshot is still named " + file.getFileName()
                             + "; opening the log completes the rename"));
-            file = temporary;
         }
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            findings.add(new Finding(snapshot.getFileName().toString(), Kind.CORRUPTION, 0, 0, 0, 0,
-                    "the checkpoint in force names snapshot " + snapshot + " (covering records up to "
-                            + checkpoint.upToSequence() + "), but it does not exist"));
-            return findings;
-        }
-        try (StorageFile f = storage.openRead(file)) {
-            if (f.size() != checkpoint.snapshotLength()) {
-                findings.add(new Finding(snapshot.getFileName().toString(), Kind.CORRUPTION, 0, 0, 0, f.size(),
-                        "snapshot " + file + " holds " + f.size() + " bytes, the checkpoint in force recorded "
-                                + checkpoint.snapshotLength()));
-            }
+        try {
+            SnapshotCheck.check(storage, file, checkpoint);
+        } catch (WalCorruptedException e) {
+            long size = Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? Files.size(file) : 0;
+            findings.add(new Finding(snapshot.getFileName().toString(), Kind.CORRUPTION, 0, 0, 0, size,
+                    file + ": " + e.reason()));
         }
         return findings;
     }

@@ -35,6 +35,26 @@ public final class Checksums {
     }
 
     /**
+     * Starts a CRC32C of bytes alone fed in pieces: {@link #plain} over a stream too long for one
+     * buffer (a snapshot, written and checked in 64 KiB pieces). Feed the pieces in order to
+     * {@link #plainUpdate}, then read {@link #plainValue}. Any other method of this instance ends
+     * the stream.
+     */
+    public void plainStart() {
+        crc.reset();
+    }
+
+    /** Adds the remaining bytes of {@code bytes} (consuming them) to the stream {@link #plainStart} began. */
+    public void plainUpdate(ByteBuffer bytes) {
+        crc.update(bytes);
+    }
+
+    /** The CRC32C of the bytes fed since {@link #plainStart}: {@link #plain} of them all at once. */
+    public int plainValue() {
+        return (int) crc.getValue();
+    }
+
+    /**
      * As {@link #of(long, long, ByteBuffer)} over {@code length} bytes of {@code buffer} at absolute
      * index {@code at}, without allocating and without touching {@code buffer}'s position or limit.
      */

@@ -268,9 +268,11 @@ public final class LogEngine {
     }
 
     /**
-     * Checks, without changing anything, that the snapshot the checkpoint in force names is there.
-     * A checkpoint commits before its snapshot is renamed into place; if the crash came between the
-     * two, the committed snapshot still sits under its temporary name.
+     * Checks, without changing anything, that the snapshot the checkpoint in force names is there
+     * with the length and CRC32C it recorded ({@link SnapshotCheck}: one streamed read of it). A
+     * checkpoint commits before its snapshot is renamed into place; if the crash came between the
+     * two, the committed snapshot still sits under its temporary name, and that file is checked,
+     * before any rename.
      *
      * @return whether the rename must be completed (after recovery accepted the log)
      */
@@ -278,20 +280,9 @@ public final class LogEngine {
         if (checkpoint.snapshot() == null) {
             return false;
         }
-        Path snapshot = checkpoint.snapshot();
-        Path found = storage.exists(checkpoint.snapshotTemporary()) ? checkpoint.snapshotTemporary() : snapshot;
-        if (!storage.exists(found)) {
-            throw new WalCorruptedException(snapshot, 0, "the checkpoint in force names this snapshot (covering "
-                    + "records up to " + checkpoint.upToSequence() + "), but it does not exist; nothing was changed");
-        }
-        try (StorageFile file = storage.openRead(found)) {
-            if (file.size() != checkpoint.snapshotLength()) {
-                throw new WalCorruptedException(found, 0, "snapshot holds " + file.size()
-                        + " bytes, the checkpoint in force recorded " + checkpoint.snapshotLength()
-                        + "; nothing was changed");
-            }
-        }
-        return found != snapshot;
+        Path found = SnapshotCheck.committedFile(storage, checkpoint);
+        SnapshotCheck.check(storage, found, checkpoint);
+        return !found.equals(checkpoint.snapshot());
     }
 
     /**

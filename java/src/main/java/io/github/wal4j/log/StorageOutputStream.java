@@ -1,23 +1,25 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.format.Checksums;
 import io.github.wal4j.io.StorageFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.util.zip.CRC32C;
 
 /**
  * An {@link OutputStream} that appends to a {@link StorageFile} through a buffer and keeps the
- * CRC32C and length of what it wrote. Closing it does not close the file: the owner syncs it.
+ * CRC32C and length of what it wrote (a snapshot's, which {@link SnapshotCheck} checks the same
+ * way when it reads it back). Closing it does not close the file: the owner syncs it.
  */
 final class StorageOutputStream extends OutputStream {
     private final StorageFile file;
     private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
-    private final CRC32C crc = new CRC32C();
+    private final Checksums crc = new Checksums();
     private long written;
 
     StorageOutputStream(StorageFile file) {
         this.file = file;
+        crc.plainStart();
     }
 
     @Override
@@ -48,7 +50,7 @@ final class StorageOutputStream extends OutputStream {
 
     private void drain() throws IOException {
         buffer.flip();
-        crc.update(buffer.duplicate());
+        crc.plainUpdate(buffer.duplicate());
         int n = buffer.remaining();
         file.write(buffer, written);
         written += n;
@@ -62,7 +64,7 @@ final class StorageOutputStream extends OutputStream {
 
     /** CRC32C of the bytes written so far (after {@link #flush()}). */
     int crc() {
-        return (int) crc.getValue();
+        return crc.plainValue();
     }
 
     @Override

@@ -167,6 +167,30 @@ class CliVerifyTest {
         assertTrue(((String) f.get("rule")).contains("checksum mismatch"), f::toString);
     }
 
+    /**
+     * A snapshot whose bytes changed but not its length: open refuses it (its CRC32C is not the one
+     * the checkpoint recorded), so verify must not call the log clean.
+     */
+    @Test
+    void snapshotWhoseBytesChangedIsCorruption() throws Exception {
+        Path dir = tmp.resolve("wal");
+        Path snapshot = tmp.resolve("state.snap").toAbsolutePath();
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, Cli.ONE_SEGMENT)) {
+            io.github.wal4j.testing.Records.append(wal, 1, 6, Cli.SIZE);
+            wal.checkpoint(snapshot, 4, out -> out.write(new byte[200_000]));
+        }
+        FileDamage.flipBit(snapshot, 150_000, 7);
+        Map<String, byte[]> before = Cli.files(dir);
+
+        Result r = Cli.run("verify", "--json", dir);
+        assertEquals(2, r.exit(), r::toString);
+        Map<String, Object> f = findings(json(r)).get(0);
+        assertEquals("state.snap", f.get("file"));
+        assertEquals("CORRUPTION", f.get("kind"));
+        assertTrue(((String) f.get("rule")).contains("CRC32C"), f::toString);
+        LogDirs.assertUnchanged(before, dir);
+    }
+
     @Test
     void jsonEscapesQuotesBackslashesControlAndNonAsciiCharacters() throws Exception {
         Path dir = tmp.resolve("we\"ird\\dir \u00fc\u6f22\t");

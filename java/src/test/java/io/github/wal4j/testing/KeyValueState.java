@@ -90,6 +90,16 @@ public final class KeyValueState {
     /** Reads a snapshot written by {@link #writeTo}; throws if it is not exactly one whole snapshot. */
     public static KeyValueState read(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        }
+    }
+
+    /**
+     * As {@link #read(Path)} from a stream (a file of a {@code SimulatedDisk}, say), which it reads to
+     * its end and does not close; {@code file} names it in the exceptions.
+     */
+    public static KeyValueState read(InputStream in, String file) throws IOException {
+        try {
             DataInputStream d = new DataInputStream(in);
             if (d.readInt() != MAGIC) {
                 throw new IOException(file + ": not a snapshot (bad magic)");
