@@ -127,7 +127,9 @@ public final class WriteAheadLog implements Closeable {
      * and in a protected log authentication) and they came in order, but the log did not open (its
      * acknowledged data may be damaged further on, or it may be a rolled-back copy that a
      * {@link DurableWatermark} refuses). Records of an unprotected segment in a protected log are
-     * never visited. An exception from {@code replay} ends the open with that exception, before
+     * never visited. The newest segment's records are visited last, once its unvouched tail was
+     * checked against the disk (a second read of that segment, from the page cache), so a record
+     * that only the page cache held is never visited. An exception from {@code replay} ends the open with that exception, before
      * recovery changes anything on disk.
      *
      * @throws NullPointerException if {@code replay} is null

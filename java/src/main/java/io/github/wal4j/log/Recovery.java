@@ -153,6 +153,8 @@ public final class Recovery {
         long lastEnd = 0;
         boolean sealed = false;
         SegmentCursor previous = null;
+        // The newest segment's records reach the visitor only once its tail was checked on the device.
+        boolean lendNewest = false;
         for (int i = 0; i < ids.size(); i++) {
             long id = ids.get(i);
             Path path = dir.resolve(LogFiles.segmentName(id));
@@ -186,6 +188,7 @@ public final class Recovery {
                 // An unprotected segment in a protected log may have been planted: its live records
                 // are refused below, after the scan, so none may reach the visitor before that.
                 boolean lend = replay != null && (!keys.protects() || header.isProtected());
+                UnvouchedTail tail = newest ? new UnvouchedTail() : null;
                 while (cursor.next()) {
                     if (cursor.overLimitSequence() != 0) {
                         // Valid under the limit its segment records: the options are wrong, not the data.
@@ -193,10 +196,14 @@ public final class Recovery {
                                 maxRecordSize, header.maxRecordSize());
                     }
                     lastWasSeal = cursor.batchIsSeal();
-                    if (lend) {
+                    if (tail != null) {
+                        tail.add(cursor.batchOffset(), cursor.batchFirstSequence(), cursor.batchRecordCount(),
+                                cursor.batchDurableThrough());
+                    } else if (lend) {
                         cursor.visitBatch(checkpointed + 1, replay);
                     }
                 }
+                lendNewest = tail != null && lend;
                 SegmentCursor.Stop stop = cursor.stop();
                 if (covered && cursor.expectedSequence() <= nextStart) {
                     // Its valid records, and what damage hides, all lie before the next segment's
@@ -219,6 +226,24 @@ public final class Recovery {
                 lastHeader = header;
                 lastEnd = stop.offset();
                 sealed = lastWasSeal;
+                long[] missing = tail == null || (stop.damaged() && cursor.findDurableClaim(stop.offset()
+                        + header.alignment(), cursor.expectedSequence()) != null) ? null
+                        : notOnTheDisk(path, file, tail, stop.offset());
+                if (missing != null) {
+                    long offset = missing[0];
+                    next = missing[1];
+                    lastEnd = offset;
+                    sealed = false;
+                    long cut = size - offset;
+                    bytesCut += cut;
+                    findings.add(new Finding(name, Kind.TORN_TAIL, header.firstSequence(), next, offset, cut,
+                            "torn tail: the batch at offset " + offset + " reads from the page cache but not from the"
+                                    + " disk (the pages of a failed fdatasync are marked clean, never written), and no"
+                                    + " later batch claims sequence " + next + " or later was durable, so nothing cut"
+                                    + " was acknowledged"));
+                    actions.add(() -> truncate(path, offset));
+                    continue;
+                }
                 if (!stop.damaged()) {
                     findings.add(new Finding(name, stop.zeroBytes() > 0 ? Kind.ZERO_TAIL : Kind.CLEAN,
                             header.firstSequence(), next, stop.offset(), stop.zeroBytes(), ""));
@@ -254,6 +279,9 @@ public final class Recovery {
             }
         }
 
+        if (lendNewest && lastHeader != null) {
+            lendChecked(lastHeader, lastEnd, previous, checkpointed + 1, replay);
+        }
         long nextSequence = Math.max(next, checkpointed + 1);
         if (nextSequence - 1 < anchored) {
             throw new WalCorruptedException(dir, 0, "rolled back: the log ends at sequence " + (nextSequence - 1)
@@ -426,6 +454,69 @@ public final class Recovery {
             offset += n;
         }
         return true;
+    }
+
+    /**
+     * Checks the newest segment's unvouched batches ({@link UnvouchedTail}) against the disk.
+     * Where the layer can read the device, returns the offset and first sequence of the first batch
+     * whose bytes the disk does not hold (null if it holds them all); where it cannot, plans to
+     * write them again and sync them before the log is adopted, so that the page cache's word
+     * becomes true, and returns null.
+     *
+     * @param end where the valid data ends
+     */
+    private long[] notOnTheDisk(Path path, StorageFile cached, UnvouchedTail tail, long end) throws IOException {
+        long from = tail.from();
+        if (from < 0 || from >= end) {
+            return null;
+        }
+        try (StorageFile device = storage.openDeviceRead(path)) {
+            if (device == null) {
+                actions.add(() -> rewrite(path, from, end));
+                return null;
+            }
+            long difference = UnvouchedTail.firstDifference(cached, device, from, end);
+            return difference < 0 ? null : tail.batchAt(difference);
+        }
+    }
+
+    /** Writes {@code [from, to)} of a file again, as it reads now, and syncs it. */
+    private void rewrite(Path path, long from, long to) throws IOException {
+        try (StorageFile file = storage.openWrite(path)) {
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(1 << 20, to - from));
+            for (long offset = from; offset < to; ) {
+                b.clear().limit((int) Math.min(b.capacity(), to - offset));
+                while (b.hasRemaining() && file.read(b, offset + b.position()) >= 0) {
+                    // fill
+                }
+                b.flip();
+                int length = b.remaining();
+                if (length == 0) {
+                    throw new java.io.EOFException(path + " ended at " + offset + " while its tail was written again"
+                            + " (it shrank during recovery)");
+                }
+                file.write(b, offset);
+                offset += length;
+            }
+            file.sync();
+        }
+    }
+
+    /**
+     * Lends the records of the newest segment up to {@code end} (its checked end) to the visitor:
+     * a second read of its batches, from the page cache, once the device check has settled where
+     * its valid data ends.
+     */
+    private void lendChecked(SegmentHeader header, long end, SegmentCursor previous, long fromSequence,
+            PayloadVisitor replay) throws IOException {
+        Path path = dir.resolve(LogFiles.segmentName(header.segmentId()));
+        try (StorageFile file = storage.openRead(path)) {
+            SegmentCursor cursor = new SegmentCursor(file, header, end, maxRecordSize, keys.sealerFor(header, path),
+                    previous);
+            while (cursor.next()) {
+                cursor.visitBatch(fromSequence, replay);
+            }
+        }
     }
 
     /**

@@ -162,6 +162,11 @@ public final class SegmentCursor {
         return batchCount;
     }
 
+    /** The durable-through mark of the batch {@link #next()} accepted last; as {@code batch().durableThrough()}. */
+    public long batchDurableThrough() {
+        return batchDurable;
+    }
+
     /** Whether the batch {@link #next()} accepted last is a seal; as {@code batch().isSeal()}. */
     public boolean batchIsSeal() {
         return (batchFlags & BatchHeader.FLAG_SEAL) != 0;

@@ -83,7 +83,7 @@ public final class SimulatedDisk implements Storage {
     private long mutationsLeft = Long.MAX_VALUE;
     private boolean off;
     private long mutations;
-    /** A file-name suffix whose next sync fails (null: none armed). */
+    /** A part of the file name whose next sync fails (null: none armed). */
     private String failSyncOf;
 
     /** A disk that tears lost writes in 512-byte sectors and supports device reads. */
@@ -109,13 +109,13 @@ public final class SimulatedDisk implements Storage {
     }
 
     /**
-     * Makes the next sync of a file whose name ends with {@code nameSuffix} fail as an fdatasync
-     * that returns EIO does on Linux: the call throws and its dirty pages are marked clean without
-     * reaching the disk (they stay readable until the power is cut).
+     * Makes the next sync of a file whose name (as opened) contains {@code namePart} fail as an
+     * fdatasync that returns EIO does on Linux: the call throws and its dirty pages are marked
+     * clean without reaching the disk (they stay readable until the power is cut).
      */
-    public void failNextSync(String nameSuffix) {
+    public void failNextSync(String namePart) {
         synchronized (lock) {
-            failSyncOf = nameSuffix;
+            failSyncOf = namePart;
         }
     }
 
@@ -538,7 +538,7 @@ public final class SimulatedDisk implements Storage {
         public void sync() throws IOException {
             synchronized (lock) {
                 mutate("fdatasync " + name);
-                if (failSyncOf != null && name.endsWith(failSyncOf)) {
+                if (failSyncOf != null && name.contains(failSyncOf)) {
                     failSyncOf = null;
                     // EIO: the dirty pages are marked clean, their bytes never reach the disk.
                     for (Object op : inode.pending) {
