@@ -362,7 +362,7 @@ class CheckpointTest {
             List<String> removed = report.findings().stream().filter(f -> f.kind() == Kind.TEMPORARY_REMOVED)
                     .map(Finding::file).sorted().toList();
             assertEquals(List.of("0000000000000009.wal.tmp", "CHECKPOINT.tmp"), removed, report.summary());
-            assertEquals(List.of(LogDirs.segmentName(1), "CHECKPOINT", "wal.lock"), LogDirs.names(dir));
+            assertEquals(List.of(LogDirs.segmentName(1), "CHECKPOINT", "CLOSE_MARK", "wal.lock"), LogDirs.names(dir));
             assertArrayEquals(checkpoint, Files.readAllBytes(dir.resolve("CHECKPOINT")), "the checkpoint in force stays");
             assertEquals(2, wal.checkpointSequence());
             assertEquals(from(all, 3), wal.recover());

@@ -1,6 +1,9 @@
 package io.github.wal4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.arbitrary;
 import static org.quicktheories.generators.SourceDSL.booleans;
@@ -18,7 +21,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +35,8 @@ import org.quicktheories.core.Gen;
  * random byte offset (inside a segment header, a batch header, a length field, a payload, a CRC, on
  * a segment or batch boundary) and everything after it is gone. Reopening returns exactly the
  * records that lie wholly before the cut, in order, never part of one; the log then takes appends
- * with contiguous sequence numbers. Each case draws the log's protection (none, AES-256-GCM or the
+ * with contiguous sequence numbers. A cut that loses a record of a cleanly closed log is refused
+ * instead, with nothing changed: its clean-close mark says where it ended. Each case draws the log's protection (none, AES-256-GCM or the
  * HMAC chain: records 16 or 32 bytes longer, a longer segment header); it is printed with the
  * falsifying case. Reproduce a failure with {@code -DQT_SEED=<printed seed>}.
  */
@@ -139,6 +145,22 @@ class TruncationPropertyTest {
         }
         disk.syncDirectory(dir);
 
+        if (closeCleanly && expected.size() < sizes.size()) {
+            // The clean close recorded where the log ended (CLOSE_MARK): a cut that loses any of its
+            // records is damage to acknowledged data, refused with nothing changed.
+            Map<String, byte[]> before = new TreeMap<>();
+            for (String name : disk.list(dir)) {
+                before.put(name, disk.contents(dir.resolve(name)));
+            }
+            WalCorruptedException e = assertThrows(WalCorruptedException.class,
+                    () -> WriteAheadLog.open(dir, options(disk, protection)).close(),
+                    "cut at " + cut + " of " + total + " loses records of a cleanly closed log");
+            assertTrue(e.getMessage().contains("closed cleanly with records up to " + sizes.size()), e.getMessage());
+            for (Map.Entry<String, byte[]> file : before.entrySet()) {
+                assertArrayEquals(file.getValue(), disk.contents(dir.resolve(file.getKey())), file.getKey());
+            }
+            return;
+        }
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options(disk, protection))) {
             List<WalRecord> records = wal.recover();
             assertEquals(expected, records.stream().map(WalRecord::sequence).toList(),

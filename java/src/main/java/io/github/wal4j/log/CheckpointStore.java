@@ -73,21 +73,7 @@ public final class CheckpointStore {
      * @return the temporary file, to hand to {@link #commit(Path)}
      */
     public Path prepare(Checkpoint checkpoint) throws IOException {
-        Path target = dir.resolve(LogFiles.CHECKPOINT);
-        Path temporary = LogFiles.temporary(target);
-        storage.delete(temporary);
-        try (StorageFile file = storage.create(temporary)) {
-            file.write(keys.sign(checkpoint).encode(), 0);
-            file.sync();
-        } catch (IOException | RuntimeException e) {
-            try {
-                storage.delete(temporary);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        return temporary;
+        return FileReplacement.prepare(storage, dir.resolve(LogFiles.CHECKPOINT), keys.sign(checkpoint).encode());
     }
 
     /**
@@ -96,7 +82,6 @@ public final class CheckpointStore {
      * open, so the caller must stop the log.
      */
     public void commit(Path prepared) throws IOException {
-        storage.rename(prepared, dir.resolve(LogFiles.CHECKPOINT));
-        storage.syncDirectory(dir);
+        FileReplacement.commit(storage, prepared, dir.resolve(LogFiles.CHECKPOINT));
     }
 }

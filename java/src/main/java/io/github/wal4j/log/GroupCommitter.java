@@ -7,6 +7,7 @@ import io.github.wal4j.WalFailedException;
 import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.CloseMark;
 import io.github.wal4j.format.RecordFormat;
 import io.github.wal4j.io.Storage;
 import java.io.IOException;
@@ -679,8 +680,10 @@ public final class GroupCommitter {
      * Stops accepting work, lets the writer finish everything queued, then makes it all durable and
      * writes a seal (a batch without records whose durable-through mark covers the whole log), so a
      * later recovery knows every record in this log was acknowledged.
+     *
+     * @return where the log ends now, durably: for the clean-close mark
      */
-    void close() throws IOException {
+    CloseMark close() throws IOException {
         checkMayBlock("close");
         lock.lock();
         try {
@@ -717,6 +720,7 @@ public final class GroupCommitter {
             } catch (IOException e) {
                 throw new WalFailedException("closing " + dir + " failed: " + e.getMessage(), e);
             }
+            return new CloseMark(writtenSequence, active.header.segmentId(), active.writeOffset);
         } finally {
             active.file.close();
             commitLock.unlock();

@@ -12,6 +12,7 @@ import io.github.wal4j.WalLockedException;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.SnapshotWriter;
 import io.github.wal4j.format.Alignment;
+import io.github.wal4j.format.CloseMark;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
 import io.github.wal4j.io.StorageFile;
@@ -49,6 +50,8 @@ public final class LogEngine {
     private volatile boolean closed;
     private final boolean directIo;
     private final SegmentKeys keys;
+    /** The clean-close mark recovery found (null if none): close writes a new one only if it differs. */
+    private final CloseMark closeMarkAtOpen;
 
     private LogEngine(Path dir, WalOptions options, Storage storage, Closeable lock, CheckpointStore checkpoints,
             Checkpoint checkpoint, Recovery.Result recovered, int alignment, boolean directIo, SegmentKeys keys) {
@@ -62,6 +65,7 @@ public final class LogEngine {
         this.segments = recovered.segments();
         this.report = recovered.report();
         this.keys = keys;
+        this.closeMarkAtOpen = recovered.closeMark();
         this.committer = new GroupCommitter(storage, dir, options.durability(), options.segmentSize(), true,
                 alignment, directIo, options.maxBatchBytes(), segments, keys, options.durableWatermark(),
                 recovered.active(), recovered.nextSequence(), recovered.sealed());
@@ -104,7 +108,7 @@ public final class LogEngine {
                 all.addAll(r.findings());
                 recovered = new Recovery.Result(recovered.segments(), recovered.active(), recovered.nextSequence(),
                         recovered.sealed(), new RecoveryReport(List.copyOf(all), r.checkpointSequence(),
-                                r.nextSequence(), r.bytesCut(), r.millis()));
+                                r.nextSequence(), r.bytesCut(), r.millis()), recovered.closeMark());
             }
             RecoveryReport report = recovered.report();
             event.end();
@@ -506,7 +510,16 @@ public final class LogEngine {
             }
             closed = true;
             try {
-                committer.close();
+                CloseMark mark = committer.close();
+                if (!mark.equals(closeMarkAtOpen)) {
+                    try {
+                        new CloseMarkStore(storage, dir).write(mark);
+                    } catch (IOException e) {
+                        throw new WalException("closing " + dir + ": every record is durable and sealed, but the"
+                                + " clean-close mark (" + LogFiles.CLOSE_MARK + ") could not be written, so a later"
+                                + " truncation of the newest segment may go unnoticed: " + e.getMessage(), e);
+                    }
+                }
             } finally {
                 lock.close();
             }

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  *  0000000000000002.wal.tmp    segment 2 being created (removed by recovery)
  *  CHECKPOINT                  the checkpoint in force
  *  CHECKPOINT.tmp              a checkpoint being written (removed by recovery)
+ *  CLOSE_MARK                  where the log ended at its last clean close
+ *  CLOSE_MARK.tmp              a clean-close mark being written (removed by recovery)
  *  wal.lock                    the directory lock
  *  *.broken                    files set aside by point-in-time recovery or repair
  * </pre>
@@ -28,11 +30,12 @@ import java.util.regex.Pattern;
 public final class LogFiles {
     public static final String LOCK = "wal.lock";
     public static final String CHECKPOINT = "CHECKPOINT";
+    public static final String CLOSE_MARK = "CLOSE_MARK";
     public static final String TMP_SUFFIX = ".tmp";
     public static final String BROKEN_SUFFIX = ".broken";
     private static final Pattern SEGMENT = Pattern.compile("(\\d{16})\\.wal");
     private static final Pattern OURS = Pattern.compile(
-            "\\d{16}\\.wal(\\.tmp)?(\\.broken(\\.\\d+)?)?|CHECKPOINT(\\.tmp)?|wal\\.lock|"
+            "\\d{16}\\.wal(\\.tmp)?(\\.broken(\\.\\d+)?)?|CHECKPOINT(\\.tmp)?|CLOSE_MARK(\\.tmp)?|wal\\.lock|"
             + "\\.wal4j-direct-probe-\\d+-\\d+");
     /** Prefix of the probe file the native layer writes to test O_DIRECT; a crash may leave one. */
     public static final String DIRECT_PROBE_PREFIX = ".wal4j-direct-probe-";

@@ -8,6 +8,7 @@ import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.RecoveryReport.Kind;
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalFormatException;
+import io.github.wal4j.format.CloseMark;
 import io.github.wal4j.format.RecordSealer;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.io.Storage;
@@ -41,9 +42,13 @@ import java.util.List;
  */
 public final class Recovery {
 
-    /** The state the writer starts from. */
+    /**
+     * The state the writer starts from.
+     *
+     * @param closeMark the clean-close mark found (null if none): the log ends at or after it
+     */
     public record Result(SegmentList segments, ActiveSegment active, long nextSequence, boolean sealed,
-            RecoveryReport report) {
+            RecoveryReport report, CloseMark closeMark) {
     }
 
     /** A change to the disk that recovery decided on; run only once the whole log was judged. */
@@ -127,6 +132,7 @@ public final class Recovery {
     public Result run(Checkpoint checkpoint, int alignment, long preallocate, boolean directIo, PayloadVisitor replay)
             throws IOException {
         long started = System.nanoTime();
+        CloseMark closeMark = new CloseMarkStore(storage, dir).read();
         List<String> names = storage.list(dir);
         planTemporaryRemoval(names);
         List<Long> ids = new ArrayList<>();
@@ -283,6 +289,20 @@ public final class Recovery {
             lendChecked(lastHeader, lastEnd, previous, checkpointed + 1, replay);
         }
         long nextSequence = Math.max(next, checkpointed + 1);
+        // (An inspection that already found damage to acknowledged data does not know where the log ends.)
+        boolean damaged = findings.stream().anyMatch(f -> f.kind() == Kind.CORRUPTION);
+        if (closeMark != null && !damaged && nextSequence - 1 < closeMark.lastSequence()) {
+            String reason = "damage to acknowledged data: the log was closed cleanly with records up to "
+                    + closeMark.lastSequence() + " (" + LogFiles.segmentName(closeMark.segmentId()) + ", data ending at "
+                    + closeMark.endOffset() + ", as " + LogFiles.CLOSE_MARK + " records), but it now ends at sequence "
+                    + (nextSequence - 1) + ": since that close the newest segment was truncated or emptied, or segments"
+                    + " were deleted; records " + nextSequence + ".." + closeMark.lastSequence() + " are gone";
+            if (!refuse(dir.resolve(LogFiles.segmentName(closeMark.segmentId())), 0, reason, 0, nextSequence,
+                    nextSequence)) {
+                findings.add(new Finding(LogFiles.CLOSE_MARK, Kind.CORRUPTION_CUT, nextSequence, nextSequence, 0, 0,
+                        "point-in-time recovery: " + reason));
+            }
+        }
         if (nextSequence - 1 < anchored) {
             throw new WalCorruptedException(dir, 0, "rolled back: the log ends at sequence " + (nextSequence - 1)
                     + " but the durable watermark kept outside it says records up to " + anchored + " were durable: "
@@ -291,7 +311,7 @@ public final class Recovery {
         long millis = (System.nanoTime() - started) / 1_000_000;
         if (inspectOnly) {
             return new Result(segments, null, nextSequence, sealed,
-                    new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis));
+                    new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis), closeMark);
         }
         // The whole log was judged acceptable: now, and only now, change the disk.
         for (Action action : actions) {
@@ -338,7 +358,7 @@ public final class Recovery {
             active = new ActiveSegment(path, file, lastHeader, RecordSealer.PLAIN, lastEnd);
         }
         return new Result(segments, active, nextSequence, sealed,
-                new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis));
+                new RecoveryReport(List.copyOf(findings), checkpointed, nextSequence, bytesCut, millis), closeMark);
     }
 
     /**

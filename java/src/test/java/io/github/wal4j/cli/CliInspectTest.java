@@ -49,7 +49,7 @@ class CliInspectTest {
         }
         assertTrue(out.lines().anyMatch(l -> l.contains(segments.get(segments.size() - 1).getFileName().toString())
                 && l.contains("30") && l.contains("sealed (closed cleanly)")), r::toString);
-        assertTrue(out.contains("other files  CHECKPOINT, wal.lock"), r::toString);
+        assertTrue(out.contains("other files  CHECKPOINT, CLOSE_MARK, wal.lock"), r::toString);
         for (String s : List.of("file system", "O_DIRECT", "fallocate", "alignment")) {
             assertTrue(out.contains(s), () -> s + " missing:\n" + out);
         }
