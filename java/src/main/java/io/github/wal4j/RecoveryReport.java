@@ -38,7 +38,14 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
          * checkpoint, or brought back by a crash before a checkpoint's deletion was durable.
          * Garbage, deleted without being judged (its rule says if it was damaged).
          */
-        COVERED_REMOVED;
+        COVERED_REMOVED,
+        /**
+         * After a point-in-time cut of acknowledged records: the sequences the cut records had been
+         * handed out under, {@code firstSequence} to {@code nextSequence - 1}, are skipped, never
+         * handed out again; {@code nextSequence} is the next append's. The new segment that starts
+         * there is marked as following a loss.
+         */
+        SEQUENCES_SKIPPED;
 
         /**
          * Whether a finding of this kind leaves the log as it was: no record cut, set aside or in

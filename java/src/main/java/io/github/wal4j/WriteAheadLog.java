@@ -307,7 +307,11 @@ public final class WriteAheadLog implements Closeable {
         return new WalTransaction(this, ledger);
     }
 
-    /** The sequence number of the last record appended (or recovered), 0 if none. */
+    /**
+     * The highest sequence number handed out: of the last record appended (or recovered), 0 if none.
+     * After a point-in-time cut of acknowledged records it is the highest sequence the log had
+     * written, whose record may be gone: lost sequences are never handed out again.
+     */
     public long lastSequence() {
         return engine.committer().lastSequence();
     }

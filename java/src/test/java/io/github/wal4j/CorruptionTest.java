@@ -375,9 +375,11 @@ class CorruptionTest {
             assertArrayEquals(damagedBytes, Files.readAllBytes(image.resolve(SEGMENT_1 + ".broken")),
                     "the damaged segment is kept as .broken, byte for byte");
             assertEquals(damaged.offset(), Files.size(layout.file()), "the segment is cut at the damage");
-            assertEquals(4, wal.append(Records.payload(4)), "appending continues at the cut");
-            kept = Records.concat(kept, List.of(new WalRecord(4, Records.payload(4))));
-            kept = Records.concat(kept, Records.append(wal, 5, 2));
+            long next = written.size() + 1;
+            assertEquals(next, wal.append(Records.payload(next)), "appending continues after the highest sequence"
+                    + " ever written: the lost ones are never handed out again");
+            kept = Records.concat(kept, List.of(new WalRecord(next, Records.payload(next))));
+            kept = Records.concat(kept, Records.append(wal, next + 1, 2));
             assertEquals(kept, wal.recover());
         }
         try (WriteAheadLog wal = WriteAheadLog.open(image, ONE_SEGMENT)) {
@@ -404,17 +406,18 @@ class CorruptionTest {
         try (WriteAheadLog wal = WriteAheadLog.open(image, pit)) {
             assertEquals(kept, wal.recover());
             RecoveryReport report = wal.recoveryReport();
-            assertEquals(List.of(Kind.CORRUPTION_CUT, Kind.SEGMENT_SET_ASIDE, Kind.SEGMENT_SET_ASIDE),
-                    report.findings().stream().map(Finding::kind).toList(), report.summary());
+            assertEquals(List.of(Kind.CORRUPTION_CUT, Kind.SEGMENT_SET_ASIDE, Kind.SEGMENT_SET_ASIDE,
+                    Kind.SEQUENCES_SKIPPED), report.findings().stream().map(Finding::kind).toList(), report.summary());
             for (int i = 0; i < 3; i++) {
                 String name = LogDirs.segmentName(i + 1);
                 assertArrayEquals(before.get(name), Files.readAllBytes(image.resolve(name + ".broken")),
                         name + ".broken must hold the original bytes");
             }
-            assertEquals(List.of(first.file()), LogDirs.segments(image));
-            assertEquals(4, report.nextSequence());
-            // Enough appends to create new segments 2 and 3 next to the .broken files.
-            kept = Records.concat(kept, Records.append(wal, 4, 20, 100));
+            // The segment after the cut starts after the highest sequence written: 4..20 are never reused.
+            assertEquals(List.of(first.file(), image.resolve(LogDirs.segmentName(4))), LogDirs.segments(image));
+            assertEquals(21, report.nextSequence());
+            // Enough appends to create new segments next to the .broken files.
+            kept = Records.concat(kept, Records.append(wal, 21, 20, 100));
             assertEquals(kept, wal.recover());
         }
         try (WriteAheadLog wal = WriteAheadLog.open(image, SMALL_SEGMENTS)) {
@@ -438,7 +441,7 @@ class CorruptionTest {
         try (WriteAheadLog wal = WriteAheadLog.open(dir, SMALL_SEGMENTS.withRecoveryMode(RecoveryMode.POINT_IN_TIME))) {
             assertEquals(Records.before(all, 8), wal.recover());
             assertTrue(Files.exists(dir.resolve(LogDirs.segmentName(3) + ".broken")));
-            assertEquals(8, wal.append(Records.payload(8, 100)));
+            assertEquals(21, wal.append(Records.payload(21, 100)), "8..20 were written before the cut: never reused");
         }
     }
 }

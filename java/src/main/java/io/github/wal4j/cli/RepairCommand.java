@@ -234,9 +234,15 @@ final class RepairCommand implements Callable<Integer> {
                 out.println("  the damaged files are also kept in the WAL directory as *.broken (point-in-time"
                         + " recovery never deletes)");
             }
-            out.println("result: REPAIRED (exit 0): the log holds " + (last > checkpoint ? "sequences "
-                    + (checkpoint + 1) + ".." + last : "no record") + " after the checkpoint (" + checkpoint
-                    + "); the next append gets " + (last + 1) + "; copies of the changed files are in " + q);
+            // After a cut of acknowledged records the log skips the sequences they had: say so.
+            Finding skipped = report.findings().stream().filter(f -> f.kind() == Kind.SEQUENCES_SKIPPED).findFirst()
+                    .orElse(null);
+            long held = skipped == null ? last : skipped.firstSequence() - 1;
+            out.println("result: REPAIRED (exit 0): the log holds " + (held > checkpoint ? "sequences "
+                    + (checkpoint + 1) + ".." + held : "no record") + " after the checkpoint (" + checkpoint
+                    + "); the next append gets " + (last + 1) + (skipped == null ? "" : " (sequences "
+                            + skipped.firstSequence() + ".." + last + " were acknowledged before the loss and are never"
+                            + " handed out again)") + "; copies of the changed files are in " + q);
             return Wal4jCli.OK;
         }
     }

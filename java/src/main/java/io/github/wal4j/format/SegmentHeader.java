@@ -13,7 +13,7 @@ import java.util.Optional;
  *  offset size  field
  *   0      8    magic "WAL4JSEG"
  *   8      2    format version (1)
- *  10      2    flags (0; reserved)
+ *  10      2    flags: bits 0-7 the protection (0 in version 1), bit 8 FOLLOWS_LOSS; the rest 0
  *  12      4    alignment A: batches start at multiples of A; the header occupies bytes [0, A)
  *  16      8    segment id (also the file name: %016d.wal)
  *  24      8    salt: random, new for every segment
@@ -40,6 +40,11 @@ import java.util.Optional;
  * protection are as written: a wrong key or an altered header is told apart from damage (which the
  * CRCs catch first). Version 1 is written for unprotected segments, so plain logs keep their format.
  *
+ * <p>FOLLOWS_LOSS marks a segment that a point-in-time cut of acknowledged records started: its first
+ * sequence lies past the end of the segment before it, and the sequences between were handed out
+ * before the loss and are never handed out again (a consumer that saw one never sees a different
+ * record under it). A reader accepts that gap, and only in a segment so marked.
+ *
  * <p>All integers are big-endian. The header is written and synced, under a temporary name, before the
  * file is renamed into place, so a {@code .wal} file with a bad header is damage, never a torn write.
  *
@@ -48,9 +53,10 @@ import java.util.Optional;
  * @param protection {@link #PLAIN}, {@link #AES_GCM} or {@link #HMAC_CHAIN}
  * @param keyId the key id of a protected segment, else {@code null}
  * @param tag the header's HMAC for a protected segment (32 bytes), else {@code null}
+ * @param followsLoss the FOLLOWS_LOSS flag
  */
 public record SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
-        int protection, String keyId, byte[] tag) {
+        int protection, String keyId, byte[] tag, boolean followsLoss) {
 
     /** Protection code of a segment with checksums only. */
     public static final int PLAIN = 0;
@@ -58,6 +64,9 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public static final int AES_GCM = 1;
     /** Protection code: HMAC-SHA256 chain. */
     public static final int HMAC_CHAIN = 2;
+    /** The FOLLOWS_LOSS bit of the flags field. */
+    public static final int FLAG_FOLLOWS_LOSS = 0x100;
+    private static final int PROTECTION_MASK = 0xFF;
     /** The most bytes any header occupies: read this many (or the file, if shorter) to decode one. */
     public static final int MAX_ENCODED_SIZE = 48 + 1 + 255 + 32 + 4;
 
@@ -98,6 +107,17 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         }
     }
 
+    /** A header that follows no loss. */
+    public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
+            int protection, String keyId, byte[] tag) {
+        this(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag, false);
+    }
+
+    /** This header with the FOLLOWS_LOSS flag (before its tag is computed: the tag covers the flag). */
+    public SegmentHeader followingLoss() {
+        return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag, true);
+    }
+
     /** An unprotected header that records no maximum record size. */
     public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence) {
         this(alignment, segmentId, salt, firstSequence, 0);
@@ -116,7 +136,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     /** This header with its HMAC set. */
     public SegmentHeader withTag(byte[] value) {
         return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId,
-                value.clone());
+                value.clone(), followsLoss);
     }
 
     /** The bytes the header HMAC covers: [0, 49+k) of the encoded header. */
@@ -148,7 +168,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
 
     private void encodeFixed(ByteBuffer dst, Checksums checksums) {
         int start = dst.position();
-        dst.putLong(MAGIC).putShort(isProtected() ? VERSION_PROTECTED : VERSION).putShort((short) protection)
+        dst.putLong(MAGIC).putShort(isProtected() ? VERSION_PROTECTED : VERSION).putShort((short) (protection | (followsLoss ? FLAG_FOLLOWS_LOSS : 0)))
                 .putInt(alignment).putLong(segmentId).putLong(salt).putLong(firstSequence).putInt(maxRecordSize);
         ByteBuffer covered = dst.duplicate().position(start).limit(start + CRC_OFFSET);
         dst.putInt(checksums.plain(covered));
@@ -158,7 +178,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public boolean equals(Object o) {
         return o instanceof SegmentHeader h && h.alignment == alignment && h.segmentId == segmentId && h.salt == salt
                 && h.firstSequence == firstSequence && h.maxRecordSize == maxRecordSize && h.protection == protection
-                && java.util.Objects.equals(h.keyId, keyId) && Arrays.equals(h.tag, tag);
+                && java.util.Objects.equals(h.keyId, keyId) && Arrays.equals(h.tag, tag) && h.followsLoss == followsLoss;
     }
 
     @Override
@@ -169,7 +189,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     @Override
     public String toString() {
         return "SegmentHeader[id=" + segmentId + ", firstSequence=" + firstSequence + ", alignment=" + alignment
-                + ", maxRecordSize=" + maxRecordSize + (isProtected() ? ", protection=" + protection + ", keyId=" + keyId : "") + "]";
+                + ", maxRecordSize=" + maxRecordSize + (followsLoss ? ", followsLoss" : "") + (isProtected() ? ", protection=" + protection + ", keyId=" + keyId : "") + "]";
     }
 
     /** Why a header did not decode; {@link #FOREIGN} and {@link #UNSUPPORTED_VERSION} are not damage. */
@@ -219,7 +239,12 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
             return problem(Problem.UNSUPPORTED_VERSION, "format version " + version + ", this wal4j reads "
                     + VERSION + " and " + VERSION_PROTECTED);
         }
-        int protection = b.getShort(start + 10);
+        int flags = b.getShort(start + 10) & 0xFFFF;
+        if ((flags & ~(PROTECTION_MASK | FLAG_FOLLOWS_LOSS)) != 0) {
+            return problem(Problem.DAMAGED, "unknown header flags 0x" + Integer.toHexString(flags));
+        }
+        boolean followsLoss = (flags & FLAG_FOLLOWS_LOSS) != 0;
+        int protection = flags & PROTECTION_MASK;
         if (version == VERSION ? protection != PLAIN : protection != AES_GCM && protection != HMAC_CHAIN) {
             return problem(Problem.DAMAGED, "format version " + version + " with protection " + protection);
         }
@@ -266,7 +291,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
             }
         }
         return new Decoded(Optional.of(new SegmentHeader(alignment, b.getLong(start + 16), b.getLong(start + 24),
-                firstSequence, maxRecordSize, protection, keyId, tag)), null, "ok");
+                firstSequence, maxRecordSize, protection, keyId, tag, followsLoss)), null, "ok");
     }
 
     private static Decoded problem(Problem problem, String detail) {

@@ -36,7 +36,17 @@ final class ActiveSegment {
      */
     static ActiveSegment create(Storage storage, Path dir, SegmentKeys keys, long id, long firstSequence,
             int alignment, long preallocate, boolean directIo) throws IOException {
-        SegmentHeader header = keys.newHeader(alignment, id, SALTS.nextLong(), firstSequence);
+        return create(storage, dir, keys, id, firstSequence, alignment, preallocate, directIo, false);
+    }
+
+    /**
+     * As {@link #create(Storage, Path, SegmentKeys, long, long, int, long, boolean)}; with
+     * {@code followsLoss} the header says the sequences before {@code firstSequence} that the log
+     * does not hold were lost in a point-in-time cut ({@link SegmentHeader#followsLoss()}).
+     */
+    static ActiveSegment create(Storage storage, Path dir, SegmentKeys keys, long id, long firstSequence,
+            int alignment, long preallocate, boolean directIo, boolean followsLoss) throws IOException {
+        SegmentHeader header = keys.newHeader(alignment, id, SALTS.nextLong(), firstSequence, followsLoss);
         Path path = dir.resolve(LogFiles.segmentName(id));
         RecordSealer sealer = keys.sealerFor(header, path);
         Path temporary = LogFiles.temporary(path);

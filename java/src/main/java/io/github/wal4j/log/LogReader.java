@@ -155,7 +155,10 @@ public final class LogReader implements WalReader {
             throw new WalCorruptedException(current.path(), 0, "segment header: " + decoded.detail());
         }
         SegmentHeader header = decoded.header().get();
-        if (expected >= 0 && header.firstSequence() != expected && header.firstSequence() > fromSequence) {
+        // A segment marked FOLLOWS_LOSS starts past its predecessor's end: the sequences between were
+        // lost in a point-in-time cut and are skipped.
+        boolean skipsLoss = header.followsLoss() && header.firstSequence() > expected;
+        if (expected >= 0 && header.firstSequence() != expected && header.firstSequence() > fromSequence && !skipsLoss) {
             throw new WalCorruptedException(current.path(), 0, "segment starts at sequence "
                     + header.firstSequence() + " but the previous segment ends before " + expected);
         }

@@ -161,6 +161,8 @@ public final class Recovery {
         SegmentCursor previous = null;
         // The newest segment's records reach the visitor only once its tail was checked on the device.
         boolean lendNewest = false;
+        // The highest sequence a point-in-time cut of acknowledged records took (0: no such cut).
+        long lost = 0;
         for (int i = 0; i < ids.size(); i++) {
             long id = ids.get(i);
             Path path = dir.resolve(LogFiles.segmentName(id));
@@ -184,6 +186,7 @@ public final class Recovery {
                     if (refuse(path, 0, reason, size, header == null ? 0 : header.firstSequence(), 0)) {
                         break;
                     }
+                    lost = Math.max(Math.max(lost, next - 1), highestWritten(ids.subList(i, ids.size())));
                     planSetAside(ids.subList(i, ids.size()));
                     break;
                 }
@@ -277,6 +280,8 @@ public final class Recovery {
                     copyAside(path);
                     truncate(path, offset);
                 });
+                lost = Math.max(Math.max(lost, next), Math.max(cursor.highestSequenceFrom(offset),
+                        highestWritten(ids.subList(i + 1, ids.size()))));
                 findings.add(new Finding(name, Kind.CORRUPTION_CUT, header.firstSequence(), next, offset,
                         size - offset, "point-in-time recovery: " + reason + "; records from " + next
                                 + " on are lost"));
@@ -301,7 +306,23 @@ public final class Recovery {
                     nextSequence)) {
                 findings.add(new Finding(LogFiles.CLOSE_MARK, Kind.CORRUPTION_CUT, nextSequence, nextSequence, 0, 0,
                         "point-in-time recovery: " + reason));
+                lost = Math.max(lost, closeMark.lastSequence());
             }
+        }
+        boolean followsLoss = false;
+        if (lost >= nextSequence) {
+            // Never hand out a sequence twice: a consumer that saw one of the lost records must never
+            // see a different record under its number. The next segment says where the gap is.
+            if (closeMark != null) {
+                lost = Math.max(lost, closeMark.lastSequence());
+            }
+            lost = Math.max(lost, anchored);
+            findings.add(new Finding(LogFiles.segmentName(ids.isEmpty() ? 1 : ids.get(ids.size() - 1) + 1),
+                    Kind.SEQUENCES_SKIPPED, nextSequence, lost + 1, 0, 0, "sequences " + nextSequence + ".." + lost
+                            + " were handed out before the point-in-time cut and are never handed out again: the next"
+                            + " append gets " + (lost + 1) + " (a new segment marked FOLLOWS_LOSS starts there)"));
+            nextSequence = lost + 1;
+            followsLoss = true;
         }
         if (nextSequence - 1 < anchored) {
             throw new WalCorruptedException(dir, 0, "rolled back: the log ends at sequence " + (nextSequence - 1)
@@ -326,7 +347,7 @@ public final class Recovery {
         // A segment whose batches are aligned to less than this open's block (512 bytes, before
         // batches took whole 4 KiB blocks) is not continued either: its next batch would share a
         // block with acknowledged ones, and a torn write of that block could take them too.
-        boolean fresh = lastHeader == null || next < checkpointed + 1 || keys.protects() || lastHeader.isProtected()
+        boolean fresh = followsLoss || lastHeader == null || next < checkpointed + 1 || keys.protects() || lastHeader.isProtected()
                 || lastHeader.maxRecordSize() < maxRecordSize || lastHeader.alignment() < alignment;
         if (fresh) {
             if (lastHeader != null) {
@@ -337,7 +358,8 @@ public final class Recovery {
                 }
             }
             long id = ids.isEmpty() ? 1 : ids.get(ids.size() - 1) + 1;
-            active = ActiveSegment.create(storage, dir, keys, id, nextSequence, alignment, preallocate, directIo);
+            active = ActiveSegment.create(storage, dir, keys, id, nextSequence, alignment, preallocate, directIo,
+                    followsLoss);
             segments.add(new SegmentList.Entry(id, active.path, nextSequence));
             sealed = false;
         } else {
@@ -540,6 +562,28 @@ public final class Recovery {
     }
 
     /**
+     * The highest sequence the batch headers of these segments name (0 if none): what a point-in-time
+     * cut that sets them aside takes, read before anything is changed.
+     */
+    private long highestWritten(List<Long> ids) throws IOException {
+        long highest = 0;
+        for (long id : ids) {
+            Path path = dir.resolve(LogFiles.segmentName(id));
+            try (StorageFile file = storage.openRead(path)) {
+                SegmentHeader header = SegmentCursor.readHeader(file).header().filter(h -> h.segmentId() == id)
+                        .orElse(null);
+                if (header == null || file.size() < header.alignment()) {
+                    continue;
+                }
+                SegmentCursor cursor = new SegmentCursor(file, header, file.size(), maxRecordSize,
+                        RecordSealer.PLAIN);
+                highest = Math.max(highest, cursor.highestSequenceFrom(header.alignment()));
+            }
+        }
+        return highest;
+    }
+
+    /**
      * For each segment, the first sequence of the nearest newer segment whose header decodes (-1 if
      * none): sequence numbers grow with segment ids, so every record of the segment lies before it.
      * Only headers are read.
@@ -583,6 +627,9 @@ public final class Recovery {
     /** Why this segment does not continue the log, or null if it does. */
     private static String gap(SegmentHeader header, long previousNext, long checkpointed, boolean first) {
         long start = header.firstSequence();
+        if (header.followsLoss() && start > Math.max(previousNext, 0)) {
+            return null; // a point-in-time cut lost the sequences before it (SegmentHeader, FOLLOWS_LOSS)
+        }
         if (first) {
             return start > checkpointed + 1 ? "records " + (checkpointed + 1) + ".." + (start - 1)
                     + " are missing: the oldest segment starts at " + start + ", the checkpoint covers up to "

@@ -443,6 +443,32 @@ public final class SegmentCursor {
         return null;
     }
 
+    /**
+     * The highest sequence any valid batch header from {@code fromOffset} on names: its last record,
+     * or its durable-through mark. What point-in-time recovery learns of the sequences a cut part
+     * held, so that none is handed out again; 0 if no header is found.
+     */
+    public long highestSequenceFrom(long fromOffset) throws IOException {
+        int alignment = header.alignment();
+        long highest = 0;
+        long offset = Alignment.up(fromOffset, alignment);
+        while (offset + BatchHeader.SIZE <= limit) {
+            int length = (int) Math.min(CHUNK, limit - offset);
+            int base = locate(offset, length);
+            for (int at = 0; at + BatchHeader.SIZE <= length; at += alignment) {
+                if (window.getInt(base + at) != BatchHeader.MAGIC) {
+                    continue;
+                }
+                BatchHeader candidate = BatchHeader.decode(window, base + at, header.salt(), offset + at, checksums);
+                if (candidate != null) {
+                    highest = Math.max(highest, Math.max(candidate.nextSequence() - 1, candidate.durableThrough()));
+                }
+            }
+            offset += Math.max(alignment, length - length % alignment);
+        }
+        return highest;
+    }
+
     /** The offset of the first non-zero byte in [from, to), or -1. */
     private long firstNonZero(long from, long to) throws IOException {
         long offset = from;

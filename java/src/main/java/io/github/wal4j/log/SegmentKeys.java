@@ -51,14 +51,22 @@ public final class SegmentKeys {
         return protection != Protection.NONE;
     }
 
-    /** The header of a new segment. */
-    SegmentHeader newHeader(int alignment, long id, long salt, long firstSequence) throws WalKeyException {
+    /**
+     * The header of a new segment.
+     *
+     * @param followsLoss whether it starts after a point-in-time cut of acknowledged records
+     *     ({@link SegmentHeader#followsLoss()})
+     */
+    SegmentHeader newHeader(int alignment, long id, long salt, long firstSequence, boolean followsLoss)
+            throws WalKeyException {
         if (!protects()) {
-            return new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize);
+            return new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize, SegmentHeader.PLAIN, null,
+                    null, followsLoss);
         }
         String keyId = keys.currentKeyId();
         int code = protection == Protection.AES_256_GCM ? SegmentHeader.AES_GCM : SegmentHeader.HMAC_CHAIN;
-        SegmentHeader header = new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize, code, keyId, null);
+        SegmentHeader header = new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize, code, keyId, null,
+                followsLoss);
         byte[] master = master(keyId, null);
         try {
             return header.withTag(KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes()));

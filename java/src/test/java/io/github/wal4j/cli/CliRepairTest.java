@@ -114,8 +114,10 @@ class CliRepairTest {
         assertQuarantined(quarantine, before, segments.stream().map(p -> p.getFileName().toString()).toList());
 
         assertEquals(Cli.expected(1, 3), Cli.recover(dir));
+        assertTrue(r.out().contains("the next append gets 21") && r.out().contains("never handed out again"),
+                r::toString);
         try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
-            assertEquals(4, wal.append(Records.payload(4, Cli.SIZE)));
+            assertEquals(21, wal.append(Records.payload(21, Cli.SIZE)), "4..20 were acknowledged: never reused");
         }
         assertEquals(0, Cli.run("verify", dir).exit());
     }
