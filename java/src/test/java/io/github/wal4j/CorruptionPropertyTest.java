@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * NegativeArraySizeException, IndexOutOfBoundsException; the test has a timeout for hangs), and its
  * verdict is the one the recovery rule prescribes, computed here from an independent model of the
  * layout ({@link LayoutModel}): damage followed by an intact batch header or seal, or in a segment that a
- * newer one follows, is corruption; damage only to the last batch of an unclosed log is a torn tail
+ * newer one follows, or that leaves a cleanly closed log shorter than its clean-close mark, is
+ * corruption; damage only to the last batch of an unclosed log is a torn tail
  * and yields exactly the records before it. Point-in-time mode always yields the records before
  * the first damage. Each case draws the log's protection (none, AES-256-GCM or the HMAC chain); in a
  * protected log the seal sits inside the checksummed frame, so the verdicts are the same, and the
@@ -91,7 +92,8 @@ class CorruptionPropertyTest {
             disk.replace(TruncationPropertyTest.segment(dir, i), after[i]);
         }
 
-        Expectation expect = expectation(model, before, after, Protections.headerBytes(protection));
+        Expectation expect = closeMarked(expectation(model, before, after, Protections.headerBytes(protection)),
+                closeCleanly ? sizes.size() : 0);
         WriteAheadLog wal = null;
         try {
             wal = WriteAheadLog.open(dir, TruncationPropertyTest.options(disk, protection));
@@ -237,6 +239,19 @@ class CorruptionPropertyTest {
         }
         // Every batch intact. Bytes appended after the last batch are an unacknowledged tail.
         return new Expectation(Verdict.RECORDS, prefix, prefix);
+    }
+
+    /**
+     * The clean-close mark (docs/security/wal.md, section 5): a cleanly closed log that would keep
+     * fewer records than it closed with, whatever the bytes say, lost acknowledged ones: refused.
+     *
+     * @param closedAt the last sequence at the clean close, 0 if the log was not closed cleanly
+     */
+    private static Expectation closeMarked(Expectation expect, long closedAt) {
+        if (expect.verdict == Verdict.RECORDS && expect.records.size() < closedAt) {
+            return new Expectation(Verdict.CORRUPTED, null, expect.prefix);
+        }
+        return expect;
     }
 
     /** The layout and which batches the damage changed, for failure messages. */
