@@ -422,25 +422,17 @@ public final class SegmentCursor {
      * batch, or {@code null} if none exists in this segment.
      */
     public String findDurableClaim(long fromOffset, long sequence) throws IOException {
-        int alignment = header.alignment();
-        long offset = Alignment.up(fromOffset, alignment);
-        while (offset + BatchHeader.SIZE <= limit) {
-            int length = (int) Math.min(CHUNK, limit - offset);
-            int base = locate(offset, length);
-            for (int at = 0; at + BatchHeader.SIZE <= length; at += alignment) {
-                if (window.getInt(base + at) != BatchHeader.MAGIC) {
-                    continue;
-                }
-                BatchHeader candidate = BatchHeader.decode(window, base + at, header.salt(), offset + at, checksums);
-                if (candidate != null && candidate.durableThrough() >= sequence) {
-                    return "the batch at offset " + (offset + at) + " (sequences " + candidate.firstSequence()
-                            + (candidate.isSeal() ? ", a clean-close seal" : "") + ") was written after records up to "
-                            + candidate.durableThrough() + " were durable";
-                }
-            }
-            offset += Math.max(alignment, length - length % alignment);
+        long[] at = new long[1];
+        BatchHeader claim = scanHeaders(fromOffset, (offset, candidate) -> {
+            at[0] = offset;
+            return candidate.durableThrough() >= sequence;
+        });
+        if (claim == null) {
+            return null;
         }
-        return null;
+        return "the batch at offset " + at[0] + " (sequences " + claim.firstSequence()
+                + (claim.isSeal() ? ", a clean-close seal" : "") + ") was written after records up to "
+                + claim.durableThrough() + " were durable";
     }
 
     /**
@@ -449,8 +441,27 @@ public final class SegmentCursor {
      * held, so that none is handed out again; 0 if no header is found.
      */
     public long highestSequenceFrom(long fromOffset) throws IOException {
+        long[] highest = new long[1];
+        scanHeaders(fromOffset, (offset, candidate) -> {
+            highest[0] = Math.max(highest[0], Math.max(candidate.nextSequence() - 1, candidate.durableThrough()));
+            return false;
+        });
+        return highest[0];
+    }
+
+    /** What {@link #scanHeaders} does with each valid header: true stops the scan there. */
+    @FunctionalInterface
+    private interface HeaderVisitor {
+        boolean stopAt(long offset, BatchHeader header);
+    }
+
+    /**
+     * Visits every valid batch header at an aligned offset from {@code fromOffset} on, whether or not
+     * the batches around it are valid (damage may lie between); returns the one the visitor stopped
+     * at, or null.
+     */
+    private BatchHeader scanHeaders(long fromOffset, HeaderVisitor visitor) throws IOException {
         int alignment = header.alignment();
-        long highest = 0;
         long offset = Alignment.up(fromOffset, alignment);
         while (offset + BatchHeader.SIZE <= limit) {
             int length = (int) Math.min(CHUNK, limit - offset);
@@ -460,13 +471,13 @@ public final class SegmentCursor {
                     continue;
                 }
                 BatchHeader candidate = BatchHeader.decode(window, base + at, header.salt(), offset + at, checksums);
-                if (candidate != null) {
-                    highest = Math.max(highest, Math.max(candidate.nextSequence() - 1, candidate.durableThrough()));
+                if (candidate != null && visitor.stopAt(offset + at, candidate)) {
+                    return candidate;
                 }
             }
             offset += Math.max(alignment, length - length % alignment);
         }
-        return highest;
+        return null;
     }
 
     /** The offset of the first non-zero byte in [from, to), or -1. */
