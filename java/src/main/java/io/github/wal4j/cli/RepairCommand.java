@@ -218,9 +218,10 @@ final class RepairCommand implements Callable<Integer> {
             Verification.print(out, report.findings(), false);
             List<String> missed = new ArrayList<>();
             for (Finding f : report.findings()) {
+                // (A cut reported on CLOSE_MARK says the log ended before it; open leaves the file as is.)
                 boolean changed = f.kind() == Kind.TORN_TAIL || f.kind() == Kind.TEMPORARY_REMOVED
-                        || f.kind() == Kind.CORRUPTION_CUT || f.kind() == Kind.SEGMENT_SET_ASIDE
-                        || f.kind() == Kind.COVERED_REMOVED;
+                        || (f.kind() == Kind.CORRUPTION_CUT && !f.file().equals(LogFiles.CLOSE_MARK))
+                        || f.kind() == Kind.SEGMENT_SET_ASIDE || f.kind() == Kind.COVERED_REMOVED;
                 if (changed && plan.stream().noneMatch(p -> p.name.equals(f.file()))) {
                     missed.add(f.file());
                 }

@@ -222,6 +222,10 @@ final class Verification {
                 return (seq.isEmpty() ? "" : "valid " + seq + ", ") + "damage at offset " + f.offset()
                         + (f.bytes() > 0 ? " (" + f.bytes() + " bytes from there to the end of the file)" : "");
             case CORRUPTION_CUT:
+                if (f.file().equals(LogFiles.CLOSE_MARK)) {
+                    // Not a cut of this file: the log ends before the last clean close said it did.
+                    return "lost " + seq + " (the log ends before its clean-close mark; the mark is kept)";
+                }
                 return seq + sep + "cut at offset " + f.offset() + " (" + f.bytes() + " bytes)";
             case SEGMENT_SET_ASIDE:
                 return "set aside";
@@ -229,6 +233,10 @@ final class Verification {
                 return planned ? "would be removed" : "removed";
             case SNAPSHOT_ROLLED_FORWARD:
                 return planned ? "rename would be completed" : "rename completed";
+            case COVERED_REMOVED:
+                return "covered by the checkpoint: " + (planned ? "open removes it" : "removed");
+            case SEQUENCES_SKIPPED:
+                return seq + " never handed out again; the next append gets " + f.nextSequence();
             default:
                 return "";
         }

@@ -296,7 +296,10 @@ public final class Recovery {
         long nextSequence = Math.max(next, checkpointed + 1);
         // (An inspection that already found damage to acknowledged data does not know where the log ends.)
         boolean damaged = findings.stream().anyMatch(f -> f.kind() == Kind.CORRUPTION);
-        if (closeMark != null && !damaged && nextSequence - 1 < closeMark.lastSequence()) {
+        if (closeMark != null && !damaged && lost > 0) {
+            // A point-in-time cut above explains why the log ends before the mark: no second finding.
+            lost = Math.max(lost, closeMark.lastSequence());
+        } else if (closeMark != null && !damaged && nextSequence - 1 < closeMark.lastSequence()) {
             String reason = "damage to acknowledged data: the log was closed cleanly with records up to "
                     + closeMark.lastSequence() + " (" + LogFiles.segmentName(closeMark.segmentId()) + ", data ending at "
                     + closeMark.endOffset() + ", as " + LogFiles.CLOSE_MARK + " records), but it now ends at sequence "
@@ -304,8 +307,8 @@ public final class Recovery {
                     + " were deleted; records " + nextSequence + ".." + closeMark.lastSequence() + " are gone";
             if (!refuse(dir.resolve(LogFiles.segmentName(closeMark.segmentId())), 0, reason, 0, nextSequence,
                     nextSequence)) {
-                findings.add(new Finding(LogFiles.CLOSE_MARK, Kind.CORRUPTION_CUT, nextSequence, nextSequence, 0, 0,
-                        "point-in-time recovery: " + reason));
+                findings.add(new Finding(LogFiles.CLOSE_MARK, Kind.CORRUPTION_CUT, nextSequence,
+                        closeMark.lastSequence() + 1, 0, 0, "point-in-time recovery: " + reason));
                 lost = Math.max(lost, closeMark.lastSequence());
             }
         }
