@@ -12,7 +12,7 @@ import java.util.Random;
 /**
  * The writer behind scripts/cli-demo: builds the logs the examples of docs/security/wal.md section 12
  * use, through the public API only, with fixed payloads. Run with the JDK source launcher and the cli
- * jar on the class path: {@code java --class-path target/wal4j-<version>-cli.jar scripts/CliDemo.java
+ * jar on the class path: {@code java --class-path java/cli/target/wal4j-cli-<version>-all.jar scripts/CliDemo.java
  * MODE ...}.
  *
  * <pre>
