@@ -1,6 +1,6 @@
 package io.github.wal4j;
 
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.github.wal4j;
 
 import io.github.wal4j.io.IoLayers;
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.LogEngine;

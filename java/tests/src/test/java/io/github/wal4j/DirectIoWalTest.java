@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.io.ForwardingStorage;
+import io.github.wal4j.spi.ForwardingStorage;
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package io.github.wal4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.io.ForwardingStorage;
+import io.github.wal4j.spi.ForwardingStorage;
 import io.github.wal4j.io.IoLayers;
 import java.io.IOException;
 import java.nio.file.Files;

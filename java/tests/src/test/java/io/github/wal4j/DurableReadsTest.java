@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.io.ForwardingStorage;
-import io.github.wal4j.io.ForwardingStorageFile;
-import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.ForwardingStorage;
+import io.github.wal4j.spi.ForwardingStorageFile;
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.testing.Records;
 import io.github.wal4j.testing.Seeds;
 import io.github.wal4j.testing.SimulatedDisk;

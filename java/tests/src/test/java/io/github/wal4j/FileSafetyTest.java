@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.io.ChildJvm;
 import io.github.wal4j.io.IoLayers;
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import io.github.wal4j.testing.FileDamage;
 import io.github.wal4j.testing.LogDirs;
 import io.github.wal4j.testing.PermissionsChild;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.github.wal4j.io.ForwardingStorage;
-import io.github.wal4j.io.ForwardingStorageFile;
+import io.github.wal4j.spi.ForwardingStorage;
+import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.io.IoLayers;
-import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.testing.Records;
 import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;

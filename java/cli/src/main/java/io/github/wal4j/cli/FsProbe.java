@@ -1,6 +1,6 @@
 package io.github.wal4j.cli;
 
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.io.nativeio.DirectIoFile;
 import io.github.wal4j.io.nativeio.NativeStorage;
 import io.github.wal4j.log.LogEngine;

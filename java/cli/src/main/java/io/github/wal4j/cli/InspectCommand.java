@@ -2,8 +2,8 @@ package io.github.wal4j.cli;
 
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.LogFiles;
 import io.github.wal4j.log.SegmentCursor;

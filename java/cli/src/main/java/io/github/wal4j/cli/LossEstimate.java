@@ -2,8 +2,8 @@ package io.github.wal4j.cli;
 
 import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.log.LogFiles;
 import java.io.IOException;
 import java.util.List;

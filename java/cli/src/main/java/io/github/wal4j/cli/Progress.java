@@ -1,9 +1,9 @@
 package io.github.wal4j.cli;
 
-import io.github.wal4j.io.ForwardingStorage;
-import io.github.wal4j.io.ForwardingStorageFile;
-import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.ForwardingStorage;
+import io.github.wal4j.spi.ForwardingStorageFile;
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -12,7 +12,7 @@ import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.log.LogFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

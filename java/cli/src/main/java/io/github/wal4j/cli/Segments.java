@@ -4,7 +4,7 @@ import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checksums;
 import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.log.SegmentCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -4,7 +4,7 @@ import io.github.wal4j.WalException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.io.IoLayers;
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import io.github.wal4j.io.nativeio.NativeIo;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;

@@ -1,5 +1,6 @@
 package io.github.wal4j.io;
 
+import io.github.wal4j.spi.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

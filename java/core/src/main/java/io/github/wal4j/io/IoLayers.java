@@ -1,5 +1,6 @@
 package io.github.wal4j.io;
 
+import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageProvider;
 import java.io.IOException;
 import java.util.Locale;

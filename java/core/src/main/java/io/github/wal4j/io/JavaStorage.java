@@ -1,5 +1,7 @@
 package io.github.wal4j.io;
 
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import com.sun.nio.file.ExtendedOpenOption;
 import java.io.Closeable;
 import java.io.IOException;

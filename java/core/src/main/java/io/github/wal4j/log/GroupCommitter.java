@@ -9,7 +9,7 @@ import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checksums;
 import io.github.wal4j.format.CloseMark;
 import io.github.wal4j.format.RecordFormat;
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import io.github.wal4j.format.Checksums;
 import io.github.wal4j.format.RecordFormat;
 import io.github.wal4j.format.RecordSealer;
 import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package io.github.wal4j.log;
 
 import io.github.wal4j.format.Checksums;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.github.wal4j.log;
 
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -15,7 +15,7 @@ import java.util.ArrayDeque;
  * mode every batch since the last fsync; a clean-close seal) are known only from the page cache, and
  * after a failed fdatasync Linux marks their pages clean without writing them: a buffered read
  * still returns them, and a sync on a new descriptor returns 0 without writing them. Recovery
- * compares them with a read from the device ({@link io.github.wal4j.io.Storage#openDeviceRead})
+ * compares them with a read from the device ({@link io.github.wal4j.spi.Storage#openDeviceRead})
  * before it adopts them. A seal or batch in the middle of the segment is vouched for like any
  * other: a later batch's mark covers everything before it, and the session that wrote that batch
  * had checked the tail it continued.

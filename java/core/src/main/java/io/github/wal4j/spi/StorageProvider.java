@@ -1,6 +1,5 @@
 package io.github.wal4j.spi;
 
-import io.github.wal4j.io.Storage;
 import java.io.IOException;
 
 /**

@@ -99,10 +99,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * }</pre>
  *
  * <h2>Dependency</h2>
- * The node needs {@code org.xerial:sqlite-jdbc}, which wal4j declares as an <em>optional</em>
- * dependency: applications that use only the WAL do not get its native libraries. Declare it in
- * your own build to use this package; without it {@code open} throws an {@link SQLException} that
- * says so.
+ * The node is the module {@code io.github.wal4j:wal4j-sqlite}, which brings
+ * {@code org.xerial:sqlite-jdbc}; applications that use only the WAL ({@code wal4j}) never get it.
  *
  * <p>Thread-safe: every method takes the node's lock.
  */
@@ -164,7 +162,7 @@ public final class SqliteCommitNode implements Closeable {
      * @throws WalException if the database and the WAL do not belong together (see the class
      *     comment), and the WAL's exceptions ({@link io.github.wal4j.WalLockedException} if another
      *     node has the WAL open, {@link io.github.wal4j.WalCorruptedException}, ...)
-     * @throws SQLException if the database cannot be opened or set up, or sqlite-jdbc is missing
+     * @throws SQLException if the database cannot be opened or set up
      */
     public static SqliteCommitNode open(Path walDir, Path databaseFile, ChangeApplier applier,
             SqliteNodeOptions options) throws IOException, SQLException {
@@ -572,13 +570,7 @@ public final class SqliteCommitNode implements Closeable {
     // ---- the database connection ----
 
     private static Connection connect(Path file, SqliteNodeOptions options) throws SQLException {
-        Connection c;
-        try {
-            c = SqliteJdbc.connect(file);
-        } catch (NoClassDefFoundError e) {
-            throw new SQLException("sqlite-jdbc is not on the class path: io.github.wal4j.sqlite needs "
-                    + "org.xerial:sqlite-jdbc, an optional dependency of wal4j; declare it in your build", e);
-        }
+        Connection c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
         JournalMode mode = options.journalMode();
         try {
             try (Statement s = c.createStatement()) {
@@ -610,16 +602,6 @@ public final class SqliteCommitNode implements Closeable {
     private static String queryString(Statement s, String sql) throws SQLException {
         try (ResultSet r = s.executeQuery(sql)) {
             return r.next() ? r.getString(1) : null;
-        }
-    }
-
-    /**
-     * The only code that names sqlite-jdbc's classes, so that a missing jar shows up as a
-     * {@link NoClassDefFoundError} here, at open, not when this class is loaded.
-     */
-    private static final class SqliteJdbc {
-        static Connection connect(Path file) throws SQLException {
-            return org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
         }
     }
 

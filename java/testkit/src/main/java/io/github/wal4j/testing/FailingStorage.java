@@ -1,10 +1,10 @@
 package io.github.wal4j.testing;
 
-import io.github.wal4j.io.ForwardingStorage;
-import io.github.wal4j.io.ForwardingStorageFile;
+import io.github.wal4j.spi.ForwardingStorage;
+import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.io.Storage;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.github.wal4j.io;
 
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,5 +1,6 @@
 package io.github.wal4j.io;
 
+import io.github.wal4j.spi.Storage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;

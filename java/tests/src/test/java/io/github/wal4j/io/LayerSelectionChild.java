@@ -1,5 +1,7 @@
 package io.github.wal4j.io;
 
+import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package io.github.wal4j.io.nativeio;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;

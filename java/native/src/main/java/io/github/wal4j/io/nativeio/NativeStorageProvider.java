@@ -1,6 +1,6 @@
 package io.github.wal4j.io.nativeio;
 
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageProvider;
 import java.io.IOException;
 

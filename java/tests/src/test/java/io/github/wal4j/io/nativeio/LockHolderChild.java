@@ -1,7 +1,7 @@
 package io.github.wal4j.io.nativeio;
 
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

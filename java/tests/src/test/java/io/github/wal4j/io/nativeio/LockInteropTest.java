@@ -10,7 +10,7 @@ import io.github.wal4j.WalLockedException;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.io.Storage;
+import io.github.wal4j.spi.Storage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.io.StorageFile;
+import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.testing.Mounts;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.github.wal4j.io;
+package io.github.wal4j.spi;
 
 import java.io.Closeable;
 import java.io.IOException;
