@@ -25,6 +25,10 @@ public final class KeyValueState {
     private final long[] values = new long[KEYS];
     private long applied;
 
+    /** The empty state: every key 0, nothing applied. */
+    public KeyValueState() {
+    }
+
     /** The payload of record {@code sequence}: key, sequence, delta, then 0 to 1500 filler bytes. */
     public static byte[] record(long sequence) {
         SplittableRandom r = new SplittableRandom(sequence * 0xBF58476D1CE4E5B9L + 17);

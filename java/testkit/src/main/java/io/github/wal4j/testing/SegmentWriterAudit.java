@@ -30,6 +30,10 @@ public final class SegmentWriterAudit {
     private final List<String> violations = new ArrayList<>();
     private int sessions;
 
+    /** An audit with no session and no violation yet. */
+    public SegmentWriterAudit() {
+    }
+
     /** {@code storage} as seen by one open of the log (one writer session). */
     public synchronized Storage session(Storage storage) {
         return new Session(storage, ++sessions);
