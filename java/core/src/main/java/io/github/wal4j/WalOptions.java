@@ -8,11 +8,15 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Settings for {@link WriteAheadLog#open(java.nio.file.Path, WalOptions)}. Immutable: every
  * {@code withX} method returns a copy. {@link #defaults()} is the durable configuration: every
  * append is fdatasync'ed before it is acknowledged, damage to acknowledged data refuses to open.
+ *
+ * <p>(Longer than most classes here: each option's contract, its bounds and its default are in the
+ * Javadoc of its {@code withX} method, the one place a user reads them.)
  */
 public final class WalOptions {
     /** 64 MiB, as etcd and raft-wal use. */
@@ -40,36 +44,65 @@ public final class WalOptions {
     private final Set<PosixFilePermission> filePermissions;
     private final boolean sharedDirectoryAllowed;
 
-    private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
-            Duration lockTimeout, String ioLayer, Storage storage, boolean directIo, int maxBatchBytes) {
-        this(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage, directIo,
-                maxBatchBytes, Protection.NONE, null, null, OWNER_ONLY, false);
+    /** The values of every option, mutable: what {@link #change} edits on a copy. */
+    private static final class Fields {
+        Durability durability = Durability.SYNC;
+        RecoveryMode recoveryMode = RecoveryMode.STRICT;
+        long segmentSize = DEFAULT_SEGMENT_SIZE;
+        int maxRecordSize = DEFAULT_MAX_RECORD_SIZE;
+        Duration lockTimeout = Duration.ZERO;
+        String ioLayer;
+        Storage storage;
+        boolean directIo;
+        int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
+        Protection protection = Protection.NONE;
+        KeyProvider keys;
+        DurableWatermark watermark;
+        Set<PosixFilePermission> filePermissions = OWNER_ONLY;
+        boolean sharedDirectoryAllowed;
     }
 
-    private WalOptions(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
-            Duration lockTimeout, String ioLayer, Storage storage, boolean directIo, int maxBatchBytes,
-            Protection protection, KeyProvider keys, DurableWatermark watermark,
-            Set<PosixFilePermission> filePermissions, boolean sharedDirectoryAllowed) {
-        this.filePermissions = filePermissions;
-        this.sharedDirectoryAllowed = sharedDirectoryAllowed;
-        this.directIo = directIo;
-        this.maxBatchBytes = maxBatchBytes;
-        this.durability = durability;
-        this.recoveryMode = recoveryMode;
-        this.segmentSize = segmentSize;
-        this.maxRecordSize = maxRecordSize;
-        this.lockTimeout = lockTimeout;
-        this.ioLayer = ioLayer;
-        this.storage = storage;
-        this.protection = protection;
-        this.keys = keys;
-        this.watermark = watermark;
+    private WalOptions(Fields f) {
+        this.durability = f.durability;
+        this.recoveryMode = f.recoveryMode;
+        this.segmentSize = f.segmentSize;
+        this.maxRecordSize = f.maxRecordSize;
+        this.lockTimeout = f.lockTimeout;
+        this.ioLayer = f.ioLayer;
+        this.storage = f.storage;
+        this.directIo = f.directIo;
+        this.maxBatchBytes = f.maxBatchBytes;
+        this.protection = f.protection;
+        this.keys = f.keys;
+        this.watermark = f.watermark;
+        this.filePermissions = f.filePermissions;
+        this.sharedDirectoryAllowed = f.sharedDirectoryAllowed;
+    }
+
+    /** A copy of these options with {@code edit} applied to its values. */
+    private WalOptions change(Consumer<Fields> edit) {
+        Fields f = new Fields();
+        f.durability = durability;
+        f.recoveryMode = recoveryMode;
+        f.segmentSize = segmentSize;
+        f.maxRecordSize = maxRecordSize;
+        f.lockTimeout = lockTimeout;
+        f.ioLayer = ioLayer;
+        f.storage = storage;
+        f.directIo = directIo;
+        f.maxBatchBytes = maxBatchBytes;
+        f.protection = protection;
+        f.keys = keys;
+        f.watermark = watermark;
+        f.filePermissions = filePermissions;
+        f.sharedDirectoryAllowed = sharedDirectoryAllowed;
+        edit.accept(f);
+        return new WalOptions(f);
     }
 
     /** The durable defaults: {@link Durability#SYNC}, {@link RecoveryMode#STRICT}, 64 MiB segments, 16 MiB records. */
     public static WalOptions defaults() {
-        return new WalOptions(Durability.SYNC, RecoveryMode.STRICT, DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_RECORD_SIZE,
-                Duration.ZERO, null, null, false, DEFAULT_MAX_BATCH_BYTES);
+        return new WalOptions(new Fields());
     }
 
     public Durability durability() {
@@ -110,8 +143,7 @@ public final class WalOptions {
      * skips the page cache, not the device cache. Off by default: see docs/benchmarks.md.
      */
     public WalOptions withDirectIo(boolean value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                value, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        return change(f -> f.directIo = value);
     }
 
     /** The byte size at which a group-commit batch closes. */
@@ -130,8 +162,7 @@ public final class WalOptions {
             throw new IllegalArgumentException("max batch bytes must be in [1, " + DEFAULT_MAX_BATCH_BYTES + "]: "
                     + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, value, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        return change(f -> f.maxBatchBytes = value);
     }
 
     /**
@@ -194,9 +225,7 @@ public final class WalOptions {
                     + " owner's read and write (a file others can write, they can forge; no file is executable): "
                     + extra + " in " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, maxBatchBytes, protection, keys, watermark, Collections.unmodifiableSet(mode),
-                sharedDirectoryAllowed);
+        return change(f -> f.filePermissions = Collections.unmodifiableSet(mode));
     }
 
     /** Whether open accepts a WAL directory that other users can write to; see {@link #withSharedDirectoryAllowed}. */
@@ -219,8 +248,7 @@ public final class WalOptions {
      * ownership is checked where the JDK reports numeric owners (Linux, macOS).
      */
     public WalOptions withSharedDirectoryAllowed(boolean value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, maxBatchBytes, protection, keys, watermark, filePermissions, value);
+        return change(f -> f.sharedDirectoryAllowed = value);
     }
 
     /** A caller-supplied storage layer, or {@code null}. */
@@ -230,14 +258,14 @@ public final class WalOptions {
 
     /** When appends are acknowledged; see {@link Durability}. */
     public WalOptions withDurability(Durability value) {
-        return new WalOptions(Objects.requireNonNull(value, "durability"), recoveryMode, segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        Objects.requireNonNull(value, "durability");
+        return change(f -> f.durability = value);
     }
 
     /** What open does with damage to acknowledged data; see {@link RecoveryMode}. */
     public WalOptions withRecoveryMode(RecoveryMode value) {
-        return new WalOptions(durability, Objects.requireNonNull(value, "recoveryMode"), segmentSize, maxRecordSize,
-                lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        Objects.requireNonNull(value, "recoveryMode");
+        return change(f -> f.recoveryMode = value);
     }
 
     /**
@@ -249,7 +277,7 @@ public final class WalOptions {
         if (value < 4096) {
             throw new IllegalArgumentException("segment size must be at least 4096 bytes: " + value);
         }
-        return new WalOptions(durability, recoveryMode, value, maxRecordSize, lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        return change(f -> f.segmentSize = value);
     }
 
     /**
@@ -262,7 +290,7 @@ public final class WalOptions {
         if (value < 0 || value > (1 << 30)) {
             throw new IllegalArgumentException("max record size must be in [0, 1 GiB]: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, value, lockTimeout, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        return change(f -> f.maxRecordSize = value);
     }
 
     /** How long open waits for another holder to release the directory lock; zero (the default) fails at once. */
@@ -271,12 +299,12 @@ public final class WalOptions {
         if (value.isNegative()) {
             throw new IllegalArgumentException("lock timeout must not be negative: " + value);
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, value, ioLayer, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        return change(f -> f.lockTimeout = value);
     }
 
     /** "auto" (native where it loads, else pure Java), "native" (fail if it cannot load) or "java". */
     public WalOptions withIoLayer(String value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, value, storage, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        return change(f -> f.ioLayer = value);
     }
 
     /**
@@ -284,7 +312,7 @@ public final class WalOptions {
      * callers with a file layer of their own. It must honour the {@link Storage} contract.
      */
     public WalOptions withStorage(Storage value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, value, directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        return change(f -> f.storage = value);
     }
 
     /** How records are protected beyond their checksums; {@link Protection#NONE} by default. */
@@ -331,8 +359,10 @@ public final class WalOptions {
         if (protection != Protection.NONE && keys == null) {
             throw new IllegalArgumentException(protection + " needs a key provider");
         }
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, maxBatchBytes, protection, keys, watermark, filePermissions, sharedDirectoryAllowed);
+        return change(f -> {
+            f.protection = protection;
+            f.keys = keys;
+        });
     }
 
     /**
@@ -340,8 +370,7 @@ public final class WalOptions {
      * see {@link DurableWatermark}. {@code null} removes it.
      */
     public WalOptions withDurableWatermark(DurableWatermark value) {
-        return new WalOptions(durability, recoveryMode, segmentSize, maxRecordSize, lockTimeout, ioLayer, storage,
-                directIo, maxBatchBytes, protection, keys, value, filePermissions, sharedDirectoryAllowed);
+        return change(f -> f.watermark = value);
     }
 
     @Override

@@ -105,13 +105,7 @@ public record BatchHeader(int recordCount, long firstSequence, long durableThrou
         return count >= 0 && length >= 0 && first >= 1 && (long) count * RecordFormat.OVERHEAD <= length;
     }
 
-    /** Whether the {@link #SIZE} bytes at {@code src}'s position are all zero: nothing was written here. */
-    public static boolean isZero(ByteBuffer src) {
-        int at = src.position();
-        return SegmentHeader.isZero(src.duplicate().limit(at + Math.min(SIZE, src.remaining())).position(at));
-    }
-
-    /** Whether the {@link #SIZE} bytes at absolute index {@code at} of {@code src} are all zero. */
+    /** Whether the {@link #SIZE} bytes at absolute index {@code at} of {@code src} are all zero: nothing was written here. */
     public static boolean isZero(ByteBuffer src, int at) {
         return (src.getLong(at) | src.getLong(at + 8) | src.getLong(at + 16) | src.getLong(at + 24)
                 | src.getInt(at + 32)) == 0;

@@ -69,7 +69,6 @@ public final class GroupCommitter {
     private final Path dir;
     private final Durability durability;
     private final long segmentSize;
-    private final boolean preallocate;
     private final int alignment;
     private final boolean directIo;
     private final int maxBatchBytes;
@@ -125,8 +124,7 @@ public final class GroupCommitter {
      * @param nextSequence the sequence number of the next record
      * @param sealedAtOpen whether the segment's last batch is a seal (nothing to seal again)
      */
-    GroupCommitter(Storage storage, Path dir, Durability durability, long segmentSize, boolean preallocate,
-            int alignment, boolean directIo, int maxBatchBytes, SegmentList segments, SegmentKeys keys,
+    GroupCommitter(Storage storage, Path dir, Durability durability, long segmentSize, int alignment, boolean directIo, int maxBatchBytes, SegmentList segments, SegmentKeys keys,
             DurableWatermark watermark, ActiveSegment active, long nextSequence, boolean sealedAtOpen) {
         this.keys = keys;
         this.watermark = watermark;
@@ -138,7 +136,6 @@ public final class GroupCommitter {
         this.dir = dir;
         this.durability = durability;
         this.segmentSize = segmentSize;
-        this.preallocate = preallocate;
         this.segments = segments;
         this.active = active;
         this.nextSequence = nextSequence;
@@ -617,7 +614,7 @@ public final class GroupCommitter {
         Events.SegmentRotation event = new Events.SegmentRotation();
         event.begin();
         ActiveSegment next = ActiveSegment.create(storage, dir, keys, active.header.segmentId() + 1, firstSequence,
-                alignment, preallocate ? segmentSize : 0, directIo);
+                alignment, segmentSize, directIo);
         segments.add(new SegmentList.Entry(next.header.segmentId(), next.path, firstSequence));
         ActiveSegment old = active;
         active = next;

@@ -66,8 +66,7 @@ public final class LogEngine {
         this.report = recovered.report();
         this.keys = keys;
         this.closeMarkAtOpen = recovered.closeMark();
-        this.committer = new GroupCommitter(storage, dir, options.durability(), options.segmentSize(), true,
-                alignment, directIo, options.maxBatchBytes(), segments, keys, options.durableWatermark(),
+        this.committer = new GroupCommitter(storage, dir, options.durability(), options.segmentSize(), alignment, directIo, options.maxBatchBytes(), segments, keys, options.durableWatermark(),
                 recovered.active(), recovered.nextSequence(), recovered.sealed());
         committer.start();
     }

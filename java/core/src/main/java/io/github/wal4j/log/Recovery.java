@@ -100,7 +100,7 @@ public final class Recovery {
     public static RecoveryReport inspect(Storage storage, Path dir, int maxRecordSize, Checkpoint checkpoint,
             SegmentKeys keys) throws IOException {
         return new Recovery(storage, dir, maxRecordSize, RecoveryMode.STRICT, true, keys, 0)
-                .run(checkpoint, 0, 0).report();
+                .run(checkpoint, 0, 0, false, null).report();
     }
 
     /**
@@ -109,23 +109,11 @@ public final class Recovery {
      * {@link RecordTooLargeException} for a valid record over this open's maximum record size) changes
      * nothing; otherwise temporary files are removed, a torn tail is cut and, in point-in-time mode,
      * damaged files are set aside, each change synced before this returns.
-     */
-    public Result run(Checkpoint checkpoint, int alignment, long preallocate) throws IOException {
-        return run(checkpoint, alignment, preallocate, false);
-    }
-
-    /**
-     * As {@link #run(Checkpoint, int, long)}; with {@code directIo} the newest segment is opened for
-     * direct I/O when its header's alignment is a multiple of {@code alignment} (the direct-I/O
-     * alignment), and a new segment gets that alignment.
-     */
-    public Result run(Checkpoint checkpoint, int alignment, long preallocate, boolean directIo) throws IOException {
-        return run(checkpoint, alignment, preallocate, directIo, null);
-    }
-
-    /**
-     * As {@link #run(Checkpoint, int, long, boolean)}, and lends every record after the checkpoint
-     * to {@code replay} (if not null) as its batch is validated: the one pass of
+     *
+     * <p>With {@code directIo} the newest segment is opened for direct I/O when its header's
+     * alignment is a multiple of {@code alignment} (the direct-I/O alignment), and a new segment
+     * gets that alignment. Every record after the checkpoint is lent to {@code replay} (if not null)
+     * as its batch is validated: the one pass of
      * {@link io.github.wal4j.WriteAheadLog#open(Path, io.github.wal4j.WalOptions, PayloadVisitor)}.
      * A visitor's exception ends recovery before anything on disk is changed.
      */

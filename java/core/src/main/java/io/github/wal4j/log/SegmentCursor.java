@@ -191,8 +191,9 @@ public final class SegmentCursor {
     }
 
     /**
-     * The framed records of the current batch, positioned at the first one; valid until the next
-     * call of {@link #next()}. Iterate them with {@link #nextPayload(ByteBuffer)}.
+     * The framed records of the current batch, positioned at the first one, each as
+     * {@code [length][payload][4 bytes]} (the payload opened if the segment is protected); valid
+     * until the next call of {@link #next()}.
      */
     public ByteBuffer records() {
         return recordsIn == null ? null : recordsIn.slice(recordsAt, recordsLength);
@@ -262,14 +263,6 @@ public final class SegmentCursor {
     /** Why {@link #next()} returned false; {@code null} before it did. */
     public Stop stop() {
         return stop;
-    }
-
-    /** Takes the next record's payload off {@code records} (already validated) as a view. */
-    public static ByteBuffer nextPayload(ByteBuffer records) {
-        int length = records.getInt();
-        ByteBuffer payload = records.slice(records.position(), length);
-        records.position(records.position() + length + 4);
-        return payload;
     }
 
     /** Advances to the next valid batch; false at the end of the valid data (see {@link #stop()}). */
@@ -361,7 +354,7 @@ public final class SegmentCursor {
      * Checks every record of the batch at {@code buffer[at, at + length)}; returns what is wrong, or
      * null. Never throws on bad bytes: every length is bounded before it is used. With {@code plain},
      * also opens each sealed record into it, framed as [length][payload][4 zero bytes] so that
-     * {@link #nextPayload} reads both forms alike.
+     * readers of {@link #records()} walk both forms alike.
      */
     private String validate(long first, int count, ByteBuffer buffer, int at, int length, ByteBuffer plain) {
         long salt = header.salt();

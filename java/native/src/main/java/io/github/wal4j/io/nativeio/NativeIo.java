@@ -28,7 +28,6 @@ public final class NativeIo {
     static final int O_CREAT = 0x02;
     static final int O_EXCL = 0x04;
     static final int O_DIRECT = 0x08;
-    static final int O_DSYNC = 0x10;
     static final int O_NOFOLLOW = 0x20;
     static final int O_DIRECTORY = 0x40;
 
