@@ -79,6 +79,8 @@ final class DumpCommand implements Callable<Integer> {
 
     private PrintWriter out;
     private long printed;
+    /** The sequence after the last record of the log, once a scan read it to its end; -1 before. */
+    private long endOfLog = -1;
     private boolean firstJson = true;
 
     /** Where and why the scan stopped early, or null. */
@@ -135,7 +137,11 @@ final class DumpCommand implements Callable<Integer> {
                                 : ""));
             }
             progress.done();
-            end(stop, result, code);
+            String past = stop == null ? pastTheEnd(first) : null;
+            if (past != null) {
+                err.println("wal4j dump: " + past);
+            }
+            end(stop, result, code, past);
             return code;
         }
     }
@@ -224,7 +230,17 @@ final class DumpCommand implements Callable<Integer> {
                 expected = cursor.expectedSequence();
             }
         }
+        endOfLog = expected;
         return null;
+    }
+
+    /** Why nothing was printed when --from asked for records after the last one, or null. */
+    private String pastTheEnd(long first) {
+        if (printed > 0 || from == null || endOfLog < 0 || first < endOfLog) {
+            return null;
+        }
+        return "--from " + first + " is past the end of the log: "
+                + (endOfLog <= 1 ? "it holds no record" : "its last sequence is " + (endOfLog - 1));
     }
 
     private void begin(WalDirectory wal, long checkpointed, long first) {
@@ -286,15 +302,19 @@ final class DumpCommand implements Callable<Integer> {
         }
     }
 
-    private void end(Stop stop, String result, int code) {
+    private void end(Stop stop, String result, int code, String past) {
         switch (format) {
             case json -> {
-                Json end = new Json().put("complete", stop == null).put("result", result).put("exitCode", code);
+                Json end = new Json().put("complete", stop == null).put("result", result).put("exitCode", code)
+                        .put("pastTheEnd", past != null);
+                if (endOfLog > 0) {
+                    end.put("lastSequence", endOfLog - 1);
+                }
                 end.putRaw("stoppedAt", stop == null ? "null" : new Json().put("file", stop.file)
                         .put("offset", stop.offset).put("reason", stop.reason).toString());
                 out.println("\n],\"count\":" + printed + ",\"end\":" + end + "}");
             }
-            case text, hex -> out.println("# " + printed + " record(s)" + (stop == null ? ""
+            case text, hex -> out.println("# " + printed + " record(s)" + (past != null ? "; " + past : "") + (stop == null ? ""
                     : "; stopped at " + stop.file + " offset " + stop.offset + ": " + stop.reason + " (" + result + ")"));
             default -> throw new AssertionError(format);
         }

@@ -7,16 +7,19 @@ import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.log.Checkpoint;
 import io.github.wal4j.log.LogFiles;
 import io.github.wal4j.log.SegmentCursor;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.zip.CRC32C;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -30,6 +33,8 @@ import picocli.CommandLine.Spec;
                 + "released at once), the active I/O layer, and what the file system can do (O_DIRECT, fallocate, "
                 + "direct-I/O alignment; native layer only). Changes nothing in the WAL directory; the write "
                 + "probes use a temporary directory beside it.",
+                "A run of " + InspectCommand.CLEAN_RUN + " or more segments that are valid to their end (the newest "
+                        + "never among them) prints as one line; --json lists every segment.",
                 "For the verdict on damage (torn tail or corruption) run 'wal4j verify'."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {" 0:inspected (even if it shows damage: see verify)", Wal4jCli.EXIT_4, Wal4jCli.EXIT_5,
@@ -47,83 +52,167 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "The WAL directory.")
     Path dir;
 
+    @Option(names = "--json", description = "Print the description as one JSON object (errors too).")
+    boolean json;
+
+    /**
+     * One segment as inspect sees it: its header's facts and where its valid data ends.
+     *
+     * @param problem why the header could not be used, or null
+     * @param lastSequence the last sequence it holds, or 0 if none
+     * @param after what follows the valid data: end of file, zero bytes, or damage
+     */
+    record SegmentRow(long id, String file, long size, String problem, long firstSequence, long lastSequence,
+            long dataEnd, String after, boolean damaged, boolean sealed) {
+
+        /** A readable header and valid data to its end (or to a zero tail): one of a run that a single line can stand for. */
+        boolean clean() {
+            return problem == null && !damaged;
+        }
+
+        String text() {
+            if (problem != null) {
+                return String.format("  %6d  %s  %10d  %s", id, file, size, problem);
+            }
+            return String.format("  %6d  %s  %10d  %10d  %10s  %10d  %s%s", id, file, size, firstSequence,
+                    lastSequence > 0 ? Long.toString(lastSequence) : "-", dataEnd, after,
+                    sealed ? "; sealed (closed cleanly)" : "");
+        }
+
+        String json() {
+            return new Json().put("id", id).put("file", file).put("size", size).put("problem", problem)
+                    .put("firstSequence", firstSequence).put("lastSequence", lastSequence).put("dataEnd", dataEnd)
+                    .put("after", after).put("damaged", damaged).put("sealed", sealed).toString();
+        }
+    }
+
+    /** Runs of at least this many clean segments print as one line. */
+    static final int CLEAN_RUN = 3;
+
     @Override
     public Integer call() throws Exception {
         common.validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        try {
+            return inspect(out, err);
+        } catch (CliException | IOException e) {
+            if (!json) {
+                throw e;
+            }
+            int code = e instanceof CliException c ? c.exitCode() : Wal4jCli.FAILED;
+            String message = e instanceof CliException ? e.getMessage() : "I/O error: " + e;
+            out.println(new Json().put("directory", dir.toAbsolutePath().normalize().toString()).put("result", "error")
+                    .put("exitCode", code).put("error", message));
+            err.println("wal4j inspect: " + message);
+            return code;
+        }
+    }
+
+    private int inspect(PrintWriter out, PrintWriter err) throws Exception {
         try (WalDirectory wal = WalDirectory.forInspection(dir, common.io); Progress progress = common.progress(err, root)) {
             WalDirectory.LockState lock = wal.probeLock();
-            out.println("wal4j inspect " + wal.dir);
-            out.println(row("I/O layer", wal.layerDescription()));
             String unsafe = wal.unsafeReason();
-            out.println(row("access", unsafe == null ? "only its owner can change the files (as open requires)"
-                    : "UNSAFE: " + unsafe));
-            out.println(row("lock", lock.text + (lock == WalDirectory.LockState.HELD
-                    ? " (find it with 'fuser " + wal.dir.resolve(LogFiles.LOCK) + "')" : "")));
+            String access = unsafe == null ? "only its owner can change the files (as open requires)"
+                    : "UNSAFE: " + unsafe;
+            String lockText = lock.text + (lock == WalDirectory.LockState.HELD
+                    ? " (find it with 'fuser " + wal.dir.resolve(LogFiles.LOCK) + "')" : "");
             Storage storage = progress.wrap(wal.storage);
-            out.println(row("checkpoint", checkpoint(wal, storage)));
+            String checkpoint = checkpoint(wal, storage);
             List<Long> ids = wal.segmentIds();
             progress.phase("inspect", wal.segmentBytes());
-            List<String> rows = new ArrayList<>();
-            long first = -1;
-            long last = -1;
-            long total = 0;
+            List<SegmentRow> rows = new ArrayList<>();
             for (long id : ids) {
-                Path path = wal.segment(id);
-                try (StorageFile file = storage.openRead(path)) {
-                    long size = file.size();
-                    total += size;
-                    SegmentHeader.Decoded d = Segments.header(file);
-                    if (d.header().isEmpty()) {
-                        rows.add(String.format("  %6d  %s  %10d  %s", id, path.getFileName(), size,
-                                "header: " + d.detail()));
-                        continue;
-                    }
-                    SegmentHeader header = d.header().get();
-                    if (header.segmentId() != id) {
-                        rows.add(String.format("  %6d  %s  %10d  %s", id, path.getFileName(), size,
-                                "header names segment " + header.segmentId() + ": not this file"));
-                        continue;
-                    }
-                    SegmentCursor cursor = new SegmentCursor(file, header, size, common.maxRecordSize,
-                            common.segmentKeys().sealerFor(header, path));
-                    boolean sealed = false;
-                    while (cursor.next()) {
-                        sealed = cursor.batch().isSeal();
-                    }
-                    SegmentCursor.Stop stop = cursor.stop();
-                    long next = cursor.expectedSequence();
-                    if (first < 0) {
-                        first = header.firstSequence();
-                    }
-                    if (next > header.firstSequence()) {
-                        last = next - 1;
-                    }
-                    String end = stop.damaged() ? "DAMAGED: " + stop.reason() + " (run verify)"
-                            : stop.zeroBytes() > 0 ? stop.zeroBytes() + " zero bytes follow (preallocated)"
-                                    : "end of file";
-                    rows.add(String.format("  %6d  %s  %10d  %10d  %10s  %10d  %s%s", id, path.getFileName(), size,
-                            header.firstSequence(), next > header.firstSequence() ? Long.toString(next - 1) : "-",
-                            stop.offset(), end, sealed ? "; sealed (closed cleanly)" : ""));
-                }
+                rows.add(segment(storage, wal.segment(id), id));
             }
             progress.done();
+            long total = rows.stream().mapToLong(SegmentRow::size).sum();
+            long first = rows.stream().filter(r -> r.problem() == null).mapToLong(SegmentRow::firstSequence)
+                    .findFirst().orElse(-1);
+            long last = rows.stream().mapToLong(SegmentRow::lastSequence).max().orElse(0);
+            List<String> others = wal.names().stream().filter(n -> LogFiles.segmentId(n) < 0).toList();
+            FsProbe fs = FsProbe.of(wal);
+            if (json) {
+                out.println(new Json().put("directory", wal.dir.toString()).put("result", "inspected")
+                        .put("ioLayer", wal.storage.name()).put("ioLayerDetail", wal.layerDescription())
+                        .put("safe", unsafe == null).put("access", access).put("lock", lock.name().toLowerCase(Locale.ROOT))
+                        .put("lockDetail", lockText).put("checkpoint", checkpoint).put("segmentBytes", total)
+                        .put("firstSequence", Math.max(first, 0)).put("lastSequence", last)
+                        .putRaw("segments", Json.array(rows.stream().map(SegmentRow::json).toList()))
+                        .putRaw("otherFiles", Json.array(others.stream().map(Json::quote).toList()))
+                        .putRaw("fileSystem", new Json().put("type", fs.fileSystem()).put("directIo", fs.directIo())
+                                .put("fallocate", fs.fallocate()).put("alignment", fs.alignment()).toString()));
+                return Wal4jCli.OK;
+            }
+            out.println("wal4j inspect " + wal.dir);
+            out.println(row("I/O layer", wal.layerDescription()));
+            out.println(row("access", access));
+            out.println(row("lock", lockText));
+            out.println(row("checkpoint", checkpoint));
             out.println(row("segments", ids.size() + " (" + total + " bytes)" + (last > 0 ? ", sequences " + first
                     + ".." + last : "")));
             if (!rows.isEmpty()) {
                 out.println(String.format("  %6s  %-20s  %10s  %10s  %10s  %10s  %s", "id", "file", "size", "first seq",
                         "last seq", "data end", "after the data"));
-                rows.forEach(out::println);
+                printRows(out, rows);
             }
-            List<String> others = wal.names().stream().filter(n -> LogFiles.segmentId(n) < 0).toList();
             out.println(row("other files", others.isEmpty() ? "none" : String.join(", ", others)));
-            FsProbe fs = FsProbe.of(wal);
             out.println(row("file system", fs.fileSystem()));
             out.println(row("  O_DIRECT", fs.directIo()));
             out.println(row("  fallocate", fs.fallocate()));
             out.println(row("  alignment", fs.alignment()));
             return Wal4jCli.OK;
+        }
+    }
+
+    /** Each row, but a run of {@link #CLEAN_RUN} or more clean segments (the newest never among them) as one line. */
+    static void printRows(PrintWriter out, List<SegmentRow> rows) {
+        int i = 0;
+        while (i < rows.size()) {
+            int j = i;
+            while (j < rows.size() - 1 && rows.get(j).clean()) {
+                j++;
+            }
+            if (j - i >= CLEAN_RUN) {
+                SegmentRow a = rows.get(i);
+                SegmentRow b = rows.get(j - 1);
+                long bytes = rows.subList(i, j).stream().mapToLong(SegmentRow::size).sum();
+                out.println(String.format("  %6s  %s..%s: %d segments, each valid to its end, %d bytes,"
+                        + " sequences %d..%d", a.id() + ".." + b.id(), a.file(), b.file(), j - i, bytes,
+                        a.firstSequence(), b.lastSequence()));
+                i = j;
+            } else {
+                out.println(rows.get(i).text());
+                i++;
+            }
+        }
+    }
+
+    private SegmentRow segment(Storage storage, Path path, long id) throws IOException, CliException {
+        String name = path.getFileName().toString();
+        try (StorageFile file = storage.openRead(path)) {
+            long size = file.size();
+            SegmentHeader.Decoded d = Segments.header(file);
+            if (d.header().isEmpty()) {
+                return new SegmentRow(id, name, size, "header: " + d.detail(), 0, 0, 0, null, true, false);
+            }
+            SegmentHeader header = d.header().get();
+            if (header.segmentId() != id) {
+                return new SegmentRow(id, name, size, "header names segment " + header.segmentId() + ": not this file",
+                        0, 0, 0, null, true, false);
+            }
+            SegmentCursor cursor = new SegmentCursor(file, header, size, common.maxRecordSize,
+                    common.segmentKeys().sealerFor(header, path));
+            boolean sealed = false;
+            while (cursor.next()) {
+                sealed = cursor.batch().isSeal();
+            }
+            SegmentCursor.Stop stop = cursor.stop();
+            long next = cursor.expectedSequence();
+            String after = stop.damaged() ? "DAMAGED: " + stop.reason() + " (run verify)"
+                    : stop.zeroBytes() > 0 ? stop.zeroBytes() + " zero bytes follow (preallocated)" : "end of file";
+            return new SegmentRow(id, name, size, null, header.firstSequence(),
+                    next > header.firstSequence() ? next - 1 : 0, stop.offset(), after, stop.damaged(), sealed);
         }
     }
 

@@ -121,13 +121,15 @@ public final class Wal4jCli implements Callable<Integer> {
     }
 
     /**
-     * The command line with the wal4j commands, writing to {@code out} and {@code err}, with the exit
-     * codes above. {@code newCommandLine(out, err).execute(args)} runs a command and returns its code.
+     * The command line with the wal4j commands, writing to {@code out} and {@code err} (control
+     * characters escaped: {@link TerminalSafeWriter}), with the exit codes above. {@code newCommandLine(out, err).execute(args)} runs a command and returns its code.
      */
     public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
         CommandLine cmd = new CommandLine(new Wal4jCli());
-        cmd.setOut(out);
-        cmd.setErr(err);
+        cmd.setOut(new PrintWriter(new TerminalSafeWriter(out, false), true));
+        cmd.setErr(new PrintWriter(new TerminalSafeWriter(err, true), true));
+        // Plain help: the writers above would escape ANSI colour codes anyway.
+        cmd.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler(Wal4jCli::usageError);
         cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e, commandLine));

@@ -71,6 +71,30 @@ class CliDumpTest {
     }
 
     @Test
+    void fromPastTheEndSaysSo() throws Exception {
+        Path dir = tmp.resolve("wal");
+        Cli.closedLog(dir, Cli.SMALL_SEGMENTS, 40);
+        String said = "--from 100 is past the end of the log: its last sequence is 40";
+        Result text = Cli.run("dump", "--from", 100, dir);
+        assertEquals(0, text.exit(), text::toString);
+        assertTrue(text.out().contains("# 0 record(s); " + said), text::toString);
+        assertTrue(text.err().contains("wal4j dump: " + said), text::toString);
+
+        Result json = Cli.run("dump", "--format", "json", "--from", 100, dir);
+        Map<String, Object> o = MiniJson.object(json.out());
+        assertEquals(0L, o.get("count"));
+        Map<?, ?> end = (Map<?, ?>) o.get("end");
+        assertEquals(Boolean.TRUE, end.get("pastTheEnd"), json::toString);
+        assertEquals(40L, end.get("lastSequence"), json::toString);
+
+        Result last = Cli.run("dump", "--format", "json", "--from", 40, dir);
+        Map<String, Object> one = MiniJson.object(last.out());
+        assertEquals(1, records(one).size(), last::toString);
+        assertEquals(Boolean.FALSE, ((Map<?, ?>) one.get("end")).get("pastTheEnd"), last::toString);
+        assertEquals("", last.err(), last::toString);
+    }
+
+    @Test
     void textShowsAPrintablePreviewAndHexAHexdump() throws Exception {
         Path dir = tmp.resolve("wal");
         try (WriteAheadLog wal = WriteAheadLog.open(dir, Cli.ONE_SEGMENT)) {

@@ -45,7 +45,7 @@ class CliInspectTest {
         assertTrue(out.contains("segments     " + segments.size() + " ("), r::toString);
         assertTrue(out.contains("sequences ") && out.contains("..30"), r::toString);
         for (Path s : segments) {
-            assertTrue(out.contains(s.getFileName().toString()), r::toString);
+            assertTrue(shown(out, s), () -> s.getFileName() + " is neither a row nor in a summary line:\n" + r);
         }
         assertTrue(out.lines().anyMatch(l -> l.contains(segments.get(segments.size() - 1).getFileName().toString())
                 && l.contains("30") && l.contains("sealed (closed cleanly)")), r::toString);
@@ -64,6 +64,68 @@ class CliInspectTest {
             assertTrue(siblings.noneMatch(p -> p.getFileName().toString().startsWith(".wal4j-probe-")),
                     "the probe directory is removed");
         }
+    }
+
+    private static long idOf(Path segment) {
+        String name = segment.getFileName().toString();
+        return Long.parseLong(name.substring(0, name.indexOf('.')));
+    }
+
+    /** The segment has its own row, or falls in the id range of a summary line ("  2..5  ...: 4 segments, each valid"). */
+    private static boolean shown(String out, Path segment) {
+        long id = idOf(segment);
+        return out.contains(segment.getFileName().toString()) || out.lines().map(String::strip)
+                .filter(l -> l.contains(" segments, each valid to its end, ")).map(l -> l.substring(0, l.indexOf(' ')).split("\\.\\."))
+                .anyMatch(range -> Long.parseLong(range[0]) <= id && id <= Long.parseLong(range[1]));
+    }
+
+    @Test
+    void aRunOfValidSegmentsIsOneLineAndJsonListsEverySegment() throws Exception {
+        Path dir = tmp.resolve("wal");
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, Cli.ONE_SEGMENT)) {
+            Records.append(wal, 1, 100, Cli.SIZE);
+        }
+        List<Path> segments = LogDirs.segments(dir);
+        int n = segments.size();
+        assertTrue(n >= InspectCommand.CLEAN_RUN + 1, "the log has several segments: " + segments);
+
+        Result r = Cli.run("inspect", dir);
+        assertEquals(0, r.exit(), r::toString);
+        String summary = "1.." + (n - 1) + "  " + segments.get(0).getFileName() + ".." + segments.get(n - 2).getFileName()
+                + ": " + (n - 1) + " segments, each valid to its end, ";
+        assertEquals(1, r.out().lines().filter(l -> l.contains(summary)).count(), r::toString);
+        for (int i = 0; i < n - 1; i++) {
+            String ownRow = idOf(segments.get(i)) + "  " + segments.get(i).getFileName();
+            assertFalse(r.out().lines().anyMatch(l -> l.strip().startsWith(ownRow)), () -> ownRow + " has a row:\n" + r);
+        }
+        assertTrue(r.out().lines().anyMatch(l -> l.contains(segments.get(n - 1).getFileName().toString())
+                && l.contains("sealed (closed cleanly)")), "the newest segment keeps its own row:\n" + r);
+
+        Result j = Cli.run("inspect", "--json", dir);
+        assertEquals(0, j.exit(), j::toString);
+        Map<String, Object> o = MiniJson.object(j.out().strip());
+        assertEquals("inspected", o.get("result"));
+        assertEquals(1L, o.get("firstSequence"));
+        assertEquals(100L, o.get("lastSequence"));
+        List<?> rows = (List<?>) o.get("segments");
+        assertEquals(n, rows.size(), j::toString);
+        for (int i = 0; i < n; i++) {
+            Map<?, ?> row = (Map<?, ?>) rows.get(i);
+            assertEquals(segments.get(i).getFileName().toString(), row.get("file"));
+            assertEquals(false, row.get("damaged"));
+        }
+        assertEquals(100L, ((Map<?, ?>) rows.get(n - 1)).get("lastSequence"));
+        assertEquals(true, ((Map<?, ?>) rows.get(n - 1)).get("sealed"));
+    }
+
+    @Test
+    void jsonReportsAnErrorAsJson() {
+        Result r = Cli.run("inspect", "--json", tmp.resolve("missing"));
+        assertEquals(4, r.exit(), r::toString);
+        Map<String, Object> o = MiniJson.object(r.out().strip());
+        assertEquals("error", o.get("result"));
+        assertEquals(4L, o.get("exitCode"));
+        assertTrue(String.valueOf(o.get("error")).contains("no such directory"), r::toString);
     }
 
     @Test
