@@ -96,16 +96,15 @@ final class InspectCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             return inspect(out, err);
-        } catch (CliException | IOException e) {
-            if (!json) {
+        } catch (Exception e) {
+            Wal4jCli.Failure f = Wal4jCli.classify(e);
+            if (!json || f.unexpected()) {
                 throw e;
             }
-            int code = e instanceof CliException c ? c.exitCode() : Wal4jCli.FAILED;
-            String message = e instanceof CliException ? e.getMessage() : "I/O error: " + e;
             out.println(new Json().put("directory", dir.toAbsolutePath().normalize().toString()).put("result", "error")
-                    .put("exitCode", code).put("error", message));
-            err.println("wal4j inspect: " + message);
-            return code;
+                    .put("exitCode", f.code()).put("error", f.message()));
+            err.println("wal4j inspect: " + f.message());
+            return f.code();
         }
     }
 

@@ -23,6 +23,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -88,6 +90,10 @@ final class RepairCommand implements Callable<Integer> {
     @Mixin
     SharedDirectoryOption shared;
 
+    @Option(names = "--json", description = "Print the outcome as one JSON object (errors too): result, exitCode, "
+            + "what verify found, the quarantine and its files, what open did, the loss and the sequences held.")
+    boolean json;
+
     @Option(names = "--quarantine", paramLabel = "PATH", description = "Where the copies go: a new or empty "
             + "directory outside the WAL directory (default: <DIR>.quarantine-<UTC time> beside it).")
     Path quarantine;
@@ -120,11 +126,41 @@ final class RepairCommand implements Callable<Integer> {
         return Protection.NONE;
     }
 
+    /** What JSON mode prints at the end: the members gathered as the repair goes. */
+    private final Json outcome = new Json();
+
     @Override
     public Integer call() throws Exception {
         common.validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        outcome.put("directory", dir.toAbsolutePath().normalize().toString());
+        if (!json) {
+            return repair(out, err);
+        }
+        int code;
+        String result;
+        try {
+            code = repair(new PrintWriter(Writer.nullWriter()), err);
+            result = this.result;
+        } catch (Exception e) {
+            Wal4jCli.Failure f = Wal4jCli.classify(e);
+            if (f.unexpected()) {
+                throw e;
+            }
+            code = f.code();
+            result = "error";
+            outcome.put("error", f.message());
+            err.println("wal4j repair: " + f.message());
+        }
+        out.println(outcome.put("result", result).put("exitCode", code));
+        return code;
+    }
+
+    /** refused, nothing_to_repair or repaired: how {@link #repair} ended. */
+    private String result;
+
+    private int repair(PrintWriter out, PrintWriter err) throws Exception {
         try (WalDirectory wal = WalDirectory.check(dir, common.io, shared.allowed); Progress progress = common.progress(err, root)) {
             if (wal.lock() == WalDirectory.LockState.HELD) {
                 throw new CliException(Wal4jCli.LOCKED, wal.dir + " is open in another process (wal.lock is held);"
@@ -133,6 +169,7 @@ final class RepairCommand implements Callable<Integer> {
             }
             out.println("wal4j repair " + wal.dir);
             out.println("  I/O layer: " + wal.storage.name() + "; lock: " + wal.lockState().text);
+            outcome.put("ioLayer", wal.storage.name());
             progress.phase("repair: verify", wal.segmentBytes());
             Verification v;
             try {
@@ -144,11 +181,15 @@ final class RepairCommand implements Callable<Integer> {
             }
             out.println("  found (as verify reports it):");
             Verification.print(out, v.findings, true);
+            outcome.put("verified", v.result.name().toLowerCase(Locale.ROOT))
+                    .putRaw("found", Json.array(v.findings.stream().map(VerifyCommand::findingJson).toList()));
 
             for (Finding f : v.findings) {
                 if (f.kind() == Kind.CORRUPTION && !Verification.isSegment(f)) {
                     out.println("result: REFUSED (exit 2): " + f.file() + " is damaged, which open refuses in every"
                             + " recovery mode: restore it from a backup. Nothing was changed");
+                    result = "refused";
+                    outcome.put("damagedFile", f.file()).put("changed", false);
                     return Wal4jCli.CORRUPT;
                 }
             }
@@ -158,16 +199,23 @@ final class RepairCommand implements Callable<Integer> {
                 progress.phase("repair: estimate the loss", wal.segmentBytes());
                 loss = LossEstimate.of(wal, progress.wrap(wal.storage), v, corruption);
                 progress.done();
+                outcome.put("damagedFile", corruption.file()).put("damagedOffset", corruption.offset())
+                        .put("damagedSequence", loss.damagedFrom()).put("lostFrom", loss.from())
+                        .put("lostTo", loss.last()).put("loss", loss.describe());
                 if (!acceptDataLoss) {
                     out.println("result: REFUSED (exit 2): acknowledged data is damaged in " + corruption.file()
                             + " at offset " + corruption.offset() + ". Nothing was changed. Restore the file from a"
                             + " backup or replica if you can; otherwise 'wal4j repair --accept-data-loss' cuts the log"
                             + " there and loses " + loss.describe());
+                    result = "refused";
+                    outcome.put("changed", false);
                     return Wal4jCli.CORRUPT;
                 }
             }
             if (v.result == Verification.Result.CLEAN) {
                 out.println("result: NOTHING TO REPAIR (exit 0): the log is clean; nothing was changed");
+                result = "nothing_to_repair";
+                outcome.put("changed", false);
                 return Wal4jCli.OK;
             }
 
@@ -182,9 +230,13 @@ final class RepairCommand implements Callable<Integer> {
             progress.done();
             writeManifest(wal, v, loss, copied, q);
             out.println("  quarantine: " + q + " (" + plan.size() + " file(s), " + bytes + " bytes, fsynced):");
+            List<String> copiedJson = new ArrayList<>();
             for (Map.Entry<Planned, String> e : copied.entrySet()) {
                 out.println("    " + e.getKey().name + "  " + e.getValue() + ": " + e.getKey().action);
+                copiedJson.add(new Json().put("file", e.getKey().name).put("copy", e.getValue())
+                        .put("action", e.getKey().action).toString());
             }
+            outcome.put("quarantine", q.toString()).putRaw("quarantined", Json.array(copiedJson));
 
             wal.unlock();
             RecoveryMode mode = corruption != null ? RecoveryMode.POINT_IN_TIME : RecoveryMode.STRICT;
@@ -216,6 +268,8 @@ final class RepairCommand implements Callable<Integer> {
             }
             out.println("  opened the log (" + mode + " recovery); what it did:");
             Verification.print(out, report.findings(), false);
+            outcome.put("recoveryMode", mode.name())
+                    .putRaw("done", Json.array(report.findings().stream().map(VerifyCommand::findingJson).toList()));
             List<String> missed = new ArrayList<>();
             for (Finding f : report.findings()) {
                 // (A cut reported on CLOSE_MARK says the log ended before it; open leaves the file as is.)
@@ -244,6 +298,11 @@ final class RepairCommand implements Callable<Integer> {
                     + "); the next append gets " + (last + 1) + (skipped == null ? "" : " (sequences "
                             + skipped.firstSequence() + ".." + last + " were acknowledged before the loss and are never"
                             + " handed out again)") + "; copies of the changed files are in " + q);
+            result = "repaired";
+            outcome.put("changed", true).put("checkpointSequence", checkpoint)
+                    .put("firstHeld", held > checkpoint ? checkpoint + 1 : 0).put("lastHeld", Math.max(held, checkpoint))
+                    .put("nextSequence", last + 1)
+                    .put("skippedFrom", skipped == null ? 0 : skipped.firstSequence());
             return Wal4jCli.OK;
         }
     }

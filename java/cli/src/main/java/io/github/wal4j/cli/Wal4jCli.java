@@ -151,38 +151,37 @@ public final class Wal4jCli implements Callable<Integer> {
     /** Exit code and one-line message for what a command threw. */
     private static int failure(Exception e, CommandLine cmd) {
         PrintWriter err = cmd.getErr();
-        String prefix = "wal4j " + cmd.getCommandName() + ": ";
-        int code;
-        String message;
-        if (e instanceof CliException c) {
-            code = c.exitCode();
-            message = c.getMessage();
-        } else if (e instanceof WalLockedException) {
-            code = LOCKED;
-            message = e.getMessage() + " (the WAL is open in another process; find it with 'fuser wal.lock')";
-        } else if (e instanceof WalKeyException) {
-            code = KEY;
-            message = e.getMessage() + " (give the log's keys with --key ID=FILE)";
-        } else if (e instanceof WalUnsafeDirectoryException) {
-            code = POLICY;
-            message = "refused, as WriteAheadLog.open refuses it: " + e.getMessage();
-        } else if (e instanceof WalFormatException) {
-            code = NOT_A_WAL;
-            message = "not a wal4j log: " + e.getMessage();
-        } else if (e instanceof WalCorruptedException) {
-            code = CORRUPT;
-            message = e.getMessage();
-        } else if (e instanceof IOException) {
-            code = FAILED;
-            message = "I/O error: " + e;
-        } else {
-            code = FAILED;
-            message = "failed: " + e;
+        Failure f = classify(e);
+        if (f.unexpected()) {
             e.printStackTrace(err);
         }
-        err.println(prefix + message);
+        err.println("wal4j " + cmd.getCommandName() + ": " + f.message());
         err.flush();
-        return code;
+        return f.code();
+    }
+
+    /** What a command's exception means to the operator: its exit code and message. */
+    record Failure(int code, String message, boolean unexpected) {
+    }
+
+    /** The exit code and message of {@code e}, as every command reports it (text or JSON). */
+    static Failure classify(Exception e) {
+        if (e instanceof CliException c) {
+            return new Failure(c.exitCode(), c.getMessage(), false);
+        } else if (e instanceof WalLockedException) {
+            return new Failure(LOCKED, e.getMessage() + " (the WAL is open in another process; find it with 'fuser wal.lock')", false);
+        } else if (e instanceof WalKeyException) {
+            return new Failure(KEY, e.getMessage() + " (give the log's keys with --key ID=FILE)", false);
+        } else if (e instanceof WalUnsafeDirectoryException) {
+            return new Failure(POLICY, "refused, as WriteAheadLog.open refuses it: " + e.getMessage(), false);
+        } else if (e instanceof WalFormatException) {
+            return new Failure(NOT_A_WAL, "not a wal4j log: " + e.getMessage(), false);
+        } else if (e instanceof WalCorruptedException) {
+            return new Failure(CORRUPT, e.getMessage(), false);
+        } else if (e instanceof IOException) {
+            return new Failure(FAILED, "I/O error: " + e, false);
+        }
+        return new Failure(FAILED, "failed: " + e, true);
     }
 
     /**
