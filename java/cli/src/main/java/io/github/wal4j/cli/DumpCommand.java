@@ -260,10 +260,7 @@ final class DumpCommand implements Callable<Integer> {
     }
 
     private static int readInt(StorageFile file, long offset) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4);
-        while (b.hasRemaining() && file.read(b, offset + b.position()) >= 0) {
-            // fill
-        }
+        ByteBuffer b = file.readFully(ByteBuffer.allocate(4), offset);
         return b.flip().remaining() == 4 ? b.getInt() : 0;
     }
 

@@ -34,10 +34,7 @@ final class Segments {
         if (file.size() < SegmentHeader.ENCODED_SIZE) {
             return null;
         }
-        ByteBuffer b = ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE);
-        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-            // fill
-        }
+        ByteBuffer b = file.readFully(ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE), 0);
         int alignment = b.getInt(12);
         return new long[] {b.getLong(24), Alignment.isValid(alignment) ? alignment : Alignment.MIN};
     }

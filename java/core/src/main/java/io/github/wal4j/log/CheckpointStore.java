@@ -45,10 +45,7 @@ public final class CheckpointStore {
                 throw new WalCorruptedException(path, 0, "checkpoint file holds " + size + " bytes, at most "
                         + MAX_SIZE + " expected");
             }
-            ByteBuffer b = ByteBuffer.allocate((int) size);
-            while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-                // read until full; a short file fails the decode below
-            }
+            ByteBuffer b = file.readFully(ByteBuffer.allocate((int) size), 0); // a short file fails the decode below
             String[] problem = new String[1];
             Checkpoint checkpoint = Checkpoint.decode(b.flip(), problem);
             if (checkpoint == null) {

@@ -30,10 +30,7 @@ final class CloseMarkStore {
         }
         try (StorageFile file = storage.openRead(path)) {
             long size = file.size();
-            ByteBuffer b = ByteBuffer.allocate((int) Math.min(size, CloseMark.SIZE + 1));
-            while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-                // fill
-            }
+            ByteBuffer b = file.readFully(ByteBuffer.allocate((int) Math.min(size, CloseMark.SIZE + 1)), 0);
             String[] problem = new String[1];
             CloseMark mark = size > CloseMark.SIZE ? null : CloseMark.decode(b.flip(), problem);
             if (mark == null) {

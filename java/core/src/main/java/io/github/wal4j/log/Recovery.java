@@ -465,10 +465,7 @@ public final class Recovery {
         if (decoded.problem() != SegmentHeader.Problem.SHORT || size < SegmentHeader.ENCODED_SIZE) {
             return false;
         }
-        ByteBuffer b = ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE);
-        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-            // fill
-        }
+        ByteBuffer b = file.readFully(ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE), 0);
         return !b.hasRemaining() && b.getLong(16) == id && size < b.getInt(12);
     }
 
@@ -519,9 +516,7 @@ public final class Recovery {
             ByteBuffer b = ByteBuffer.allocate((int) Math.min(1 << 20, to - from));
             for (long offset = from; offset < to; ) {
                 b.clear().limit((int) Math.min(b.capacity(), to - offset));
-                while (b.hasRemaining() && file.read(b, offset + b.position()) >= 0) {
-                    // fill
-                }
+                file.readFully(b, offset);
                 b.flip();
                 int length = b.remaining();
                 if (length == 0) {

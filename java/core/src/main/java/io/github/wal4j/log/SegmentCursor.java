@@ -137,10 +137,7 @@ public final class SegmentCursor {
 
     /** Decodes the segment header at the start of {@code file} (see {@link SegmentHeader#decode}). */
     public static SegmentHeader.Decoded readHeader(StorageFile file) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) Math.min(file.size(), SegmentHeader.MAX_ENCODED_SIZE));
-        while (b.hasRemaining() && file.read(b, b.position()) >= 0) {
-            // fill
-        }
+        ByteBuffer b = file.readFully(ByteBuffer.allocate((int) Math.min(file.size(), SegmentHeader.MAX_ENCODED_SIZE)), 0);
         return SegmentHeader.decode(b.flip(), new Checksums());
     }
 

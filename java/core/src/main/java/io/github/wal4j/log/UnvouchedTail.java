@@ -60,8 +60,8 @@ final class UnvouchedTail {
         ByteBuffer b = ByteBuffer.allocate(a.capacity());
         for (long offset = from; offset < to; ) {
             int length = (int) Math.min(a.capacity(), to - offset);
-            int gotA = fill(cached, a.clear().limit(length), offset);
-            int gotB = fill(device, b.clear().limit(length), offset);
+            int gotA = cached.readFully(a.clear().limit(length), offset).position();
+            int gotB = device.readFully(b.clear().limit(length), offset).position();
             // The page cache may end before `to` (a batch's padding cut off with the file's end):
             // only the bytes it has are compared, and the device must have each of them.
             int same = b.flip().limit(Math.min(gotA, gotB)).mismatch(a.flip().limit(Math.min(gotA, gotB)));
@@ -77,16 +77,5 @@ final class UnvouchedTail {
             offset += length;
         }
         return -1;
-    }
-
-    private static int fill(StorageFile file, ByteBuffer dst, long offset) throws IOException {
-        int start = dst.position();
-        while (dst.hasRemaining()) {
-            int n = file.read(dst, offset + dst.position() - start);
-            if (n < 0) {
-                break;
-            }
-        }
-        return dst.position() - start;
     }
 }

@@ -20,6 +20,20 @@ public interface StorageFile extends Closeable {
      */
     int read(ByteBuffer dst, long position) throws IOException;
 
+    /**
+     * Reads at {@code position} until {@code dst} is full or the file ends: a short read is the end
+     * of the file, which the caller sees as bytes still remaining in {@code dst}.
+     *
+     * @return {@code dst}, its position advanced past the bytes read
+     */
+    default ByteBuffer readFully(ByteBuffer dst, long position) throws IOException {
+        int start = dst.position();
+        while (dst.hasRemaining() && read(dst, position + dst.position() - start) >= 0) {
+            // read returns 0 only for an empty dst, so each turn advances or ends the loop
+        }
+        return dst;
+    }
+
     /** Writes every remaining byte of {@code src} at {@code position}, or throws. */
     void write(ByteBuffer src, long position) throws IOException;
 
