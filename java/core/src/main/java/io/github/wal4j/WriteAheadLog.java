@@ -2,7 +2,7 @@ package io.github.wal4j;
 
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.spi.Storage;
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.LogEngine;
 import io.github.wal4j.log.LogReader;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.RecoveryReport.Kind;
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.testing.FileDamage;
 import io.github.wal4j.testing.LogDirs;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.log.SegmentKeys;
 import io.github.wal4j.testing.Payloads;

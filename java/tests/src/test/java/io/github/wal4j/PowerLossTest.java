@@ -10,7 +10,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.SegmentKeys;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.testing.KeyValueState;
 import io.github.wal4j.testing.Seeds;

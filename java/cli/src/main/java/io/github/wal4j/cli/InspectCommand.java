@@ -4,7 +4,7 @@ import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.LogFiles;
 import io.github.wal4j.log.SegmentCursor;
 import java.io.IOException;

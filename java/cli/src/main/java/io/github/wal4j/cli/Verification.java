@@ -6,7 +6,7 @@ import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.RecoveryReport.Kind;
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.spi.Storage;
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.LogFiles;
 import io.github.wal4j.log.Recovery;
 import io.github.wal4j.log.SegmentKeys;

@@ -6,7 +6,7 @@ import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.spi.Storage;
 import io.github.wal4j.io.nativeio.NativeIo;
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.log.FileSafety;
 import io.github.wal4j.log.SegmentKeys;

@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.format.Checkpoint;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;

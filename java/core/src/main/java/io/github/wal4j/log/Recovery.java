@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.PayloadVisitor;
 import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.RecoveryMode;

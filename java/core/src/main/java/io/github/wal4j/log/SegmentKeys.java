@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.KeyProvider;
 import io.github.wal4j.Protection;
 import io.github.wal4j.WalKeyException;

@@ -1,5 +1,6 @@
 package io.github.wal4j.log;
 
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.format.Checksums;
 import io.github.wal4j.spi.Storage;

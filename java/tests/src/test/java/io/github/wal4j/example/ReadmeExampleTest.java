@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.log.Checkpoint;
+import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Format version 1 does not drift: the committed golden logs ({@link GoldenLogs}, written once under
  * {@code java/tests/src/test/resources/golden/v1}) still open and return exactly their records, and
  * the format classes still write the same bytes for the same fields: every segment header, batch
- * header, plain record and clean-close mark, decoded from the golden file and encoded again, gives
+ * header, plain record, checkpoint and clean-close mark, decoded from the golden file and encoded again, gives
  * the file's bytes back, and the padding between batches is zeros. A change to a layout fails here
  * before it can strand a user's log.
  */
@@ -114,6 +114,20 @@ class FormatGoldenFilesTest {
         }
         if (golden.options().protection() == io.github.wal4j.Protection.NONE) {
             assertTrue(records > 0, "plain records were compared");
+        }
+        Path checkpointFile = source.resolve("CHECKPOINT");
+        if (golden.checkpoint() > 0) {
+            byte[] cp = Files.readAllBytes(checkpointFile);
+            String[] why = new String[1];
+            Checkpoint checkpoint = Checkpoint.decode(ByteBuffer.wrap(cp), why);
+            assertNotNull(checkpoint, () -> "CHECKPOINT no longer decodes: " + why[0]);
+            assertEquals(golden.checkpoint(), checkpoint.upToSequence());
+            ByteBuffer encoded = checkpoint.encode();
+            byte[] again = new byte[encoded.remaining()];
+            encoded.get(again);
+            assertArrayEquals(cp, again, "CHECKPOINT");
+        } else {
+            assertTrue(Files.notExists(checkpointFile), "no checkpoint in " + golden.name());
         }
         Path mark = source.resolve("CLOSE_MARK");
         byte[] markBytes = Files.readAllBytes(mark);

@@ -1,6 +1,5 @@
-package io.github.wal4j.log;
+package io.github.wal4j.format;
 
-import io.github.wal4j.format.Checksums;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
