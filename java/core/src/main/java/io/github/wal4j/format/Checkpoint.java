@@ -106,7 +106,7 @@ public record Checkpoint(long upToSequence, long generation, Path snapshot, long
     /** The encoded file contents. */
     public ByteBuffer encode() {
         if (authenticated()) {
-            ByteBuffer b = body(VERSION_AUTHENTICATED, keyId, TAG_SIZE + 4);
+            ByteBuffer b = body(VERSION_AUTHENTICATED, keyId, KeyDerivation.MAC_BYTES + 4);
             b.put(tag);
             b.putInt(new Checksums().plain(b.duplicate().flip()));
             return b.flip();
@@ -115,8 +115,6 @@ public record Checkpoint(long upToSequence, long generation, Path snapshot, long
         b.putInt(new Checksums().plain(b.duplicate().flip()));
         return b.flip();
     }
-
-    private static final int TAG_SIZE = 32;
 
     /** The fields up to the path (and, for version 2, the key id), with {@code room} bytes to spare. */
     private ByteBuffer body(short version, String keyId, int room) {
@@ -160,13 +158,13 @@ public record Checkpoint(long upToSequence, long generation, Path snapshot, long
         if (version == VERSION_AUTHENTICATED && b.remaining() > end) {
             int k = b.get(end) & 0xFF;
             byte[] id = new byte[k];
-            if (k > 0 && b.remaining() >= end + 1 + k + TAG_SIZE + 4) {
+            if (k > 0 && b.remaining() >= end + 1 + k + KeyDerivation.MAC_BYTES + 4) {
                 b.get(end + 1, id);
                 keyId = new String(id, StandardCharsets.UTF_8);
-                tag = new byte[TAG_SIZE];
+                tag = new byte[KeyDerivation.MAC_BYTES];
                 b.get(end + 1 + k, tag);
             }
-            end += 1 + k + TAG_SIZE;
+            end += 1 + k + KeyDerivation.MAC_BYTES;
         }
         if (b.remaining() != end + 4) {
             problem[0] = "checkpoint file holds " + b.remaining() + " bytes, its path and key id lengths say "

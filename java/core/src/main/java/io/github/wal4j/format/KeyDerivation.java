@@ -19,6 +19,9 @@ import javax.crypto.spec.SecretKeySpec;
  * and the two protections never share a key. The master key never touches data directly.
  */
 public final class KeyDerivation {
+    /** The size of every HMAC-SHA256 tag the format stores: a protected segment header's, an authenticated checkpoint's, each record's in the HMAC chain. */
+    public static final int MAC_BYTES = 32;
+
     private static final byte[] HEADER_LABEL = "wal4j/v2/header".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CHECKPOINT_LABEL = "wal4j/v2/checkpoint".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RECORD_LABEL = "wal4j/v2/record".getBytes(StandardCharsets.US_ASCII);

@@ -17,8 +17,6 @@ import javax.crypto.Mac;
  * constant time.
  */
 public final class MacChainSealer implements RecordSealer {
-    /** Bytes of a tag. */
-    public static final int TAG_BYTES = 32;
 
     private final Mac mac;
     private final ByteBuffer prefix = ByteBuffer.allocate(12);
@@ -37,7 +35,7 @@ public final class MacChainSealer implements RecordSealer {
 
     @Override
     public int overhead() {
-        return TAG_BYTES;
+        return KeyDerivation.MAC_BYTES;
     }
 
     @Override
@@ -49,12 +47,12 @@ public final class MacChainSealer implements RecordSealer {
 
     @Override
     public boolean open(long sequence, ByteBuffer stored, ByteBuffer dst) {
-        int n = stored.remaining() - TAG_BYTES;
+        int n = stored.remaining() - KeyDerivation.MAC_BYTES;
         if (n < 0) {
             return false;
         }
         ByteBuffer payload = stored.slice(stored.position(), n);
-        byte[] stor = new byte[TAG_BYTES];
+        byte[] stor = new byte[KeyDerivation.MAC_BYTES];
         stored.get(stored.position() + n, stor);
         byte[] tag = tag(sequence, payload.duplicate());
         if (!MessageDigest.isEqual(tag, stor)) {

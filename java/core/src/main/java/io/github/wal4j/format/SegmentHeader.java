@@ -68,7 +68,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public static final int FLAG_FOLLOWS_LOSS = 0x100;
     private static final int PROTECTION_MASK = 0xFF;
     /** The most bytes any header occupies: read this many (or the file, if shorter) to decode one. */
-    public static final int MAX_ENCODED_SIZE = 48 + 1 + 255 + 32 + 4;
+    public static final int MAX_ENCODED_SIZE = 48 + 1 + 255 + KeyDerivation.MAC_BYTES + 4;
 
     /** The magic bytes, "WAL4JSEG". */
     public static final long MAGIC = 0x57414C344A534547L;
@@ -76,8 +76,6 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public static final short VERSION = 1;
     /** The format version of protected segments. */
     public static final short VERSION_PROTECTED = 2;
-    /** Bytes of the header tag. */
-    public static final int TAG_SIZE = 32;
     /** Bytes of the header that carry meaning; the rest of the first block is zero. */
     public static final int ENCODED_SIZE = 48;
     private static final int CRC_OFFSET = 44;
@@ -101,8 +99,8 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
             if (k < 1 || k > 255) {
                 throw new IllegalArgumentException("a key id must be 1 to 255 bytes of UTF-8, not " + k);
             }
-            if (tag != null && tag.length != TAG_SIZE) {
-                throw new IllegalArgumentException("header tag must be " + TAG_SIZE + " bytes");
+            if (tag != null && tag.length != KeyDerivation.MAC_BYTES) {
+                throw new IllegalArgumentException("header tag must be " + KeyDerivation.MAC_BYTES + " bytes");
             }
         }
     }
@@ -269,7 +267,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
                 return problem(Problem.SHORT, "protected header ends before its key id");
             }
             int k = b.get(extension) & 0xFF;
-            int end = extension + 1 + k + TAG_SIZE;
+            int end = extension + 1 + k + KeyDerivation.MAC_BYTES;
             if (k == 0 || end + 4 > src.limit()) {
                 return problem(k == 0 ? Problem.DAMAGED : Problem.SHORT, "protected header: key id of " + k
                         + " bytes and its tag do not fit in " + src.remaining() + " bytes");
@@ -283,7 +281,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
             byte[] id = new byte[k];
             b.get(extension + 1, id);
             keyId = new String(id, StandardCharsets.UTF_8);
-            tag = new byte[TAG_SIZE];
+            tag = new byte[KeyDerivation.MAC_BYTES];
             b.get(extension + 1 + k, tag);
             if (end + 4 - start > alignment) {
                 return problem(Problem.DAMAGED, "protected header of " + (end + 4 - start) + " bytes exceeds its "
