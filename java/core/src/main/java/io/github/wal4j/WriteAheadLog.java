@@ -2,7 +2,6 @@ package io.github.wal4j;
 
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.spi.Storage;
-import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.LogEngine;
 import io.github.wal4j.log.LogReader;
@@ -323,7 +322,7 @@ public final class WriteAheadLog implements Closeable {
 
     /** The checkpoint in force: records up to it are not replayed. */
     public long checkpointSequence() {
-        return engine.checkpoint().upToSequence();
+        return engine.checkpointSequence();
     }
 
     /**
@@ -345,9 +344,7 @@ public final class WriteAheadLog implements Closeable {
      * Never blocks; works on any thread and after {@link #close()}.
      */
     public Optional<WalSnapshot> snapshot() {
-        Checkpoint inForce = engine.checkpoint();
-        return inForce.snapshot() == null ? Optional.empty() : Optional.of(new WalSnapshot(inForce.snapshot(),
-                inForce.upToSequence(), inForce.snapshotLength(), inForce.snapshotCrc()));
+        return engine.snapshot();
     }
 
     /** What recovery found and did when this log was opened. */

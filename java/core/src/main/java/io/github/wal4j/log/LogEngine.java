@@ -1,5 +1,7 @@
 package io.github.wal4j.log;
 
+import java.util.Optional;
+import io.github.wal4j.WalSnapshot;
 import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.Durability;
 import io.github.wal4j.PayloadVisitor;
@@ -337,6 +339,18 @@ public final class LogEngine {
 
     public Checkpoint checkpoint() {
         return checkpoint;
+    }
+
+    /** The last sequence the checkpoint in force covers (0: none). */
+    public long checkpointSequence() {
+        return checkpoint.upToSequence();
+    }
+
+    /** The snapshot the checkpoint in force names, as the API describes it; empty if it names none. */
+    public Optional<WalSnapshot> snapshot() {
+        Checkpoint inForce = checkpoint;
+        return inForce.snapshot() == null ? Optional.empty() : Optional.of(new WalSnapshot(inForce.snapshot(),
+                inForce.upToSequence(), inForce.snapshotLength(), inForce.snapshotCrc()));
     }
 
     public void ensureOpen() throws IOException {
