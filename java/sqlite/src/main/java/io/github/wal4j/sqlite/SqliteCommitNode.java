@@ -3,30 +3,17 @@ package io.github.wal4j.sqlite;
 import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalException;
-import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalTransaction;
 import io.github.wal4j.WriteAheadLog;
 import java.io.Closeable;
 import java.io.IOException;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.EnumSet;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -103,6 +90,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code org.xerial:sqlite-jdbc}; applications that use only the WAL ({@code wal4j}) never get it.
  *
  * <p>Thread-safe: every method takes the node's lock.
+ *
+ * <p>(Longer than most classes here: the exactly-once protocol, open with its replay, commit, read
+ * and close, is kept in one place with its crash cases; the database file and connection are
+ * {@code SqliteDatabase}'s, the guarded connection {@code GuardedConnection}'s.)
  */
 public final class SqliteCommitNode implements Closeable {
     /** The node's table: one row ({@code id = 1}) with the sequence number of the last change applied. */
@@ -134,7 +125,7 @@ public final class SqliteCommitNode implements Closeable {
             SqliteNodeOptions options) {
         this.wal = wal;
         this.connection = connection;
-        this.guarded = guard(connection);
+        this.guarded = GuardedConnection.of(connection);
         this.databaseFile = databaseFile;
         this.applier = applier;
         this.options = options;
@@ -178,8 +169,8 @@ public final class SqliteCommitNode implements Closeable {
         WriteAheadLog wal = WriteAheadLog.open(walDir, options.walOptions());
         Connection connection = null;
         try {
-            createDatabaseFile(db, options.walOptions());
-            connection = connect(db, options);
+            SqliteDatabase.createFile(db, options.walOptions());
+            connection = SqliteDatabase.connect(db, options);
             SqliteCommitNode node = new SqliteCommitNode(wal, connection, db, applier, options);
             node.start();
             return node;
@@ -198,27 +189,6 @@ public final class SqliteCommitNode implements Closeable {
             }
             throw e;
         }
-    }
-
-    /**
-     * Creates a missing database file empty (a valid SQLite database) with the WAL's file mode,
-     * {@code rw-------} by default: SQLite would create it {@code 0644} less the umask, readable by
-     * every user, and gives its journal, -wal and -shm files the database file's mode.
-     */
-    private static void createDatabaseFile(Path db, WalOptions walOptions) throws IOException {
-        if (Files.exists(db, LinkOption.NOFOLLOW_LINKS) || db.getParent() == null || !Files.isDirectory(db.getParent())
-                || !FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            return; // an existing file keeps its mode; a missing directory is SQLite's error to report
-        }
-        try {
-            Files.newByteChannel(db, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(WalOptions.OWNER_ONLY)).close();
-        } catch (FileAlreadyExistsException e) {
-            return; // someone else's file, made meanwhile: SQLite opens it as it is
-        }
-        // The umask may narrow a configured wider mode; set it explicitly, on the file just made.
-        Files.getFileAttributeView(db, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setPermissions(walOptions.filePermissions());
     }
 
     /**
@@ -565,79 +535,5 @@ public final class SqliteCommitNode implements Closeable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "wal4j sqlite: a commit listener threw (ignored)", e);
         }
-    }
-
-    // ---- the database connection ----
-
-    private static Connection connect(Path file, SqliteNodeOptions options) throws SQLException {
-        Connection c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
-        JournalMode mode = options.journalMode();
-        try {
-            try (Statement s = c.createStatement()) {
-                s.execute("PRAGMA busy_timeout = " + options.busyTimeout().toMillis());
-                String got = queryString(s, "PRAGMA journal_mode = " + mode.pragmaValue());
-                if (!mode.pragmaValue().equalsIgnoreCase(got)) {
-                    throw new SQLException("could not set journal_mode " + mode + " on " + file + ": SQLite kept '"
-                            + got + "' (WAL needs shared memory and a local file system)");
-                }
-                s.execute("PRAGMA synchronous = " + mode.synchronous());
-                String sync = queryString(s, "PRAGMA synchronous");
-                if (!Integer.toString(mode.synchronous()).equals(sync)) {
-                    throw new SQLException("could not set synchronous " + mode.synchronousName() + " on " + file
-                            + ": SQLite reports " + sync);
-                }
-            }
-            c.setAutoCommit(false);
-            return c;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.close();
-            } catch (SQLException | RuntimeException closing) {
-                e.addSuppressed(closing);
-            }
-            throw e;
-        }
-    }
-
-    private static String queryString(Statement s, String sql) throws SQLException {
-        try (ResultSet r = s.executeQuery(sql)) {
-            return r.next() ? r.getString(1) : null;
-        }
-    }
-
-    /**
-     * The connection as an applier, a schema or a query sees it: ending the transaction or closing
-     * the connection throws, since the node commits the change together with its sequence number.
-     */
-    private static Connection guard(Connection real) {
-        InvocationHandler handler = (proxy, method, args) -> {
-            String name = method.getName();
-            if (method.getDeclaringClass() == Object.class) {
-                switch (name) {
-                    case "equals":
-                        return proxy == args[0];
-                    case "hashCode":
-                        return System.identityHashCode(proxy);
-                    default:
-                        return "guarded " + real;
-                }
-            }
-            boolean forbidden = switch (name) {
-                case "commit", "setAutoCommit", "close", "abort" -> true;
-                case "rollback" -> args == null || args.length == 0;
-                default -> false;
-            };
-            if (forbidden) {
-                throw new SQLException("Connection." + name + " is not allowed here: the SQLite commit node commits "
-                        + "or rolls back each change together with its WAL sequence number");
-            }
-            try {
-                return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        };
-        return (Connection) Proxy.newProxyInstance(SqliteCommitNode.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, handler);
     }
 }
