@@ -41,6 +41,41 @@ public record BatchHeader(int recordCount, long firstSequence, long durableThrou
                 (long) maxRecordSize + RecordFormat.OVERHEAD);
     }
 
+    /**
+     * Bytes a batch of {@code recordsLength} framed record bytes takes in a segment of this
+     * alignment: the header, the records, and zero padding to the end of its last block.
+     */
+    public static long footprint(long recordsLength, int alignment) {
+        return Alignment.up(SIZE + recordsLength, alignment);
+    }
+
+    /**
+     * The seal a clean close writes: a batch without records, at the next sequence, whose
+     * durable-through mark covers the whole log; it takes one block.
+     */
+    public static BatchHeader seal(long nextSequence, long durableThrough) {
+        return new BatchHeader(0, nextSequence, durableThrough, 0, FLAG_SEAL);
+    }
+
+    /**
+     * Completes a batch in {@code dst[0, footprint)}, whose framed records end at {@code dst}'s
+     * position ({@link #SIZE} + {@link #recordsLength()}): zero padding to {@code footprint}, then
+     * this header at index 0 for its place {@code offset} in the segment. {@code dst} is left
+     * positioned at {@code footprint}, ready to be flipped and written.
+     *
+     * @throws IllegalStateException if the records written are not the length this header declares
+     */
+    public void complete(ByteBuffer dst, int footprint, long salt, long offset, Checksums checksums) {
+        if (dst.position() != SIZE + recordsLength) {
+            throw new IllegalStateException("batch of " + (dst.position() - SIZE) + " record bytes, "
+                    + recordsLength + " declared");
+        }
+        while (dst.position() < footprint) {
+            dst.put((byte) 0);
+        }
+        encode(dst, 0, salt, offset, checksums);
+    }
+
     /** Whether this is a seal written by a clean close. */
     public boolean isSeal() {
         return (flags & FLAG_SEAL) != 0;

@@ -555,11 +555,11 @@ public final class GroupCommitter {
     private void writeBatch(List<Object> batch, int count, long first, long last, int recordsLength)
             throws IOException {
         int alignment = active.header.alignment();
-        long total = Alignment.up(BatchHeader.SIZE + (long) recordsLength, alignment);
+        long total = BatchHeader.footprint(recordsLength, alignment);
         if (active.writeOffset > alignment && active.writeOffset + total > segmentSize) {
             rotate(first);
             alignment = active.header.alignment();
-            total = Alignment.up(BatchHeader.SIZE + (long) recordsLength, alignment);
+            total = BatchHeader.footprint(recordsLength, alignment);
         }
         ByteBuffer b = bufferFor((int) total);
         long salt = active.header.salt();
@@ -569,15 +569,8 @@ public final class GroupCommitter {
                 RecordFormat.encode(b, salt, p.sequence, p.payload, active.sealer, checksums);
             }
         }
-        if (b.position() != BatchHeader.SIZE + recordsLength) {
-            throw new IllegalStateException("batch of " + (b.position() - BatchHeader.SIZE) + " record bytes, "
-                    + recordsLength + " planned");
-        }
-        while (b.position() < total) {
-            b.put((byte) 0);
-        }
         new BatchHeader(count, first, durableSequence, recordsLength, 0)
-                .encode(b, 0, salt, active.writeOffset, checksums);
+                .complete(b, (int) total, salt, active.writeOffset, checksums);
         active.file.write(b.flip(), active.writeOffset);
         active.writeOffset += total;
         unsyncedBytes += total;
@@ -729,12 +722,9 @@ public final class GroupCommitter {
 
     private void writeSeal() throws IOException {
         int alignment = active.header.alignment();
-        ByteBuffer b = bufferFor(alignment);
-        while (b.hasRemaining()) {
-            b.put((byte) 0);
-        }
-        new BatchHeader(0, writtenSequence + 1, durableSequence, 0, BatchHeader.FLAG_SEAL)
-                .encode(b, 0, active.header.salt(), active.writeOffset, checksums);
+        ByteBuffer b = bufferFor(alignment).position(BatchHeader.SIZE);
+        BatchHeader.seal(writtenSequence + 1, durableSequence)
+                .complete(b, alignment, active.header.salt(), active.writeOffset, checksums);
         active.file.write(b.flip(), active.writeOffset);
         active.writeOffset += alignment;
     }

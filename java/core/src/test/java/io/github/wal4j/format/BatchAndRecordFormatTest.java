@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -62,6 +63,44 @@ class BatchAndRecordFormatTest {
         assertEquals(crc, checksums.ofFramedRecord(SALT, 42, b, 0, payload.length));
         assertNotEquals(crc, checksums.ofFramedRecord(SALT, 43, b, 0, payload.length), "another sequence");
         assertNotEquals(crc, checksums.ofFramedRecord(SALT ^ 1, 42, b, 0, payload.length), "another segment");
+    }
+
+    @Test
+    void aCompletedBatchIsItsHeaderItsRecordsAndZerosToTheEndOfItsLastBlock() {
+        assertEquals(4096, BatchHeader.footprint(100, 4096));
+        assertEquals(8192, BatchHeader.footprint(4096 - BatchHeader.SIZE + 1, 4096), "one byte over spills into a block");
+        ByteBuffer b = ByteBuffer.allocate(8192);
+        for (int i = 0; i < b.capacity(); i++) {
+            b.put(i, (byte) 0x5a); // a reused buffer: whatever the last batch left
+        }
+        byte[] payload = new byte[] {1, 2, 3};
+        b.position(BatchHeader.SIZE);
+        RecordFormat.encode(b, SALT, 9, payload, RecordSealer.PLAIN, checksums);
+        int recordsLength = RecordFormat.framedSize(payload.length);
+        int footprint = (int) BatchHeader.footprint(recordsLength, 4096);
+        BatchHeader h = new BatchHeader(1, 9, 8, recordsLength, 0);
+        h.complete(b, footprint, SALT, 12288, checksums);
+        assertEquals(footprint, b.position());
+        assertEquals(h, BatchHeader.decode(b, 0, SALT, 12288, checksums));
+        for (int i = BatchHeader.SIZE + recordsLength; i < footprint; i++) {
+            assertEquals(0, b.get(i), "padding byte " + i);
+        }
+        assertEquals(0x5a, b.get(footprint), "nothing past the footprint is touched");
+
+        ByteBuffer wrong = ByteBuffer.allocate(4096).position(BatchHeader.SIZE + 5);
+        assertThrows(IllegalStateException.class, () -> h.complete(wrong, 4096, SALT, 0, checksums),
+                "records of another length than declared");
+    }
+
+    @Test
+    void aSealIsARecordlessBatchFlaggedSo() {
+        BatchHeader seal = BatchHeader.seal(101, 100);
+        assertTrue(seal.isSeal());
+        assertEquals(0, seal.recordCount());
+        assertEquals(101, seal.nextSequence());
+        ByteBuffer b = ByteBuffer.allocate(4096).position(BatchHeader.SIZE);
+        seal.complete(b, 4096, SALT, 8192, checksums);
+        assertEquals(seal, BatchHeader.decode(b, 0, SALT, 8192, checksums));
     }
 
     @Test
