@@ -97,14 +97,10 @@ final class InspectCommand implements Callable<Integer> {
         try {
             return inspect(out, err);
         } catch (Exception e) {
-            Wal4jCli.Failure f = Wal4jCli.classify(e);
-            if (!json || f.unexpected()) {
+            if (!json) {
                 throw e;
             }
-            out.println(new Json().put("directory", dir.toAbsolutePath().normalize().toString()).put("result", "error")
-                    .put("exitCode", f.code()).put("error", f.message()));
-            err.println("wal4j inspect: " + f.message());
-            return f.code();
+            return Wal4jCli.jsonFailure(out, err, "inspect", dir, e);
         }
     }
 

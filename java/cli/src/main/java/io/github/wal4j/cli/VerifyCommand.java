@@ -2,7 +2,6 @@ package io.github.wal4j.cli;
 
 import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.WalFormatException;
-import io.github.wal4j.WalKeyException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -87,14 +86,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (!json) {
                 throw e;
             }
-            int code = e instanceof CliException c ? c.exitCode()
-                    : e instanceof WalKeyException ? Wal4jCli.KEY : Wal4jCli.FAILED;
-            String message = e instanceof CliException || e instanceof WalKeyException ? e.getMessage()
-                    : "I/O error: " + e;
-            out.println(new Json().put("directory", dir.toAbsolutePath().normalize().toString()).put("result", "error")
-                    .put("exitCode", code).put("error", message));
-            err.println("wal4j verify: " + message);
-            return code;
+            return Wal4jCli.jsonFailure(out, err, "verify", dir, e);
         }
     }
 

@@ -164,6 +164,22 @@ public final class Wal4jCli implements Callable<Integer> {
     record Failure(int code, String message, boolean unexpected) {
     }
 
+    /**
+     * What {@code --json} prints for a command that failed with {@code e}: one object (directory,
+     * result "error", exitCode, error) on stdout, the message on stderr too. Returns the exit code;
+     * an unexpected exception (a bug, not an operator's problem) is rethrown for {@link #failure}.
+     */
+    static int jsonFailure(PrintWriter out, PrintWriter err, String command, Path dir, Exception e) throws Exception {
+        Failure f = classify(e);
+        if (f.unexpected()) {
+            throw e;
+        }
+        out.println(new Json().put("directory", dir.toAbsolutePath().normalize().toString()).put("result", "error")
+                .put("exitCode", f.code()).put("error", f.message()));
+        err.println("wal4j " + command + ": " + f.message());
+        return f.code();
+    }
+
     /** The exit code and message of {@code e}, as every command reports it (text or JSON). */
     static Failure classify(Exception e) {
         if (e instanceof CliException c) {
