@@ -2,6 +2,7 @@ package io.github.wal4j.bench;
 
 import io.github.wal4j.Durability;
 import io.github.wal4j.WalOptions;
+import io.github.wal4j.WalReader;
 import io.github.wal4j.WriteAheadLog;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,10 +61,10 @@ final class Recovery {
     static final String CAT = "cat > /dev/null";
     static final String CRC = "read + CRC32C scan (JVM, 1 MiB reads)";
     static final String OPEN = "wal4j open (recovery)";
-    static final String REPLAY = "wal4j replay (after open)";
-    static final String OPEN_REPLAY = "wal4j open + replay";
-    static final String PAYLOADS = "wal4j replayPayloads (after open)";
-    static final String OPEN_PAYLOADS = "wal4j open + replayPayloads";
+    static final String REPLAY = "wal4j reader (after open)";
+    static final String OPEN_REPLAY = "wal4j open + reader";
+    static final String PAYLOADS = "wal4j replay, zero-copy (after open)";
+    static final String OPEN_PAYLOADS = "wal4j open + replay, zero-copy";
     static final String ONE_PASS = "wal4j open with replay (one pass)";
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     static final String ROCKS = "RocksDB open (WAL replay)";
@@ -241,12 +242,16 @@ final class Recovery {
             openCpu = cpuSeconds(c0);
             long c1 = CPU.getCurrentThreadCpuTime();
             long t1 = System.nanoTime();
-            wal.replay(0, r -> count[0]++); // a WalRecord with its own copy of the payload per record
+            try (WalReader reader = wal.reader(0)) { // a WalRecord with its own copy of the payload per record
+                while (reader.next() != null) {
+                    count[0]++;
+                }
+            }
             replay = seconds(t1);
             replayCpu = cpuSeconds(c1);
             long c2 = CPU.getCurrentThreadCpuTime();
             long t2 = System.nanoTime();
-            wal.replayPayloads(0, (sequence, payload) -> lent[0]++); // a read-only view, nothing copied
+            wal.replay(0, (sequence, payload) -> lent[0]++); // a read-only view, nothing copied
             payloads = seconds(t2);
             payloadsCpu = cpuSeconds(c2);
             layer = wal.ioLayer();
@@ -410,7 +415,7 @@ final class Recovery {
 
     static String table(List<Measure> all) {
         StringBuilder md = new StringBuilder();
-        md.append("Throughput: bytes of the log's files / time. CPU s: this thread's CPU time (in-JVM measurements only). `replay` hands out a `WalRecord` with its own copy per record, `replayPayloads` a read-only view of the read buffer. \"vs cat\": cat's time on the same files / this time "
+        md.append("Throughput: bytes of the log's files / time. CPU s: this thread's CPU time (in-JVM measurements only). `reader` hands out a `WalRecord` with its own copy per record, `replay` a read-only view of the read buffer. \"vs cat\": cat's time on the same files / this time "
                 + "(mean times, then each repetition's pair), so 0.5 means half cat's speed. \"vs RocksDB\": "
                 + "RocksDB's WAL replay time for the same records / this time.\n\n");
         md.append("| cache | log | what | MiB | MiB/s (min-max) | s (mean) | CPU s (mean) | vs cat, same files | vs RocksDB replay |\n");
@@ -453,7 +458,7 @@ final class Recovery {
         for (String what : List.of(ONE_PASS, OPEN_PAYLOADS, OPEN_REPLAY)) {
             List<Measure> wal = select(all, WARM, what, "wal4j");
             String how = what.equals(ONE_PASS) ? "`open(dir, options, visitor)`, one pass"
-                    : what.equals(OPEN_PAYLOADS) ? "open + replayPayloads" : "open + replay (a WalRecord copy per record)";
+                    : what.equals(OPEN_PAYLOADS) ? "open + replay (zero-copy)" : "open + reader (a WalRecord copy per record)";
             rows.add(Report.target("Streaming recovery (" + how + ") of a hot log: >= 0.5x `cat`'s throughput on the same files",
                     "wal4j", speedup(wal, select(all, WARM, CAT, "wal4j")), 0.5, true));
             rows.add(Report.target("Streaming recovery (" + how + ") of a hot log: >= 10x RocksDB's WAL replay (same records)",

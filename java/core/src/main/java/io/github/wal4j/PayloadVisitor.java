@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Receives records without a copy during {@link WriteAheadLog#replayPayloads(long, PayloadVisitor)}:
+ * Receives records without a copy during {@link WriteAheadLog#replay(long, PayloadVisitor)} and
+ * {@link WriteAheadLog#open(java.nio.file.Path, WalOptions, PayloadVisitor)}:
  * the fast way to replay a large log.
  *
  * <h2>Contract</h2>
@@ -22,7 +23,7 @@ import java.nio.ByteBuffer;
  *       checked. Records arrive in sequence order; a damaged batch throws
  *       {@link WalCorruptedException} before any of its records is visited.
  *   <li>Throwing stops the replay; the exception reaches the caller of
- *       {@link WriteAheadLog#replayPayloads}.
+ *       {@link WriteAheadLog#replay}.
  * </ul>
  */
 @FunctionalInterface

@@ -25,6 +25,17 @@ import java.util.concurrent.CompletableFuture;
  * a torn or damaged record is never returned: recovery cuts an unacknowledged torn tail and refuses
  * to open ({@link WalCorruptedException}) when acknowledged data is damaged.
  *
+ * <h2>Reading</h2>
+ * One call per need, all validating every batch, length, checksum and seal before a record is
+ * handed out, all stopping at the mark {@link #recover()} describes:
+ * <ul>
+ *   <li>{@link #open(Path, WalOptions, PayloadVisitor)}: restart; replays while recovery validates,
+ *       reading the log once;</li>
+ *   <li>{@link #recover()}: the records after the checkpoint, in one list (small logs);</li>
+ *   <li>{@link #reader(long)}: an iterator from a sequence, each record with its own copy;</li>
+ *   <li>{@link #replay(long, PayloadVisitor)}: streaming from a sequence, zero-copy.</li>
+ * </ul>
+ *
  * <h2>Threads</h2>
  * Every method is thread-safe. Concurrent appends are group-committed: one write and one fdatasync
  * cover a batch of them, and sequence numbers follow write order. A blocking {@link #append} that
@@ -43,7 +54,7 @@ import java.util.concurrent.CompletableFuture;
  *       since only the writer thread makes room);</li>
  *   <li>every call that would wait for the writer ({@link #append}, {@link #flush}, {@link #fsync},
  *       the {@code checkpoint} methods, {@link #transaction}, {@link #recover}, {@link #replay},
- *       {@link #replayPayloads}, {@link #reader}, {@link #close}) throws {@link IllegalStateException}
+ *       {@link #reader}, {@link #close}) throws {@link IllegalStateException}
  *       at once, naming the rule and the fix, and changes nothing: it would wait for the thread it
  *       blocks. Attach such a callback with {@code thenAcceptAsync}, {@code whenCompleteAsync}, ...
  *       (it then runs on another thread), or call {@link #appendAsync} instead of {@link #append};</li>
@@ -117,7 +128,7 @@ public final class WriteAheadLog implements Closeable {
      * Opens the log as {@link #open(Path, WalOptions)} does and replays it in the same pass: every
      * record after the checkpoint goes to {@code replay}, in sequence order, as recovery validates
      * its batch. The log is read once instead of twice ({@code open}, then
-     * {@link #replayPayloads(long, PayloadVisitor)} from 0, which hands out the same records): the
+     * {@link #replay(long, PayloadVisitor)} from 0, which hands out the same records): the
      * fast way to restart. {@code replay} gets read-only views valid only during each call, under
      * the {@link PayloadVisitor} contract.
      *
@@ -236,11 +247,12 @@ public final class WriteAheadLog implements Closeable {
 
     /**
      * The records after the checkpoint in force, validated and in order: what the caller must replay.
-     * It includes every record appended before the call. For logs larger than the heap use {@link #reader(long)},
-     * {@link #replay(long, RecordVisitor)} or, fastest, {@link #replayPayloads(long, PayloadVisitor)}.
+     * It includes every record appended before the call. For logs larger than the heap use
+     * {@link #reader(long)} (an iterator of copies) or, fastest, {@link #replay(long, PayloadVisitor)}
+     * (zero-copy).
      *
-     * <p><b>What readers see.</b> Every reader ({@code recover}, {@code replay}, {@code replayPayloads},
-     * {@code reader}) reads up to a mark taken when it starts. In {@link Durability#SYNC} that is the
+     * <p><b>What readers see.</b> Every reader ({@code recover}, {@code replay}, {@code reader})
+     * reads up to a mark taken when it starts. In {@link Durability#SYNC} that is the
      * durable mark: the reader first waits until every record appended before the call is durable
      * (which costs no extra fdatasync: their batches are synced anyway), and never returns a record
      * that is not, so a replication or change-data-capture consumer never ships a record that a power
@@ -253,44 +265,41 @@ public final class WriteAheadLog implements Closeable {
      */
     public List<WalRecord> recover() throws IOException {
         List<WalRecord> records = new ArrayList<>();
-        replay(0, records::add, "recover");
-        return records;
-    }
-
-    /** Streams the records from {@code fromSequence} (at least the first after the checkpoint) to the visitor. */
-    public void replay(long fromSequence, RecordVisitor visitor) throws IOException {
-        replay(fromSequence, Objects.requireNonNull(visitor, "visitor"), "replay");
-    }
-
-    private void replay(long fromSequence, RecordVisitor visitor, String call) throws IOException {
-        try (WalReader reader = engine.reader(fromSequence, call)) {
+        try (WalReader reader = engine.reader(0, "recover")) {
             WalRecord record;
             while ((record = reader.next()) != null) {
-                visitor.visit(record);
+                records.add(record);
             }
         }
+        return records;
     }
 
     /**
      * Streams the records from {@code fromSequence} (at least the first after the checkpoint) to the
      * visitor without copying them: each payload is lent as a read-only view of the read buffer,
      * <b>valid only during the visitor's call</b> (see {@link PayloadVisitor} for the contract). The
-     * validation is that of {@link #replay(long, RecordVisitor)}: every batch, length, checksum and
+     * validation is that of {@link #reader(long)}: every batch, length, checksum and
      * seal is checked before any of its records is visited. No allocation per record: the fast way
      * to replay a large log.
      *
      * @throws WalCorruptedException if the files were damaged since open
+     * @throws NullPointerException if {@code visitor} is null
+     * @throws IllegalStateException on the log's writer thread (see the writer-thread rule above)
      */
-    public void replayPayloads(long fromSequence, PayloadVisitor visitor) throws IOException {
+    public void replay(long fromSequence, PayloadVisitor visitor) throws IOException {
         Objects.requireNonNull(visitor, "visitor");
-        try (LogReader reader = engine.reader(fromSequence, "replayPayloads")) {
+        try (LogReader reader = engine.reader(fromSequence, "replay")) {
             reader.forEach(visitor);
         }
     }
 
     /**
      * A reader of the records from {@code fromSequence} (at least the first after the checkpoint), up
-     * to the mark {@link #recover()} describes (in SYNC, durable records only), taken now.
+     * to the mark {@link #recover()} describes (in SYNC, durable records only), taken now. Each
+     * {@link WalRecord} it returns owns a copy of its payload; close the reader when done.
+     *
+     * @throws WalCorruptedException if the files were damaged since open
+     * @throws IllegalStateException on the log's writer thread (see the writer-thread rule above)
      */
     public WalReader reader(long fromSequence) throws IOException {
         return engine.reader(fromSequence, "reader");
@@ -329,7 +338,7 @@ public final class WriteAheadLog implements Closeable {
      * The snapshot the checkpoint in force names: the one recovery settled on at open, then the one
      * each {@code checkpoint(Path, ...)} of this session put in place. Its
      * {@link WalSnapshot#upToSequence()} is {@link #checkpointSequence()}, so its state plus the
-     * records from {@code upToSequence + 1} ({@link #replayPayloads}, {@link #replay}) is the state
+     * records from {@code upToSequence + 1} ({@link #replay}, {@link #reader}) is the state
      * after every acknowledged record.
      *
      * <p><b>Load your state from this after {@code open}, never before.</b> A crash after a

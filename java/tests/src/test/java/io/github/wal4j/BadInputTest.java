@@ -64,7 +64,6 @@ class BadInputTest {
         try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
             Map<String, org.junit.jupiter.api.function.Executable> calls = new java.util.LinkedHashMap<>();
             calls.put("replay(0, null) on an empty log|visitor", () -> wal.replay(0, null));
-            calls.put("replayPayloads(0, null) on an empty log|visitor", () -> wal.replayPayloads(0, null));
             calls.put("checkpoint(null, writer)|snapshotPath", () -> wal.checkpoint(null, out -> { }));
             calls.put("checkpoint(path, null)|writer", () -> wal.checkpoint(snapshot, null));
             calls.put("checkpoint(null, 0, writer)|snapshotPath", () -> wal.checkpoint(null, 0, out -> { }));

@@ -63,9 +63,7 @@ class CheckpointTest {
             assertEquals(from(all, 5), wal.recover());
             assertEquals(from(all, 5), read(wal.reader(1)), "a reader never starts before the checkpoint");
             assertEquals(from(all, 7), read(wal.reader(7)));
-            List<WalRecord> replayed = new ArrayList<>();
-            wal.replay(2, replayed::add);
-            assertEquals(from(all, 5), replayed);
+            assertEquals(from(all, 5), read(wal.reader(2)));
 
             byte[] checkpointFile = Files.readAllBytes(dir.resolve("CHECKPOINT"));
             wal.checkpoint(3); // at or below the one in force: nothing happens

@@ -45,7 +45,7 @@ class LifecycleTest {
                 "checkpoint(Path, SnapshotWriter)", () -> wal.checkpoint(tmp.resolve("snap"), out -> out.write(1)),
                 "recover", wal::recover,
                 "reader", () -> wal.reader(1).close(),
-                "replay", () -> wal.replay(1, record -> { }),
+                "replay", () -> wal.replay(1, (sequence, payload) -> { }),
                 "transaction", () -> wal.transaction().close());
         for (Map.Entry<String, Executable> call : calls.entrySet()) {
             WalClosedException e = assertThrows(WalClosedException.class, call.getValue(), call.getKey());

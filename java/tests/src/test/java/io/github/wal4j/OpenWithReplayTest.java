@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link WriteAheadLog#open(Path, WalOptions, PayloadVisitor)}: one pass hands out exactly the
- * records that {@code open} then {@code replayPayloads(0, ..)} does (after checkpoints, across
+ * records that {@code open} then {@code replay(0, ..)} does (after checkpoints, across
  * segments, with protection), never a torn or damaged one, never one of a planted unprotected
  * segment; a visitor's exception ends the open with nothing changed on disk.
  */
@@ -53,7 +53,7 @@ class OpenWithReplayTest {
     private static List<WalRecord> replayAfterOpen(Path dir, WalOptions options) throws IOException {
         List<WalRecord> out = new ArrayList<>();
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
-            wal.replayPayloads(0, (sequence, payload) -> {
+            wal.replay(0, (sequence, payload) -> {
                 byte[] b = new byte[payload.remaining()];
                 payload.get(b);
                 out.add(new WalRecord(sequence, b));

@@ -81,7 +81,7 @@ class SnapshotInForceTest {
                 "the snapshot covers the checkpoint in force, " + context);
         KeyValueState target = state;
         try {
-            wal.replayPayloads(state.applied() + 1, (sequence, payload) -> {
+            wal.replay(state.applied() + 1, (sequence, payload) -> {
                 byte[] copy = new byte[payload.remaining()];
                 payload.get(copy);
                 target.apply(sequence, copy);
@@ -191,7 +191,7 @@ class SnapshotInForceTest {
             assertEquals(KeyValueState.reference(5), startUp(wal, Files::readAllBytes, "rename pending"));
             // What an application that read the file before open got: records 4 and 5 are nowhere.
             KeyValueState early = readBeforeOpen;
-            wal.replayPayloads(early.applied() + 1, (sequence, payload) -> fail("replayed " + sequence));
+            wal.replay(early.applied() + 1, (sequence, payload) -> fail("replayed " + sequence));
             assertNotEquals(KeyValueState.reference(5), early);
         }
     }

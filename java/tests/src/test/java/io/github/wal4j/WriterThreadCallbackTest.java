@@ -59,7 +59,7 @@ class WriterThreadCallbackTest {
                     }
                 }
                 case RECOVER -> wal.recover();
-                case REPLAY -> wal.replayPayloads(0, (sequence, payload) -> { });
+                case REPLAY -> wal.replay(0, (sequence, payload) -> { });
                 case READER -> wal.reader(0).close();
                 default -> wal.close();
             }

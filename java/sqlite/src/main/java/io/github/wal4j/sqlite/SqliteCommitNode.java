@@ -3,6 +3,8 @@ package io.github.wal4j.sqlite;
 import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalException;
+import io.github.wal4j.WalReader;
+import io.github.wal4j.WalRecord;
 import io.github.wal4j.WalTransaction;
 import io.github.wal4j.WriteAheadLog;
 import java.io.Closeable;
@@ -411,24 +413,27 @@ public final class SqliteCommitNode implements Closeable {
                     + " Refusing to open");
         }
 
-        wal.replay(applied + 1, record -> {
-            long sequence = record.sequence();
-            if (sequence != applied + 1) {
-                throw new WalException("the WAL " + wal.directory() + " returned change " + sequence
-                        + " after the database's applied sequence " + applied + ": changes in between are missing");
+        try (WalReader reader = wal.reader(applied + 1)) {
+            WalRecord record;
+            while ((record = reader.next()) != null) {
+                long sequence = record.sequence();
+                if (sequence != applied + 1) {
+                    throw new WalException("the WAL " + wal.directory() + " returned change " + sequence
+                            + " after the database's applied sequence " + applied + ": changes in between are missing");
+                }
+                try {
+                    applyInTransaction(sequence, record.payload());
+                } catch (SQLException | RuntimeException e) {
+                    throw new ChangeNotAppliedException(sequence, "change " + sequence + " is durable in the write-ahead "
+                            + "log " + wal.directory() + ", but replaying it into the database " + databaseFile
+                            + " failed (" + e + "); its transaction was rolled back. It stays in the WAL and will be "
+                            + "applied at the next start; the node was not opened", e);
+                }
+                applied = sequence;
+                replayed++;
+                notifyApplied(sequence, true);
             }
-            try {
-                applyInTransaction(sequence, record.payload());
-            } catch (SQLException | RuntimeException e) {
-                throw new ChangeNotAppliedException(sequence, "change " + sequence + " is durable in the write-ahead "
-                        + "log " + wal.directory() + ", but replaying it into the database " + databaseFile
-                        + " failed (" + e + "); its transaction was rolled back. It stays in the WAL and will be "
-                        + "applied at the next start; the node was not opened", e);
-            }
-            applied = sequence;
-            replayed++;
-            notifyApplied(sequence, true);
-        });
+        }
         if (applied != wal.lastSequence()) {
             throw new WalException("replaying the WAL " + wal.directory() + " stopped at change " + applied
                     + ", but it holds changes up to " + wal.lastSequence());

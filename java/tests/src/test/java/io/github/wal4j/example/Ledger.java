@@ -31,7 +31,7 @@ public final class Ledger {
                 state.load(snapshot.get().path());
             }
             // The records after it, streamed (recover() would hold the whole log in memory).
-            wal.replayPayloads(state.applied + 1, state::apply);
+            wal.replay(state.applied + 1, state::apply);
 
             byte[] change = ByteBuffer.allocate(8).putLong(amount).array();
             long seq = wal.append(change);          // durable (fdatasync'ed) when it returns

@@ -23,17 +23,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link WriteAheadLog#replayPayloads} hands out exactly what {@link WalReader} returns (same
+ * {@link WriteAheadLog#replay} hands out exactly what {@link WalReader} returns (same
  * records, same order, same start), as read-only views, across segments, batch sizes and
  * protection; and it validates as the reader does.
  */
-class ReplayPayloadsTest {
+class ReplayTest {
     @TempDir
     Path tmp;
 
     private static List<WalRecord> viaPayloads(WriteAheadLog wal, long from) throws IOException {
         List<WalRecord> out = new ArrayList<>();
-        wal.replayPayloads(from, (sequence, payload) -> {
+        wal.replay(from, (sequence, payload) -> {
             assertTrue(payload.isReadOnly());
             byte[] b = new byte[payload.remaining()];
             payload.get(b);
@@ -46,7 +46,12 @@ class ReplayPayloadsTest {
 
     private static List<WalRecord> viaReader(WriteAheadLog wal, long from) throws IOException {
         List<WalRecord> out = new ArrayList<>();
-        wal.replay(from, out::add);
+        try (WalReader reader = wal.reader(from)) {
+            WalRecord record;
+            while ((record = reader.next()) != null) {
+                out.add(record);
+            }
+        }
         return out;
     }
 
@@ -90,10 +95,10 @@ class ReplayPayloadsTest {
             for (int i = 0; i < 10; i++) {
                 wal.append(new byte[] {(byte) i, 1, 2});
             }
-            assertThrows(ReadOnlyBufferException.class, () -> wal.replayPayloads(0, (s, p) -> p.put((byte) 9)));
+            assertThrows(ReadOnlyBufferException.class, () -> wal.replay(0, (s, p) -> p.put((byte) 9)));
             UncheckedIOException stop = new UncheckedIOException(new IOException("stop"));
             List<Long> seen = new ArrayList<>();
-            assertSame(stop, assertThrows(UncheckedIOException.class, () -> wal.replayPayloads(0, (s, p) -> {
+            assertSame(stop, assertThrows(UncheckedIOException.class, () -> wal.replay(0, (s, p) -> {
                 seen.add(s);
                 if (s == 4) {
                     throw stop;
@@ -101,7 +106,7 @@ class ReplayPayloadsTest {
             })));
             assertEquals(List.of(1L, 2L, 3L, 4L), seen);
             List<Long> from3 = new ArrayList<>();
-            wal.replayPayloads(3, (s, p) -> {
+            wal.replay(3, (s, p) -> {
                 assertEquals(3, p.remaining());
                 assertEquals(s - 1, p.get(p.position()));
                 from3.add(s);
@@ -122,7 +127,7 @@ class ReplayPayloadsTest {
             long offset = lastRecordPayload(wal);
             FileDamage.flipBit(segment, offset, 3);
             List<Long> seen = new ArrayList<>();
-            assertThrows(WalCorruptedException.class, () -> wal.replayPayloads(0, (s, p) -> seen.add(s)));
+            assertThrows(WalCorruptedException.class, () -> wal.replay(0, (s, p) -> seen.add(s)));
             assertEquals(19, seen.size());
             assertThrows(WalCorruptedException.class, () -> viaReader(wal, 0));
         }
