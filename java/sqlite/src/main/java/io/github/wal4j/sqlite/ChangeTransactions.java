@@ -42,12 +42,17 @@ final class ChangeTransactions {
             appliedTable.advanceTo(sequence);
             connection.commit();
         } catch (SQLException | RuntimeException | Error e) {
-            try {
-                connection.rollback();
-            } catch (SQLException | RuntimeException rollback) {
-                e.addSuppressed(rollback);
-            }
+            rollbackAfter(e);
             throw e;
+        }
+    }
+
+    /** Rolls the open transaction back after {@code failure}, to which a failed rollback is added as suppressed. */
+    void rollbackAfter(Throwable failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException | RuntimeException rollback) {
+            failure.addSuppressed(rollback);
         }
     }
 

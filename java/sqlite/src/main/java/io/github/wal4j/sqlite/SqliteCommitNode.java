@@ -284,11 +284,7 @@ public final class SqliteCommitNode implements Closeable {
             try {
                 result = query.run(guarded);
             } catch (SQLException | RuntimeException | Error e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException | RuntimeException rollback) {
-                    e.addSuppressed(rollback);
-                }
+                transactions.rollbackAfter(e);
                 throw e;
             }
             connection.rollback();
