@@ -25,7 +25,7 @@ import java.util.Set;
  * <p>{@code FileChannel.tryLock} is an {@code fcntl} lock on Linux: it belongs to the process, and
  * closing any descriptor of the file releases it. {@link #tryLock} therefore knows held lock files by
  * their inode, refuses a second attempt on one without opening it (whatever path leads there), and
- * never closes a lock file's channel except to release that channel's own lock ({@link FcntlLocks}).
+ * never closes a lock file's channel except to release that channel's own lock ({@code FcntlLocks}).
  *
  * <p>Files are created {@code rw-------} (through the umask, which never widens it) and opened with
  * {@link LinkOption#NOFOLLOW_LINKS}: a symbolic link in place of a file fails the open with a
@@ -104,7 +104,7 @@ public final class JavaStorage implements Storage {
      *
      * <p>A classic fcntl lock ({@code FileChannel.tryLock}), which closing any descriptor of the
      * file drops: held and kept lock files are known by their identity, and no channel of a lock
-     * file is closed but to release its own lock ({@link FcntlLocks}).
+     * file is closed but to release its own lock ({@code FcntlLocks}).
      */
     @Override
     public Closeable tryLock(Path lockFile) throws IOException {

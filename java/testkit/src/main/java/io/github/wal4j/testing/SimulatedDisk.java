@@ -41,14 +41,14 @@ import java.util.Set;
  * <p>Faults: {@link #powerOffAfter(long)} makes the n-th mutating call from now fail and every later
  * call fail too (the machine is off): a call that fails this way throws an {@link IOException} and
  * has no effect. {@link #crash(Random)} turns the power off and returns the disk as a reboot finds
- * it; the same seed gives the same disk. Renames work within one directory only. Files are limited
+ * it; the same calls and the same seed give the same disk. Renames work within one directory only. Files are limited
  * to 2 GiB. Locks ({@link #tryLock}) are exclusive per lock-file path and do not survive a crash.
  *
  * <p>Thread-safe: every call on the disk and on its files takes one lock.
  *
- * <p>The pieces: {@link SimulatedFile} (a file's cached and durable bytes), {@link DirectoryJournal}
- * (directory entries and their unsynced operations), {@link PowerCut} (what a cut does to unsynced
- * writes), {@link DiskFaults} (the power switch and an armed sync failure).
+ * <p>The pieces: {@code SimulatedFile} (a file's cached and durable bytes), {@code DirectoryJournal}
+ * (directory entries and their unsynced operations), {@code PowerCut} (what a cut does to unsynced
+ * writes), {@code DiskFaults} (the power switch and an armed sync failure).
  */
 public final class SimulatedDisk implements Storage {
     /** The unit a lost write tears: 512 (a sector) or 4096 (a page or a 4 KiB physical sector). */

@@ -116,7 +116,7 @@ public final class NativeStorage implements Storage {
      * file) on one descriptor; the lock is held only when both are. Returns {@code null} when either
      * is held elsewhere: by another open of the lock file (any process, this JVM included), or, for
      * the second, by a classic fcntl lock such as {@link JavaStorage}'s. A descriptor whose attempt
-     * failed is kept for the next attempt, never closed ({@link NativeLocks}).
+     * failed is kept for the next attempt, never closed ({@code NativeLocks}).
      */
     @Override
     public Closeable tryLock(Path lockFile) throws IOException {
@@ -135,7 +135,7 @@ public final class NativeStorage implements Storage {
 
     /**
      * The direct-I/O alignment for files in {@code dir}: 0 if {@link #probeDirectIo} says the file
-     * system refuses O_DIRECT, else the alignment a probe file there reports ({@link DirectIoProbe}).
+     * system refuses O_DIRECT, else the alignment a probe file there reports ({@code DirectIoProbe}).
      */
     @Override
     public int directIoAlignment(Path dir) throws IOException {
