@@ -135,6 +135,14 @@ public interface LogInspection extends Closeable {
      */
     CheckpointInfo checkpoint() throws IOException;
 
+    /**
+     * The mark of the last clean close, or {@code null} if the log was never closed cleanly (or by a
+     * wal4j that wrote none).
+     *
+     * @throws WalCorruptedException if {@code CLOSE_MARK} is damaged
+     */
+    CloseMarkInfo closeMark() throws IOException;
+
     /** Segment {@code id}'s file and header. */
     SegmentInfo segment(long id) throws IOException;
 

@@ -6,9 +6,11 @@ import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checkpoint;
+import io.github.wal4j.format.CloseMark;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.inspect.BatchInfo;
 import io.github.wal4j.inspect.CheckpointInfo;
+import io.github.wal4j.inspect.CloseMarkInfo;
 import io.github.wal4j.inspect.DataLoss;
 import io.github.wal4j.inspect.InspectedRecord;
 import io.github.wal4j.inspect.IoLayerChoice;
@@ -215,6 +217,12 @@ public final class LogInspector implements LogInspection {
     static CheckpointInfo info(Checkpoint c, boolean filePresent) {
         return new CheckpointInfo(c.upToSequence(), c.generation(), c.snapshot(), c.snapshotLength(), c.snapshotCrc(),
                 c.snapshot() == null ? null : c.snapshotTemporary(), filePresent);
+    }
+
+    @Override
+    public CloseMarkInfo closeMark() throws IOException {
+        CloseMark mark = new CloseMarkStore(storage, dir).read();
+        return mark == null ? null : new CloseMarkInfo(mark.lastSequence(), mark.segmentId(), mark.endOffset());
     }
 
     @Override

@@ -73,7 +73,10 @@ class LogInspectionTest {
                 next = scan.nextSequence();
             }
             assertEquals(41, next);
-            assertTrue(inspection.scan(ids.get(ids.size() - 1)).sealed(), "a clean close seals the newest segment");
+            SegmentScan newest = inspection.scan(ids.get(ids.size() - 1));
+            assertTrue(newest.sealed(), "a clean close seals the newest segment");
+            CloseMarkInfo mark = inspection.closeMark();
+            assertEquals(new CloseMarkInfo(40, ids.get(ids.size() - 1), newest.dataEnd()), mark);
             assertFalse(inspection.scan(ids.get(0)).sealed());
         }
         LogDirs.assertUnchanged(before, dir);
@@ -119,6 +122,7 @@ class LogInspectionTest {
         Map<String, byte[]> before = LogDirs.snapshot(image);
         Verdict verdict;
         try (LogInspection inspection = LogInspection.open(image, SMALL_SEGMENTS)) {
+            assertNull(inspection.closeMark(), "never closed cleanly");
             verdict = inspection.verify();
         }
         LogDirs.assertUnchanged(before, image);
