@@ -89,8 +89,6 @@ public final class LogInspector implements LogInspection {
         if (storage == null) {
             try {
                 storage = IoLayers.select(options.ioLayer());
-            } catch (IllegalArgumentException e) {
-                throw e;
             } catch (IOException e) {
                 throw new LayerUnavailableException(e.getMessage(), e.getCause());
             }
