@@ -1,9 +1,9 @@
 /**
- * wal4j, a crash-safe write-ahead log: the API ({@code io.github.wal4j}) and the SPI through which
- * other modules offer an I/O layer ({@code io.github.wal4j.spi}). The engine ({@code log}), the
- * on-disk format ({@code format}) and the pure-Java file layer ({@code io}) are internal: they are
- * exported only to the modules of this project that still read them (the CLI, the native layer and
- * the test kit), which nothing outside the project can be.
+ * wal4j, a crash-safe write-ahead log: the API ({@code io.github.wal4j}), the read-only inspection
+ * of a WAL directory that operators' tools use ({@code io.github.wal4j.inspect}), and the SPI through
+ * which other modules offer an I/O layer ({@code io.github.wal4j.spi}). The engine ({@code log}) and
+ * the on-disk format ({@code format}) are internal; the pure-Java file layer ({@code io}) is
+ * exported only to the project's native layer and test kit, which nothing outside the project can be.
  */
 module io.github.wal4j {
     requires HdrHistogram;
@@ -13,10 +13,9 @@ module io.github.wal4j {
 
     exports io.github.wal4j;
     exports io.github.wal4j.spi;
+    exports io.github.wal4j.inspect;
 
-    exports io.github.wal4j.io to io.github.wal4j.nativeio, io.github.wal4j.testkit, io.github.wal4j.cli;
-    exports io.github.wal4j.log to io.github.wal4j.cli;
-    exports io.github.wal4j.format to io.github.wal4j.cli;
+    exports io.github.wal4j.io to io.github.wal4j.nativeio, io.github.wal4j.testkit;
 
     // JFR reads the events' fields reflectively.
     opens io.github.wal4j.log to jdk.jfr;

@@ -8,7 +8,6 @@ module io.github.wal4j.nativeio {
     requires io.github.wal4j;
     requires com.sun.jna;
 
-    exports io.github.wal4j.io.nativeio to io.github.wal4j.cli;
     // JNA binds the native methods of LibWal4j reflectively.
     opens io.github.wal4j.io.nativeio to com.sun.jna;
 

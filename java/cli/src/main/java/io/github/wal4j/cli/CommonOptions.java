@@ -1,9 +1,7 @@
 package io.github.wal4j.cli;
 
 import io.github.wal4j.KeyProvider;
-import io.github.wal4j.Protection;
 import io.github.wal4j.WalOptions;
-import io.github.wal4j.log.SegmentKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +37,13 @@ final class CommonOptions {
     List<String> keys;
 
     /**
-     * The keys given with {@code --key}, for reading (the CLI never writes protected segments).
-     * Key bytes are read from the files and kept only in the provider.
+     * The options of {@code WriteAheadLog.open} these command-line options stand for: the I/O layer,
+     * the maximum record size, and whether a shared directory is accepted. The keys are not among
+     * them: {@link #keyProvider()} reads the key files only once a command needs them.
      */
-    SegmentKeys segmentKeys() throws CliException {
-        if (keys == null || keys.isEmpty()) {
-            return SegmentKeys.NONE;
-        }
-        return new SegmentKeys(Protection.NONE, keyProvider());
+    WalOptions walOptions(boolean sharedAllowed) {
+        return WalOptions.defaults().withIoLayer(io).withMaxRecordSize(maxRecordSize)
+                .withSharedDirectoryAllowed(sharedAllowed);
     }
 
     /** The keys given with {@code --key}, or {@code null}. */

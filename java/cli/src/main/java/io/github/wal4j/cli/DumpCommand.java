@@ -2,18 +2,11 @@ package io.github.wal4j.cli;
 
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalFormatException;
-import io.github.wal4j.format.BatchHeader;
-import io.github.wal4j.format.RecordFormat;
-import io.github.wal4j.format.RecordSealer;
-import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.spi.Storage;
-import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.log.SegmentCursor;
-import java.io.IOException;
+import io.github.wal4j.inspect.LogInspection;
+import io.github.wal4j.inspect.RecordScanEnd;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -98,17 +91,17 @@ final class DumpCommand implements Callable<Integer> {
         }
         out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (WalDirectory wal = WalDirectory.check(dir, common.io, shared.allowed); Progress progress = common.progress(err, root)) {
+        try (WalDirectory wal = WalDirectory.check(dir, common.walOptions(shared.allowed)); Progress progress = common.progress(err, root)) {
             WalDirectory.LockState lock = wal.lock();
             if (lock == WalDirectory.LockState.HELD && !allowLive) {
                 throw new CliException(Wal4jCli.LOCKED, wal.dir + " is open in another process (wal.lock is held);"
                         + " dump reads a consistent log only with the lock. Close that process, or pass --allow-live"
                         + " to read it while it is written");
             }
-            Storage storage = progress.wrap(wal.storage);
+            LogInspection reader = wal.reading(progress.wrap(wal.storage), common);
             long checkpointed;
             try {
-                checkpointed = wal.checkpoint(storage, common.segmentKeys()).upToSequence();
+                checkpointed = reader.checkpoint().upToSequence();
             } catch (WalCorruptedException e) {
                 err.println("wal4j dump: warning: " + e.getMessage() + "; dumping every record in the segments");
                 checkpointed = 0;
@@ -119,7 +112,10 @@ final class DumpCommand implements Callable<Integer> {
             progress.phase("dump", wal.segmentBytes());
             Stop stop;
             try {
-                stop = scan(wal, storage, checkpointed, first, last);
+                RecordScanEnd end = reader.records(checkpointed, first, last, r -> record(r.sequence(),
+                        r.payload().remaining(), r.storedCrc(), r.payload(), r.segment(), r.offset()));
+                stop = end.stopped() ? new Stop(end.stopFile(), end.stopOffset(), end.stopReason()) : null;
+                endOfLog = end.endOfLog();
             } catch (WalFormatException e) {
                 throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + e.getMessage(), e);
             }
@@ -127,7 +123,7 @@ final class DumpCommand implements Callable<Integer> {
             String result = "clean";
             if (stop != null) {
                 progress.phase("dump: classifying the damage", wal.segmentBytes());
-                Verification v = Verification.run(wal, progress.wrap(wal.storage), common.maxRecordSize, common.segmentKeys());
+                Verification v = Verification.run(wal.reading(progress.wrap(wal.storage), common));
                 progress.done();
                 code = v.exitCode();
                 result = v.result.name().toLowerCase(Locale.ROOT);
@@ -144,94 +140,6 @@ final class DumpCommand implements Callable<Integer> {
             end(stop, result, code, past);
             return code;
         }
-    }
-
-    /** Reads the segments in order and prints the records in [first, last]; returns where damage stopped it. */
-    private Stop scan(WalDirectory wal, Storage storage, long checkpointed, long first, long last) throws Exception {
-        List<Long> ids = wal.segmentIds();
-        long[] starts = new long[ids.size()];
-        for (int i = 0; i < ids.size(); i++) {
-            try (StorageFile file = storage.openRead(wal.segment(ids.get(i)))) {
-                SegmentHeader.Decoded d = Segments.header(file);
-                starts[i] = d.header().map(SegmentHeader::firstSequence).orElse(-1L);
-            }
-        }
-        long expected = -1;
-        for (int i = 0; i < ids.size(); i++) {
-            long id = ids.get(i);
-            Path path = wal.segment(id);
-            String name = path.getFileName().toString();
-            if (i + 1 < ids.size() && starts[i] > 0 && starts[i + 1] > 0 && starts[i + 1] <= first) {
-                expected = starts[i + 1];
-                continue; // every record of this segment is before --from
-            }
-            try (StorageFile file = storage.openRead(path)) {
-                long size = file.size();
-                SegmentHeader.Decoded d = Segments.header(file);
-                if (d.header().isEmpty()) {
-                    if (d.problem() == SegmentHeader.Problem.FOREIGN
-                            || d.problem() == SegmentHeader.Problem.UNSUPPORTED_VERSION) {
-                        throw new WalFormatException(path + ": " + d.detail() + "; nothing was changed");
-                    }
-                    if (i == ids.size() - 1 && (d.problem() == SegmentHeader.Problem.SHORT
-                            || d.problem() == SegmentHeader.Problem.ZEROS)) {
-                        return new Stop(name, 0, "the newest segment has no complete header (" + d.detail() + ")");
-                    }
-                    return new Stop(name, 0, "segment header: " + d.detail());
-                }
-                SegmentHeader header = d.header().get();
-                if (header.segmentId() != id) {
-                    return new Stop(name, 0, "segment header names segment " + header.segmentId()
-                            + ", the file name says " + id);
-                }
-                long start = header.firstSequence();
-                boolean continues = expected < 0 ? start <= checkpointed + 1
-                        : start == expected || (start <= checkpointed + 1 && start > expected);
-                if (!continues) {
-                    return new Stop(name, 0, "segment starts at sequence " + start + ", expected "
-                            + (expected < 0 ? "at most " + (checkpointed + 1) : expected));
-                }
-                RecordSealer sealer = common.segmentKeys().sealerFor(header, path);
-                SegmentCursor cursor = new SegmentCursor(file, header, size, common.maxRecordSize, sealer);
-                while (cursor.next()) {
-                    BatchHeader batch = cursor.batch();
-                    if (batch.recordCount() == 0 || batch.nextSequence() <= first) {
-                        continue;
-                    }
-                    if (batch.firstSequence() > last) {
-                        return null;
-                    }
-                    ByteBuffer records = cursor.records();
-                    // Offsets and checksums are those on disk; in a protected segment the cursor holds
-                    // the opened payloads, each shorter than its stored form by the seal.
-                    long at = cursor.batchOffset() + BatchHeader.SIZE;
-                    for (long seq = batch.firstSequence(); seq < batch.nextSequence(); seq++) {
-                        int length = records.getInt();
-                        ByteBuffer payload = records.slice(records.position(), length);
-                        int stored = length + sealer.overhead();
-                        int crc = sealer.overhead() == 0 ? records.getInt(records.position() + length)
-                                : readInt(file, at + 4 + stored);
-                        records.position(records.position() + length + 4);
-                        long recordOffset = at;
-                        at += RecordFormat.framedSize(stored);
-                        if (seq < first) {
-                            continue;
-                        }
-                        if (seq > last) {
-                            return null;
-                        }
-                        record(seq, length, crc, payload, name, recordOffset);
-                    }
-                }
-                SegmentCursor.Stop stop = cursor.stop();
-                if (stop.damaged()) {
-                    return new Stop(name, stop.offset(), stop.reason());
-                }
-                expected = cursor.expectedSequence();
-            }
-        }
-        endOfLog = expected;
-        return null;
     }
 
     /** Why nothing was printed when --from asked for records after the last one, or null. */
@@ -257,11 +165,6 @@ final class DumpCommand implements Callable<Integer> {
                     + first + (to != null ? " to " + to : "") + ")");
             default -> throw new AssertionError(format);
         }
-    }
-
-    private static int readInt(StorageFile file, long offset) throws IOException {
-        ByteBuffer b = file.readFully(ByteBuffer.allocate(4), offset);
-        return b.flip().remaining() == 4 ? b.getInt() : 0;
     }
 
     private void record(long seq, int length, int crc, ByteBuffer payload, String segment, long offset) {

@@ -1,9 +1,10 @@
 package io.github.wal4j.cli;
 
+import io.github.wal4j.inspect.IoLayerChoice;
+import io.github.wal4j.inspect.LogInspection;
+import io.github.wal4j.spi.DirectIoAlignment;
+import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.io.nativeio.DirectIoFile;
-import io.github.wal4j.io.nativeio.NativeStorage;
-import io.github.wal4j.log.LogEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileStore;
@@ -14,7 +15,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * What the WAL directory's file system can do, as the native layer sees it: O_DIRECT, fallocate and
+ * What the WAL directory's file system can do, as the native layer sees it (through the SPI's
+ * direct-I/O calls): O_DIRECT, fallocate and
  * the direct-I/O alignment. Reads the WAL's own files only (an O_DIRECT read of a segment); the
  * write probes run in a temporary directory created beside the WAL directory, on the same file
  * system, and removed at once, because the WAL directory itself must hold only the log's files (a
@@ -32,7 +34,8 @@ record FsProbe(String fileSystem, String directIo, String fallocate, String alig
     static FsProbe of(WalDirectory wal) throws IOException {
         FileStore store = Files.getFileStore(wal.dir);
         String fileSystem = store.type() + " (" + store.name() + ")";
-        if (!(wal.storage instanceof NativeStorage storage)) {
+        Storage storage = wal.storage;
+        if (!storage.name().equals(IoLayerChoice.NATIVE)) {
             return new FsProbe(fileSystem, JAVA, JAVA, JAVA);
         }
         String directIo = null;
@@ -40,8 +43,8 @@ record FsProbe(String fileSystem, String directIo, String fallocate, String alig
         List<Long> ids = wal.segmentIds();
         if (!ids.isEmpty()) {
             Path segment = wal.segment(ids.get(0));
-            try (DirectIoFile file = storage.openDirectRead(segment)) {
-                ByteBuffer block = ByteBuffer.allocateDirect(file.alignment());
+            try (StorageFile file = storage.openDirectRead(segment)) {
+                ByteBuffer block = ByteBuffer.allocateDirect(file.directIoAlignment().offset());
                 file.read(block, 0);
                 directIo = "yes (O_DIRECT read of " + segment.getFileName() + ")";
                 alignment = alignment(file);
@@ -81,7 +84,7 @@ record FsProbe(String fileSystem, String directIo, String fallocate, String alig
                 directIo = (directIo == null ? "" : directIo + "; ") + "write probe failed: " + e.getMessage();
             }
             if (alignment == null) {
-                try (DirectIoFile file = storage.createDirect(probe.resolve("direct"))) {
+                try (StorageFile file = storage.createDirect(probe.resolve("direct"))) {
                     alignment = alignment(file);
                 } catch (IOException | RuntimeException e) {
                     alignment = "unknown: " + e.getMessage();
@@ -89,8 +92,8 @@ record FsProbe(String fileSystem, String directIo, String fallocate, String alig
             }
             try {
                 int block = storage.directIoAlignment(probe);
-                alignment += "; batches take " + LogEngine.batchAlignment(storage, probe, 0) + "-byte blocks here"
-                        + (block > 0 ? ", " + LogEngine.batchAlignment(storage, probe, block)
+                alignment += "; batches take " + LogInspection.batchAlignment(storage, probe, 0) + "-byte blocks here"
+                        + (block > 0 ? ", " + LogInspection.batchAlignment(storage, probe, block)
                                 + " with WalOptions.withDirectIo" : "; WalOptions.withDirectIo falls back to buffered writes here");
             } catch (IOException e) {
                 alignment += "; the direct-I/O block of WalOptions.withDirectIo is unknown: " + e.getMessage();
@@ -105,12 +108,13 @@ record FsProbe(String fileSystem, String directIo, String fallocate, String alig
         }
     }
 
-    private static String alignment(DirectIoFile file) {
-        if (file.alignmentFromStatx()) {
-            return file.alignment() + " bytes for offsets and lengths (the logical sector size), "
-                    + file.memoryAlignment() + " for buffer addresses (statx STATX_DIOALIGN)";
+    private static String alignment(StorageFile file) {
+        DirectIoAlignment a = file.directIoAlignment();
+        if (a.fromStatx()) {
+            return a.offset() + " bytes for offsets and lengths (the logical sector size), "
+                    + a.memory() + " for buffer addresses (statx STATX_DIOALIGN)";
         }
-        return file.alignment() + " bytes for offsets, lengths and buffer addresses (st_blksize: the file system"
+        return a.offset() + " bytes for offsets, lengths and buffer addresses (st_blksize: the file system"
                 + " reports no STATX_DIOALIGN)";
     }
 }

@@ -1,12 +1,11 @@
 package io.github.wal4j.cli;
 
 import io.github.wal4j.WalCorruptedException;
-import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.spi.Storage;
-import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.format.Checkpoint;
-import io.github.wal4j.log.LogFiles;
-import io.github.wal4j.log.SegmentCursor;
+import io.github.wal4j.inspect.CheckpointInfo;
+import io.github.wal4j.inspect.LogFileNames;
+import io.github.wal4j.inspect.LogInspection;
+import io.github.wal4j.inspect.SegmentInfo;
+import io.github.wal4j.inspect.SegmentScan;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -105,27 +104,27 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private int inspect(PrintWriter out, PrintWriter err) throws Exception {
-        try (WalDirectory wal = WalDirectory.forInspection(dir, common.io); Progress progress = common.progress(err, root)) {
+        try (WalDirectory wal = WalDirectory.forInspection(dir, common.walOptions(false)); Progress progress = common.progress(err, root)) {
             WalDirectory.LockState lock = wal.probeLock();
             String unsafe = wal.unsafeReason();
             String access = unsafe == null ? "only its owner can change the files (as open requires)"
                     : "UNSAFE: " + unsafe;
             String lockText = lock.text + (lock == WalDirectory.LockState.HELD
-                    ? " (find it with 'fuser " + wal.dir.resolve(LogFiles.LOCK) + "')" : "");
-            Storage storage = progress.wrap(wal.storage);
-            String checkpoint = checkpoint(wal, storage);
+                    ? " (find it with 'fuser " + wal.dir.resolve(LogFileNames.LOCK) + "')" : "");
+            LogInspection reader = wal.reading(progress.wrap(wal.storage), common);
+            String checkpoint = checkpoint(reader);
             List<Long> ids = wal.segmentIds();
             progress.phase("inspect", wal.segmentBytes());
             List<SegmentRow> rows = new ArrayList<>();
             for (long id : ids) {
-                rows.add(segment(storage, wal.segment(id), id));
+                rows.add(segment(reader, id));
             }
             progress.done();
             long total = rows.stream().mapToLong(SegmentRow::size).sum();
             long first = rows.stream().filter(r -> r.problem() == null).mapToLong(SegmentRow::firstSequence)
                     .findFirst().orElse(-1);
             long last = rows.stream().mapToLong(SegmentRow::lastSequence).max().orElse(0);
-            List<String> others = wal.names().stream().filter(n -> LogFiles.segmentId(n) < 0).toList();
+            List<String> others = wal.names().stream().filter(n -> LogFileNames.segmentId(n) < 0).toList();
             FsProbe fs = FsProbe.of(wal);
             if (json) {
                 out.println(new Json().put("directory", wal.dir.toString()).put("result", "inspected")
@@ -183,47 +182,35 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    private SegmentRow segment(Storage storage, Path path, long id) throws IOException, CliException {
-        String name = path.getFileName().toString();
-        try (StorageFile file = storage.openRead(path)) {
-            long size = file.size();
-            SegmentHeader.Decoded d = Segments.header(file);
-            if (d.header().isEmpty()) {
-                return new SegmentRow(id, name, size, "header: " + d.detail(), 0, 0, 0, null, true, false);
-            }
-            SegmentHeader header = d.header().get();
-            if (header.segmentId() != id) {
-                return new SegmentRow(id, name, size, "header names segment " + header.segmentId() + ": not this file",
-                        0, 0, 0, null, true, false);
-            }
-            SegmentCursor cursor = new SegmentCursor(file, header, size, common.maxRecordSize,
-                    common.segmentKeys().sealerFor(header, path));
-            boolean sealed = false;
-            while (cursor.next()) {
-                sealed = cursor.batch().isSeal();
-            }
-            SegmentCursor.Stop stop = cursor.stop();
-            long next = cursor.expectedSequence();
-            String after = stop.damaged() ? "DAMAGED: " + stop.reason() + " (run verify)"
-                    : stop.zeroBytes() > 0 ? stop.zeroBytes() + " zero bytes follow (preallocated)" : "end of file";
-            return new SegmentRow(id, name, size, null, header.firstSequence(),
-                    next > header.firstSequence() ? next - 1 : 0, stop.offset(), after, stop.damaged(), sealed);
+    private static SegmentRow segment(LogInspection reader, long id) throws IOException {
+        SegmentScan scan = reader.scan(id);
+        SegmentInfo info = scan.segment();
+        if (info.problem() != null) {
+            return new SegmentRow(id, info.file(), info.size(), "header: " + info.detail(), 0, 0, 0, null, true, false);
         }
+        if (info.namedId() != id) {
+            return new SegmentRow(id, info.file(), info.size(), "header names segment " + info.namedId()
+                    + ": not this file", 0, 0, 0, null, true, false);
+        }
+        String after = scan.damaged() ? "DAMAGED: " + scan.reason() + " (run verify)"
+                : scan.zeroBytes() > 0 ? scan.zeroBytes() + " zero bytes follow (preallocated)" : "end of file";
+        return new SegmentRow(id, info.file(), info.size(), null, info.firstSequence(), scan.lastSequence(),
+                scan.dataEnd(), after, scan.damaged(), scan.sealed());
     }
 
     private static String row(String name, String value) {
         return String.format("  %-12s %s", name, value);
     }
 
-    private String checkpoint(WalDirectory wal, Storage storage) throws java.io.IOException, CliException {
-        Checkpoint cp;
+    private static String checkpoint(LogInspection reader) throws IOException {
+        CheckpointInfo cp;
         try {
-            cp = wal.checkpoint(storage, common.segmentKeys());
+            cp = reader.checkpoint();
         } catch (WalCorruptedException e) {
             return "DAMAGED: " + e.getMessage();
         }
         if (cp.upToSequence() == 0 && cp.snapshot() == null) {
-            return Files.exists(wal.dir.resolve(LogFiles.CHECKPOINT)) ? "up to sequence 0 (nothing covered)" : "none";
+            return cp.filePresent() ? "up to sequence 0 (nothing covered)" : "none";
         }
         StringBuilder s = new StringBuilder("up to sequence " + cp.upToSequence());
         Path snapshot = cp.snapshot();

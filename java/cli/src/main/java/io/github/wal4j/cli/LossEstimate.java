@@ -1,17 +1,14 @@
 package io.github.wal4j.cli;
 
-import io.github.wal4j.RecoveryReport.Finding;
-import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.spi.Storage;
-import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.log.LogFiles;
+import io.github.wal4j.inspect.DataLoss;
+import io.github.wal4j.inspect.LogInspection;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * Which sequence numbers a point-in-time cut at a corruption loses: from the first damaged record to
  * the last sequence that intact batch headers after the damage name (their records, or their
- * durable-through marks), in the damaged segment and in every later one. When no intact header
+ * durable-through marks), in the damaged segment and in every later one ({@link DataLoss}, found by
+ * recovery's header scan). When no intact header
  * follows the damage, the end cannot be known: "N and everything after it".
  *
  * @param from the first sequence lost that the checkpoint does not cover
@@ -22,31 +19,10 @@ import java.util.List;
  */
 record LossEstimate(long from, long damagedFrom, long last, boolean sealed, long checkpoint) {
 
-    static LossEstimate of(WalDirectory wal, Storage storage, Verification v, Finding corruption) throws IOException {
-        long damagedFrom = corruption.nextSequence() > 0 ? corruption.nextSequence() : v.nextSequence();
-        long checkpoint = Math.max(0, v.checkpointSequence());
-        long damagedId = LogFiles.segmentId(corruption.file());
-        Segments.Evidence evidence = new Segments.Evidence();
-        List<Long> ids = wal.segmentIds();
-        for (long id : ids) {
-            if (id < damagedId) {
-                continue;
-            }
-            try (StorageFile file = storage.openRead(wal.segment(id))) {
-                SegmentHeader.Decoded d = Segments.header(file);
-                if (d.header().isPresent() && d.header().get().segmentId() != id) {
-                    continue; // a segment of another place or log: its batches say nothing about this one
-                }
-                long[] salt = Segments.saltAndAlignment(file, d);
-                if (salt != null) {
-                    Segments.scanBatchHeaders(file, salt[0], (int) salt[1], id == damagedId ? corruption.offset() : 0,
-                            damagedFrom, evidence);
-                }
-            }
-        }
-        long last = evidence.lastSequence >= damagedFrom ? evidence.lastSequence : -1;
-        return new LossEstimate(Math.max(damagedFrom, checkpoint + 1), damagedFrom, last, evidence.endsWithSeal,
-                checkpoint);
+    /** The loss of a cut at the verdict's first damage, from the inspection API ({@link LogInspection#loss}). */
+    static LossEstimate of(LogInspection reader, Verification v) throws IOException {
+        DataLoss loss = reader.loss(v.verdict);
+        return new LossEstimate(loss.from(), loss.damagedFrom(), loss.last(), loss.sealed(), loss.checkpoint());
     }
 
     /** Whether records the checkpoint does not cover are lost. */

@@ -1,29 +1,21 @@
 package io.github.wal4j.cli;
 
 import io.github.wal4j.RecordTooLargeException;
-import io.github.wal4j.RecoveryReport;
 import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.RecoveryReport.Kind;
-import io.github.wal4j.WalCorruptedException;
-import io.github.wal4j.spi.Storage;
-import io.github.wal4j.format.Checkpoint;
-import io.github.wal4j.log.LogFiles;
-import io.github.wal4j.log.Recovery;
-import io.github.wal4j.log.SegmentKeys;
-import io.github.wal4j.log.SnapshotCheck;
+import io.github.wal4j.inspect.CheckpointInfo;
+import io.github.wal4j.inspect.LogFileNames;
+import io.github.wal4j.inspect.LogInspection;
+import io.github.wal4j.inspect.Verdict;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What opening the log would find and do, decided without changing anything: the checkpoint (and the
- * snapshot it names) checked as {@code open} checks them, then {@link Recovery#inspect} over every
- * segment. Damage to acknowledged data is a {@link Kind#CORRUPTION} finding instead of an exception.
+ * What opening the log would find and do, decided without changing anything: the
+ * {@link LogInspection#verify() verdict} of the inspection API (recovery's own code), with the exit
+ * code the tool gives it and the words it prints for each finding.
  */
 final class Verification {
 
@@ -38,71 +30,41 @@ final class Verification {
         }
     }
 
+    /** The verdict itself. */
+    final Verdict verdict;
     /** Every finding: the checkpoint's and snapshot's first, then one or more per segment, in log order. */
     final List<Finding> findings;
     /** The checkpoint in force; {@code null} if the CHECKPOINT file is damaged. */
-    final Checkpoint checkpoint;
-    /** The segment scan; {@code null} if it could not run (damaged checkpoint). */
-    final RecoveryReport report;
+    final CheckpointInfo checkpoint;
     final Result result;
     final long millis;
-    /**
-     * Temporary files of snapshots whose checkpoint never committed ({@code <snapshot>.<generation>.wal4j.tmp}
-     * beside the snapshot): garbage that open removes. Not damage: they do not change the verdict.
-     */
+    /** Temporary files of snapshots whose checkpoint never committed: garbage open removes, not damage. */
     final List<Path> staleSnapshotTemporaries;
 
-    private Verification(List<Finding> findings, Checkpoint checkpoint, RecoveryReport report, long millis,
-            List<Path> staleSnapshotTemporaries) {
-        this.staleSnapshotTemporaries = List.copyOf(staleSnapshotTemporaries);
-        this.findings = List.copyOf(findings);
-        this.checkpoint = checkpoint;
-        this.report = report;
-        this.millis = millis;
-        Result r = Result.CLEAN;
-        for (Finding f : findings) {
-            if (f.kind() == Kind.CORRUPTION || f.kind() == Kind.CORRUPTION_CUT) {
-                r = Result.CORRUPTION;
-                break;
-            }
-            if (!f.kind().clean()) {
-                r = Result.TORN_TAIL;
-            }
-        }
-        this.result = r;
+    private Verification(Verdict verdict) {
+        this.verdict = verdict;
+        this.findings = verdict.findings();
+        this.checkpoint = verdict.checkpoint();
+        this.result = Result.valueOf(verdict.outcome().name());
+        this.millis = verdict.millis();
+        this.staleSnapshotTemporaries = verdict.staleSnapshotTemporaries();
     }
 
     /**
-     * Runs the analysis; reads through {@code storage} (a counting wrapper for the progress bar).
+     * Runs the analysis through {@code reader} (an inspection reading through a counting layer, for
+     * the progress bar).
      *
      * @throws io.github.wal4j.WalFormatException for a segment of an unknown format or foreign magic
      * @throws CliException {@link Wal4jCli#USAGE} for a valid record longer than {@code maxRecordSize}
      *     (written under a larger limit, which its segment records): open with that limit refuses the
      *     log as a configuration error, not as damage
      */
-    static Verification run(WalDirectory wal, Storage storage, int maxRecordSize, SegmentKeys keys)
-            throws IOException, CliException {
-        long started = System.nanoTime();
-        List<Finding> findings = new ArrayList<>();
-        Checkpoint checkpoint;
+    static Verification run(LogInspection reader) throws IOException, CliException {
         try {
-            checkpoint = wal.checkpoint(storage, keys);
-        } catch (WalCorruptedException e) {
-            long size = Files.size(wal.dir.resolve(LogFiles.CHECKPOINT));
-            findings.add(new Finding(LogFiles.CHECKPOINT, Kind.CORRUPTION, 0, 0, e.offset(), size,
-                    "damaged checkpoint file: " + e.reason() + "; it is replaced atomically, so this is not a torn"
-                            + " write, and which records it covers is unknown: restore it from a backup"));
-            return new Verification(findings, null, null, millisSince(started), List.of());
-        }
-        findings.addAll(checkSnapshot(storage, checkpoint));
-        RecoveryReport report;
-        try {
-            report = Recovery.inspect(storage, wal.dir, maxRecordSize, checkpoint, keys);
+            return new Verification(reader.verify());
         } catch (RecordTooLargeException e) {
             throw new CliException(Wal4jCli.USAGE, overLimit(e), e);
         }
-        findings.addAll(report.findings());
-        return new Verification(findings, checkpoint, report, millisSince(started), staleTemporaries(checkpoint));
     }
 
     /** What to do about a valid record longer than {@code --max-record-size}, in the tool's terms. */
@@ -114,82 +76,32 @@ final class Verification {
                 + " WalOptions.withMaxRecordSize(>= " + e.size() + ")). Nothing was changed";
     }
 
-    /** The {@code <snapshot>.*.wal4j.tmp} files beside the snapshot, except the committed one. */
-    private static List<Path> staleTemporaries(Checkpoint checkpoint) throws IOException {
-        Path snapshot = checkpoint.snapshot();
-        Path parent = snapshot == null ? null : snapshot.getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
-            return List.of();
-        }
-        List<Path> stale = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, snapshot.getFileName() + ".*.wal4j.tmp")) {
-            for (Path entry : entries) {
-                if (!entry.equals(checkpoint.snapshotTemporary())) {
-                    stale.add(entry);
-                }
-            }
-        }
-        stale.sort(null);
-        return stale;
-    }
-
-    private static long millisSince(long started) {
-        return (System.nanoTime() - started) / 1_000_000;
-    }
-
-    /**
-     * The snapshot checks of open (docs, section 5, step 2: {@link SnapshotCheck}, the file there,
-     * its length and CRC32C), without the rename open would do.
-     */
-    private static List<Finding> checkSnapshot(Storage storage, Checkpoint checkpoint) throws IOException {
-        Path snapshot = checkpoint.snapshot();
-        if (snapshot == null) {
-            return List.of();
-        }
-        List<Finding> findings = new ArrayList<>();
-        Path file = SnapshotCheck.committedFile(storage, checkpoint);
-        if (!file.equals(snapshot)) {
-            findings.add(new Finding(snapshot.getFileName().toString(), Kind.SNAPSHOT_ROLLED_FORWARD, 0, 0, 0,
-                    checkpoint.snapshotLength(), "the checkpoint covering up to " + checkpoint.upToSequence()
-                            + " had committed but its snapshot is still named " + file.getFileName()
-                            + "; opening the log completes the rename"));
-        }
-        try {
-            SnapshotCheck.check(storage, file, checkpoint);
-        } catch (WalCorruptedException e) {
-            long size = Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? Files.size(file) : 0;
-            findings.add(new Finding(snapshot.getFileName().toString(), Kind.CORRUPTION, 0, 0, 0, size,
-                    file + ": " + e.reason()));
-        }
-        return findings;
-    }
-
     int exitCode() {
         return result.exitCode;
     }
 
     long checkpointSequence() {
-        return checkpoint == null ? -1 : checkpoint.upToSequence();
+        return verdict.checkpointSequence();
     }
 
     /** The sequence the next append would get (after the cut), or -1 if unknown. */
     long nextSequence() {
-        return report == null ? -1 : report.nextSequence();
+        return verdict.nextSequence();
     }
 
     /** Bytes of torn tail that opening the log would cut. */
     long bytesToCut() {
-        return report == null ? 0 : report.bytesCut();
+        return verdict.bytesToCut();
     }
 
     /** The first corruption finding, or {@code null}. */
     Finding firstCorruption() {
-        return findings.stream().filter(f -> f.kind() == Kind.CORRUPTION).findFirst().orElse(null);
+        return verdict.damage();
     }
 
     /** Whether a finding is a segment's (and not the checkpoint's or the snapshot's). */
     static boolean isSegment(Finding f) {
-        return LogFiles.segmentId(f.file()) >= 0;
+        return LogFileNames.segmentId(f.file()) >= 0;
     }
 
     /** Prints the findings, one line each, with the rule under every one that is not clean. */
@@ -222,7 +134,7 @@ final class Verification {
                 return (seq.isEmpty() ? "" : "valid " + seq + ", ") + "damage at offset " + f.offset()
                         + (f.bytes() > 0 ? " (" + f.bytes() + " bytes from there to the end of the file)" : "");
             case CORRUPTION_CUT:
-                if (f.file().equals(LogFiles.CLOSE_MARK)) {
+                if (f.file().equals(LogFileNames.CLOSE_MARK)) {
                     // Not a cut of this file: the log ends before the last clean close said it did.
                     return "lost " + seq + " (the log ends before its clean-close mark; the mark is kept)";
                 }

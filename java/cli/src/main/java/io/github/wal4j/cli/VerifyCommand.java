@@ -59,7 +59,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             common.validate();
-            try (WalDirectory wal = WalDirectory.check(dir, common.io, shared.allowed); Progress progress = common.progress(err, root)) {
+            try (WalDirectory wal = WalDirectory.check(dir, common.walOptions(shared.allowed)); Progress progress = common.progress(err, root)) {
                 WalDirectory.LockState lock = wal.lock();
                 if (lock == WalDirectory.LockState.HELD && !allowLive) {
                     throw new CliException(Wal4jCli.LOCKED, wal.dir + " is open in another process (wal.lock is held);"
@@ -69,7 +69,7 @@ final class VerifyCommand implements Callable<Integer> {
                 progress.phase("verify", wal.segmentBytes());
                 Verification v;
                 try {
-                    v = Verification.run(wal, progress.wrap(wal.storage), common.maxRecordSize, common.segmentKeys());
+                    v = Verification.run(wal.reading(progress.wrap(wal.storage), common));
                 } catch (WalFormatException e) {
                     throw new CliException(Wal4jCli.NOT_A_WAL, "not a wal4j log: " + e.getMessage(), e);
                 } finally {

@@ -292,6 +292,22 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
                 firstSequence, maxRecordSize, protection, keyId, tag, followsLoss)), null, "ok");
     }
 
+    /**
+     * A header standing in for one that did not decode (a checksum mismatch, a bad field), made of
+     * the salt and alignment fields at {@code src}'s position as they are: only to look for batch
+     * headers behind it, which carry a checksum of their own seeded with the salt and their offset,
+     * so a wrong salt finds nothing. An invalid alignment is taken as {@link Alignment#MIN}, every
+     * other field as zero. {@code null} if fewer than {@link #ENCODED_SIZE} bytes remain.
+     */
+    public static SegmentHeader salvage(ByteBuffer src, long segmentId) {
+        if (src.remaining() < ENCODED_SIZE) {
+            return null;
+        }
+        int alignment = src.getInt(src.position() + 12);
+        long salt = src.getLong(src.position() + 24);
+        return new SegmentHeader(Alignment.isValid(alignment) ? alignment : Alignment.MIN, segmentId, salt, 0);
+    }
+
     private static Decoded problem(Problem problem, String detail) {
         return new Decoded(Optional.empty(), problem, detail);
     }

@@ -83,6 +83,16 @@ public final class IoLayers {
         }
     }
 
+    /** Where the native layer was loaded from, in its provider's words, or {@code null} when it is not available. */
+    public static String nativeLocation() {
+        return NATIVE_LAYER.available() ? NATIVE_LAYER.provider.location() : null;
+    }
+
+    /** Why the native layer cannot be used in this JVM, or {@code null} when it can. */
+    public static String nativeUnavailabilityReason() {
+        return NATIVE_LAYER.available() ? null : NATIVE_LAYER.reason();
+    }
+
     private static Storage logged(Storage storage, String why) {
         if (LOGGED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.INFO, "wal4j I/O layer: " + why);

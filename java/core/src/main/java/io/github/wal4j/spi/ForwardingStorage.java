@@ -94,6 +94,21 @@ public class ForwardingStorage implements Storage {
 
     /** Not passed through {@link #wrap}: device reads are for checks, not for the log's data path. */
     @Override
+    public StorageFile openDirectRead(Path path) throws IOException {
+        return wrap(path, delegate.openDirectRead(path));
+    }
+
+    @Override
+    public StorageFile createDirect(Path path) throws IOException {
+        return wrap(path, delegate.createDirect(path));
+    }
+
+    @Override
+    public boolean probeDirectIo(Path dir) throws IOException {
+        return delegate.probeDirectIo(dir);
+    }
+
+    @Override
     public StorageFile openDeviceRead(Path path) throws IOException {
         return delegate.openDeviceRead(path);
     }

@@ -45,4 +45,9 @@ public class ForwardingStorageFile implements StorageFile {
     public void close() throws IOException {
         delegate.close();
     }
+
+    @Override
+    public DirectIoAlignment directIoAlignment() {
+        return delegate.directIoAlignment();
+    }
 }

@@ -81,6 +81,38 @@ public interface Storage {
     }
 
     /**
+     * Opens an existing file for reading with direct I/O: every read's position and length must be
+     * multiples of the file's {@link StorageFile#directIoAlignment()} (see {@link #openDeviceRead}
+     * for reads without that rule). For tools that report what the file system can do.
+     *
+     * @throws IOException naming the file and the reason if the file system refuses direct I/O
+     * @throws UnsupportedOperationException if this layer has no direct I/O (the default)
+     */
+    default StorageFile openDirectRead(Path path) throws IOException {
+        throw new UnsupportedOperationException(name() + " I/O layer has no direct I/O");
+    }
+
+    /**
+     * Creates a new file (owner-only, failing if it exists) and opens it for reading and writing
+     * with direct I/O; the directory entry is durable only after {@link #syncDirectory}.
+     *
+     * @throws UnsupportedOperationException if this layer has no direct I/O (the default)
+     */
+    default StorageFile createDirect(Path path) throws IOException {
+        throw new UnsupportedOperationException(name() + " I/O layer has no direct I/O");
+    }
+
+    /**
+     * Whether files in {@code dir} can be written and read with direct I/O, found by writing and
+     * reading one block of a hidden probe file there, which is deleted again. {@code false} when the
+     * kernel or the file system refuses; other failures throw. The default:
+     * {@code directIoAlignment(dir) > 0}.
+     */
+    default boolean probeDirectIo(Path dir) throws IOException {
+        return directIoAlignment(dir) > 0;
+    }
+
+    /**
      * Opens an existing file for reads of what the device holds, bypassing the page cache
      * ({@code O_DIRECT}); positions and lengths need no alignment (the file handles it). Recovery
      * reads the tail of the newest segment through it: after a failed fdatasync Linux marks the

@@ -62,4 +62,13 @@ public interface StorageFile extends Closeable {
     default boolean preallocate(long size) throws IOException {
         return false;
     }
+
+    /**
+     * What direct I/O on this file needs, for a file opened with direct I/O
+     * ({@link Storage#openDirectRead}, {@link Storage#openDirectWrite}, {@link Storage#createDirect});
+     * {@code null} for any other file (the default).
+     */
+    default DirectIoAlignment directIoAlignment() {
+        return null;
+    }
 }

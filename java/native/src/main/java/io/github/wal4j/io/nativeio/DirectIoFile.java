@@ -3,6 +3,7 @@ package io.github.wal4j.io.nativeio;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.github.wal4j.spi.DirectIoAlignment;
 import java.io.IOException;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
@@ -121,6 +122,11 @@ public final class DirectIoFile extends FdFile {
     /** Whether the alignment came from statx(STATX_DIOALIGN), rather than from st_blksize. */
     public boolean alignmentFromStatx() {
         return fromStatx;
+    }
+
+    @Override
+    public DirectIoAlignment directIoAlignment() {
+        return new DirectIoAlignment(alignment, memoryAlignment, fromStatx);
     }
 
     private void checkAligned(long position, int length) {

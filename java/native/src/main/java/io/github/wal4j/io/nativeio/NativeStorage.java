@@ -129,6 +129,7 @@ public final class NativeStorage implements Storage {
     }
 
     /** Creates a new file (mode 0600, fails if it exists) opened for reading and writing with O_DIRECT. */
+    @Override
     public DirectIoFile createDirect(Path path) throws IOException {
         return DirectIoFile.open(path, NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_EXCL);
     }
@@ -169,6 +170,7 @@ public final class NativeStorage implements Storage {
     }
 
     /** Opens an existing file for reading with O_DIRECT. */
+    @Override
     public DirectIoFile openDirectRead(Path path) throws IOException {
         return DirectIoFile.open(path, NativeIo.O_RDONLY);
     }
@@ -179,6 +181,7 @@ public final class NativeStorage implements Storage {
      * kernel refuses (EINVAL, as tmpfs before Linux 6.6 does) or the file system reports no
      * direct-I/O alignment; other failures throw.
      */
+    @Override
     public boolean probeDirectIo(Path dir) throws IOException {
         return DirectIoProbe.works(dir);
     }
