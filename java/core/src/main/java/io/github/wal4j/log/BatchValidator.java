@@ -73,6 +73,9 @@ final class BatchValidator {
     /** Stored bytes of a record at the reader's own maximum record size: a valid longer one is over its limit. */
     private final long limitStoredSize;
     private final Checksums checksums = new Checksums();
+    /** What the last {@link #check} found: the first record over the reader's limit and its payload bytes; 0 if none. */
+    private long overLimitSequence;
+    private int overLimitSize;
 
     /**
      * @param segment the segment's header: its salt, alignment, recorded maximum record size and protection
@@ -170,8 +173,7 @@ final class BatchValidator {
             plain.clear();
             sealer.mark();
         }
-        long[] overLimit = new long[2];
-        String problem = check(batch.firstSequence(), batch.recordCount(), src, at, length, plain, overLimit);
+        String problem = check(batch.firstSequence(), batch.recordCount(), src, at, length, plain);
         if (problem != null) {
             if (plain != null) {
                 sealer.reset();
@@ -180,16 +182,17 @@ final class BatchValidator {
         }
         long next = Alignment.up(header.offset() + BatchHeader.SIZE + length, segment.alignment());
         return plain != null
-                ? new Valid(header.offset(), batch, plain, 0, plain.position(), next, overLimit[0], (int) overLimit[1])
-                : new Valid(header.offset(), batch, src, at, length, next, overLimit[0], (int) overLimit[1]);
+                ? new Valid(header.offset(), batch, plain, 0, plain.position(), next, overLimitSequence, overLimitSize)
+                : new Valid(header.offset(), batch, src, at, length, next, overLimitSequence, overLimitSize);
     }
 
     /**
      * Checks the {@code count} records at {@code buffer[at, at + length)}; returns what is wrong, or
-     * null, and in {@code overLimit} the first record over the reader's limit and its payload size.
+     * null; notes the first record over the reader's limit.
      */
-    private String check(long first, int count, ByteBuffer buffer, int at, int length, ByteBuffer plain,
-            long[] overLimit) {
+    private String check(long first, int count, ByteBuffer buffer, int at, int length, ByteBuffer plain) {
+        overLimitSequence = 0;
+        overLimitSize = 0;
         long salt = segment.salt();
         int overhead = sealer.overhead();
         int p = at;
@@ -230,9 +233,9 @@ final class BatchValidator {
                 }
                 plain.putInt(to, plain.position() - to - 4).putInt(0);
             }
-            if (size > limitStoredSize && overLimit[0] == 0) {
-                overLimit[0] = sequence;
-                overLimit[1] = size - overhead;
+            if (size > limitStoredSize && overLimitSequence == 0) {
+                overLimitSequence = sequence;
+                overLimitSize = size - overhead;
             }
             p += RecordFormat.OVERHEAD + size;
         }

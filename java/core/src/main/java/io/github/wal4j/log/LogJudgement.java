@@ -172,7 +172,7 @@ final class LogJudgement {
         String claim = newest && stop.damaged()
                 ? cursor.findDurableClaim(stop.offset() + header.alignment(), next) : null;
         SegmentScan scan = SegmentScan.ofBatches(name, newest, newer, size, checkpointed, nextStart, header, stop,
-                next, lastWasSeal, claim, keys.protects() && !header.isProtected() ? String.valueOf(keys.protection())
+                next, claim, keys.protects() && !header.isProtected() ? String.valueOf(keys.protection())
                         : null);
         Verdict verdict = Verdict.of(scan);
         if (verdict instanceof Verdict.Covered covered) {

@@ -20,7 +20,6 @@ import io.github.wal4j.format.SegmentHeader;
  * @param header the decoded header, or null if it did not decode
  * @param stop where and why the scan of its batches stopped (null if the header stopped it)
  * @param next the sequence after its last valid record
- * @param lastIsSeal whether its last valid batch is a clean-close seal
  * @param durableClaim for damage in the newest segment, the valid batch after it whose
  *     durable-through mark reaches the damaged records (its description), or null if none
  * @param requiredProtection the protection the log is opened with, if it is protected and this
@@ -30,27 +29,27 @@ import io.github.wal4j.format.SegmentHeader;
  */
 record SegmentScan(String name, boolean newest, String newer, long size, long checkpointed, long nextStart,
         String foreign, String headerDamage, SegmentHeader header, SegmentCursor.Stop stop, long next,
-        boolean lastIsSeal, String durableClaim, String requiredProtection, long[] missing) {
+        String durableClaim, String requiredProtection, long[] missing) {
 
     /** A segment whose header stopped the scan: unknown format ({@code foreign}) or damage. */
     static SegmentScan ofHeader(String name, boolean newest, String newer, long size, long checkpointed,
             long nextStart, String foreign, String headerDamage, SegmentHeader header) {
         return new SegmentScan(name, newest, newer, size, checkpointed, nextStart, foreign, headerDamage, header,
-                null, 0, false, null, null, null);
+                null, 0, null, null, null);
     }
 
     /** A segment whose batches were scanned up to {@code stop}. */
     static SegmentScan ofBatches(String name, boolean newest, String newer, long size, long checkpointed,
-            long nextStart, SegmentHeader header, SegmentCursor.Stop stop, long next, boolean lastIsSeal,
-            String durableClaim, String requiredProtection) {
+            long nextStart, SegmentHeader header, SegmentCursor.Stop stop, long next, String durableClaim,
+            String requiredProtection) {
         return new SegmentScan(name, newest, newer, size, checkpointed, nextStart, null, null, header, stop, next,
-                lastIsSeal, durableClaim, requiredProtection, null);
+                durableClaim, requiredProtection, null);
     }
 
     /** These facts, with what the device check of the unvouched tail found. */
     SegmentScan withMissing(long[] missing) {
         return new SegmentScan(name, newest, newer, size, checkpointed, nextStart, foreign, headerDamage, header, stop,
-                next, lastIsSeal, durableClaim, requiredProtection, missing);
+                next, durableClaim, requiredProtection, missing);
     }
 
     /** The header's first sequence, 0 without a header. */

@@ -223,10 +223,4 @@ sealed interface Verdict {
                 + (nextSequence - 1) + ": since that close the newest segment was truncated or emptied, or segments"
                 + " were deleted; records " + nextSequence + ".." + mark.lastSequence() + " are gone", nextSequence);
     }
-
-    /** Whether the segment's valid records are adopted as the log (then cut, where the verdict says so). */
-    default boolean adopts() {
-        return this instanceof Clean || this instanceof ZeroTail || this instanceof TornTail
-                || this instanceof NotOnDisk || this instanceof ProvedByLaterBatch || this instanceof NewerSegmentFollows;
-    }
 }

@@ -31,7 +31,7 @@ class VerdictTest {
 
     /** Segment 2, records 11..next-1, checkpoint 5, no newer segment unless {@code newest} is false. */
     private static SegmentScan scanned(boolean newest, SegmentCursor.Stop stop, long next, String claim) {
-        return SegmentScan.ofBatches(NAME, newest, NEWER, SIZE, 5, newest ? -1 : next, HEADER, stop, next, false,
+        return SegmentScan.ofBatches(NAME, newest, NEWER, SIZE, 5, newest ? -1 : next, HEADER, stop, next,
                 claim, null);
     }
 
@@ -68,7 +68,7 @@ class VerdictTest {
     @Test
     void rowASegmentTheCheckpointCoversWholeIsGarbage() {
         // The next segment starts at 20, the checkpoint covers up to 25: records 11..19 are all covered.
-        SegmentScan damaged = SegmentScan.ofBatches(NAME, false, NEWER, SIZE, 25, 20, HEADER, damage(16384), 20, false,
+        SegmentScan damaged = SegmentScan.ofBatches(NAME, false, NEWER, SIZE, 25, 20, HEADER, damage(16384), 20,
                 null, null);
         Verdict.Covered covered = assertInstanceOf(Verdict.Covered.class, Verdict.of(damaged));
         assertEquals(new Verdict.Covered(25, 20, "record 20: checksum mismatch"), covered);
@@ -77,7 +77,7 @@ class VerdictTest {
         assertEquals(new Verdict.Covered(25, 20, "damage at the start of a segment: segment header: header checksum "
                 + "mismatch"), Verdict.of(badHeader));
         SegmentScan pastTheNextStart = SegmentScan.ofBatches(NAME, false, NEWER, SIZE, 25, 20, HEADER, end(SIZE, 0), 22,
-                false, null, null);
+                null, null);
         assertInstanceOf(Verdict.Clean.class, Verdict.of(pastTheNextStart),
                 "valid records past the next segment's start: not covered, judged as always");
     }
@@ -130,10 +130,10 @@ class VerdictTest {
 
     @Test
     void anUnprotectedSegmentWithLiveRecordsInAProtectedLogIsRefused() {
-        SegmentScan live = SegmentScan.ofBatches(NAME, true, null, SIZE, 5, -1, HEADER, end(SIZE, 0), 30, false, null,
+        SegmentScan live = SegmentScan.ofBatches(NAME, true, null, SIZE, 5, -1, HEADER, end(SIZE, 0), 30, null,
                 "AES_GCM");
         assertInstanceOf(Verdict.Unprotected.class, Verdict.of(live));
-        SegmentScan covered = SegmentScan.ofBatches(NAME, true, null, SIZE, 29, -1, HEADER, end(SIZE, 0), 30, false,
+        SegmentScan covered = SegmentScan.ofBatches(NAME, true, null, SIZE, 29, -1, HEADER, end(SIZE, 0), 30,
                 null, "AES_GCM");
         assertInstanceOf(Verdict.Clean.class, Verdict.of(covered), "every record covered by the checkpoint");
     }
