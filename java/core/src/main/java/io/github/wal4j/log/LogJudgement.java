@@ -122,7 +122,7 @@ final class LogJudgement {
             long nextStart, PayloadVisitor replay) throws IOException {
         String name = path.getFileName().toString();
         long size = file.size();
-                SegmentProbe.HeaderRead read = SegmentProbe.header(file, size, ids.get(i));
+        SegmentProbe.HeaderRead read = SegmentProbe.header(file, size, ids.get(i));
         SegmentHeader header = read.header();
         String gap = header == null ? null : gap(header, next, checkpointed, next < 0);
         if (header == null || gap != null) {
