@@ -134,7 +134,7 @@ final class BatchValidator {
                     : new Damage(offset, "incomplete batch header: " + remaining + " bytes before the end of the data at "
                             + dataEnd);
         }
-        if (src.getInt(at) != BatchHeader.MAGIC && BatchHeader.isZero(src, at)) {
+        if (BatchHeader.isZero(src, at)) {
             return new Zeros(offset);
         }
         BatchHeader header = BatchHeader.decode(src, at, segment.salt(), offset, checksums);
@@ -204,7 +204,7 @@ final class BatchValidator {
                 return "record " + sequence + ": " + left + " bytes left in the batch, a record needs "
                         + RecordFormat.OVERHEAD;
             }
-            int size = buffer.getInt(p);
+            int size = RecordFormat.lengthAt(buffer, p);
             if (size < 0 || size > maxStoredSize) {
                 return "record " + sequence + ": length field " + Integer.toUnsignedString(size)
                         + " exceeds the maximum record size " + recordBound
@@ -219,14 +219,14 @@ final class BatchValidator {
                         + (left - RecordFormat.OVERHEAD) + " bytes left)";
             }
             // In bounds now: [p, p + 8 + size) lies inside the batch.
-            int stored = buffer.getInt(p + 4 + size);
+            int stored = RecordFormat.checksumAt(buffer, p, size);
             if (stored != checksums.ofFramedRecord(salt, sequence, buffer, p, size)) {
                 return "record " + sequence + ": checksum mismatch";
             }
             if (plain != null) {
                 int to = plain.position();
                 plain.putInt(0);
-                if (!sealer.open(sequence, buffer.slice(p + 4, size), plain)) {
+                if (!sealer.open(sequence, buffer.slice(RecordFormat.payloadAt(p), size), plain)) {
                     return "record " + sequence + ": checksum holds but authentication fails ("
                             + SegmentKeys.describe(segment.protection()) + "): the record was altered, moved, "
                             + "reordered or copied from elsewhere";

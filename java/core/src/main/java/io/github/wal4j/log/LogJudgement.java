@@ -180,7 +180,7 @@ final class LogJudgement {
             return true;
         }
         if (verdict instanceof Verdict.Unprotected unprotected) {
-            throw new WalFormatException(path + unprotected.reason());
+            throw new WalFormatException(path + " " + unprotected.reason());
         }
         if (tail != null && (verdict instanceof Verdict.Clean || verdict instanceof Verdict.ZeroTail
                 || verdict instanceof Verdict.TornTail)) {

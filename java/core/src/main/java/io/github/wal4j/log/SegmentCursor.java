@@ -165,9 +165,10 @@ public final class SegmentCursor {
         int at = current.recordsAt();
         long sequence = current.header().firstSequence();
         for (int i = 0; i < current.header().recordCount(); i++, sequence++) {
-            int length = records.getInt(at);
+            int length = RecordFormat.lengthAt(records, at);
             if (sequence >= fromSequence) {
-                view.limit(at + 4 + length).position(at + 4);
+                int payload = RecordFormat.payloadAt(at);
+                view.limit(payload + length).position(payload);
                 visitor.visit(sequence, view);
             }
             at += RecordFormat.OVERHEAD + length;
@@ -275,9 +276,6 @@ public final class SegmentCursor {
             int base = buffers.locate(file, limit, offset, length);
             ByteBuffer window = buffers.window();
             for (int at = 0; at + BatchHeader.SIZE <= length; at += alignment) {
-                if (window.getInt(base + at) != BatchHeader.MAGIC) {
-                    continue;
-                }
                 BatchHeader candidate = BatchHeader.decode(window, base + at, header.salt(), offset + at, checksums);
                 if (candidate != null && visitor.stopAt(offset + at, candidate)) {
                     return candidate;

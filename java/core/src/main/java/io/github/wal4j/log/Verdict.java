@@ -109,6 +109,8 @@ sealed interface Verdict {
      * Not a row of the table but a refusal of section 4.4: a protected log with an unprotected
      * segment holding records the checkpoint does not cover, which could have been planted;
      * {@code WalFormatException}, whatever the recovery mode.
+     *
+     * @param reason what the segment (named before it) holds, and how to protect a plain log
      */
     record Unprotected(String reason) implements Verdict {
     }
@@ -170,7 +172,7 @@ sealed interface Verdict {
             return new Covered(s.checkpointed(), s.nextStart(), stop.damaged() ? stop.reason() : null);
         }
         if (s.requiredProtection() != null && s.next() > s.firstSequence() && s.next() - 1 > s.checkpointed()) {
-            return new Unprotected(" holds records up to " + (s.next() - 1) + " without protection, but the log is "
+            return new Unprotected("holds records up to " + (s.next() - 1) + " without protection, but the log is "
                     + "opened with " + s.requiredProtection() + " and the checkpoint covers only up to "
                     + s.checkpointed() + ": an unprotected segment in a protected log could have been planted, so it "
                     + "is refused; nothing was changed. To protect a plain log, open it without protection, "
