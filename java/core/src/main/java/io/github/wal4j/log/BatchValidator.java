@@ -17,7 +17,9 @@ import java.nio.ByteBuffer;
  * {@link BatchHeader#maxRecordsLength} and by the end of the segment's data, a record's length by
  * the maximum record size (the larger of the reader's and the one the segment's header records,
  * plus the seal of a protected segment) and by the bytes left in its batch. Nothing is allocated
- * from a length field: the validator allocates only its results.
+ * from a length field: the validator allocates its small results (and, in a protected segment, a
+ * view of each record for its sealer), never a buffer; the caller lends the buffer records are
+ * opened into.
  *
  * <p>A batch is judged in two steps so that a reader can fetch its records once it knows their
  * length: {@link #header} checks the header at a boundary, {@link #records} the records it
