@@ -22,6 +22,21 @@ public final class RecordFormat {
     private RecordFormat() {
     }
 
+    /** The payload length field of the framed record at absolute index {@code at} of {@code src}, unchecked. */
+    public static int lengthAt(ByteBuffer src, int at) {
+        return src.getInt(at);
+    }
+
+    /** The index of the payload of the framed record at index {@code at}. */
+    public static int payloadAt(int at) {
+        return at + 4;
+    }
+
+    /** The stored checksum of the framed record at index {@code at} whose length field is {@code length}. */
+    public static int checksumAt(ByteBuffer src, int at, int length) {
+        return src.getInt(at + 4 + length);
+    }
+
     /** Bytes one framed record of {@code payloadLength} occupies. */
     public static int framedSize(int payloadLength) {
         return payloadLength + OVERHEAD;

@@ -80,6 +80,9 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public static final int ENCODED_SIZE = 48;
     private static final int CRC_OFFSET = 44;
     private static final int MAX_RECORD_SIZE_OFFSET = 40;
+    private static final int ALIGNMENT_OFFSET = 12;
+    private static final int SEGMENT_ID_OFFSET = 16;
+    private static final int SALT_OFFSET = 24;
     /** The largest {@link #maxRecordSize} a header records: the largest limit {@code WalOptions} accepts. */
     public static final int MAX_RECORD_SIZE_BOUND = 1 << 30;
 
@@ -246,7 +249,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         if (version == VERSION ? protection != PLAIN : protection != AES_GCM && protection != HMAC_CHAIN) {
             return problem(Problem.DAMAGED, "format version " + version + " with protection " + protection);
         }
-        int alignment = b.getInt(start + 12);
+        int alignment = alignmentAt(b, start);
         if (!Alignment.isValid(alignment)) {
             return problem(Problem.DAMAGED, "alignment " + alignment + " is not a power of two in [512, 65536]");
         }
@@ -288,7 +291,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
                         + alignment + "-byte block");
             }
         }
-        return new Decoded(Optional.of(new SegmentHeader(alignment, b.getLong(start + 16), b.getLong(start + 24),
+        return new Decoded(Optional.of(new SegmentHeader(alignment, segmentIdAt(b, start), b.getLong(start + SALT_OFFSET),
                 firstSequence, maxRecordSize, protection, keyId, tag, followsLoss)), null, "ok");
     }
 
@@ -303,9 +306,23 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         if (src.remaining() < ENCODED_SIZE) {
             return null;
         }
-        int alignment = src.getInt(src.position() + 12);
-        long salt = src.getLong(src.position() + 24);
+        int alignment = alignmentAt(src, src.position());
+        long salt = src.getLong(src.position() + SALT_OFFSET);
         return new SegmentHeader(Alignment.isValid(alignment) ? alignment : Alignment.MIN, segmentId, salt, 0);
+    }
+
+    /**
+     * The alignment field of the {@link #ENCODED_SIZE} bytes at absolute index {@code at} of
+     * {@code src}, unchecked: for a header whose fixed part is whole but which did not decode (a
+     * protected header whose extension a cut took, {@link Problem#SHORT}).
+     */
+    public static int alignmentAt(ByteBuffer src, int at) {
+        return src.getInt(at + ALIGNMENT_OFFSET);
+    }
+
+    /** The segment id field at absolute index {@code at} of {@code src}, unchecked, as {@link #alignmentAt}. */
+    public static long segmentIdAt(ByteBuffer src, int at) {
+        return src.getLong(at + SEGMENT_ID_OFFSET);
     }
 
     private static Decoded problem(Problem problem, String detail) {

@@ -117,8 +117,8 @@ public final class LogReader implements WalReader {
                 records = cursor.recordsBuffer();
                 lent = cursor.lendingView();
                 at = cursor.recordsAt();
-                sequence = cursor.batchFirstSequence();
-                left = cursor.batchRecordCount();
+                sequence = cursor.batch().firstSequence();
+                left = cursor.batch().recordCount();
                 return true;
             }
             if (cursor != null) {

@@ -8,41 +8,34 @@ import io.github.wal4j.format.RecordFormat;
 import io.github.wal4j.format.RecordSealer;
 import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.spi.StorageFile;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
  * Reads the batches of one segment in order and validates each one whole: its header (magic,
- * checksum, sequence) and every record in it (length bounds, checksum). A batch is accepted only
- * if all of it is valid, because it was written and synced as one unit.
+ * checksum, sequence) and every record in it (length bounds, checksum, seal), as
+ * {@link BatchValidator} decides. A batch is accepted only if all of it is valid, because it was
+ * written and synced as one unit. It reads at most {@code limit} bytes of the file, and never
+ * trusts a length before the validator bounded it.
  *
- * <p>The cursor never trusts a length before bounding it: a batch length by the file's end and by
- * {@link BatchHeader#maxRecordsLength}, a record length by the maximum record size and by the
- * bytes left in its batch. It reads at most {@code limit} bytes of the file. The maximum record
- * size is the larger of the reader's and the one the segment's header records
- * ({@link SegmentHeader#maxRecordSize()}): a record written under a larger limit than the reader's
- * validates, and {@link #overLimitSequence()} names it, for the caller to refuse as a configuration
- * error rather than damage.
- *
- * <p>In a protected segment each record must also authenticate ({@link RecordSealer}); one that
- * passes its checksum but not its seal is damage like any other, and {@link #records()} holds the
+ * <p>The maximum record size is the larger of the reader's and the one the segment's header
+ * records ({@link SegmentHeader#maxRecordSize()}): a record written under a larger limit than the
+ * reader's validates, and {@link #overLimitSequence()} names it, for the caller to refuse as a
+ * configuration error rather than damage. In a protected segment {@link #records()} holds the
  * opened (decrypted) payloads.
  *
  * <p>{@link #next()} returns false at the end of the valid data; {@link #stop()} then says why:
  * the end of the file, a zero-filled tail (preallocated or never written), or damage at an offset.
+ * The accepted batch is read through one set of accessors: {@link #batch()} (its header's fields),
+ * {@link #batchOffset()}, and its framed records, either as a slice ({@link #records()}) or, for
+ * the zero-copy readers of this package, in place ({@link #recordsBuffer()}, {@link #recordsAt()},
+ * {@link #lendingView()}, {@link #visitBatch}).
  *
- * <p>Speed (a log is read whole at every open and every replay): the file is read ahead in
- * windows of up to {@link #CHUNK} bytes into a direct buffer, which the I/O layers fill with one
- * {@code pread} and no copy through a temporary buffer; headers, lengths and checksums are then
- * read and computed in place, by absolute index, so a batch costs no allocation (its header
- * fields are read in place; {@link #batch()} makes a record of them only when asked; a protected
- * segment's records are opened into a side buffer). A zero tail is checked eight bytes at a
- * time. Successive cursors of one reader can share the window ({@link #SegmentCursor(StorageFile,
- * SegmentHeader, long, int, RecordSealer, SegmentCursor)}).
+ * <p>The file is read through a {@link ReadAhead} window; successive cursors of one reader can share
+ * it ({@link #SegmentCursor(StorageFile, SegmentHeader, long, int, RecordSealer, SegmentCursor)}).
+ * Not thread-safe: one reader's.
  */
 public final class SegmentCursor {
-    private static final int CHUNK = 1 << 20;
 
     /**
      * Why the cursor stopped.
@@ -58,39 +51,13 @@ public final class SegmentCursor {
     private final StorageFile file;
     private final SegmentHeader header;
     private final long limit;
-    /** The larger of the reader's maximum record size and the segment's: longer is damage. */
-    private final int recordBound;
-    private final int maxStoredSize;
-    /** Stored bytes of a record at the reader's own maximum record size: a valid longer one is over its limit. */
-    private final long limitStoredSize;
-    /** The first record of the current batch over the reader's limit, and its payload bytes; 0 if none. */
-    private long overLimitSequence;
-    private int overLimitSize;
-    private final RecordSealer sealer;
+    private final BatchValidator validator;
     private final Checksums checksums = new Checksums();
-    private ByteBuffer opened;
-    private ByteBuffer openedView;
-    /** The read-ahead window: a direct buffer, allocated on first use and grown on demand. */
-    private ByteBuffer window;
-    /** A read-only view of {@link #window}, for {@link #recordsView()}. */
-    private ByteBuffer windowView;
-    private long windowStart;
-    private int windowLength;
+    private ReadAhead buffers = new ReadAhead();
     private long position;
     private long expectedSequence;
-    /** The accepted batch's header: its fields, and the record made of them on demand. */
-    private boolean accepted;
-    private int batchCount;
-    private long batchFirst;
-    private long batchDurable;
-    private int batchLength;
-    private int batchFlags;
-    private BatchHeader batch;
-    private long batchOffset;
-    /** The current batch's framed records: {@link #window} or {@link #opened}, from index {@code recordsAt}. */
-    private ByteBuffer recordsIn;
-    private int recordsAt;
-    private int recordsLength;
+    /** The batch {@link #next()} accepted last, or null. */
+    private BatchValidator.Valid current;
     private Stop stop;
 
     /**
@@ -105,10 +72,7 @@ public final class SegmentCursor {
         this.file = file;
         this.header = header;
         this.limit = limit;
-        this.sealer = sealer;
-        this.recordBound = Math.max(maxRecordSize, header.maxRecordSize());
-        this.maxStoredSize = (int) Math.min(Integer.MAX_VALUE - 8, (long) recordBound + sealer.overhead());
-        this.limitStoredSize = (long) maxRecordSize + sealer.overhead();
+        this.validator = new BatchValidator(header, maxRecordSize, sealer);
         this.position = header.alignment();
         this.expectedSequence = header.firstSequence();
     }
@@ -122,16 +86,10 @@ public final class SegmentCursor {
             SegmentCursor previous) {
         this(file, header, limit, maxRecordSize, sealer);
         if (previous != null) {
-            window = previous.window;
-            windowView = previous.windowView;
-            opened = previous.opened;
-            openedView = previous.openedView;
-            previous.window = null;
-            previous.windowView = null;
-            previous.opened = null;
-            previous.openedView = null;
-            previous.windowLength = 0;
-            previous.recordsIn = null;
+            buffers = previous.buffers;
+            buffers.forget();
+            previous.buffers = new ReadAhead();
+            previous.current = null;
         }
     }
 
@@ -141,32 +99,14 @@ public final class SegmentCursor {
         return SegmentHeader.decode(b.flip(), new Checksums());
     }
 
-    /** The header of the batch {@link #next()} accepted last. */
+    /** The header of the batch {@link #next()} accepted last; null if it returned false. */
     public BatchHeader batch() {
-        if (batch == null && accepted) {
-            batch = new BatchHeader(batchCount, batchFirst, batchDurable, batchLength, batchFlags);
-        }
-        return batch;
+        return current == null ? null : current.header();
     }
 
-    /** The first sequence of the batch {@link #next()} accepted last; as {@code batch().firstSequence()}. */
-    public long batchFirstSequence() {
-        return batchFirst;
-    }
-
-    /** The record count of the batch {@link #next()} accepted last; as {@code batch().recordCount()}. */
-    public int batchRecordCount() {
-        return batchCount;
-    }
-
-    /** The durable-through mark of the batch {@link #next()} accepted last; as {@code batch().durableThrough()}. */
-    public long batchDurableThrough() {
-        return batchDurable;
-    }
-
-    /** Whether the batch {@link #next()} accepted last is a seal; as {@code batch().isSeal()}. */
-    public boolean batchIsSeal() {
-        return (batchFlags & BatchHeader.FLAG_SEAL) != 0;
+    /** The offset of the batch {@link #next()} accepted last. */
+    public long batchOffset() {
+        return current == null ? 0 : current.offset();
     }
 
     /**
@@ -174,17 +114,12 @@ public final class SegmentCursor {
      * maximum record size (valid under the larger one its segment was written with), or 0 if none.
      */
     public long overLimitSequence() {
-        return overLimitSequence;
+        return current == null ? 0 : current.overLimitSequence();
     }
 
     /** The payload bytes of the record {@link #overLimitSequence()} names. */
     public int overLimitSize() {
-        return overLimitSize;
-    }
-
-    /** The offset of the batch {@link #next()} accepted last. */
-    public long batchOffset() {
-        return batchOffset;
+        return current == null ? 0 : current.overLimitSize();
     }
 
     /**
@@ -193,27 +128,30 @@ public final class SegmentCursor {
      * until the next call of {@link #next()}.
      */
     public ByteBuffer records() {
-        return recordsIn == null ? null : recordsIn.slice(recordsAt, recordsLength);
+        return current == null ? null : current.records().slice(current.recordsAt(), current.recordsLength());
     }
 
     /**
      * The buffer holding the current batch's framed records, all validated, from index
-     * {@link #recordsAt()} to {@link #recordsEnd()}; {@code null} if there is no current batch. This
-     * is the cursor's own read buffer: read it by absolute index, never hand it out or change it.
-     * Valid until the next call of {@link #next()}.
+     * {@link #recordsAt()}; {@code null} if there is no current batch. This is the cursor's own read
+     * buffer: read it by absolute index, never hand it out or change it. Valid until the next call of
+     * {@link #next()}.
      */
     ByteBuffer recordsBuffer() {
-        return recordsIn;
+        return current == null ? null : current.records();
     }
 
     /** Index of the current batch's first framed record in {@link #recordsBuffer()}. */
     int recordsAt() {
-        return recordsAt;
+        return current == null ? 0 : current.recordsAt();
     }
 
-    /** Index after the current batch's last framed record in {@link #recordsBuffer()}. */
-    int recordsEnd() {
-        return recordsAt + recordsLength;
+    /**
+     * A read-only view of {@link #recordsBuffer()} (same indexes), made once per buffer allocation,
+     * for lending one payload at a time: the borrower sets its position and limit to the payload.
+     */
+    ByteBuffer lendingView() {
+        return current == null ? null : buffers.viewOf(current.records());
     }
 
     /**
@@ -222,29 +160,19 @@ public final class SegmentCursor {
      * read-only view of the payload, valid during the call). The batch was validated whole.
      */
     void visitBatch(long fromSequence, PayloadVisitor visitor) throws IOException {
-        ByteBuffer records = recordsIn;
+        ByteBuffer records = current.records();
         ByteBuffer view = lendingView();
-        int at = recordsAt;
-        long sequence = batchFirst;
-        for (int i = 0; i < batchCount; i++, sequence++) {
-            int length = records.getInt(at);
+        int at = current.recordsAt();
+        long sequence = current.header().firstSequence();
+        for (int i = 0; i < current.header().recordCount(); i++, sequence++) {
+            int length = RecordFormat.lengthAt(records, at);
             if (sequence >= fromSequence) {
-                view.limit(at + 4 + length).position(at + 4);
+                int payload = RecordFormat.payloadAt(at);
+                view.limit(payload + length).position(payload);
                 visitor.visit(sequence, view);
             }
             at += RecordFormat.OVERHEAD + length;
         }
-    }
-
-    /**
-     * A read-only view of {@link #recordsBuffer()} (same indexes), made once per buffer allocation,
-     * for lending one payload at a time: the borrower sets its position and limit to the payload.
-     */
-    ByteBuffer lendingView() {
-        if (recordsIn == null) {
-            return null;
-        }
-        return recordsIn == window ? windowView : openedView;
     }
 
     /** The aligned offset after the last accepted batch: where the next batch would start. */
@@ -267,143 +195,33 @@ public final class SegmentCursor {
         if (stop != null) {
             return false;
         }
-        batch = null;
-        accepted = false;
-        recordsIn = null;
-        overLimitSequence = 0;
+        current = null;
         long remaining = limit - position;
         if (remaining <= 0) {
             return end(0);
         }
-        if (remaining < BatchHeader.SIZE) {
-            long nonZero = firstNonZero(position, limit);
-            return nonZero < 0 ? end(remaining)
-                    : damage("incomplete batch header: " + remaining + " bytes before the end of the data at " + limit);
-        }
-        int head = locate(position, BatchHeader.SIZE);
-        if (window.getInt(head) != BatchHeader.MAGIC && BatchHeader.isZero(window, head)) {
-            long nonZero = firstNonZero(position, limit);
-            return nonZero < 0 ? end(remaining)
-                    : damage("zeros where a batch header belongs, but non-zero bytes follow at offset " + nonZero);
-        }
-        if (!BatchHeader.check(window, head, header.salt(), position, checksums)) {
-            return damage("bytes at a batch boundary fail the batch header's magic or checksum");
-        }
-        // The header is valid: read its fields in place (before the body's read may move the window).
-        int count = window.getInt(head + 4);
-        long first = window.getLong(head + 8);
-        long durable = window.getLong(head + 16);
-        int length = window.getInt(head + 24);
-        int flags = window.getInt(head + 28);
-        if (first != expectedSequence) {
-            return damage("batch starts at sequence " + first + ", expected " + expectedSequence);
-        }
-        long bound = BatchHeader.maxRecordsLength(maxStoredSize);
-        if (length > bound) {
-            return damage("batch declares " + length + " record bytes, more than the bound of "
-                    + bound + " for a maximum record size of " + recordBound);
-        }
-        long end = position + BatchHeader.SIZE + length;
-        if (end > limit) {
-            return damage("incomplete batch: its " + length + " record bytes end at offset " + end
-                    + ", the data ends at " + limit);
-        }
-        int body = locate(position + BatchHeader.SIZE, length);
-        ByteBuffer plain = null;
-        if (sealer != RecordSealer.PLAIN) {
-            if (opened == null || opened.capacity() < length) {
-                opened = ByteBuffer.allocate(Math.max(length, 64 << 10));
-                openedView = opened.asReadOnlyBuffer();
+        int head = buffers.locate(file, limit, position, (int) Math.min(BatchHeader.SIZE, remaining));
+        BatchValidator.Result result = validator.header(buffers.window(), head, position, expectedSequence, limit);
+        if (result instanceof BatchValidator.Header h) {
+            // The header is decoded: the body's read may now move the window.
+            int length = h.header().recordsLength();
+            int body = buffers.locate(file, limit, position + BatchHeader.SIZE, length);
+            result = validator.records(h, buffers.window(), body, validator.opens() ? buffers.opened(length) : null);
+        } else if (result instanceof BatchValidator.Zeros) {
+            long nonZero = buffers.firstNonZero(file, position, limit);
+            if (nonZero < 0) {
+                return end(remaining);
             }
-            plain = opened.clear();
-            sealer.mark();
+            result = BatchValidator.zerosThenData(position, nonZero);
         }
-        String problem = validate(first, count, window, body, length, plain);
-        if (problem != null) {
-            overLimitSequence = 0;
-            if (plain != null) {
-                sealer.reset();
-            }
-            return damage(problem);
+        if (result instanceof BatchValidator.Valid valid) {
+            current = valid;
+            position = valid.next();
+            expectedSequence = valid.header().nextSequence();
+            return true;
         }
-        accepted = true;
-        batchCount = count;
-        batchFirst = first;
-        batchDurable = durable;
-        batchLength = length;
-        batchFlags = flags;
-        batchOffset = position;
-        if (plain != null) {
-            recordsIn = opened;
-            recordsAt = 0;
-            recordsLength = plain.position();
-        } else {
-            recordsIn = window;
-            recordsAt = body;
-            recordsLength = length;
-        }
-        position = Alignment.up(end, header.alignment());
-        expectedSequence = first + count;
-        return true;
-    }
-
-    /**
-     * Checks every record of the batch at {@code buffer[at, at + length)}; returns what is wrong, or
-     * null. Never throws on bad bytes: every length is bounded before it is used. With {@code plain},
-     * also opens each sealed record into it, framed as [length][payload][4 zero bytes] so that
-     * readers of {@link #records()} walk both forms alike.
-     */
-    private String validate(long first, int count, ByteBuffer buffer, int at, int length, ByteBuffer plain) {
-        long salt = header.salt();
-        int overhead = sealer.overhead();
-        int p = at;
-        int end = at + length;
-        long sequence = first;
-        for (int i = 0; i < count; i++, sequence++) {
-            int left = end - p;
-            if (left < RecordFormat.OVERHEAD) {
-                return "record " + sequence + ": " + left + " bytes left in the batch, a record needs "
-                        + RecordFormat.OVERHEAD;
-            }
-            int size = buffer.getInt(p);
-            if (size < 0 || size > maxStoredSize) {
-                return "record " + sequence + ": length field " + Integer.toUnsignedString(size)
-                        + " exceeds the maximum record size " + recordBound
-                        + (overhead > 0 ? " + " + overhead + " bytes of seal" : "");
-            }
-            if (size < overhead) {
-                return "record " + sequence + ": length field " + size + " is shorter than its "
-                        + overhead + "-byte seal";
-            }
-            if (size > left - RecordFormat.OVERHEAD) {
-                return "record " + sequence + ": length field " + size + " runs past its batch ("
-                        + (left - RecordFormat.OVERHEAD) + " bytes left)";
-            }
-            // In bounds now: [p, p + 8 + size) lies inside the batch.
-            int stored = buffer.getInt(p + 4 + size);
-            if (stored != checksums.ofFramedRecord(salt, sequence, buffer, p, size)) {
-                return "record " + sequence + ": checksum mismatch";
-            }
-            if (plain != null) {
-                int to = plain.position();
-                plain.putInt(0);
-                if (!sealer.open(sequence, buffer.slice(p + 4, size), plain)) {
-                    return "record " + sequence + ": checksum holds but authentication fails ("
-                            + SegmentKeys.describe(header.protection()) + "): the record was altered, moved, "
-                            + "reordered or copied from elsewhere";
-                }
-                plain.putInt(to, plain.position() - to - 4).putInt(0);
-            }
-            if (size > limitStoredSize && overLimitSequence == 0) {
-                overLimitSequence = sequence;
-                overLimitSize = size - overhead;
-            }
-            p += RecordFormat.OVERHEAD + size;
-        }
-        if (p != end) {
-            return "batch holds " + (end - p) + " bytes after its " + count + " records";
-        }
-        return null;
+        stop = new Stop(position, true, ((BatchValidator.Damage) result).reason(), 0);
+        return false;
     }
 
     /**
@@ -454,12 +272,10 @@ public final class SegmentCursor {
         int alignment = header.alignment();
         long offset = Alignment.up(fromOffset, alignment);
         while (offset + BatchHeader.SIZE <= limit) {
-            int length = (int) Math.min(CHUNK, limit - offset);
-            int base = locate(offset, length);
+            int length = (int) Math.min(ReadAhead.CHUNK, limit - offset);
+            int base = buffers.locate(file, limit, offset, length);
+            ByteBuffer window = buffers.window();
             for (int at = 0; at + BatchHeader.SIZE <= length; at += alignment) {
-                if (window.getInt(base + at) != BatchHeader.MAGIC) {
-                    continue;
-                }
                 BatchHeader candidate = BatchHeader.decode(window, base + at, header.salt(), offset + at, checksums);
                 if (candidate != null && visitor.stopAt(offset + at, candidate)) {
                     return candidate;
@@ -470,75 +286,9 @@ public final class SegmentCursor {
         return null;
     }
 
-    /** The offset of the first non-zero byte in [from, to), or -1. */
-    private long firstNonZero(long from, long to) throws IOException {
-        long offset = from;
-        while (offset < to) {
-            int length = (int) Math.min(CHUNK, to - offset);
-            int base = locate(offset, length);
-            int i = 0;
-            for (; i <= length - 8; i += 8) {
-                if (window.getLong(base + i) != 0) {
-                    break;
-                }
-            }
-            for (; i < length; i++) {
-                if (window.get(base + i) != 0) {
-                    return offset + i;
-                }
-            }
-            offset += length;
-        }
-        return -1;
-    }
-
     private boolean end(long zeroBytes) {
         stop = new Stop(position, false, zeroBytes == 0 ? "end of data" : zeroBytes + " zero bytes (never written)",
                 zeroBytes);
         return false;
-    }
-
-    private boolean damage(String reason) {
-        stop = new Stop(position, true, reason, 0);
-        return false;
-    }
-
-    /**
-     * Makes sure the {@code length} bytes at file offset {@code offset} are in {@link #window} and
-     * returns the index of the first; valid until the next call. Reads ahead in windows of
-     * {@link #CHUNK} bytes so that a log of small batches costs one system call per window, not two
-     * per batch.
-     */
-    private int locate(long offset, int length) throws IOException {
-        if (window != null && offset >= windowStart && offset + length <= windowStart + windowLength) {
-            return (int) (offset - windowStart);
-        }
-        int want = (int) Math.max(length, Math.min(CHUNK, limit - offset));
-        if (window == null || window.capacity() < want) {
-            // Direct: the I/O layers read into it with no copy through a temporary buffer. A small
-            // segment gets a small window; the window grows to the largest batch met.
-            int capacity = window == null ? Math.max(want, 4096)
-                    : (int) Math.min(Integer.MAX_VALUE - 8, Math.max(want, Math.min(CHUNK, 2L * window.capacity())));
-            window = ByteBuffer.allocateDirect(capacity);
-            windowView = window.asReadOnlyBuffer();
-            recordsIn = null;
-        }
-        ByteBuffer dst = window.clear().limit(want);
-        windowLength = 0;
-        while (dst.hasRemaining()) {
-            int n = file.read(dst, offset + dst.position());
-            if (n < 0) {
-                // Reading ahead may run into the end of the file (a limit past a padding block that
-                // was never written); only the bytes actually asked for must be there.
-                if (dst.position() >= length) {
-                    break;
-                }
-                throw new EOFException("segment ended at " + (offset + dst.position()) + " while reading "
-                        + length + " bytes at " + offset + " (it shrank while being read)");
-            }
-        }
-        windowStart = offset;
-        windowLength = dst.position();
-        return 0;
     }
 }

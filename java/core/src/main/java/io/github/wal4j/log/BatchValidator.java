@@ -1,0 +1,270 @@
+package io.github.wal4j.log;
+
+import io.github.wal4j.format.Alignment;
+import io.github.wal4j.format.BatchHeader;
+import io.github.wal4j.format.Checksums;
+import io.github.wal4j.format.RecordFormat;
+import io.github.wal4j.format.RecordSealer;
+import io.github.wal4j.format.SegmentHeader;
+import java.nio.ByteBuffer;
+
+/**
+ * Decides what the bytes at one batch boundary of a segment are: a valid batch, the zeros of a
+ * tail never written, or damage, with the offset and the reason. Pure: it reads only the buffer it
+ * is given and does no I/O, so it can be fed any bytes (a fuzzer, a unit test) without a file.
+ *
+ * <p>No length is trusted before it is bounded: a batch's records length by
+ * {@link BatchHeader#maxRecordsLength} and by the end of the segment's data, a record's length by
+ * the maximum record size (the larger of the reader's and the one the segment's header records,
+ * plus the seal of a protected segment) and by the bytes left in its batch. Nothing is allocated
+ * from a length field: the validator allocates its small results (and, in a protected segment, a
+ * view of each record for its sealer), never a buffer; the caller lends the buffer records are
+ * opened into.
+ *
+ * <p>A batch is judged in two steps so that a reader can fetch its records once it knows their
+ * length: {@link #header} checks the header at a boundary, {@link #records} the records it
+ * declares. {@link #validate} does both over a buffer that holds all the bytes.
+ *
+ * <p>Not thread-safe: the checksum state, and a protected segment's {@link RecordSealer}, belong to
+ * one reader.
+ */
+final class BatchValidator {
+
+    /** What the bytes at a batch boundary are. */
+    sealed interface Result permits Valid, Header, Zeros, Damage {
+    }
+
+    /**
+     * A valid batch, every record checked (and opened, in a protected segment).
+     *
+     * @param offset the batch's offset in the segment
+     * @param header its header
+     * @param records the buffer holding its framed records, {@code [length][payload][4 bytes]} each
+     *     (the source buffer, or the opened payloads of a protected segment)
+     * @param recordsAt the index of the first framed record in {@code records}
+     * @param recordsLength the bytes of framed records there
+     * @param next the aligned offset after the batch: where the next batch starts
+     * @param overLimitSequence the first record longer than the reader's own maximum record size
+     *     (valid under the larger one its segment records), or 0 if none
+     * @param overLimitSize that record's payload bytes
+     */
+    record Valid(long offset, BatchHeader header, ByteBuffer records, int recordsAt, int recordsLength, long next,
+            long overLimitSequence, int overLimitSize) implements Result {
+    }
+
+    /** A valid batch header at {@code offset} whose records {@link #records} has still to check. */
+    record Header(long offset, BatchHeader header) implements Result {
+    }
+
+    /**
+     * Zero bytes where a batch header belongs. Only the header's bytes were seen: it is the end of
+     * the data only if every byte up to the end is zero ({@link #firstNonZero}).
+     */
+    record Zeros(long offset) implements Result {
+    }
+
+    /** The bytes at {@code offset} are neither a valid batch nor zeros; {@code reason} says why, with numbers. */
+    record Damage(long offset, String reason) implements Result {
+    }
+
+    private final SegmentHeader segment;
+    private final RecordSealer sealer;
+    /** The larger of the reader's maximum record size and the segment's: longer is damage. */
+    private final int recordBound;
+    private final int maxStoredSize;
+    /** Stored bytes of a record at the reader's own maximum record size: a valid longer one is over its limit. */
+    private final long limitStoredSize;
+    private final Checksums checksums = new Checksums();
+    /** What the last {@link #check} found: the first record over the reader's limit and its payload bytes; 0 if none. */
+    private long overLimitSequence;
+    private int overLimitSize;
+
+    /**
+     * @param segment the segment's header: its salt, alignment, recorded maximum record size and protection
+     * @param maxRecordSize the reader's largest valid payload
+     * @param sealer the segment's sealer ({@link RecordSealer#PLAIN} for an unprotected segment)
+     */
+    BatchValidator(SegmentHeader segment, int maxRecordSize, RecordSealer sealer) {
+        this.segment = segment;
+        this.sealer = sealer;
+        this.recordBound = Math.max(maxRecordSize, segment.maxRecordSize());
+        this.maxStoredSize = (int) Math.min(Integer.MAX_VALUE - 8, (long) recordBound + sealer.overhead());
+        this.limitStoredSize = (long) maxRecordSize + sealer.overhead();
+    }
+
+    /** Whether records must be opened into a side buffer (a protected segment). */
+    boolean opens() {
+        return sealer != RecordSealer.PLAIN;
+    }
+
+    /**
+     * Judges the bytes at a batch boundary from the whole of {@code src[at, limit)}: the first step,
+     * the header, then the records; a zero header is the end of the data only if zeros run to the
+     * buffer's limit.
+     *
+     * @param offset the segment offset of {@code src[at]}
+     * @param expectedSequence the sequence the batch must start with
+     * @param plain where a protected segment's records are opened to (at least as long as the batch's
+     *     records), or null for a plain segment
+     * @return {@link Valid}, {@link Zeros} or {@link Damage}, never {@link Header}
+     */
+    Result validate(ByteBuffer src, int at, long offset, long expectedSequence, ByteBuffer plain) {
+        long dataEnd = offset + (src.limit() - at);
+        Result first = header(src, at, offset, expectedSequence, dataEnd);
+        if (first instanceof Zeros) {
+            int nonZero = firstNonZero(src, at, src.limit());
+            return nonZero < 0 ? first : zerosThenData(offset, offset + (nonZero - at));
+        }
+        if (first instanceof Header h) {
+            return records(h, src, at + BatchHeader.SIZE, plain);
+        }
+        return first;
+    }
+
+    /**
+     * The first step: the batch header at {@code src[at]}, for segment offset {@code offset}, whose
+     * segment's data ends at {@code dataEnd}. {@code src} must hold {@code min(BatchHeader.SIZE,
+     * dataEnd - offset)} bytes from {@code at}.
+     *
+     * @return {@link Header} (header valid, its records lie before {@code dataEnd}), {@link Zeros}, or
+     *     {@link Damage}
+     */
+    Result header(ByteBuffer src, int at, long offset, long expectedSequence, long dataEnd) {
+        long remaining = dataEnd - offset;
+        if (remaining < BatchHeader.SIZE) {
+            return firstNonZero(src, at, at + (int) remaining) < 0 ? new Zeros(offset)
+                    : new Damage(offset, "incomplete batch header: " + remaining + " bytes before the end of the data at "
+                            + dataEnd);
+        }
+        if (BatchHeader.isZero(src, at)) {
+            return new Zeros(offset);
+        }
+        BatchHeader header = BatchHeader.decode(src, at, segment.salt(), offset, checksums);
+        if (header == null) {
+            return new Damage(offset, "bytes at a batch boundary fail the batch header's magic or checksum");
+        }
+        if (header.firstSequence() != expectedSequence) {
+            return new Damage(offset, "batch starts at sequence " + header.firstSequence() + ", expected "
+                    + expectedSequence);
+        }
+        int length = header.recordsLength();
+        long bound = BatchHeader.maxRecordsLength(maxStoredSize);
+        if (length > bound) {
+            return new Damage(offset, "batch declares " + length + " record bytes, more than the bound of "
+                    + bound + " for a maximum record size of " + recordBound);
+        }
+        long end = offset + BatchHeader.SIZE + length;
+        if (end > dataEnd) {
+            return new Damage(offset, "incomplete batch: its " + length + " record bytes end at offset " + end
+                    + ", the data ends at " + dataEnd);
+        }
+        return new Header(offset, header);
+    }
+
+    /**
+     * The second step: every record of the batch {@code header} accepted, framed in
+     * {@code src[at, at + recordsLength)}. Never throws on bad bytes: every length is bounded before
+     * it is used. With {@code plain} (a protected segment), each sealed record is opened into it from
+     * index 0, framed as {@code [length][payload][4 zero bytes]} so that readers walk both forms alike;
+     * a failed batch leaves the sealer as it was.
+     */
+    Result records(Header header, ByteBuffer src, int at, ByteBuffer plain) {
+        BatchHeader batch = header.header();
+        int length = batch.recordsLength();
+        if (plain != null) {
+            plain.clear();
+            sealer.mark();
+        }
+        String problem = check(batch.firstSequence(), batch.recordCount(), src, at, length, plain);
+        if (problem != null) {
+            if (plain != null) {
+                sealer.reset();
+            }
+            return new Damage(header.offset(), problem);
+        }
+        long next = Alignment.up(header.offset() + BatchHeader.SIZE + length, segment.alignment());
+        return plain != null
+                ? new Valid(header.offset(), batch, plain, 0, plain.position(), next, overLimitSequence, overLimitSize)
+                : new Valid(header.offset(), batch, src, at, length, next, overLimitSequence, overLimitSize);
+    }
+
+    /**
+     * Checks the {@code count} records at {@code buffer[at, at + length)}; returns what is wrong, or
+     * null; notes the first record over the reader's limit.
+     */
+    private String check(long first, int count, ByteBuffer buffer, int at, int length, ByteBuffer plain) {
+        overLimitSequence = 0;
+        overLimitSize = 0;
+        long salt = segment.salt();
+        int overhead = sealer.overhead();
+        int p = at;
+        int end = at + length;
+        long sequence = first;
+        for (int i = 0; i < count; i++, sequence++) {
+            int left = end - p;
+            if (left < RecordFormat.OVERHEAD) {
+                return "record " + sequence + ": " + left + " bytes left in the batch, a record needs "
+                        + RecordFormat.OVERHEAD;
+            }
+            int size = RecordFormat.lengthAt(buffer, p);
+            if (size < 0 || size > maxStoredSize) {
+                return "record " + sequence + ": length field " + Integer.toUnsignedString(size)
+                        + " exceeds the maximum record size " + recordBound
+                        + (overhead > 0 ? " + " + overhead + " bytes of seal" : "");
+            }
+            if (size < overhead) {
+                return "record " + sequence + ": length field " + size + " is shorter than its "
+                        + overhead + "-byte seal";
+            }
+            if (size > left - RecordFormat.OVERHEAD) {
+                return "record " + sequence + ": length field " + size + " runs past its batch ("
+                        + (left - RecordFormat.OVERHEAD) + " bytes left)";
+            }
+            // In bounds now: [p, p + 8 + size) lies inside the batch.
+            int stored = RecordFormat.checksumAt(buffer, p, size);
+            if (stored != checksums.ofFramedRecord(salt, sequence, buffer, p, size)) {
+                return "record " + sequence + ": checksum mismatch";
+            }
+            if (plain != null) {
+                int to = plain.position();
+                plain.putInt(0);
+                if (!sealer.open(sequence, buffer.slice(RecordFormat.payloadAt(p), size), plain)) {
+                    return "record " + sequence + ": checksum holds but authentication fails ("
+                            + SegmentKeys.describe(segment.protection()) + "): the record was altered, moved, "
+                            + "reordered or copied from elsewhere";
+                }
+                plain.putInt(to, plain.position() - to - 4).putInt(0);
+            }
+            if (size > limitStoredSize && overLimitSequence == 0) {
+                overLimitSequence = sequence;
+                overLimitSize = size - overhead;
+            }
+            p += RecordFormat.OVERHEAD + size;
+        }
+        if (p != end) {
+            return "batch holds " + (end - p) + " bytes after its " + count + " records";
+        }
+        return null;
+    }
+
+    /** The damage of a zero batch header followed, at {@code nonZero}, by data. */
+    static Damage zerosThenData(long offset, long nonZero) {
+        return new Damage(offset, "zeros where a batch header belongs, but non-zero bytes follow at offset " + nonZero);
+    }
+
+    /** The index of the first non-zero byte in {@code src[from, to)}, or -1; eight bytes at a time. */
+    static int firstNonZero(ByteBuffer src, int from, int to) {
+        int i = from;
+        for (; i <= to - 8; i += 8) {
+            if (src.getLong(i) != 0) {
+                break;
+            }
+        }
+        for (; i < to; i++) {
+            if (src.get(i) != 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
