@@ -246,7 +246,13 @@ public final class LogEngine {
         return committer.stats(storage.name());
     }
 
-    /** Drains the writer, seals and syncs, releases the lock. Idempotent. */
+    /**
+     * Drains the writer, seals and syncs the newest segment, writes the clean-close mark if it
+     * changed, and releases the lock (in every case). Idempotent; serialized with checkpoints.
+     *
+     * @throws WalException if the clean-close mark could not be written: every record is durable
+     *     and sealed by then
+     */
     public void close() throws IOException {
         committer.checkMayBlock("close");
         synchronized (lifecycleLock) {
