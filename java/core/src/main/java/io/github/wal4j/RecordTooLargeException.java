@@ -9,10 +9,10 @@ import java.nio.file.Path;
  * {@code WriteAheadLog.open} for a valid record already in the log (its checksum holds) that was
  * written under a larger maximum record size, which its segment header records: the data is intact
  * and this is a configuration error, not damage. Open with {@code withMaxRecordSize} of at least
- * {@link #size()}; nothing was changed on disk. {@link #file()} and {@link #sequence()} say which
+ * {@link #size()}. A {@link WalRefusedException}: nothing was changed on disk. {@link #file()} and {@link #sequence()} say which
  * record that is.
  */
-public class RecordTooLargeException extends WalException {
+public final class RecordTooLargeException extends WalRefusedException {
     private static final long serialVersionUID = 1L;
     private final long size;
     private final int limit;
@@ -42,7 +42,7 @@ public class RecordTooLargeException extends WalException {
     public RecordTooLargeException(Path file, long sequence, long size, int limit, int writtenLimit) {
         super("record " + sequence + " in " + file + " holds " + size + " bytes, written with withMaxRecordSize("
                 + writtenLimit + "); this open uses " + limit + ": open with WalOptions.withMaxRecordSize(>= " + size
-                + "); the record is intact (its checksum holds), nothing was changed");
+                + "); the record is intact (its checksum holds)");
         this.size = size;
         this.limit = limit;
         this.file = file;

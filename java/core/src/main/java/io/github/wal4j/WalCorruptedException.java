@@ -7,11 +7,11 @@ import java.nio.file.Path;
  * acknowledged (a later batch or a clean close says they were durable), damage inside a segment
  * that a newer segment follows, a gap in the sequence numbers, or a damaged checkpoint file.
  *
- * <p>Nothing is changed on disk when this is thrown. An operator can inspect the named file at the
+ * <p>A {@link WalRefusedException}: nothing is changed on disk when this is thrown. An operator can inspect the named file at the
  * named offset, restore it, or reopen with {@link RecoveryMode#POINT_IN_TIME} to keep the records
  * before the damage (the damaged files are kept as {@code .broken} copies).
  */
-public class WalCorruptedException extends WalException {
+public final class WalCorruptedException extends WalRefusedException {
     private static final long serialVersionUID = 1L;
     private final transient Path file;
     private final long offset;

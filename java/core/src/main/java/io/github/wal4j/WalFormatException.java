@@ -6,7 +6,7 @@ package io.github.wal4j;
  * where the log or its snapshot expects a file of its own (wal4j never follows one). Nothing is
  * created, changed or deleted when this is thrown.
  */
-public class WalFormatException extends WalException {
+public final class WalFormatException extends WalRefusedException {
     private static final long serialVersionUID = 1L;
 
     public WalFormatException(String message) {

@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * (a wrong key, or a header altered by someone without the key). Thrown by open before anything is
  * changed on disk, and by readers. The message names the file and the key id, never key material.
  */
-public class WalKeyException extends WalException {
+public final class WalKeyException extends WalRefusedException {
     private static final long serialVersionUID = 1L;
     private final transient Path file;
     private final String keyId;

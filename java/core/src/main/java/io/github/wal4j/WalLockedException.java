@@ -4,9 +4,10 @@ import java.nio.file.Path;
 
 /**
  * Another open {@link WriteAheadLog}, in this JVM or another process, holds the directory's lock.
- * Thrown by {@code open} at once, or after {@link WalOptions#lockTimeout()} when one is set.
+ * Thrown by {@code open} at once, or after {@link WalOptions#lockTimeout()} when one is set,
+ * before anything in the directory was changed (a {@link WalRefusedException}).
  */
-public class WalLockedException extends WalException {
+public final class WalLockedException extends WalRefusedException {
     private static final long serialVersionUID = 1L;
 
     public WalLockedException(Path lockFile) {

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * and nothing failed. Nothing is created or changed when this is thrown; the message says which
  * rule the directory breaks and how to fix it.
  */
-public class WalUnsafeDirectoryException extends WalException {
+public final class WalUnsafeDirectoryException extends WalRefusedException {
     private static final long serialVersionUID = 1L;
     private final transient Path directory;
 

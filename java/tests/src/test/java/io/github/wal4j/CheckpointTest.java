@@ -291,7 +291,7 @@ class CheckpointTest {
         assertEquals(snapshot, e.file());
         assertEquals(0, e.offset());
         assertTrue(e.reason().contains(hex(crc32c(damaged))) && e.reason().contains(hex(crc32c(content)))
-                && e.reason().contains("nothing was changed"), e.getMessage());
+                && e.getMessage().endsWith(WalRefusedException.NOTHING_CHANGED), e.getMessage());
         LogDirs.assertUnchanged(walBefore, dir);
         LogDirs.assertUnchanged(snapshotsBefore, snapshots);
     }
@@ -321,7 +321,7 @@ class CheckpointTest {
         assertEquals(temporary, e.file(), "the file checked is the one open would rename");
         assertEquals(0, e.offset());
         assertTrue(e.reason().contains(hex(crc32c(onDisk))) && e.reason().contains(hex(crc32c(committed)))
-                && e.reason().contains("nothing was changed"), e.getMessage());
+                && e.getMessage().endsWith(WalRefusedException.NOTHING_CHANGED), e.getMessage());
         LogDirs.assertUnchanged(walBefore, dir);
         LogDirs.assertUnchanged(snapshotsBefore, snapshots);
     }

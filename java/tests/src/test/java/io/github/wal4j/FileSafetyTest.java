@@ -218,7 +218,7 @@ class FileSafetyTest {
         Map<String, byte[]> before = LogDirs.snapshot(dir);
         byte[] targetBefore = Files.readAllBytes(target);
         WalFormatException e = assertThrows(WalFormatException.class, () -> WriteAheadLog.open(dir).close());
-        assertHasPhrases(e.getMessage(), link.toString(), "is a symbolic link", "never follows", "Nothing was changed");
+        assertHasPhrases(e.getMessage(), link.toString(), "is a symbolic link", "never follows", "nothing was changed");
         assertTrue(Files.isSymbolicLink(link), "the link is still there");
         assertArrayEquals(targetBefore, Files.readAllBytes(target), "the link's target changed");
         LogDirs.assertUnchanged(before, dir);
@@ -319,7 +319,7 @@ class FileSafetyTest {
         WalUnsafeDirectoryException e = assertThrows(WalUnsafeDirectoryException.class, () -> WriteAheadLog.open(dir, SMALL).close());
         assertHasPhrases(e.getMessage(), dir.toString(), "writable by its group", "rwxrwx---",
                 "another user could plant, replace or delete files", "chmod 700 " + dir,
-                "WalOptions.withSharedDirectoryAllowed(true)", "Nothing was changed");
+                "WalOptions.withSharedDirectoryAllowed(true)", "nothing was changed");
         LogDirs.assertUnchanged(before, dir);
         assertEquals("rwxrwx---", mode(dir), "the directory's mode is not changed behind the caller's back");
 

@@ -26,7 +26,7 @@ public final class SymbolicLinks {
         }
         return new WalFormatException(describe(path) + ": wal4j never follows a symbolic link to a log's file or"
                 + " snapshot (one planted there could make it read, overwrite or create another file); remove the"
-                + " link or put the real file there. Nothing was changed, the link's target included", failure);
+                + " link or put the real file there; the link's target was not touched", failure);
     }
 
     /** {@code "PATH is a symbolic link (to TARGET)"}. */

@@ -37,7 +37,7 @@ final class CloseMarkStore {
                 throw new WalCorruptedException(path, 0, (problem[0] != null ? problem[0]
                         : "clean-close mark holds " + size + " bytes, " + CloseMark.SIZE + " expected")
                         + "; it says where the log ended at its last clean close, and without it a truncated log"
-                        + " cannot be told from a torn tail. Nothing was changed; if the segments are known to be"
+                        + " cannot be told from a torn tail; if the segments are known to be"
                         + " whole, delete it to open without that check");
             }
             return mark;

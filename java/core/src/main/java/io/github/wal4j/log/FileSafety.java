@@ -69,7 +69,7 @@ public final class FileSafety {
                     + " could plant, replace or delete files in it (a forged segment, an old CHECKPOINT, a symbolic"
                     + " link)" + (sticky ? "; the sticky bit does not stop them adding files" : "") + ". Use a"
                     + " directory of this user's own ('chmod 700 " + dir + "' if it is one), or accept the risk with "
-                    + SHARED_DIRECTORY_OPTION + ". Nothing was changed";
+                    + SHARED_DIRECTORY_OPTION;
         }
         if (UNIX) {
             int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
@@ -78,7 +78,7 @@ public final class FileSafety {
                 return "WAL directory " + dir + " is owned by " + attributes.owner().getName() + " (uid " + owner
                         + "), not by this process's user (uid " + me + ") or root: its owner could plant, replace or"
                         + " delete files in it whatever its mode. Use a directory of this user's own ('chown' it), or"
-                        + " accept the risk with " + SHARED_DIRECTORY_OPTION + ". Nothing was changed";
+                        + " accept the risk with " + SHARED_DIRECTORY_OPTION;
             }
         }
         return null;

@@ -92,7 +92,7 @@ public final class LogFiles {
             return dir + " holds files that are not this WAL's: "
                     + String.join(", ", foreign.subList(0, Math.min(10, foreign.size())))
                     + (foreign.size() > 10 ? " and " + (foreign.size() - 10) + " more" : "")
-                    + "; a WAL needs a directory of its own, nothing was changed";
+                    + "; a WAL needs a directory of its own";
         }
     }
 
@@ -107,8 +107,8 @@ public final class LogFiles {
         if (!strangers.links().isEmpty()) {
             throw new WalFormatException(String.join("; ", strangers.links()) + ": wal4j never follows a symbolic"
                     + " link inside its directory (one planted there could make it read, overwrite or create another"
-                    + " file); remove the link or put the real file there. Nothing was changed, the link's target"
-                    + " included");
+                    + " file); remove the link or put the real file there; the link's target was not"
+                    + " touched");
         }
         if (!strangers.foreign().isEmpty()) {
             throw new WalFormatException(strangers.foreignMessage(dir));

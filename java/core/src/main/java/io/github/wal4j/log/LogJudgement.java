@@ -129,7 +129,7 @@ final class LogJudgement {
             Verdict verdict = Verdict.of(SegmentScan.ofHeader(name, newest, newer, size, checkpointed, nextStart,
                     read.foreign(), header == null ? read.damage() : gap, header));
             if (verdict instanceof Verdict.Foreign foreign) {
-                throw new WalFormatException(path + ": " + foreign.detail() + "; nothing was changed");
+                throw new WalFormatException(path + ": " + foreign.detail());
             }
             if (verdict instanceof Verdict.Covered covered) {
                 removeCovered(path, covered);

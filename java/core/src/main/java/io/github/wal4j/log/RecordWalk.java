@@ -56,7 +56,7 @@ final class RecordWalk {
                 if (d.header().isEmpty()) {
                     if (d.problem() == SegmentHeader.Problem.FOREIGN
                             || d.problem() == SegmentHeader.Problem.UNSUPPORTED_VERSION) {
-                        throw new WalFormatException(path + ": " + d.detail() + "; nothing was changed");
+                        throw new WalFormatException(path + ": " + d.detail());
                     }
                     if (i == ids.size() - 1 && (d.problem() == SegmentHeader.Problem.SHORT
                             || d.problem() == SegmentHeader.Problem.ZEROS)) {

@@ -144,7 +144,7 @@ public final class Recovery {
     private static void throwRefusal(LogJudgement j) throws WalCorruptedException {
         if (j.refusal != null) {
             throw new WalCorruptedException(j.refused, j.refusal.offset(), j.refusal.reason()
-                    + " (nothing was changed; see docs/security/wal.md, 'Recovery steps for an operator')");
+                    + " (see docs/security/wal.md, 'Recovery steps for an operator')");
         }
     }
 
@@ -190,7 +190,7 @@ public final class Recovery {
         if (nextSequence - 1 < anchored) {
             throw new WalCorruptedException(dir, 0, "rolled back: the log ends at sequence " + (nextSequence - 1)
                     + " but the durable watermark kept outside it says records up to " + anchored + " were durable: "
-                    + "the tail was deleted or an older copy of the directory was put back; nothing was changed");
+                    + "the tail was deleted or an older copy of the directory was put back");
         }
     }
 

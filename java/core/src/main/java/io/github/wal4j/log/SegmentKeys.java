@@ -89,7 +89,7 @@ public final class SegmentKeys {
         String keyId = header.keyId();
         if (keys == null) {
             throw new WalKeyException(path, keyId, "segment is protected (" + describe(header.protection())
-                    + ", key id '" + keyId + "') and the log was opened without a key provider; nothing was changed");
+                    + ", key id '" + keyId + "') and the log was opened without a key provider");
         }
         byte[] master = master(keyId, path);
         byte[] recordKey;
@@ -97,8 +97,7 @@ public final class SegmentKeys {
             byte[] expected = KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes());
             if (!MessageDigest.isEqual(expected, header.tag())) {
                 throw new WalKeyException(path, keyId, "the key provider's key '" + keyId + "' does not authenticate "
-                        + "this segment's header: a wrong key, or a header altered by someone without the key; "
-                        + "nothing was changed");
+                        + "this segment's header: a wrong key, or a header altered by someone without the key");
             }
             recordKey = KeyDerivation.recordKey(master, header.protection(), header.segmentId(), header.salt());
         } finally {
@@ -144,7 +143,7 @@ public final class SegmentKeys {
         byte[] expected = KeyDerivation.hmac(key, checkpoint.authenticatedBytes(keyId));
         if (!MessageDigest.isEqual(expected, checkpoint.tag())) {
             throw new io.github.wal4j.WalCorruptedException(path, 0, "the checkpoint fails authentication under key '"
-                    + keyId + "': it was altered (or written with another key of that id); nothing was changed");
+                    + keyId + "': it was altered (or written with another key of that id)");
         }
     }
 
@@ -171,13 +170,12 @@ public final class SegmentKeys {
         Optional<SecretKey> key = keys.key(keyId);
         if (key.isEmpty()) {
             throw new WalKeyException(path, keyId, "the key provider has no key with id '" + keyId
-                    + "', which " + (path == null ? "new segments are to be written with" : "this segment was written with")
-                    + "; nothing was changed");
+                    + "', which " + (path == null ? "new segments are to be written with" : "this segment was written with"));
         }
         byte[] bytes = key.get().getEncoded();
         if (bytes == null || bytes.length != 32) {
             throw new WalKeyException(path, keyId, "key '" + keyId + "' must export 32 bytes of key material, it "
-                    + (bytes == null ? "exports none" : "has " + bytes.length) + "; nothing was changed");
+                    + (bytes == null ? "exports none" : "has " + bytes.length));
         }
         return bytes;
     }

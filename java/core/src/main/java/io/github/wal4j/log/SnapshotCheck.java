@@ -39,27 +39,25 @@ public final class SnapshotCheck {
      *
      * @throws WalCorruptedException naming {@code file} at offset 0 if it does not exist, holds
      *     another number of bytes than recorded, or its bytes have another CRC32C; the message
-     *     gives both numbers and says that nothing was changed
+     *     gives both numbers
      */
     public static void check(Storage storage, Path file, Checkpoint checkpoint) throws IOException {
         if (!storage.exists(file)) {
             throw new WalCorruptedException(file, 0, "the checkpoint in force names this snapshot (covering "
-                    + "records up to " + checkpoint.upToSequence() + "), but it does not exist; nothing was changed");
+                    + "records up to " + checkpoint.upToSequence() + "), but it does not exist");
         }
         try (StorageFile f = storage.openRead(file)) {
             long size = f.size();
             if (size != checkpoint.snapshotLength()) {
                 throw new WalCorruptedException(file, 0, "snapshot holds " + size
-                        + " bytes, the checkpoint in force recorded " + checkpoint.snapshotLength()
-                        + "; nothing was changed");
+                        + " bytes, the checkpoint in force recorded " + checkpoint.snapshotLength());
             }
             int actual = crc32c(file, f, size);
             if (actual != checkpoint.snapshotCrc()) {
                 throw new WalCorruptedException(file, 0, "snapshot bytes have CRC32C " + hex(actual)
                         + ", the checkpoint in force (covering records up to " + checkpoint.upToSequence()
                         + ") recorded " + hex(checkpoint.snapshotCrc()) + " for its " + size + " bytes: they changed"
-                        + " after the snapshot was written (its length did not); restore the snapshot from a backup;"
-                        + " nothing was changed");
+                        + " after the snapshot was written (its length did not); restore the snapshot from a backup");
             }
         }
     }
@@ -75,8 +73,7 @@ public final class SnapshotCheck {
             int n = file.read(buffer, position);
             if (n < 0) {
                 throw new WalCorruptedException(path, 0, "snapshot ended at byte " + position + " while it was read,"
-                        + " the checkpoint in force recorded " + length + " bytes (is something else writing it?);"
-                        + " nothing was changed");
+                        + " the checkpoint in force recorded " + length + " bytes (is something else writing it?)");
             }
             position += n;
             crc.plainUpdate(buffer.flip());

@@ -175,7 +175,7 @@ sealed interface Verdict {
             return new Unprotected("holds records up to " + (s.next() - 1) + " without protection, but the log is "
                     + "opened with " + s.requiredProtection() + " and the checkpoint covers only up to "
                     + s.checkpointed() + ": an unprotected segment in a protected log could have been planted, so it "
-                    + "is refused; nothing was changed. To protect a plain log, open it without protection, "
+                    + "is refused. To protect a plain log, open it without protection, "
                     + "checkpoint up to its last sequence, close it, then open it with protection");
         }
         if (s.missing() != null) {
