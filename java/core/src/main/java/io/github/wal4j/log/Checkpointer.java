@@ -289,7 +289,7 @@ final class Checkpointer {
                 if (decoded.header().map(SegmentHeader::isProtected).orElse(false)) {
                     throw new WalCorruptedException(directory.resolve(LogFiles.CHECKPOINT), 0, "the checkpoint is not "
                             + "authenticated but the log holds protected segments (" + name + "), whose checkpoints "
-                            + "are always authenticated: it was replaced; nothing was changed");
+                            + "are always authenticated: it was replaced");
                 }
             }
         }

@@ -140,7 +140,7 @@ final class LogDirectory implements Closeable {
         }
         if (Files.isSymbolicLink(snapshot)) {
             throw new WalFormatException(SymbolicLinks.describe(snapshot) + ": wal4j never writes a snapshot"
-                    + " through or over a symbolic link; give the real path. Nothing was changed");
+                    + " through or over a symbolic link; give the real path");
         }
         if (Files.isSameFile(parent, path)) {
             throw new IllegalArgumentException("keep snapshots outside the WAL directory " + path
@@ -178,7 +178,7 @@ final class LogDirectory implements Closeable {
         Path dir = FileSafety.resolve(requested);
         if (Files.isSymbolicLink(dir)) {
             throw new WalFormatException(SymbolicLinks.describe(dir) + " to a missing path: a WAL path that is a"
-                    + " link is resolved once at open, and this one leads nowhere; nothing was changed");
+                    + " link is resolved once at open, and this one leads nowhere");
         }
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new WalFormatException(dir + " is not a directory: a WAL is a directory of its own");
