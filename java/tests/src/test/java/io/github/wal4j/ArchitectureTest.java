@@ -43,7 +43,7 @@ class ArchitectureTest {
             LOG, Set.of(API, INSPECT, FORMAT, IO, SPI), // API types in log: a cycle with the API, still to cut (issue 14)
             INSPECT, Set.of(API, LOG, SPI), // LOG: the implementation behind LogInspection.open
             FORMAT, Set.of(),
-            IO, Set.of(SPI, API), // API: SymbolicLinks throws WalFormatException (issue 14)
+            IO, Set.of(SPI),
             SPI, Set.of(),
             NATIVE, Set.of(API, IO, SPI), // IO: AlignedReadFile and SymbolicLinks, shared with the java layer
             "io.github.wal4j.sqlite", Set.of(API),

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wal4j.io.ChildJvm;
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.spi.Storage;
+import io.github.wal4j.spi.SymbolicLinkException;
 import io.github.wal4j.testing.FileDamage;
 import io.github.wal4j.testing.LogDirs;
 import io.github.wal4j.testing.PermissionsChild;
@@ -224,17 +225,21 @@ class FileSafetyTest {
         LogDirs.assertUnchanged(before, dir);
     }
 
-    /** Each open of the layer, not only the directory scan at open: the link may appear after the scan. */
+    /**
+     * Each open of the layer, not only the directory scan at open: the link may appear after the scan.
+     * The layer reports the link ({@link SymbolicLinkException}); the log makes it a
+     * {@link WalFormatException} (the tests above).
+     */
     @Test
     void theLayerRefusesLinksOnEveryOpen() throws IOException {
         Storage storage = IoLayers.select();
         Path dir = Files.createDirectory(tmp.resolve("plain"));
         Path target = target();
         Path link = Files.createSymbolicLink(dir.resolve("0000000000000001.wal"), target);
-        assertHasPhrases(assertThrows(WalFormatException.class, () -> storage.openRead(link)).getMessage(),
+        assertHasPhrases(assertThrows(SymbolicLinkException.class, () -> storage.openRead(link)).getMessage(),
                 "symbolic link");
-        assertThrows(WalFormatException.class, () -> storage.openWrite(link));
-        assertThrows(WalFormatException.class, () -> {
+        assertThrows(SymbolicLinkException.class, () -> storage.openWrite(link));
+        assertThrows(SymbolicLinkException.class, () -> {
             Closeable lock = storage.tryLock(link);
             if (lock != null) {
                 lock.close();
@@ -243,7 +248,7 @@ class FileSafetyTest {
         assertThrows(FileAlreadyExistsException.class, () -> storage.create(link), "create never follows a link");
         Path dangling = Files.createSymbolicLink(dir.resolve("CHECKPOINT.tmp"), tmp.resolve("nothing-here"));
         assertThrows(FileAlreadyExistsException.class, () -> storage.create(dangling));
-        assertThrows(WalFormatException.class, () -> storage.tryLock(dangling));
+        assertThrows(SymbolicLinkException.class, () -> storage.tryLock(dangling));
         assertFalse(Files.exists(tmp.resolve("nothing-here"), LinkOption.NOFOLLOW_LINKS));
         assertArrayEquals(SECRET, Files.readAllBytes(target));
     }

@@ -29,7 +29,7 @@ import java.util.Set;
  *
  * <p>Files are created {@code rw-------} (through the umask, which never widens it) and opened with
  * {@link LinkOption#NOFOLLOW_LINKS}: a symbolic link in place of a file fails the open with a
- * {@link io.github.wal4j.WalFormatException} (see {@link SymbolicLinks}), the link's target untouched.
+ * {@link io.github.wal4j.spi.SymbolicLinkException} (see {@link SymbolicLinks}), the link's target untouched.
  */
 public final class JavaStorage implements Storage {
 

@@ -62,7 +62,7 @@ final class LogDirectory implements Closeable {
      *     thread is interrupted (its interrupt status is set again)
      */
     static LogDirectory open(Path requested, WalOptions options, Storage layer) throws IOException {
-        Storage storage = FileSafety.withFilePermissions(layer, options);
+        Storage storage = LinkRefusal.around(FileSafety.withFilePermissions(layer, options));
         Path dir = prepare(storage, requested, options);
         return new LogDirectory(dir, storage, lock(storage, dir, options.lockTimeout()));
     }

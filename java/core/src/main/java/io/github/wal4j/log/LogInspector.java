@@ -58,7 +58,7 @@ public final class LogInspector implements LogInspection {
             DirectoryLock lock, boolean view) {
         this.dir = dir;
         this.view = view;
-        this.storage = storage;
+        this.storage = LinkRefusal.around(storage);
         this.layer = layer;
         this.maxRecordSize = maxRecordSize;
         this.keys = keys;

@@ -21,8 +21,8 @@ final class FileDescriptors {
      * open(2) with O_NOFOLLOW added, mode 0600 for created files.
      *
      * @return the descriptor, which the caller closes
-     * @throws IOException as {@link #failure}, or a {@link io.github.wal4j.WalFormatException} if
-     *     {@code path} is a symbolic link
+     * @throws IOException as {@link #failure}, or a {@link io.github.wal4j.spi.SymbolicLinkException}
+     *     if {@code path} is a symbolic link
      */
     static int open(Path path, int flags) throws IOException {
         int fd = LibWal4j.wal4j_open(NativeIo.nativePath(path), flags | NativeIo.O_NOFOLLOW, NativeIo.MODE_OWNER_ONLY);

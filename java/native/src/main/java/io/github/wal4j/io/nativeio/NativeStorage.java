@@ -18,7 +18,7 @@ import java.util.List;
  * <ul>
  *   <li>every open uses O_NOFOLLOW and O_CLOEXEC; {@link #create} makes files with mode 0600 (the
  *       umask never widens it); a symbolic link in place of a file fails the open (ELOOP) with a
- *       {@link io.github.wal4j.WalFormatException}, its target untouched ({@link SymbolicLinks});</li>
+ *       {@link io.github.wal4j.spi.SymbolicLinkException}, its target untouched ({@link SymbolicLinks});</li>
  *   <li>{@link StorageFile#sync()} is fdatasync, {@link StorageFile#preallocate} is fallocate
  *       (posix_fallocate where the file system lacks it); where the space cannot be had (ENOSPC,
  *       EDQUOT, EOPNOTSUPP) it returns {@code false}, gives back what a partial allocation took, and

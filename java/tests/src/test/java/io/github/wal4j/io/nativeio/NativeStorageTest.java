@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.WalException;
-import io.github.wal4j.WalFormatException;
 import io.github.wal4j.io.JavaStorage;
+import io.github.wal4j.spi.SymbolicLinkException;
 import io.github.wal4j.spi.StorageFile;
 import java.io.Closeable;
 import java.io.IOException;
@@ -127,12 +127,12 @@ class NativeStorageTest {
         storage.create(target).close();
         Path link = Files.createSymbolicLink(dir.resolve("link.wal"), target.getFileName());
         // O_NOFOLLOW fails with ELOOP, reported as the typed refusal of a link, with the errno as its cause.
-        WalFormatException e = assertThrows(WalFormatException.class, () -> storage.openWrite(link));
+        SymbolicLinkException e = assertThrows(SymbolicLinkException.class, () -> storage.openWrite(link));
         assertTrue(e.getMessage().startsWith(link + " is a symbolic link (to target.wal)"), e.getMessage());
         assertEquals("open failed on link.wal: ELOOP (40)", e.getCause().getMessage());
         assertEquals(Errno.ELOOP, ((NativeIoException) e.getCause()).errno());
-        assertThrows(WalFormatException.class, () -> storage.openRead(link));
-        assertThrows(WalFormatException.class, () -> storage.tryLock(link));
+        assertThrows(SymbolicLinkException.class, () -> storage.openRead(link));
+        assertThrows(SymbolicLinkException.class, () -> storage.tryLock(link));
         assertEquals(List.of("target.wal"), storage.list(dir)); // no symlinks listed
     }
 
