@@ -22,9 +22,6 @@ package io.github.wal4j.log;
  *     thread (where the durability mode and the storage layer allow it at all)
  */
 record CommitTuning(boolean gatherBatches, boolean selfCommit) {
-    /** Both mechanisms on: what every log gets unless a switch says otherwise. */
-    static final CommitTuning DEFAULT = new CommitTuning(true, true);
-
     /** The switches as the system properties set them now; anything but {@code false} leaves one on. */
     static CommitTuning fromSystemProperties() {
         return new CommitTuning(!"false".equals(System.getProperty("wal4j.groupCommitWait")),
