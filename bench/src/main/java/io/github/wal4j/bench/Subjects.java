@@ -28,8 +28,8 @@ public final class Subjects {
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("java")));
         add("wal4j-native-direct", "wal4j, defaults on the native layer with `withDirectIo(true)` (O_DIRECT segments)",
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("native").withDirectIo(true)));
-        // The group-commit gathering wait (GroupCommitter.gather) and self-commit switched off, for
-        // A/Bs in one run: the log reads these properties when it opens.
+        // The group-commit gathering wait and self-commit switched off, for A/Bs in one run: the log
+        // reads these properties when it opens (io.github.wal4j.log.CommitTuning).
         add("wal4j-native-nowait", "wal4j, defaults on the native layer with the group-commit gathering wait off "
                 + "(`-Dwal4j.groupCommitWait=false` while it opens)", withProperty("wal4j.groupCommitWait"));
         add("wal4j-native-noself", "wal4j, defaults on the native layer with self-commit off: every append goes "

@@ -17,7 +17,7 @@ final class ActiveSegment {
     final Path path;
     final StorageFile file;
     final SegmentHeader header;
-    /** Seals the records written to this segment; the writer thread's alone. */
+    /** Seals the records written to this segment; used by the {@link SegmentWriter} alone. */
     final RecordSealer sealer;
     long writeOffset;
 

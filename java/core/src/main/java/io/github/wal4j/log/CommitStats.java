@@ -6,7 +6,8 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 
 /**
- * The writer's counters and latency histograms. The writer thread records (one writer, so
+ * The commit path's counters and latency histograms. The {@link SegmentWriter} records, one caller
+ * at a time (the commit lock serializes the writer thread and self-committing appenders, so
  * {@link SingleWriterRecorder}s need no lock on the hot path); {@link #snapshot} may run on any thread.
  */
 final class CommitStats {

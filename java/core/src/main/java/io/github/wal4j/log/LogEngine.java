@@ -55,8 +55,11 @@ public final class LogEngine {
         this.report = recovered.report();
         this.keys = keys;
         this.closeMarkAtOpen = recovered.closeMark();
-        this.committer = new GroupCommitter(storage, dir, options.durability(), options.segmentSize(), alignment, directIo, options.maxBatchBytes(), segments, keys, options.durableWatermark(),
-                recovered.active(), recovered.nextSequence(), recovered.sealed());
+        CommitConfig commit = new CommitConfig(storage, dir, keys, options.durability(), options.segmentSize(),
+                alignment, directIo, options.maxBatchBytes(), options.durableWatermark(),
+                CommitTuning.fromSystemProperties());
+        this.committer = new GroupCommitter(commit, segments, recovered.active(), recovered.nextSequence(),
+                recovered.sealed());
         this.checkpointer = new Checkpointer(directory, checkpoints, checkpoint, segments, new Checkpointer.Writer() {
             @Override
             public long lastSequence() {

@@ -1,0 +1,320 @@
+package io.github.wal4j.log;
+
+import io.github.wal4j.Durability;
+import io.github.wal4j.WalClosedException;
+import io.github.wal4j.WalFailedException;
+import io.github.wal4j.format.RecordFormat;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
+
+/**
+ * The requests waiting to be committed, in arrival order: appends, each given the next sequence
+ * number as it is queued (so the queue's order is the log's order), and barriers. It also holds
+ * whether the log still accepts work: closing, or failed for good.
+ *
+ * <p>Admission: an append or barrier is refused with {@link WalFailedException} once the log failed
+ * and with {@link WalClosedException} once it is closing. Back-pressure: an append waits while the
+ * queued records' framed bytes exceed the bound, unless its caller may not wait (the writer thread,
+ * which is the only one that makes room). In {@link Durability#BUFFERED} an append is acknowledged
+ * here, once queued, and its payload is copied, since its caller may reuse the array at once.
+ *
+ * <p>Failure fan-out: {@link #fail} makes the failure sticky and takes everything queued off the
+ * queue at once, and {@link #completeFailed} then fails those futures; so after a failed write or
+ * sync nothing is acknowledged again, and callbacks never run under the queue's lock.
+ *
+ * <p>Every method may be called from any thread: the state is under one lock, held briefly, never
+ * across I/O; the only futures completed under it are BUFFERED appends, before anyone has them.
+ */
+final class CommitQueue {
+    private final Path dir;
+    private final boolean acknowledgeWhenQueued;
+    private final long maxQueuedBytes;
+    private final int batchLimit;
+    private final int sealOverhead;
+    private final IntSupplier lastBatchRecords;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Condition room = lock.newCondition();
+    private final ArrayDeque<CommitRequest> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private int queuedRecords;
+    /** The writer is waiting in {@link #takeBatch} for this many queued records (0: not gathering). */
+    private int gatherWanted;
+    private long nextSequence;
+    private boolean closing;
+    private WalFailedException failure;
+
+    /**
+     * @param dir the log directory, for messages
+     * @param durability in {@link Durability#BUFFERED} appends are acknowledged once queued
+     * @param maxQueuedBytes the queued framed bytes above which an append waits for room
+     * @param batchLimit the framed record bytes {@link #takeBatch} takes at most (at least one record)
+     * @param sealOverhead the bytes a record's seal adds to its framing
+     * @param lastBatchRecords the number of records the last synced batch held: an appender is alone
+     *     (may commit its own record) only when it was at most one
+     * @param nextSequence the sequence number of the first record queued
+     */
+    CommitQueue(Path dir, Durability durability, long maxQueuedBytes, int batchLimit, int sealOverhead,
+            IntSupplier lastBatchRecords, long nextSequence) {
+        this.dir = dir;
+        this.acknowledgeWhenQueued = durability == Durability.BUFFERED;
+        this.maxQueuedBytes = maxQueuedBytes;
+        this.batchLimit = batchLimit;
+        this.sealOverhead = sealOverhead;
+        this.lastBatchRecords = lastBatchRecords;
+        this.nextSequence = nextSequence;
+    }
+
+    /**
+     * Queues a record, which {@code future} acknowledges with its sequence number.
+     *
+     * @param mayWait whether to wait for room while the queue is over its bound
+     * @param mayLead whether the caller would commit the record itself if it is alone
+     * @return the queued append if the caller is to commit it itself (it may lead and found the queue
+     *     empty and the last batch single; the writer has not been woken), else null
+     * @throws WalFailedException if the log failed
+     * @throws WalClosedException if the log is closing
+     */
+    CommitRequest.Append add(byte[] payload, CompletableFuture<Long> future, boolean mayWait, boolean mayLead)
+            throws IOException {
+        long framed = RecordFormat.framedSize(payload.length) + sealOverhead;
+        lock.lock();
+        try {
+            checkUsable();
+            while (mayWait && queuedBytes > maxQueuedBytes && !closing && failure == null) {
+                room.awaitUninterruptibly();
+            }
+            checkUsable();
+            long sequence = nextSequence++;
+            byte[] bytes = acknowledgeWhenQueued ? payload.clone() : payload;
+            boolean lead = mayLead && queue.isEmpty() && lastBatchRecords.getAsInt() <= 1;
+            CommitRequest.Append append = new CommitRequest.Append(sequence, bytes, framed, future, System.nanoTime());
+            queue.add(append);
+            queuedBytes += framed;
+            queuedRecords++;
+            if (acknowledgeWhenQueued) {
+                // Acknowledged before the writer can see it (and fail it). Completing under the lock
+                // runs no callback: nobody has the future yet.
+                future.complete(sequence);
+            }
+            if (!lead && writerWants()) {
+                work.signal();
+            }
+            return lead ? append : null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Queues a barrier and wakes the writer.
+     *
+     * @throws WalFailedException if the log failed
+     * @throws WalClosedException if the log is closing
+     */
+    CompletableFuture<Void> barrier(boolean sync) throws IOException {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        lock.lock();
+        try {
+            checkUsable();
+            queue.add(new CommitRequest.Barrier(sync, future));
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return future;
+    }
+
+    /**
+     * Whether an append should wake the writer: always, unless it is gathering a batch that is not
+     * complete yet. Waking it for every arrival would cost a context switch each, on the very cores
+     * the arriving appenders need.
+     */
+    private boolean writerWants() {
+        return gatherWanted == 0 || queuedRecords >= gatherWanted || queuedBytes >= batchLimit;
+    }
+
+    /** Wakes the writer if anything is queued: for a leader that found the commit taken. */
+    void wakeWriter() {
+        lock.lock();
+        try {
+            if (!queue.isEmpty()) {
+                work.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes {@code own} off the queue if it is still first: a leader's claim on its own record.
+     *
+     * @return false if it is gone (the writer took it, or the log failed: its future says how it went)
+     */
+    boolean takeIfFirst(CommitRequest.Append own) {
+        lock.lock();
+        try {
+            if (queue.peek() != own) {
+                return false;
+            }
+            queue.poll();
+            queuedBytes -= own.framedSize();
+            queuedRecords--;
+            room.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until something is queued, or the queue is closing with nothing left.
+     *
+     * @return false if the queue is closing and empty: nothing will come any more
+     */
+    boolean awaitRequest() {
+        lock.lock();
+        try {
+            while (queue.isEmpty() && !closing) {
+                work.awaitUninterruptibly();
+            }
+            return !queue.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the next batch into {@code into}: the queued requests in order, records up to the batch
+     * limit (but at least one). First, when {@code wanted} is above one, gathers: waits until that
+     * many records are queued, a barrier arrives, the records fill a batch or the queue closes, but
+     * never longer than {@code maxWaitNanos}; appenders arriving meanwhile do not wake it early.
+     */
+    void takeBatch(List<CommitRequest> into, int wanted, long maxWaitNanos) {
+        lock.lock();
+        try {
+            gather(wanted, maxWaitNanos);
+            long bytes = 0;
+            while (!queue.isEmpty()) {
+                if (queue.peek() instanceof CommitRequest.Append a) {
+                    if (bytes > 0 && bytes + a.framedSize() > batchLimit) {
+                        break;
+                    }
+                    bytes += a.framedSize();
+                    queuedRecords--;
+                }
+                into.add(queue.poll());
+            }
+            queuedBytes -= bytes;
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void gather(int wanted, long maxWaitNanos) {
+        if (wanted <= 1 || queue.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + maxWaitNanos;
+        gatherWanted = wanted;
+        try {
+            while (queuedRecords < wanted && queuedRecords == queue.size() && !closing
+                    && queuedBytes < batchLimit) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    work.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        } finally {
+            gatherWanted = 0;
+        }
+    }
+
+    /** The last sequence number handed out, or the one before the first if none was. */
+    long lastSequence() {
+        lock.lock();
+        try {
+            return nextSequence - 1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The failure that stopped the log, or {@code null}. */
+    WalFailedException failure() {
+        lock.lock();
+        try {
+            return failure;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses everything from now on with {@link WalClosedException}, and wakes the writer to drain what is left. */
+    void close() {
+        lock.lock();
+        try {
+            closing = true;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes {@code cause} the log's failure, sticky at once (the caller may hold the commit lock, so
+     * that nobody writes after a failed write or sync), and takes every queued request off the queue.
+     *
+     * @param taken requests already off the queue that the failure abandons too
+     * @return {@code taken} and every request that was queued, for {@link #completeFailed} outside
+     *     any lock
+     */
+    List<CommitRequest> fail(Throwable cause, List<CommitRequest> taken) {
+        WalFailedException failed = new WalFailedException("write-ahead log " + dir + " failed and accepts nothing "
+                + "until it is reopened: " + cause.getMessage(), cause);
+        List<CommitRequest> abandoned = new ArrayList<>(taken);
+        lock.lock();
+        try {
+            failure = failed;
+            abandoned.addAll(queue);
+            queue.clear();
+            queuedBytes = 0;
+            queuedRecords = 0;
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return abandoned;
+    }
+
+    /** Fails the requests {@link #fail} abandoned, with the log's failure. */
+    void completeFailed(List<CommitRequest> abandoned) {
+        WalFailedException failed = failure();
+        for (CommitRequest request : abandoned) {
+            request.fail(failed);
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (failure != null) {
+            throw new WalFailedException(failure.getMessage(), failure.getCause());
+        }
+        if (closing) {
+            throw new WalClosedException("write-ahead log " + dir + " is closed");
+        }
+    }
+}

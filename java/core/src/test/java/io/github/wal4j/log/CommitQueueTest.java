@@ -1,0 +1,253 @@
+package io.github.wal4j.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wal4j.Durability;
+import io.github.wal4j.WalClosedException;
+import io.github.wal4j.WalFailedException;
+import io.github.wal4j.format.RecordFormat;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link CommitQueue} without a log: sequence numbers in queue order, batches bounded in bytes,
+ * back-pressure, who may commit their own record, gathering, closing, and the failure fan-out.
+ */
+class CommitQueueTest {
+    private static final Path DIR = Path.of("/wal");
+    private static final int SEAL = 16;
+    private static final long TIMEOUT_SECONDS = 10;
+
+    private final AtomicInteger lastBatch = new AtomicInteger();
+
+    private CommitQueue queue(Durability durability, long maxQueuedBytes, int batchLimit) {
+        return new CommitQueue(DIR, durability, maxQueuedBytes, batchLimit, SEAL, lastBatch::get, 7);
+    }
+
+    private CommitQueue queue() {
+        return queue(Durability.SYNC, 1 << 20, 1 << 20);
+    }
+
+    private static long framed(int payloadLength) {
+        return RecordFormat.framedSize(payloadLength) + SEAL;
+    }
+
+    @Test
+    void appendsGetConsecutiveSequenceNumbersInQueueOrderAndBarriersKeepTheirPlace() throws IOException {
+        CommitQueue q = queue();
+        assertEquals(6, q.lastSequence());
+        q.add(new byte[3], new CompletableFuture<>(), true, false);
+        CompletableFuture<Void> barrier = q.barrier(true);
+        q.add(new byte[5], new CompletableFuture<>(), true, false);
+        assertEquals(8, q.lastSequence());
+
+        List<CommitRequest> batch = new ArrayList<>();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(3, batch.size());
+        CommitRequest.Append first = assertInstanceOf(CommitRequest.Append.class, batch.get(0));
+        assertEquals(7, first.sequence());
+        assertEquals(framed(3), first.framedSize());
+        CommitRequest.Barrier middle = assertInstanceOf(CommitRequest.Barrier.class, batch.get(1));
+        assertTrue(middle.sync());
+        assertSame(barrier, middle.future());
+        assertEquals(8, assertInstanceOf(CommitRequest.Append.class, batch.get(2)).sequence());
+    }
+
+    @Test
+    void aBatchStopsAtItsByteLimitButAlwaysTakesOneRecord() throws IOException {
+        int limit = (int) (2 * framed(100));
+        CommitQueue q = queue(Durability.SYNC, 1 << 20, limit);
+        q.add(new byte[1000], new CompletableFuture<>(), true, false);
+        for (int i = 0; i < 3; i++) {
+            q.add(new byte[100], new CompletableFuture<>(), true, false);
+        }
+        List<CommitRequest> batch = new ArrayList<>();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(1, batch.size(), "a record over the limit goes alone");
+        batch.clear();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(2, batch.size(), "two records fill the limit");
+        batch.clear();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(1, batch.size());
+        assertEquals(10, ((CommitRequest.Append) batch.get(0)).sequence());
+    }
+
+    @Test
+    void anAppendWaitsForRoomUnlessItsCallerMayNot() throws Exception {
+        CommitQueue q = queue(Durability.SYNC, framed(10), 1 << 20);
+        q.add(new byte[10], new CompletableFuture<>(), true, false);
+        q.add(new byte[10], new CompletableFuture<>(), true, false); // over the bound now
+        q.add(new byte[10], new CompletableFuture<>(), false, false); // the writer thread passes
+
+        CompletableFuture<Long> waiting = new CompletableFuture<>();
+        Thread appender = new Thread(() -> {
+            try {
+                q.add(new byte[10], waiting, true, false);
+            } catch (IOException e) {
+                waiting.completeExceptionally(e);
+            }
+        });
+        appender.start();
+        appender.join(200);
+        assertTrue(appender.isAlive(), "an appender over the bound waits");
+        assertEquals(9, q.lastSequence());
+
+        q.takeBatch(new ArrayList<>(), 0, 0);
+        appender.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        assertFalse(appender.isAlive(), "taking a batch makes room");
+        assertEquals(10, q.lastSequence());
+        assertFalse(waiting.isDone(), "queued, not acknowledged");
+    }
+
+    @Test
+    void aCallerLeadsOnlyWhenTheQueueIsEmptyAndTheLastBatchWasSingle() throws IOException {
+        CommitQueue q = queue();
+        lastBatch.set(1);
+        CommitRequest.Append own = q.add(new byte[1], new CompletableFuture<>(), true, true);
+        assertNotNull(own, "alone: it leads");
+        assertNull(q.add(new byte[1], new CompletableFuture<>(), true, true), "queued behind another");
+        assertTrue(q.takeIfFirst(own));
+        assertFalse(q.takeIfFirst(own), "taken once");
+
+        List<CommitRequest> drain = new ArrayList<>();
+        q.takeBatch(drain, 0, 0);
+        lastBatch.set(2);
+        assertNull(q.add(new byte[1], new CompletableFuture<>(), true, true), "the last batch was shared");
+        q.takeBatch(drain, 0, 0);
+        lastBatch.set(0);
+        assertNull(q.add(new byte[1], new CompletableFuture<>(), true, false), "a caller that may not lead");
+    }
+
+    @Test
+    void aLeaderWhoseRecordTheWriterTookFindsItGone() throws IOException {
+        CommitQueue q = queue();
+        CommitRequest.Append own = q.add(new byte[1], new CompletableFuture<>(), true, true);
+        assertNotNull(own);
+        List<CommitRequest> batch = new ArrayList<>();
+        q.takeBatch(batch, 0, 0);
+        assertSame(own, batch.get(0));
+        assertFalse(q.takeIfFirst(own));
+    }
+
+    @Test
+    void bufferedAppendsAreAcknowledgedWhenQueuedWithACopyOfThePayload() throws Exception {
+        CommitQueue q = queue(Durability.BUFFERED, 1 << 20, 1 << 20);
+        byte[] payload = {1, 2, 3};
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        q.add(payload, future, true, false);
+        assertEquals(7, future.getNow(-1L));
+        payload[0] = 9;
+        List<CommitRequest> batch = new ArrayList<>();
+        q.takeBatch(batch, 0, 0);
+        CommitRequest.Append queued = (CommitRequest.Append) batch.get(0);
+        assertNotSame(payload, queued.payload());
+        assertEquals(1, queued.payload()[0]);
+    }
+
+    @Test
+    void gatheringWaitsForTheWantedRecordsAndNoLongerThanItsLimit() throws Exception {
+        CommitQueue q = queue();
+        q.add(new byte[1], new CompletableFuture<>(), true, false);
+        List<CommitRequest> batch = new ArrayList<>();
+        long started = System.nanoTime();
+        q.takeBatch(batch, 3, TimeUnit.MILLISECONDS.toNanos(50));
+        assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(50), "waited out its limit");
+        assertEquals(1, batch.size());
+
+        batch.clear();
+        q.add(new byte[1], new CompletableFuture<>(), true, false);
+        Thread late = new Thread(() -> {
+            try {
+                Thread.sleep(50);
+                q.add(new byte[1], new CompletableFuture<>(), true, false);
+                q.add(new byte[1], new CompletableFuture<>(), true, false);
+            } catch (InterruptedException | IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        late.start();
+        q.takeBatch(batch, 3, TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS));
+        late.join();
+        assertEquals(3, batch.size(), "the late arrivals joined the batch");
+
+        batch.clear();
+        q.add(new byte[1], new CompletableFuture<>(), true, false);
+        q.barrier(false);
+        started = System.nanoTime();
+        q.takeBatch(batch, 3, TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS));
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS / 2), "a barrier ends it");
+        assertEquals(2, batch.size());
+    }
+
+    @Test
+    void aClosedQueueRefusesWorkAndDrainsWhatItHolds() throws IOException {
+        CommitQueue q = queue();
+        q.add(new byte[1], new CompletableFuture<>(), true, false);
+        q.close();
+        assertThrows(WalClosedException.class, () -> q.add(new byte[1], new CompletableFuture<>(), true, false));
+        assertThrows(WalClosedException.class, () -> q.barrier(true));
+        assertTrue(q.awaitRequest(), "what was queued before is still taken");
+        q.takeBatch(new ArrayList<>(), 0, 0);
+        assertFalse(q.awaitRequest(), "closed and empty");
+    }
+
+    @Test
+    void aFailureIsStickyAndFailsEveryRequestItAbandons() throws Exception {
+        CommitQueue q = queue(Durability.SYNC, framed(1), 1 << 20);
+        CompletableFuture<Long> taken = new CompletableFuture<>();
+        q.add(new byte[1], taken, true, false);
+        List<CommitRequest> batch = new ArrayList<>();
+        q.takeBatch(batch, 0, 0);
+        CompletableFuture<Long> queued = new CompletableFuture<>();
+        q.add(new byte[1], queued, true, false);
+        CompletableFuture<Void> barrier = q.barrier(true);
+        q.add(new byte[1], new CompletableFuture<>(), false, false); // over the bound now
+        CompletableFuture<Long> blocked = new CompletableFuture<>();
+        Thread appender = new Thread(() -> {
+            try {
+                q.add(new byte[1], blocked, true, false);
+            } catch (IOException e) {
+                blocked.completeExceptionally(e);
+            }
+        });
+        appender.start();
+        appender.join(200);
+        assertTrue(appender.isAlive());
+
+        IOException cause = new IOException("fdatasync: EIO");
+        List<CommitRequest> abandoned = q.fail(cause, batch);
+        assertEquals(4, abandoned.size(), "the batch taken and everything queued");
+        assertFalse(taken.isDone(), "nothing completes until completeFailed");
+        q.completeFailed(abandoned);
+
+        WalFailedException failure = q.failure();
+        assertSame(cause, failure.getCause());
+        assertTrue(failure.getMessage().contains("fdatasync: EIO"), failure.getMessage());
+        for (CompletableFuture<?> f : List.of(taken, queued, barrier)) {
+            ExecutionException e = assertThrows(ExecutionException.class, f::get);
+            assertSame(failure, e.getCause());
+        }
+        appender.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        assertFalse(appender.isAlive(), "an appender waiting for room is released");
+        ExecutionException e = assertThrows(ExecutionException.class, blocked::get);
+        assertInstanceOf(WalFailedException.class, e.getCause());
+        assertThrows(WalFailedException.class, () -> q.add(new byte[1], new CompletableFuture<>(), true, false));
+        assertThrows(WalFailedException.class, () -> q.barrier(false));
+    }
+}
