@@ -1,5 +1,6 @@
 package io.github.wal4j;
 
+import io.github.wal4j.log.LogConfig;
 import io.github.wal4j.spi.Storage;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -344,5 +345,12 @@ public final class WalOptions {
                 + (v.storage == null ? "" : ", storage=" + v.storage.name())
                 + ", protection=" + v.protection + (v.keys == null ? "" : ", key=" + v.keys.currentKeyId())
                 + (v.watermark == null ? "" : ", durableWatermark") + "]";
+    }
+
+    /** These options as the engine takes them, for one open. */
+    LogConfig engineConfig() {
+        return new LogConfig(durability(), recoveryMode(), segmentSize(), maxRecordSize(), maxBatchBytes(),
+                lockTimeout(), directIo(), protection(), keys(), durableWatermark(), filePermissions(),
+                directoryPermissions(), sharedDirectoryAllowed());
     }
 }

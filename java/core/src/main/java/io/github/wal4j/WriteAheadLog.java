@@ -159,7 +159,7 @@ public final class WriteAheadLog implements Closeable {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(options, "options");
         Storage storage = options.storage() != null ? options.storage() : IoLayers.select(options.ioLayer());
-        return new WriteAheadLog(LogEngine.open(dir, options, storage, replay));
+        return new WriteAheadLog(LogEngine.open(dir, options.engineConfig(), storage, replay));
     }
 
     /**
@@ -193,8 +193,8 @@ public final class WriteAheadLog implements Closeable {
 
     private CompletableFuture<Long> submit(byte[] record, boolean callerWaits) throws IOException {
         Objects.requireNonNull(record, "record must not be null (an empty array is a valid, empty record)");
-        if (record.length > engine.options().maxRecordSize()) {
-            throw new RecordTooLargeException(record.length, engine.options().maxRecordSize());
+        if (record.length > engine.config().maxRecordSize()) {
+            throw new RecordTooLargeException(record.length, engine.config().maxRecordSize());
         }
         return engine.committer().append(record, callerWaits);
     }

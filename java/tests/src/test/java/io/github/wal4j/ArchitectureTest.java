@@ -88,13 +88,21 @@ class ArchitectureTest {
 
     /** Every edge "from -> to" between two different wal4j packages in the module's classes. */
     private static Map<String, Set<String>> edges(String module) {
+        return edges(module, "-verbose:package");
+    }
+
+    /**
+     * Every edge "from -> to" between wal4j packages ({@code -verbose:package}) or classes
+     * ({@code -verbose:class}) in the module's classes.
+     */
+    private static Map<String, Set<String>> edges(String module, String verbose) {
         ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow(() -> new AssertionError(
                 "this JDK has no jdeps tool (java.home " + System.getProperty("java.home") + ")"));
         String classPath = MODULES.stream().filter(m -> !m.equals(module)).map(ArchitectureTest::plainClassesOf)
                 .map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = jdeps.run(new PrintWriter(out), new PrintWriter(err), "-verbose:package", "-filter:none",
+        int exit = jdeps.run(new PrintWriter(out), new PrintWriter(err), verbose, "-filter:none",
                 "-cp", classPath, plainClassesOf(module).toString());
         assertEquals(0, exit, () -> "jdeps failed on " + module + ": " + err);
         Map<String, Set<String>> edges = new TreeMap<>();
@@ -132,5 +140,32 @@ class ArchitectureTest {
         assertTrue(all.getOrDefault(LOG, Set.of()).containsAll(Set.of(FORMAT, IO)),
                 () -> "jdeps output was not understood: edges " + all);
         assertEquals(List.of(), violations, "package dependencies that docs/architecture.md forbids");
+    }
+
+    /** The API's entry points, which only the API and the integrations above it may name. */
+    private static final Set<String> ENTRY_POINTS = Set.of(API + ".WriteAheadLog", API + ".WalOptions",
+            API + ".WalTransaction");
+
+    /**
+     * The engine and the layers under it use the API's values, callbacks and exceptions, never its
+     * entry points: {@code WalOptions} reaches the engine as {@code log/LogConfig}.
+     */
+    @Test
+    void theEngineNeverNamesTheApiEntryPoints() {
+        Map<String, Set<String>> classes = edges("core", "-verbose:class");
+        List<String> violations = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> e : classes.entrySet()) {
+            String pkg = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
+            if (Set.of(LOG, FORMAT, IO, SPI).contains(pkg)) {
+                for (String to : e.getValue()) {
+                    if (ENTRY_POINTS.contains(to)) {
+                        violations.add(e.getKey() + " -> " + to);
+                    }
+                }
+            }
+        }
+        assertTrue(classes.getOrDefault(API + ".WriteAheadLog", Set.of()).contains(LOG + ".LogEngine"),
+                () -> "jdeps output was not understood: edges " + classes);
+        assertEquals(List.of(), violations, "the engine names an entry point of the API");
     }
 }

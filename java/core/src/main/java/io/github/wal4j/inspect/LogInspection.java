@@ -58,7 +58,8 @@ public interface LogInspection extends Closeable {
      * @throws IOException if the layer asked for cannot be used here ({@link LayerUnavailableException})
      */
     static LogInspection open(Path dir, WalOptions options) throws IOException {
-        return LogInspector.open(dir, options, true);
+        return LogInspector.open(dir, true, options.sharedDirectoryAllowed(), options.ioLayer(), options.storage(),
+                options.keys(), options.maxRecordSize());
     }
 
     /**
@@ -67,7 +68,8 @@ public interface LogInspection extends Closeable {
      * from {@link #accessProblem()}. The contents are still checked: only the log's own files, no link.
      */
     static LogInspection openWithoutAccessChecks(Path dir, WalOptions options) throws IOException {
-        return LogInspector.open(dir, options, false);
+        return LogInspector.open(dir, false, options.sharedDirectoryAllowed(), options.ioLayer(), options.storage(),
+                options.keys(), options.maxRecordSize());
     }
 
     /**

@@ -2,7 +2,6 @@ package io.github.wal4j.log;
 
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalFormatException;
-import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.spi.ForwardingStorage;
 import io.github.wal4j.spi.Storage;
@@ -31,6 +30,9 @@ public final class FileSafety {
 
     /** The setting that accepts a directory others can change, as the refusal's message names it. */
     public static final String SHARED_DIRECTORY_OPTION = "WalOptions.withSharedDirectoryAllowed(true)";
+
+    /** {@code rw-------}, the mode every layer creates files with (the default of the file mode option). */
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private FileSafety() {
     }
@@ -133,12 +135,11 @@ public final class FileSafety {
 
     /**
      * {@code storage}, or a layer over it that gives every file it creates the mode of
-     * {@link WalOptions#filePermissions()} when that is not the owner-only default (which every layer
+     * {@code mode} ({@code WalOptions.filePermissions()}) when that is not the owner-only default (which every layer
      * creates anyway, and which no umask widens).
      */
-    static Storage withFilePermissions(Storage storage, WalOptions options) {
-        Set<PosixFilePermission> mode = options.filePermissions();
-        if (!POSIX || mode.equals(WalOptions.OWNER_ONLY)) {
+    static Storage withFilePermissions(Storage storage, Set<PosixFilePermission> mode) {
+        if (!POSIX || mode.equals(OWNER_ONLY)) {
             return storage;
         }
         return new ForwardingStorage(storage) {

@@ -3,7 +3,6 @@ package io.github.wal4j.log;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalLockedException;
-import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.format.Alignment;
 import io.github.wal4j.io.SymbolicLinks;
@@ -51,8 +50,8 @@ final class LogDirectory implements Closeable {
 
     /**
      * Creates the directory if it is missing ({@link #prepare}), checks it, and takes its lock,
-     * waiting up to {@link WalOptions#lockTimeout()} for another holder to let go. Every file the
-     * returned directory's {@link #storage()} creates gets {@link WalOptions#filePermissions()}.
+     * waiting up to {@link LogConfig#lockTimeout()} for another holder to let go. Every file the
+     * returned directory's {@link #storage()} creates gets {@link LogConfig#filePermissions()}.
      *
      * @throws WalFormatException if the path is not a directory, is a link that leads nowhere, or the
      *     directory holds files that are not the log's or a symbolic link; nothing was changed
@@ -61,8 +60,8 @@ final class LogDirectory implements Closeable {
      * @throws WalLockedException if another holder keeps the lock past the timeout, or the waiting
      *     thread is interrupted (its interrupt status is set again)
      */
-    static LogDirectory open(Path requested, WalOptions options, Storage layer) throws IOException {
-        Storage storage = LinkRefusal.around(FileSafety.withFilePermissions(layer, options));
+    static LogDirectory open(Path requested, LogConfig options, Storage layer) throws IOException {
+        Storage storage = LinkRefusal.around(FileSafety.withFilePermissions(layer, options.filePermissions()));
         Path dir = prepare(storage, requested, options);
         return new LogDirectory(dir, storage, lock(storage, dir, options.lockTimeout()));
     }
@@ -167,14 +166,14 @@ final class LogDirectory implements Closeable {
 
     /**
      * If the directory is missing, creates it and its missing parents (with
-     * {@link WalOptions#directoryPermissions()}), each made durable (the directory holding it synced)
+     * {@link LogConfig#directoryPermissions()}), each made durable (the directory holding it synced)
      * before this returns; then runs {@link FileSafety#checkLogDirectory} on it: only this user can
      * change it, this process can write to it, and it holds only this log's files, none of them a
      * symbolic link. Changes nothing on a refusal.
      *
      * @return the real path of the directory, which the log uses from then on
      */
-    private static Path prepare(Storage storage, Path requested, WalOptions options) throws IOException {
+    private static Path prepare(Storage storage, Path requested, LogConfig options) throws IOException {
         Path dir = FileSafety.resolve(requested);
         if (Files.isSymbolicLink(dir)) {
             throw new WalFormatException(SymbolicLinks.describe(dir) + " to a missing path: a WAL path that is a"

@@ -7,7 +7,6 @@ import io.github.wal4j.SnapshotWriter;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalFailedException;
-import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalSnapshot;
 import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.Checkpoint;
@@ -29,7 +28,7 @@ public final class LogEngine {
     private static final System.Logger LOG = System.getLogger("io.github.wal4j");
 
     private final LogDirectory directory;
-    private final WalOptions options;
+    private final LogConfig options;
     private final Storage storage;
     private final SegmentList segments;
     private final GroupCommitter committer;
@@ -43,7 +42,7 @@ public final class LogEngine {
     /** The clean-close mark recovery found (null if none): close writes a new one only if it differs. */
     private final CloseMark closeMarkAtOpen;
 
-    private LogEngine(LogDirectory directory, WalOptions options, CheckpointStore checkpoints, Checkpoint checkpoint,
+    private LogEngine(LogDirectory directory, LogConfig options, CheckpointStore checkpoints, Checkpoint checkpoint,
             Recovery.Result recovered, int alignment, boolean directIo, SegmentKeys keys) {
         Path dir = directory.path();
         Storage storage = directory.storage();
@@ -84,7 +83,7 @@ public final class LogEngine {
      * checkpoint and runs recovery, lending every record after the checkpoint to {@code replay} (if
      * not null) during its scan. On any failure the lock is released again.
      */
-    public static LogEngine open(Path dir, WalOptions options, Storage layer, PayloadVisitor replay)
+    public static LogEngine open(Path dir, LogConfig options, Storage layer, PayloadVisitor replay)
             throws IOException {
         LogDirectory directory = LogDirectory.open(dir, options, layer);
         Path abs = directory.path();
@@ -156,8 +155,8 @@ public final class LogEngine {
         return directIo;
     }
 
-    /** The options the log was opened with. */
-    public WalOptions options() {
+    /** The settings the log was opened with. */
+    public LogConfig config() {
         return options;
     }
 

@@ -3,7 +3,7 @@ package io.github.wal4j.log;
 import io.github.wal4j.KeyProvider;
 import io.github.wal4j.Protection;
 import io.github.wal4j.WalFormatException;
-import io.github.wal4j.WalOptions;
+import io.github.wal4j.KeyProvider;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.format.CloseMark;
@@ -65,8 +65,12 @@ public final class LogInspector implements LogInspection {
         this.lock = lock;
     }
 
-    /** See {@link LogInspection#open} ({@code accessChecks}) and {@link LogInspection#openWithoutAccessChecks}. */
-    public static LogInspection open(Path path, WalOptions options, boolean accessChecks) throws IOException {
+    /**
+     * See {@link LogInspection#open} ({@code accessChecks}) and {@link LogInspection#openWithoutAccessChecks};
+     * the other arguments are the options of the same names.
+     */
+    public static LogInspection open(Path path, boolean accessChecks, boolean sharedDirectoryAllowed, String ioLayer,
+            Storage layer, KeyProvider keyProvider, int maxRecordSize) throws IOException {
         Path dir = FileSafety.resolve(path);
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new WalFormatException("no such directory: " + dir);
@@ -75,28 +79,28 @@ public final class LogInspector implements LogInspection {
             throw new WalFormatException(dir + " is not a directory: a WAL is a directory of its own");
         }
         if (accessChecks) {
-            FileSafety.checkLogDirectory(dir, options.sharedDirectoryAllowed());
+            FileSafety.checkLogDirectory(dir, sharedDirectoryAllowed);
         } else {
             LogFiles.checkContents(dir);
         }
-        String requested = options.ioLayer();
+        String requested = ioLayer;
         boolean fromProperty = false;
         if (requested == null || requested.isBlank()) {
             requested = System.getProperty(IoLayerChoice.PROPERTY);
             fromProperty = true;
         }
-        Storage storage = options.storage();
+        Storage storage = layer;
         if (storage == null) {
             try {
-                storage = IoLayers.select(options.ioLayer());
+                storage = IoLayers.select(ioLayer);
             } catch (IOException e) {
                 throw new LayerUnavailableException(e.getMessage(), e.getCause());
             }
         }
-        IoLayerChoice layer = new IoLayerChoice(storage.name(), requested, fromProperty, IoLayers.nativeLocation(),
+        IoLayerChoice choice = new IoLayerChoice(storage.name(), requested, fromProperty, IoLayers.nativeLocation(),
                 IoLayers.nativeUnavailabilityReason());
-        SegmentKeys keys = options.keys() == null ? SegmentKeys.NONE : new SegmentKeys(Protection.NONE, options.keys());
-        return new LogInspector(dir, storage, layer, options.maxRecordSize(), keys, new DirectoryLock(), false);
+        SegmentKeys keys = keyProvider == null ? SegmentKeys.NONE : new SegmentKeys(Protection.NONE, keyProvider);
+        return new LogInspector(dir, storage, choice, maxRecordSize, keys, new DirectoryLock(), false);
     }
 
     /** See {@link LogInspection#batchAlignment}. */

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wal4j.RecoveryReport;
 import io.github.wal4j.WalCorruptedException;
 import io.github.wal4j.WalFailedException;
+import io.github.wal4j.EngineConfigs;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.io.JavaStorage;
@@ -73,7 +74,7 @@ class CheckpointerTest {
 
     /** Opens the log directory on {@code layer} with segments 1, 2, 3 holding records 1-10, 11-20, 21-30. */
     private void open(Storage layer) throws IOException {
-        directory = LogDirectory.open(tmp.resolve("wal"), WalOptions.defaults(), layer);
+        directory = LogDirectory.open(tmp.resolve("wal"), EngineConfigs.of(WalOptions.defaults()), layer);
         store = new CheckpointStore(directory.storage(), directory.path());
         segments = new SegmentList();
         for (long id = 1; id <= 3; id++) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalFormatException;
 import io.github.wal4j.WalLockedException;
+import io.github.wal4j.EngineConfigs;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.io.JavaStorage;
@@ -57,7 +58,7 @@ class LogDirectoryTest {
     void createsAMissingDirectoryAndItsParentsOwnerOnlyAndSyncsEachParent() throws IOException {
         RecordingStorage storage = new RecordingStorage();
         Path requested = tmp.resolve("a/b/wal");
-        try (LogDirectory dir = LogDirectory.open(requested, WalOptions.defaults(), storage)) {
+        try (LogDirectory dir = LogDirectory.open(requested, EngineConfigs.of(WalOptions.defaults()), storage)) {
             assertTrue(Files.isDirectory(requested));
             assertEquals(requested.toRealPath(), dir.path());
             assertEquals(List.of(tmp.resolve("a/b"), tmp.resolve("a"), tmp), storage.directorySyncs,
@@ -75,16 +76,16 @@ class LogDirectoryTest {
     void refusesWhatIsNotADirectoryOfItsOwn() throws IOException {
         Storage storage = new JavaStorage();
         Path file = Files.createFile(tmp.resolve("file"));
-        assertThrows(WalFormatException.class, () -> LogDirectory.open(file, WalOptions.defaults(), storage));
+        assertThrows(WalFormatException.class, () -> LogDirectory.open(file, EngineConfigs.of(WalOptions.defaults()), storage));
 
         Path dangling = Files.createSymbolicLink(tmp.resolve("link"), tmp.resolve("missing"));
-        assertThrows(WalFormatException.class, () -> LogDirectory.open(dangling, WalOptions.defaults(), storage));
+        assertThrows(WalFormatException.class, () -> LogDirectory.open(dangling, EngineConfigs.of(WalOptions.defaults()), storage));
         assertFalse(Files.exists(tmp.resolve("missing")), "a link that leads nowhere is not followed to create");
 
         Path shared = Files.createDirectory(tmp.resolve("shared"));
         Files.createFile(shared.resolve("notes.txt"));
         WalFormatException foreign = assertThrows(WalFormatException.class,
-                () -> LogDirectory.open(shared, WalOptions.defaults(), storage));
+                () -> LogDirectory.open(shared, EngineConfigs.of(WalOptions.defaults()), storage));
         assertTrue(foreign.getMessage().contains("notes.txt"), foreign.getMessage());
         assertEquals(List.of("notes.txt"), storage.list(shared), "nothing was changed, no lock file created");
     }
@@ -95,9 +96,9 @@ class LogDirectoryTest {
         Path dir = Files.createDirectory(tmp.resolve("wal"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwx---"));
         assertThrows(WalUnsafeDirectoryException.class,
-                () -> LogDirectory.open(dir, WalOptions.defaults(), new JavaStorage()));
+                () -> LogDirectory.open(dir, EngineConfigs.of(WalOptions.defaults()), new JavaStorage()));
         assertTrue(new JavaStorage().list(dir).isEmpty(), "the refusal took no lock and created nothing");
-        try (LogDirectory opened = LogDirectory.open(dir, WalOptions.defaults().withSharedDirectoryAllowed(true),
+        try (LogDirectory opened = LogDirectory.open(dir, EngineConfigs.of(WalOptions.defaults().withSharedDirectoryAllowed(true)),
                 new JavaStorage())) {
             assertEquals(dir.toRealPath(), opened.path());
         }
@@ -106,19 +107,19 @@ class LogDirectoryTest {
     @Test
     void aHeldLockIsWaitedForUntilTheTimeoutThenRefused() throws IOException {
         Path dir = tmp.resolve("wal");
-        try (LogDirectory first = LogDirectory.open(dir, WalOptions.defaults(), new JavaStorage())) {
+        try (LogDirectory first = LogDirectory.open(dir, EngineConfigs.of(WalOptions.defaults()), new JavaStorage())) {
             assertEquals(dir.toRealPath(), first.path());
             long start = System.nanoTime();
             WalLockedException e = assertThrows(WalLockedException.class,
-                    () -> LogDirectory.open(dir, lockTimeout(Duration.ofMillis(300)), new JavaStorage()));
+                    () -> LogDirectory.open(dir, EngineConfigs.of(lockTimeout(Duration.ofMillis(300))), new JavaStorage()));
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(waited >= 300, "gave up after " + waited + " ms, before the 300 ms timeout");
             assertTrue(e.getMessage().contains(LogFiles.LOCK), e.getMessage());
             assertThrows(WalLockedException.class,
-                    () -> LogDirectory.open(dir, WalOptions.defaults(), new JavaStorage()),
+                    () -> LogDirectory.open(dir, EngineConfigs.of(WalOptions.defaults()), new JavaStorage()),
                     "a zero timeout makes one attempt");
         }
-        try (LogDirectory again = LogDirectory.open(dir, WalOptions.defaults(), new JavaStorage())) {
+        try (LogDirectory again = LogDirectory.open(dir, EngineConfigs.of(WalOptions.defaults()), new JavaStorage())) {
             assertEquals(dir.toRealPath(), again.path(), "close released the lock");
         }
     }
@@ -126,7 +127,7 @@ class LogDirectoryTest {
     @Test
     void aLockReleasedWhileWaitingIsTaken() throws Exception {
         Path dir = tmp.resolve("wal");
-        LogDirectory first = LogDirectory.open(dir, WalOptions.defaults(), new JavaStorage());
+        LogDirectory first = LogDirectory.open(dir, EngineConfigs.of(WalOptions.defaults()), new JavaStorage());
         Thread releaser = new Thread(() -> {
             try {
                 Thread.sleep(100);
@@ -136,7 +137,7 @@ class LogDirectoryTest {
             }
         });
         releaser.start();
-        try (LogDirectory second = LogDirectory.open(dir, lockTimeout(Duration.ofSeconds(30)), new JavaStorage())) {
+        try (LogDirectory second = LogDirectory.open(dir, EngineConfigs.of(lockTimeout(Duration.ofSeconds(30))), new JavaStorage())) {
             assertEquals(dir.toRealPath(), second.path());
         } finally {
             releaser.join();
@@ -146,13 +147,13 @@ class LogDirectoryTest {
     @Test
     void anInterruptedWaitGivesUpAndKeepsTheInterrupt() throws IOException {
         Path dir = tmp.resolve("wal");
-        try (LogDirectory first = LogDirectory.open(dir, WalOptions.defaults(), new JavaStorage())) {
+        try (LogDirectory first = LogDirectory.open(dir, EngineConfigs.of(WalOptions.defaults()), new JavaStorage())) {
             assertEquals(dir.toRealPath(), first.path());
             Thread.currentThread().interrupt();
             long start = System.nanoTime();
             try {
                 assertThrows(WalLockedException.class,
-                        () -> LogDirectory.open(dir, lockTimeout(Duration.ofSeconds(30)), new JavaStorage()));
+                        () -> LogDirectory.open(dir, EngineConfigs.of(lockTimeout(Duration.ofSeconds(30))), new JavaStorage()));
                 assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is set again");
             } finally {
                 Thread.interrupted();
@@ -164,7 +165,7 @@ class LogDirectoryTest {
     @Test
     void deletesThroughItsLayerWithOneDirectorySync() throws IOException {
         RecordingStorage storage = new RecordingStorage();
-        try (LogDirectory dir = LogDirectory.open(tmp.resolve("wal"), WalOptions.defaults(), storage)) {
+        try (LogDirectory dir = LogDirectory.open(tmp.resolve("wal"), EngineConfigs.of(WalOptions.defaults()), storage)) {
             storage.directorySyncs.clear();
             dir.deleteAll(List.of());
             assertEquals(List.of(), storage.directorySyncs, "nothing deleted, nothing to sync");
@@ -184,7 +185,7 @@ class LogDirectoryTest {
 
     @Test
     void refusesSnapshotTargetsItMustNotWrite() throws IOException {
-        try (LogDirectory dir = LogDirectory.open(tmp.resolve("wal"), WalOptions.defaults(), new JavaStorage())) {
+        try (LogDirectory dir = LogDirectory.open(tmp.resolve("wal"), EngineConfigs.of(WalOptions.defaults()), new JavaStorage())) {
             assertThrows(IllegalArgumentException.class, () -> dir.checkSnapshotTarget(dir.resolve("state.snap")));
             assertThrows(WalException.class, () -> dir.checkSnapshotTarget(tmp.resolve("missing/state.snap")));
             Path snapshots = Files.createDirectory(tmp.resolve("snapshots"));
