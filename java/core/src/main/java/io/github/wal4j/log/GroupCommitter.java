@@ -58,10 +58,6 @@ public final class GroupCommitter {
     /** The longest a gathering writer waits for appenders, in nanoseconds. */
     private static final long MAX_GATHER_NANOS = 200_000L;
 
-    /** What a reader may read: complete batches up to {@code offset} of segment {@code segmentId}. */
-    public record WriteMark(long segmentId, long offset, long nextSequence) {
-    }
-
     private final CommitConfig config;
     private final SegmentWriter writer;
     private final CommitQueue queue;

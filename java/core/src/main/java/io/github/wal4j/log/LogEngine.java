@@ -225,7 +225,7 @@ public final class LogEngine {
         // the sync its batch gets anyway), in BUFFERED mode written (an acknowledged record may still
         // sit in the queue).
         Futures.await(committer.barrier(options.durability() == Durability.SYNC, call));
-        GroupCommitter.WriteMark mark = committer.readableMark();
+        WriteMark mark = committer.readableMark();
         return new LogReader(storage, segments.snapshot(), mark,
                 Math.max(fromSequence, checkpointer.inForce().upToSequence() + 1), options.maxRecordSize(), keys);
     }

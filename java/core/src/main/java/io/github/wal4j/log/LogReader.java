@@ -15,7 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.List;
 
 /**
- * Streams records from a snapshot of the segment list up to a {@link GroupCommitter.WriteMark}. Every
+ * Streams records from a snapshot of the segment list up to a {@link WriteMark}. Every
  * batch is validated whole (headers, lengths, checksums, seals) by its {@link SegmentCursor} before
  * any of its records is handed out; {@link #next()} copies each payload into its own array, while
  * {@link #forEach(PayloadVisitor)} lends a read-only view of it.
@@ -23,7 +23,7 @@ import java.util.List;
 public final class LogReader implements WalReader {
     private final Storage storage;
     private final List<SegmentList.Entry> segments;
-    private final GroupCommitter.WriteMark mark;
+    private final WriteMark mark;
     private final long fromSequence;
     private final int maxRecordSize;
     private final SegmentKeys keys;
@@ -45,7 +45,7 @@ public final class LogReader implements WalReader {
     private int left;
     private long expected = -1;
 
-    public LogReader(Storage storage, List<SegmentList.Entry> segments, GroupCommitter.WriteMark mark,
+    public LogReader(Storage storage, List<SegmentList.Entry> segments, WriteMark mark,
             long fromSequence, int maxRecordSize, SegmentKeys keys) {
         this.keys = keys;
         this.storage = storage;

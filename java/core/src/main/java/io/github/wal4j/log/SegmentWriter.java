@@ -45,9 +45,9 @@ final class SegmentWriter {
     private volatile long writtenSequence;
     private volatile long durableSequence;
     /** Complete batches handed to the OS. */
-    private volatile GroupCommitter.WriteMark mark;
+    private volatile WriteMark mark;
     /** Complete batches fdatasync'ed: {@link #mark} as it was when the last sync returned. */
-    private volatile GroupCommitter.WriteMark durableMark;
+    private volatile WriteMark durableMark;
 
     /**
      * Continues {@code active}, whose valid data ends at its write offset, and which recovery left
@@ -66,7 +66,7 @@ final class SegmentWriter {
         this.sealedAtOpen = sealedAtOpen;
         this.writtenSequence = nextSequence - 1;
         this.durableSequence = nextSequence - 1;
-        this.mark = new GroupCommitter.WriteMark(active.header.segmentId(), active.writeOffset, nextSequence);
+        this.mark = new WriteMark(active.header.segmentId(), active.writeOffset, nextSequence);
         // Recovery synced what it adopted: the log starts durable up to where it ends.
         this.durableMark = mark;
     }
@@ -140,7 +140,7 @@ final class SegmentWriter {
         unsyncedRecords += count;
         appendedSinceOpen = true;
         writtenSequence = last;
-        mark = new GroupCommitter.WriteMark(active.header.segmentId(), active.writeOffset, last + 1);
+        mark = new WriteMark(active.header.segmentId(), active.writeOffset, last + 1);
     }
 
     /**
@@ -182,7 +182,7 @@ final class SegmentWriter {
         segments.add(new SegmentList.Entry(next.header.segmentId(), next.path, firstSequence));
         ActiveSegment old = active;
         active = next;
-        mark = new GroupCommitter.WriteMark(next.header.segmentId(), next.writeOffset, firstSequence);
+        mark = new WriteMark(next.header.segmentId(), next.writeOffset, firstSequence);
         // Everything before firstSequence was synced above, and the new header at its creation.
         durableMark = mark;
         old.file.close();
@@ -228,12 +228,12 @@ final class SegmentWriter {
     }
 
     /** Complete batches handed to the OS. */
-    GroupCommitter.WriteMark mark() {
+    WriteMark mark() {
         return mark;
     }
 
     /** Complete batches fdatasync'ed. */
-    GroupCommitter.WriteMark durableMark() {
+    WriteMark durableMark() {
         return durableMark;
     }
 

@@ -85,7 +85,7 @@ class SegmentWriterTest {
         return payload;
     }
 
-    private List<WalRecord> read(Storage storage, GroupCommitter.WriteMark upTo) throws IOException {
+    private List<WalRecord> read(Storage storage, WriteMark upTo) throws IOException {
         List<WalRecord> records = new ArrayList<>();
         try (LogReader reader = new LogReader(storage, segments.snapshot(), upTo, 1, MAX_RECORD, keys)) {
             for (WalRecord r = reader.next(); r != null; r = reader.next()) {
@@ -109,9 +109,9 @@ class SegmentWriterTest {
         SegmentWriter writer = writer(storage, Durability.SYNC, 1 << 20);
         writer.commit(appends(writer, 3, 100));
 
-        GroupCommitter.WriteMark mark = writer.durableMark();
+        WriteMark mark = writer.durableMark();
         assertEquals(writer.mark(), mark);
-        assertEquals(new GroupCommitter.WriteMark(1, ALIGNMENT + BatchHeader.footprint(3 * (100 + RecordFormat.OVERHEAD),
+        assertEquals(new WriteMark(1, ALIGNMENT + BatchHeader.footprint(3 * (100 + RecordFormat.OVERHEAD),
                 ALIGNMENT), 4), mark);
         assertEquals(3, writer.durableSequence());
         assertEquals(List.of(3L), watermarks, "the watermark hears of the sync");
@@ -156,7 +156,7 @@ class SegmentWriterTest {
         List<SegmentList.Entry> all = segments.snapshot();
         assertEquals(3, all.size(), "three batches per segment of four blocks after the header");
         assertEquals(List.of(1L, 4L, 7L), all.stream().map(SegmentList.Entry::firstSequence).toList());
-        assertEquals(new GroupCommitter.WriteMark(3, 2 * ALIGNMENT, 8), writer.durableMark());
+        assertEquals(new WriteMark(3, 2 * ALIGNMENT, 8), writer.durableMark());
         assertRecords(read(storage, writer.durableMark()), 1, 7, 3000);
     }
 
@@ -206,7 +206,7 @@ class SegmentWriterTest {
         };
         SegmentWriter writer = writer(storage, Durability.SYNC, 1 << 20);
         writer.commit(appends(writer, 1, 10));
-        GroupCommitter.WriteMark durable = writer.durableMark();
+        WriteMark durable = writer.durableMark();
         failSyncs[0] = true;
         IOException e = assertThrows(IOException.class, () -> writer.commit(appends(writer, 1, 10)));
         assertEquals("fdatasync: EIO", e.getMessage());

@@ -1,6 +1,5 @@
 package io.github.wal4j.testing;
 
-import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -10,18 +9,10 @@ import java.nio.ByteBuffer;
  * clean read as what the disk has under them. Writes and truncates throw; {@link #sync()} has
  * nothing to do. Reads take the disk's lock and throw once the power is off.
  */
-final class DeviceReadHandle implements StorageFile {
-    private final Object lock;
-    private final DiskFaults faults;
-    private final String name;
-    private final SimulatedFile file;
-
+final class DeviceReadHandle extends OpenSimulatedFile {
     /** @param lock the disk's lock */
     DeviceReadHandle(Object lock, DiskFaults faults, String name, SimulatedFile file) {
-        this.lock = lock;
-        this.faults = faults;
-        this.name = name;
-        this.file = file;
+        super(lock, faults, name, file);
     }
 
     @Override
@@ -53,10 +44,5 @@ final class DeviceReadHandle implements StorageFile {
     @Override
     public void truncate(long size) throws IOException {
         throw new IOException("opened for device reads only");
-    }
-
-    @Override
-    public void close() {
-        // Nothing to release.
     }
 }

@@ -1,6 +1,5 @@
 package io.github.wal4j.testing;
 
-import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -11,21 +10,13 @@ import java.nio.ByteBuffer;
  * throws and changes nothing. {@link #sync()} fails once, as Linux's fdatasync does with EIO, when
  * the faults armed it for this file's name.
  */
-final class SimulatedHandle implements StorageFile {
-    private final Object lock;
-    private final DiskFaults faults;
-    private final String name;
-    private final SimulatedFile file;
-
+final class SimulatedHandle extends OpenSimulatedFile {
     /**
      * @param lock the disk's lock
      * @param name the file name as opened, for messages and for the armed sync failure
      */
     SimulatedHandle(Object lock, DiskFaults faults, String name, SimulatedFile file) {
-        this.lock = lock;
-        this.faults = faults;
-        this.name = name;
-        this.file = file;
+        super(lock, faults, name, file);
     }
 
     @Override
@@ -77,10 +68,5 @@ final class SimulatedHandle implements StorageFile {
             faults.mutate("truncate " + name);
             file.truncate(size);
         }
-    }
-
-    @Override
-    public void close() {
-        // Nothing to release: the file lives as long as a directory entry or a handle names it.
     }
 }
