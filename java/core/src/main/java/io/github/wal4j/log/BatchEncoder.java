@@ -1,6 +1,5 @@
 package io.github.wal4j.log;
 
-import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.Checksums;
 import io.github.wal4j.format.RecordFormat;
@@ -19,7 +18,7 @@ import java.util.List;
  */
 final class BatchEncoder {
     private final Checksums checksums = new Checksums();
-    private ByteBuffer buffer = aligned(256 << 10);
+    private ByteBuffer buffer = PageAlignedBuffers.allocate(256 << 10);
 
     /**
      * Frames the records among {@code requests} as one batch at {@code segment}'s write offset.
@@ -62,19 +61,8 @@ final class BatchEncoder {
     private ByteBuffer bufferFor(int size) {
         if (buffer.capacity() < size) {
             // Doubling: batches grow with concurrency, and each direct buffer dropped waits for a GC.
-            buffer = aligned(Math.max(size, Math.min(2 * buffer.capacity(), BatchHeader.TARGET_RECORDS_LENGTH + (64 << 10))));
+            buffer = PageAlignedBuffers.allocate(Math.max(size, Math.min(2 * buffer.capacity(), BatchHeader.TARGET_RECORDS_LENGTH + (64 << 10))));
         }
         return buffer.clear().limit(size);
-    }
-
-    /** A direct buffer at a 4 KiB-aligned address. */
-    private static ByteBuffer aligned(int size) {
-        // alignedSlice rounds both ends inward, so ask for whole pages plus one page of slack.
-        int pages = (int) (Alignment.up(size, 4096));
-        ByteBuffer b = ByteBuffer.allocateDirect(pages + 4096).alignedSlice(4096);
-        if (b.capacity() < size) {
-            throw new IllegalStateException("aligned buffer of " + b.capacity() + " bytes for " + size);
-        }
-        return b;
     }
 }

@@ -9,9 +9,10 @@ import java.nio.ByteBuffer;
  * The read buffers of a segment reader: a read-ahead window over the file, and the side buffer a
  * protected segment's records are opened into. A log is read whole at every open and every replay,
  * so the window is filled in reads of up to {@link #CHUNK} bytes (one system call per window, not
- * two per batch), into a direct buffer that the I/O layers fill with one {@code pread} and no copy
- * through a temporary buffer. Successive readers of one log hand the buffers on, so that they are
- * allocated once.
+ * two per batch), into a page-aligned direct buffer ({@link PageAlignedBuffers}) that the I/O layers
+ * fill with one {@code pread} and no copy through a temporary buffer. Each byte of the file is read
+ * once: the start of a batch that runs past the window's end is kept when the window moves on.
+ * Successive readers of one log hand the buffers on, so that they are allocated once.
  *
  * <p>Not thread-safe; an index returned by {@link #locate} is valid until its next call.
  */
@@ -63,18 +64,30 @@ final class ReadAhead {
      * @throws EOFException if the file ends before those bytes (it shrank while being read)
      */
     int locate(StorageFile file, long limit, long offset, int length) throws IOException {
-        if (window != null && offset >= windowStart && offset + length <= windowStart + windowLength) {
+        long windowEnd = windowStart + windowLength;
+        if (window != null && offset >= windowStart && offset + length <= windowEnd) {
             return (int) (offset - windowStart);
         }
         int want = (int) Math.max(length, Math.min(CHUNK, limit - offset));
+        // A batch that runs past the end of the window was partly read with the batches before it:
+        // those bytes move to the front instead of being read again, so that a log of batches about
+        // as long as the window is not read twice.
+        int kept = window != null && offset >= windowStart && offset < windowEnd ? (int) (windowEnd - offset) : 0;
+        int keptAt = (int) (offset - windowStart);
         if (window == null || window.capacity() < want) {
             // A small segment gets a small window; the window grows to the largest batch met.
             int capacity = window == null ? Math.max(want, 4096)
                     : (int) Math.min(Integer.MAX_VALUE - 8, Math.max(want, Math.min(CHUNK, 2L * window.capacity())));
-            window = ByteBuffer.allocateDirect(capacity);
+            ByteBuffer grown = PageAlignedBuffers.allocate(capacity);
+            if (kept > 0) {
+                grown.put(0, window, keptAt, kept);
+            }
+            window = grown;
             windowView = window.asReadOnlyBuffer();
+        } else if (kept > 0) {
+            window.put(0, window, keptAt, kept);
         }
-        ByteBuffer dst = window.clear().limit(want);
+        ByteBuffer dst = window.clear().limit(want).position(kept);
         windowLength = 0;
         while (dst.hasRemaining()) {
             int n = file.read(dst, offset + dst.position());

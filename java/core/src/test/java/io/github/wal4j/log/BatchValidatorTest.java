@@ -97,6 +97,22 @@ class BatchValidatorTest {
     }
 
     @Test
+    void firstNonZeroFindsTheFirstNonZeroByteAnywhereInHeapAndDirectBuffers() {
+        int size = 200_000; // more than one block of the zeros it compares with
+        for (ByteBuffer buffer : new ByteBuffer[] {ByteBuffer.allocate(size), ByteBuffer.allocateDirect(size)}) {
+            assertEquals(-1, BatchValidator.firstNonZero(buffer, 0, size));
+            for (int at : new int[] {0, 7, 8, 65_535, 65_536, 65_537, 131_072, size - 1}) {
+                buffer.put(at, (byte) 0x80);
+                assertEquals(at, BatchValidator.firstNonZero(buffer, 0, size), "non-zero byte at " + at);
+                assertEquals(at, BatchValidator.firstNonZero(buffer, Math.max(0, at - 3), at + 1));
+                assertEquals(-1, BatchValidator.firstNonZero(buffer, 0, at), "zeros before " + at);
+                assertEquals(-1, BatchValidator.firstNonZero(buffer, at + 1, size), "zeros after " + at);
+                buffer.put(at, (byte) 0);
+            }
+        }
+    }
+
+    @Test
     void aBatchValidatesOnlyAtItsOwnOffsetWithItsOwnSequenceAndHeaderChecksum() {
         ByteBuffer b = batch(OFFSET, 5, ALIGNMENT, RecordSealer.PLAIN, "one");
         assertTrue(reason(validator().validate(b, 0, OFFSET + ALIGNMENT, 5, null)).contains("checksum"),
