@@ -40,7 +40,7 @@ import java.nio.file.Path;
  * tail, set damaged files aside in point-in-time mode), syncing each change. An inspection judges
  * the same way and acts on nothing. Runs on the opening thread; one instance per open.
  */
-public final class Recovery {
+final class Recovery {
 
     /**
      * The state the writer starts from.

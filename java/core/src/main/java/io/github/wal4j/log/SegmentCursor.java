@@ -35,7 +35,7 @@ import java.nio.ByteBuffer;
  * it ({@link #SegmentCursor(StorageFile, SegmentHeader, long, int, RecordSealer, SegmentCursor)}).
  * Not thread-safe: one reader's.
  */
-public final class SegmentCursor {
+final class SegmentCursor {
 
     /**
      * Why the cursor stopped.

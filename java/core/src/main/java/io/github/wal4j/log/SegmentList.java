@@ -8,7 +8,7 @@ import java.util.List;
  * The live segments in id order, shared by the writer (which adds at rotation), checkpoints (which
  * remove covered ones) and readers (which take snapshots). Thread-safe.
  */
-public final class SegmentList {
+final class SegmentList {
 
     /** One segment: its id, file and first sequence number. */
     public record Entry(long id, Path path, long firstSequence) {

@@ -19,7 +19,7 @@ import java.nio.file.Path;
  * <p>The CRC costs one read of the whole snapshot, streamed through a 64 KiB buffer: the time grows
  * with the snapshot's size, the memory does not.
  */
-public final class SnapshotCheck {
+final class SnapshotCheck {
     private static final int BUFFER = 1 << 16;
 
     private SnapshotCheck() {

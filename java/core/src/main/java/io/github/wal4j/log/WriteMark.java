@@ -6,5 +6,5 @@ package io.github.wal4j.log;
  * publishes two of them, the write mark (handed to the OS) and the durable mark (fdatasync'ed);
  * a reader takes one when it starts and never reads past it.
  */
-public record WriteMark(long segmentId, long offset, long nextSequence) {
+record WriteMark(long segmentId, long offset, long nextSequence) {
 }
