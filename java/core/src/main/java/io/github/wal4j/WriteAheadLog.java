@@ -196,7 +196,7 @@ public final class WriteAheadLog implements Closeable {
         if (record.length > engine.config().maxRecordSize()) {
             throw new RecordTooLargeException(record.length, engine.config().maxRecordSize());
         }
-        return engine.committer().append(record, callerWaits);
+        return engine.append(record, callerWaits);
     }
 
     /**
@@ -204,12 +204,12 @@ public final class WriteAheadLog implements Closeable {
      * crash of this process, not a power loss). In {@link Durability#SYNC} it is already.
      */
     public void flush() throws IOException {
-        Futures.await(engine.committer().barrier(false, "flush"));
+        Futures.await(engine.barrier(false, "flush"));
     }
 
     /** Waits until every record appended before this call is durable (fdatasync). */
     public void fsync() throws IOException {
-        Futures.await(engine.committer().barrier(true, "fsync"));
+        Futures.await(engine.barrier(true, "fsync"));
     }
 
     /**
@@ -230,7 +230,7 @@ public final class WriteAheadLog implements Closeable {
      * {@link #checkpoint(Path, long, SnapshotWriter)}).
      */
     public void checkpoint(Path snapshotPath, SnapshotWriter writer) throws IOException {
-        engine.checkpoint(engine.committer().lastSequence(), Objects.requireNonNull(snapshotPath, "snapshotPath"),
+        engine.checkpoint(engine.lastSequence(), Objects.requireNonNull(snapshotPath, "snapshotPath"),
                 Objects.requireNonNull(writer, "writer"));
     }
 
@@ -314,7 +314,7 @@ public final class WriteAheadLog implements Closeable {
      * {@link WalTransaction}.
      */
     public WalTransaction transaction() throws IOException {
-        engine.committer().checkMayBlock("transaction");
+        engine.checkMayBlock("transaction");
         engine.ensureOpen();
         return new WalTransaction(this, ledger);
     }
@@ -325,12 +325,12 @@ public final class WriteAheadLog implements Closeable {
      * written, whose record may be gone: lost sequences are never handed out again.
      */
     public long lastSequence() {
-        return engine.committer().lastSequence();
+        return engine.lastSequence();
     }
 
     /** Every record up to this sequence number is durable. */
     public long durableSequence() {
-        return engine.committer().durableSequence();
+        return engine.durableSequence();
     }
 
     /** The checkpoint in force: records up to it are not replayed. */

@@ -52,7 +52,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * OS) and the durable mark (complete batches fdatasync'ed). {@link #readableMark()} gives the durable
  * one in {@link Durability#SYNC}: a reader never returns a record that a power cut could still erase.
  */
-public final class GroupCommitter {
+final class GroupCommitter {
     /** Queued bytes above which an append waits for room. */
     private static final long MAX_QUEUED_BYTES = 64L << 20;
     /** The longest a gathering writer waits for appenders, in nanoseconds. */

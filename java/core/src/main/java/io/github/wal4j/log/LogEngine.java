@@ -17,12 +17,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An open log: its {@link LogDirectory} (locked while open), its {@link Checkpointer}, the segment
  * list and the writer ({@link GroupCommitter}). The public {@code WriteAheadLog} is a facade over
- * it: appends, flush and fsync go to {@link #committer()}, reads to {@link #reader}, checkpoints to
- * {@link #checkpoint}. Thread-safe; a checkpoint and close are serialized with each other.
+ * it: appends, flush and fsync go through it to the writer ({@link #append}, {@link #barrier}),
+ * reads to {@link #reader}, checkpoints to {@link #checkpoint}. Thread-safe; a checkpoint and close are serialized with each other.
  */
 public final class LogEngine {
     private static final System.Logger LOG = System.getLogger("io.github.wal4j");
@@ -160,9 +161,35 @@ public final class LogEngine {
         return options;
     }
 
-    /** The single writer: appends, flush and fsync go to it. */
-    public GroupCommitter committer() {
-        return committer;
+    /**
+     * Queues a record for the single writer ({@link GroupCommitter#append(byte[], boolean)}): the
+     * future completes with its sequence number once the record is acknowledged.
+     */
+    public CompletableFuture<Long> append(byte[] payload, boolean callerWaits) throws IOException {
+        return committer.append(payload, callerWaits);
+    }
+
+    /**
+     * A barrier behind everything queued so far ({@link GroupCommitter#barrier}): complete once it is
+     * written, and synced if {@code sync}; refused on the writer thread.
+     */
+    public CompletableFuture<Void> barrier(boolean sync, String call) throws IOException {
+        return committer.barrier(sync, call);
+    }
+
+    /** Refuses a blocking call on the writer thread ({@link GroupCommitter#checkMayBlock}). */
+    public void checkMayBlock(String call) {
+        committer.checkMayBlock(call);
+    }
+
+    /** The last sequence number handed out, or the last recovered one. */
+    public long lastSequence() {
+        return committer.lastSequence();
+    }
+
+    /** Every record up to this sequence is durable. */
+    public long durableSequence() {
+        return committer.durableSequence();
     }
 
     /** The file layer every file operation of this log goes through. */
