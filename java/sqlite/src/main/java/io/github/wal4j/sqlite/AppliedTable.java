@@ -8,10 +8,15 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The node's bookkeeping table {@value SqliteCommitNode#APPLIED_TABLE}: one row ({@code id = 1})
+ * The node's bookkeeping tables. {@value SqliteCommitNode#APPLIED_TABLE}: one row ({@code id = 1})
  * holding the WAL sequence number of the last change applied to the database. The row is changed
  * only inside the transaction that applies the next change, and only from the number before it,
  * so the table and the tables the changes touch always agree.
+ *
+ * <p>{@value SqliteCommitNode#APPLYING_TABLE}: one row holding the change being applied, set at
+ * the start of its transaction and set back to 0 at its end, in the same transaction; so a
+ * committed non-zero value means that something committed the transaction in between (an applier
+ * that ran {@code COMMIT} as SQL), and the change is in the database in part.
  *
  * <p>Each method runs on the caller's connection, inside its transaction; none commits.
  */
@@ -25,12 +30,31 @@ final class AppliedTable {
         this.databaseFile = databaseFile;
     }
 
-    /** Creates the table and its row (sequence 0) where they are missing. */
+    /** Creates the tables and their rows (sequence 0) where they are missing. */
     void create() throws SQLException {
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("CREATE TABLE IF NOT EXISTS " + SqliteCommitNode.APPLIED_TABLE
-                    + " (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL CHECK (sequence >= 0))");
-            s.executeUpdate("INSERT OR IGNORE INTO " + SqliteCommitNode.APPLIED_TABLE + " (id, sequence) VALUES (1, 0)");
+            for (String table : new String[] {SqliteCommitNode.APPLIED_TABLE, SqliteCommitNode.APPLYING_TABLE}) {
+                s.executeUpdate("CREATE TABLE IF NOT EXISTS " + table
+                        + " (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL CHECK (sequence >= 0))");
+                s.executeUpdate("INSERT OR IGNORE INTO " + table + " (id, sequence) VALUES (1, 0)");
+            }
+        }
+    }
+
+    /** The change whose transaction was committed by something else while being applied, or 0. */
+    long readApplying() throws SQLException {
+        try (Statement s = connection.createStatement();
+                ResultSet r = s.executeQuery("SELECT sequence FROM " + SqliteCommitNode.APPLYING_TABLE + " WHERE id = 1")) {
+            return r.next() ? r.getLong(1) : 0;
+        }
+    }
+
+    /** Sets the applying row to {@code sequence} (at the start of its transaction) or to 0 (at the end). */
+    void markApplying(long sequence) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE " + SqliteCommitNode.APPLYING_TABLE + " SET sequence = ? WHERE id = 1")) {
+            update.setLong(1, sequence);
+            update.executeUpdate();
         }
     }
 

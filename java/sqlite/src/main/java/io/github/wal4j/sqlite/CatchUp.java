@@ -57,6 +57,8 @@ final class CatchUp {
      * @throws ChangeNotAppliedException if the applier or the database refused a change being replayed
      * @throws WalException if the database and the WAL do not belong together, or the WAL's replay
      *     skipped or stopped short
+     * @throws ApplierEndedTransactionException if an applier ended a change's transaction itself
+     *     (recorded in {@value SqliteCommitNode#APPLYING_TABLE}), or ends one being replayed
      * @throws SQLException if setting up the database failed (rolled back)
      */
     void run() throws IOException, SQLException {
@@ -84,10 +86,19 @@ final class CatchUp {
         return replayed;
     }
 
-    private void setUp() throws SQLException {
+    private void setUp() throws SQLException, ApplierEndedTransactionException {
         boolean done = false;
         try {
             appliedTable.create();
+            long interrupted = appliedTable.readApplying();
+            if (interrupted != 0) {
+                throw new ApplierEndedTransactionException(interrupted, "the database " + databaseFile + " records in "
+                        + SqliteCommitNode.APPLYING_TABLE + " that the transaction of change " + interrupted
+                        + " was ended by its applier (SQL such as COMMIT run through a statement), so part of the change"
+                        + " may be in the database without its sequence number, and applying it again could apply that"
+                        + " part twice. Refusing to open; nothing was changed. Repair the database by hand (see"
+                        + " ApplierEndedTransactionException) and fix the applier");
+            }
             options.schema().create(guarded);
             applied = appliedTable.read();
             connection.commit();
@@ -127,6 +138,8 @@ final class CatchUp {
                 }
                 try {
                     transactions.apply(sequence, record.payload());
+                } catch (ApplierEndedTransactionException e) {
+                    throw e;
                 } catch (SQLException | RuntimeException e) {
                     throw new ChangeNotAppliedException(sequence, "change " + sequence + " is durable in the write-ahead "
                             + "log " + wal.directory() + ", but replaying it into the database " + databaseFile

@@ -13,7 +13,9 @@ import java.sql.SQLException;
  *       {@code rollback()}, {@code setAutoCommit}, {@code close()} and {@code abort} on it throw
  *       {@link SQLException}. Do not run {@code COMMIT}, {@code ROLLBACK}, {@code BEGIN},
  *       {@code VACUUM}, {@code ATTACH} or {@code PRAGMA journal_mode} as SQL either, and do not
- *       close the connection that {@code Statement.getConnection()} returns.</li>
+ *       close the connection that {@code Statement.getConnection()} returns. The node notices a
+ *       transaction ended by SQL ({@code COMMIT}, {@code END}, {@code ROLLBACK}) and refuses the
+ *       change with {@link ApplierEndedTransactionException}, but cannot undo what was committed.</li>
  *   <li>Be deterministic: the result must depend only on the database and the change. A change
  *       whose transaction did not commit before a crash is applied again at the next start, to the
  *       database as it was before (SQLite rolled the partial transaction back).</li>

@@ -100,6 +100,11 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class SqliteCommitNode implements Closeable {
     /** The node's table: one row ({@code id = 1}) with the sequence number of the last change applied. */
     public static final String APPLIED_TABLE = "wal4j_applied";
+    /**
+     * The node's table of a change being applied: one row, 0 except inside a change's transaction,
+     * so that a transaction an applier committed itself is found ({@link ApplierEndedTransactionException}).
+     */
+    public static final String APPLYING_TABLE = "wal4j_applying";
 
     private static final System.Logger LOG = System.getLogger("io.github.wal4j.sqlite");
 
@@ -123,7 +128,7 @@ public final class SqliteCommitNode implements Closeable {
     private final NodeState state;
 
     private SqliteCommitNode(WriteAheadLog wal, Connection connection, Path databaseFile, ChangeApplier applier,
-            SqliteNodeOptions options) {
+            SqliteNodeOptions options) throws SQLException {
         this.wal = wal;
         this.connection = connection;
         this.guarded = GuardedConnection.of(connection);
@@ -202,6 +207,9 @@ public final class SqliteCommitNode implements Closeable {
      * @return the change's WAL sequence number (also its value in {@value #APPLIED_TABLE})
      * @throws ChangeNotAppliedException the change is durable in the WAL but the applier or the
      *     database failed; it is applied at the next open, and this node is stopped
+     * @throws ApplierEndedTransactionException the applier ended the node's transaction itself (SQL
+     *     {@code COMMIT}, {@code END} or {@code ROLLBACK}); the node is stopped and the next open
+     *     refuses until the database is repaired
      * @throws NodeStoppedException an earlier commit stopped the node; this change was not appended
      * @throws RecordTooLargeException the change is larger than the WAL's maximum record size;
      *     nothing was appended and the node goes on
@@ -236,6 +244,9 @@ public final class SqliteCommitNode implements Closeable {
                 }
                 try {
                     transactions.apply(sequence, change);
+                } catch (ApplierEndedTransactionException e) {
+                    state.stop("the applier of change " + sequence + " ended the node's transaction", e);
+                    throw e;
                 } catch (SQLException | RuntimeException e) {
                     ChangeNotAppliedException notApplied = new ChangeNotAppliedException(sequence,
                             "change " + sequence + " is durable in the write-ahead log but was not applied to the "

@@ -53,6 +53,7 @@ final class SqliteDatabase {
         JournalMode mode = options.journalMode();
         try {
             try (Statement s = c.createStatement()) {
+                checkVersion(queryString(s, "SELECT sqlite_version()"), mode, file);
                 s.execute("PRAGMA busy_timeout = " + options.busyTimeout().toMillis());
                 String got = queryString(s, "PRAGMA journal_mode = " + mode.pragmaValue());
                 if (!mode.pragmaValue().equalsIgnoreCase(got)) {
@@ -75,6 +76,37 @@ final class SqliteDatabase {
                 e.addSuppressed(closing);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Refuses WAL mode on the SQLite versions with the "WAL-reset" bug, 3.7.0 through 3.51.2, which
+     * can corrupt a WAL-mode database when two connections write or checkpoint at the same moment
+     * (the node's readers are other connections). sqlite-jdbc bundles its SQLite, so an application
+     * that pins an older sqlite-jdbc than the node's would run it.
+     *
+     * @param version what {@code sqlite_version()} returned
+     * @throws SQLException naming the version and the fix
+     */
+    static void checkVersion(String version, JournalMode mode, Path file) throws SQLException {
+        if (mode != JournalMode.WAL || version == null) {
+            return;
+        }
+        String[] parts = version.split("\\.");
+        int[] v = new int[3];
+        for (int i = 0; i < v.length && i < parts.length; i++) {
+            try {
+                v[i] = Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                return; // a build that names itself otherwise: nothing to compare
+            }
+        }
+        long n = v[0] * 1_000_000L + v[1] * 1_000L + v[2];
+        if (n >= 3_007_000L && n < 3_051_003L) {
+            throw new SQLException("SQLite " + version + " (bundled by the sqlite-jdbc on the class path) has the"
+                    + " WAL-reset bug of SQLite 3.7.0 to 3.51.2, which can corrupt a database in WAL mode when"
+                    + " two connections write or checkpoint at once; the commit node refuses WAL mode on it for "
+                    + file + ". Use org.xerial:sqlite-jdbc 3.51.3.0 or later, or JournalMode.DELETE");
         }
     }
 
