@@ -1,4 +1,4 @@
-/** The fault-injecting disk, file damage, crash children and acknowledgement files of wal4j's tests. */
+/** The crash loop for testing an application's recovery, and the fault-injecting disk, file damage, crash children and acknowledgement files of wal4j's tests. */
 module io.github.wal4j.testkit {
     requires transitive io.github.wal4j;
     requires org.junit.jupiter.api;
