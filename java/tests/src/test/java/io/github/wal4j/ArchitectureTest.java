@@ -47,7 +47,8 @@ class ArchitectureTest {
             SPI, Set.of(),
             NATIVE, Set.of(API, IO, SPI), // IO: AlignedReadFile and SymbolicLinks, shared with the java layer
             "io.github.wal4j.sqlite", Set.of(API),
-            "io.github.wal4j.testing", Set.of(API, IO, SPI), // IO: JavaStorage, the disk under a fault layer
+            // IO: JavaStorage, the disk under a fault layer; INSPECT: LogDamage finds records through it.
+            "io.github.wal4j.testing", Set.of(API, INSPECT, IO, SPI),
             // The CLI reads a log through the API, the inspection API and the SPI only, never internals.
             "io.github.wal4j.cli", Set.of(API, INSPECT, SPI));
 
