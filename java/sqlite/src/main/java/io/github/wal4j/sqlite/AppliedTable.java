@@ -74,19 +74,29 @@ final class AppliedTable {
     }
 
     /**
-     * Sets the row to {@code sequence}, only from {@code sequence - 1}: changes are applied in WAL
-     * order without gaps, and a change applied behind the node's back is noticed, not repeated.
+     * Sets the row to {@code sequence}, only from {@code sequence - 1}; see {@link #advance}.
      *
      * @throws SQLException if the row does not hold {@code sequence - 1} (something else writes it)
      */
     void advanceTo(long sequence) throws SQLException {
+        advance(sequence - 1, sequence);
+    }
+
+    /**
+     * Sets the row to {@code to}, only from {@code from}: changes are applied in WAL order without
+     * gaps (a batch {@code from + 1 .. to} in one transaction), and a change applied behind the
+     * node's back is noticed, not repeated.
+     *
+     * @throws SQLException if the row does not hold {@code from} (something else writes it)
+     */
+    void advance(long from, long to) throws SQLException {
         try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE " + SqliteCommitNode.APPLIED_TABLE + " SET sequence = ? WHERE id = 1 AND sequence = ?")) {
-            update.setLong(1, sequence);
-            update.setLong(2, sequence - 1);
+            update.setLong(1, to);
+            update.setLong(2, from);
             if (update.executeUpdate() != 1) {
                 throw new SQLException(SqliteCommitNode.APPLIED_TABLE + " in " + databaseFile + " does not say "
-                        + (sequence - 1) + " before change " + sequence + " (it says " + read() + "): something else "
+                        + from + " before change " + (from + 1) + " (it says " + read() + "): something else "
                         + "writes it; the node must be the only writer");
             }
         }

@@ -47,6 +47,11 @@ final class TransactionWatch {
         ended = null;
     }
 
+    /** How a transaction ended since {@link #start} ("committed", "rolled back"), or null if none did; still watching. */
+    String ended() {
+        return ended;
+    }
+
     /**
      * Stops watching.
      *
