@@ -115,11 +115,13 @@ class ConcurrentCommitTest {
     void aFailureInsideABatchCommitsTheChangesBeforeItAndFailsItAndEveryChangeAfterIt() throws Exception {
         long bad = 999;
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
         AtomicLong appended = new AtomicLong();
         Map<Long, Long> transactionOf = new ConcurrentHashMap<>();
         ChangeApplier recording = recordingTransactions(transactionOf);
         ChangeApplier applier = (c, sequence, change) -> {
             if (sequence == 1) {
+                holding.countDown();
                 await(release); // holds the applier so that changes 2..11 queue up and form one batch
             }
             if (Bank.Transfer.decode(change).id() == bad) {
@@ -150,6 +152,9 @@ class ConcurrentCommitTest {
                         }
                     }));
                     long expected = k + 1;
+                    if (k == 0) {
+                        holding.await(30, TimeUnit.SECONDS); // change 1 is in a batch of its own, held
+                    }
                     // The bad one and the one after it are appended last, in this order.
                     if (k >= 8) {
                         waitFor(() -> appended.get() >= expected);
