@@ -33,7 +33,8 @@ import org.HdrHistogram.Histogram;
  * java -cp ... io.github.wal4j.bench.SqliteNodeProbe DIR SECONDS REPS THREADS SUBJECTS
  *   e.g. target/probe 3 2 1,4,16,64 node,sqlite-full,sqlite-off,log
  * </pre>
- * Prints one line per cell: subject, threads, rep, commits/s, p50/p99/p99.9 in microseconds.
+ * {@code -Dprobe.checkpointEvery=N} runs the node with a checkpoint every N changes (the policy's
+ * other bounds at their defaults). Prints one line per cell: subject, threads, rep, commits/s, p50/p99/p99.9 in microseconds.
  */
 public final class SqliteNodeProbe {
     private static final int SIZE = 100;
@@ -76,6 +77,11 @@ public final class SqliteNodeProbe {
                         s.execute("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
                     }
                 });
+                String every = System.getProperty("probe.checkpointEvery");
+                if (every != null) {
+                    options = options.withCheckpointPolicy(io.github.wal4j.sqlite.SqliteCheckpointPolicy.defaults()
+                            .withChanges(Long.parseLong(every)));
+                }
                 if (subject.equals("node-delete")) {
                     options = options.withJournalMode(JournalMode.DELETE);
                 }
