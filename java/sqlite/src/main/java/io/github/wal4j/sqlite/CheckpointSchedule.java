@@ -18,6 +18,11 @@ import java.sql.SQLException;
  */
 final class CheckpointSchedule {
     private static final System.Logger LOG = System.getLogger("io.github.wal4j.sqlite");
+    /**
+     * After a reader kept SQLite's checkpoint from completing: how long before the next attempt,
+     * since each attempt waits up to the busy timeout for the reader, with every committer waiting.
+     */
+    static final long RETRY_NANOS = 100_000_000L;
 
     private final WriteAheadLog wal;
     private final SqliteDurablePoint sqlite;
@@ -27,6 +32,8 @@ final class CheckpointSchedule {
     private long changesSince;
     private long bytesSince;
     private long firstSince;
+    private boolean backingOff;
+    private long retryAt;
 
     /**
      * @param pastDurablePoint tests only ({@link SqliteNodeOptions}): also checkpoint the WAL after
@@ -55,9 +62,14 @@ final class CheckpointSchedule {
         if (pastDurablePoint) {
             walCheckpoint(applied);
         }
-        if (policy.due(changesSince, bytesSince, System.nanoTime() - firstSince)) {
+        if (due()) {
             tryCheckpoint(applied);
         }
+    }
+
+    private boolean due() {
+        long now = System.nanoTime();
+        return policy.due(changesSince, bytesSince, now - firstSince) && (!backingOff || now - retryAt >= 0);
     }
 
     /** How long the applier may sleep before the policy's interval makes a checkpoint due; {@code Long.MAX_VALUE}: no limit. */
@@ -66,12 +78,14 @@ final class CheckpointSchedule {
         if (changesSince == 0 || interval == Long.MAX_VALUE) {
             return Long.MAX_VALUE;
         }
-        return Math.max(0, interval - (System.nanoTime() - firstSince));
+        long now = System.nanoTime();
+        long wait = Math.max(0, interval - (now - firstSince));
+        return backingOff ? Math.max(wait, retryAt - now) : wait;
     }
 
     /** The applier found nothing to apply: checkpoints if the interval is over. */
     void idle(long applied) {
-        if (policy.due(changesSince, bytesSince, System.nanoTime() - firstSince)) {
+        if (due()) {
             tryCheckpoint(applied);
         }
     }
@@ -86,8 +100,11 @@ final class CheckpointSchedule {
      */
     boolean checkpoint(long applied) throws IOException, SQLException {
         if (!sqlite.sync(applied)) {
+            backingOff = true;
+            retryAt = System.nanoTime() + RETRY_NANOS;
             return false;
         }
+        backingOff = false;
         changesSince = 0;
         bytesSince = 0;
         if (applied > wal.checkpointSequence()) {

@@ -237,6 +237,40 @@ class ConcurrentCommitTest {
     }
 
     @Test
+    void aReaderHoldingASnapshotHoldsBackTheWalCheckpointNotTheCommits() throws Exception {
+        SqliteNodeOptions options = SqliteNodeOptions.defaults().withBusyTimeout(java.time.Duration.ofMillis(20))
+                .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(5));
+        try (SqliteCommitNode node = open(Bank.applier(), options)) {
+            try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("bank.db"))) {
+                reader.setAutoCommit(false);
+                try (Statement s = reader.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM transfers")) {
+                    r.next(); // the read transaction now holds a snapshot without any transfer
+                }
+                long started = System.nanoTime();
+                for (long id = 1; id <= 20; id++) {
+                    node.commit(transfer(id));
+                }
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                // SQLite cannot copy frames the reader may still need: the WAL keeps every change.
+                assertEquals(0, node.checkpointSequence(), "checkpointed past what SQLite made durable");
+                // One attempt waits out the 20 ms busy timeout, then the schedule waits 100 ms before the next.
+                assertTrue(millis < 5_000, "20 commits took " + millis + " ms behind a reader");
+                reader.rollback();
+            }
+            Thread.sleep(CheckpointSchedule.RETRY_NANOS / 1_000_000 + 50);
+            for (long id = 21; id <= 30; id++) {
+                node.commit(transfer(id));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (node.checkpointSequence() < 25 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(node.checkpointSequence() >= 25, "the reader is gone, the checkpoint catches up: "
+                    + node.checkpointSequence());
+        }
+    }
+
+    @Test
     void theApplierThreadCannotCallTheNode() throws Exception {
         SqliteCommitNode[] self = new SqliteCommitNode[1];
         ChangeApplier reentrant = (c, sequence, change) -> {
