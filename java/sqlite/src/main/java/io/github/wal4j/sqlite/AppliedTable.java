@@ -18,11 +18,16 @@ import java.sql.Statement;
  * committed non-zero value means that something committed the transaction in between (an applier
  * that ran {@code COMMIT} as SQL), and the change is in the database in part.
  *
- * <p>Each method runs on the caller's connection, inside its transaction; none commits.
+ * <p>Each method runs on the caller's connection, inside its transaction; none commits. The two
+ * updates are prepared once and closed with the connection. Not thread-safe: the node's connection
+ * lock guards every call.
  */
 final class AppliedTable {
     private final Connection connection;
     private final Path databaseFile;
+    // Prepared once: the applier runs both in every transaction, and preparing costs as much as running them.
+    private PreparedStatement markApplying;
+    private PreparedStatement advance;
 
     /** @param databaseFile the database, for messages */
     AppliedTable(Connection connection, Path databaseFile) {
@@ -51,11 +56,12 @@ final class AppliedTable {
 
     /** Sets the applying row to {@code sequence} (at the start of its transaction) or to 0 (at the end). */
     void markApplying(long sequence) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE " + SqliteCommitNode.APPLYING_TABLE + " SET sequence = ? WHERE id = 1")) {
-            update.setLong(1, sequence);
-            update.executeUpdate();
+        if (markApplying == null) {
+            markApplying = connection.prepareStatement(
+                    "UPDATE " + SqliteCommitNode.APPLYING_TABLE + " SET sequence = ? WHERE id = 1");
         }
+        markApplying.setLong(1, sequence);
+        markApplying.executeUpdate();
     }
 
     /**
@@ -74,21 +80,32 @@ final class AppliedTable {
     }
 
     /**
-     * Sets the row to {@code sequence}, only from {@code sequence - 1}: changes are applied in WAL
-     * order without gaps, and a change applied behind the node's back is noticed, not repeated.
+     * Sets the row to {@code sequence}, only from {@code sequence - 1}; see {@link #advance}.
      *
      * @throws SQLException if the row does not hold {@code sequence - 1} (something else writes it)
      */
     void advanceTo(long sequence) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE " + SqliteCommitNode.APPLIED_TABLE + " SET sequence = ? WHERE id = 1 AND sequence = ?")) {
-            update.setLong(1, sequence);
-            update.setLong(2, sequence - 1);
-            if (update.executeUpdate() != 1) {
-                throw new SQLException(SqliteCommitNode.APPLIED_TABLE + " in " + databaseFile + " does not say "
-                        + (sequence - 1) + " before change " + sequence + " (it says " + read() + "): something else "
-                        + "writes it; the node must be the only writer");
-            }
+        advance(sequence - 1, sequence);
+    }
+
+    /**
+     * Sets the row to {@code to}, only from {@code from}: changes are applied in WAL order without
+     * gaps (a batch {@code from + 1 .. to} in one transaction), and a change applied behind the
+     * node's back is noticed, not repeated.
+     *
+     * @throws SQLException if the row does not hold {@code from} (something else writes it)
+     */
+    void advance(long from, long to) throws SQLException {
+        if (advance == null) {
+            advance = connection.prepareStatement(
+                    "UPDATE " + SqliteCommitNode.APPLIED_TABLE + " SET sequence = ? WHERE id = 1 AND sequence = ?");
+        }
+        advance.setLong(1, to);
+        advance.setLong(2, from);
+        if (advance.executeUpdate() != 1) {
+            throw new SQLException(SqliteCommitNode.APPLIED_TABLE + " in " + databaseFile + " does not say "
+                    + from + " before change " + (from + 1) + " (it says " + read() + "): something else "
+                    + "writes it; the node must be the only writer");
         }
     }
 }

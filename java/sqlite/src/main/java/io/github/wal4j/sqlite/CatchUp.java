@@ -13,11 +13,12 @@ import java.sql.SQLException;
  * What {@link SqliteCommitNode#open} does once the WAL and the database are open: sets up the
  * database (the {@link AppliedTable} and the options' schema, in one transaction), checks that the
  * database and the WAL belong together, replays every WAL record after the database's applied
- * sequence number, each in its own {@link ChangeTransactions transaction}, and checkpoints the WAL
- * up to the last one.
+ * sequence number, each in its own {@link ChangeTransactions transaction}, makes SQLite durable and
+ * checkpoints the WAL up to the last one ({@link CheckpointSchedule#checkpoint}).
  *
  * <p>When {@link #run} returns, the database has applied every record the WAL holds, and the WAL's
- * checkpoint covers them. When it throws, the changes replayed before the failure stay applied
+ * checkpoint covers them (unless another connection's read kept SQLite from its checkpoint: then
+ * the WAL keeps them until a later one). When it throws, the changes replayed before the failure stay applied
  * (each committed on its own) and the rest stay in the WAL for the next open.
  */
 final class CatchUp {
@@ -31,16 +32,19 @@ final class CatchUp {
     private final AppliedTable appliedTable;
     private final ChangeTransactions transactions;
     private final CommitListener listener;
+    private final CheckpointSchedule checkpoints;
     private long applied;
     private long replayed;
 
     /**
      * @param connection the node's connection, auto-commit off
      * @param guarded the same connection as the schema sees it ({@link GuardedConnection})
-     * @param listener told of every change replayed and of the checkpoint
+     * @param listener told of every change replayed
+     * @param checkpoints makes SQLite durable, then checkpoints the WAL, once the replay is done
      */
     CatchUp(WriteAheadLog wal, Connection connection, Connection guarded, Path databaseFile, SqliteNodeOptions options,
-            AppliedTable appliedTable, ChangeTransactions transactions, CommitListener listener) {
+            AppliedTable appliedTable, ChangeTransactions transactions, CommitListener listener,
+            CheckpointSchedule checkpoints) {
         this.wal = wal;
         this.connection = connection;
         this.guarded = guarded;
@@ -49,10 +53,13 @@ final class CatchUp {
         this.appliedTable = appliedTable;
         this.transactions = transactions;
         this.listener = listener;
+        this.checkpoints = checkpoints;
     }
 
     /**
      * Sets up, checks, replays and checkpoints (see the class comment).
+     *
+     * @throws IOException also if the WAL's checkpoint failed
      *
      * @throws ChangeNotAppliedException if the applier or the database refused a change being replayed
      * @throws WalException if the database and the WAL do not belong together, or the WAL's replay
@@ -65,9 +72,10 @@ final class CatchUp {
         setUp();
         checkBelongTogether();
         replay();
-        if (applied > wal.checkpointSequence()) {
-            wal.checkpoint(applied);
-            listener.checkpointed(applied);
+        if (!checkpoints.checkpoint(applied)) {
+            LOG.log(System.Logger.Level.INFO, () -> "wal4j sqlite: a reader of " + databaseFile + " kept SQLite's"
+                    + " checkpoint from completing at open; the WAL keeps changes after " + wal.checkpointSequence()
+                    + " until the next checkpoint");
         }
         long count = replayed;
         LOG.log(count > 0 ? System.Logger.Level.INFO : System.Logger.Level.DEBUG, () -> "wal4j sqlite: opened "

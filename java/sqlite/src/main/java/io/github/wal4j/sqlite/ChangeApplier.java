@@ -4,8 +4,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
- * Applies one change to the database. The node calls it inside a database transaction that it
- * opened and that it commits (together with the change's sequence number) when this returns.
+ * Applies one change to the database. The node calls it on its applier thread, inside a database
+ * transaction that it opened and that it commits (together with the sequence number) after the
+ * batch of changes the transaction holds: other callers' changes may come before and after this
+ * one in the same transaction, in WAL order.
  *
  * <p>Rules an applier must follow, or exactly-once is lost:
  * <ul>
@@ -16,9 +18,13 @@ import java.sql.SQLException;
  *       close the connection that {@code Statement.getConnection()} returns. The node notices a
  *       transaction ended by SQL ({@code COMMIT}, {@code END}, {@code ROLLBACK}) and refuses the
  *       change with {@link ApplierEndedTransactionException}, but cannot undo what was committed.</li>
+ *   <li>Do not call the node ({@code commit}, {@code read}, {@code close}): the applier thread would
+ *       wait for itself ({@link IllegalStateException}). Be quick: every committer waits for the
+ *       single applier.</li>
  *   <li>Be deterministic: the result must depend only on the database and the change. A change
  *       whose transaction did not commit before a crash is applied again at the next start, to the
- *       database as it was before (SQLite rolled the partial transaction back).</li>
+ *       database as it was before (SQLite rolled the partial transaction back), and a change in a
+ *       batch that failed is applied again at once, in a transaction of its own.</li>
  *   <li>Throw to refuse a change. The transaction is then rolled back, the change stays in the WAL,
  *       and the node stops: {@link SqliteCommitNode#commit} throws
  *       {@link ChangeNotAppliedException}, and the change is applied again at the next start. A

@@ -3,6 +3,7 @@ package io.github.wal4j.sqlite;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * One database transaction per change: the caller's {@link ChangeApplier} changes the tables on
@@ -13,7 +14,10 @@ import java.sql.Statement;
  * refused with {@link ApplierEndedTransactionException}, and its number stays in the applying row
  * ({@link AppliedTable}), so that no later open applies it again over the part already committed.
  *
- * <p>Not thread-safe: the node's lock guards every call.
+ * <p>{@link #applyBatch} puts several changes in one transaction, the applier thread's way of
+ * making many commits cost one SQLite commit.
+ *
+ * <p>Not thread-safe: the node's connection lock guards every call.
  */
 final class ChangeTransactions {
     private static final System.Logger LOG = System.getLogger("io.github.wal4j.sqlite");
@@ -73,6 +77,73 @@ final class ChangeTransactions {
     }
 
     /**
+     * Applies a batch of consecutive changes in one transaction: the applying row is set to the
+     * first one's number, each change is applied in order, the applied row moves from the one
+     * before the first to the last one applied, the applying row is cleared, and the transaction
+     * commits. Once {@code deadlineNanos} ({@link System#nanoTime()}) has passed, no further change
+     * is started: the changes applied so far commit, and the caller applies the rest later.
+     *
+     * @return how many changes, from the first, were applied and committed (at least 1)
+     * @throws BatchFailedException the applier or the database failed; the transaction was rolled
+     *     back, so none of the batch is applied
+     * @throws ApplierEndedTransactionException an applier ended the transaction itself; what was
+     *     still open was rolled back, and the applying row holds the batch's first number
+     */
+    int applyBatch(List<PendingChange> batch, long deadlineNanos)
+            throws BatchFailedException, ApplierEndedTransactionException {
+        long first = batch.get(0).sequence();
+        int i = 0;
+        boolean inApplier = false;
+        watch.start();
+        try {
+            appliedTable.markApplying(first);
+            for (; i < batch.size() && (i == 0 || deadlineNanos - System.nanoTime() > 0); i++) {
+                PendingChange c = batch.get(i);
+                inApplier = true;
+                applier.apply(guarded, c.sequence(), c.change());
+                inApplier = false;
+                if (watch.ended() != null) {
+                    throw refuseEnded(first, c.sequence(), watch.stop());
+                }
+            }
+            appliedTable.advance(first - 1, first + i - 1);
+            appliedTable.markApplying(0);
+            String ended = watch.stop();
+            if (ended != null) {
+                throw refuseEnded(first, first + i - 1, ended);
+            }
+            connection.commit();
+            return i;
+        } catch (SQLException | RuntimeException | Error e) {
+            String ended = watch.stop();
+            rollbackAfter(e);
+            if (ended != null) {
+                throw refuseEnded(first, batch.get(Math.min(i, batch.size() - 1)).sequence(), ended);
+            }
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw new BatchFailedException(inApplier ? i : -1, e);
+        }
+    }
+
+    /** A batch was rolled back: which change's applier failed ({@link #index}), and why (the cause). */
+    static final class BatchFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int index;
+
+        BatchFailedException(int index, Throwable cause) {
+            super(cause);
+            this.index = index;
+        }
+
+        /** The index in the batch of the change whose applier threw, or -1 if the failure came after the appliers. */
+        int index() {
+            return index;
+        }
+    }
+
+    /**
      * After an applier ended change {@code sequence}'s transaction: rolls back what is open and
      * commits the applying row at {@code sequence}, so that the next open refuses instead of applying
      * the change again over the part already committed. Plain SQL, because SQLite may be in a
@@ -80,6 +151,16 @@ final class ChangeTransactions {
      * connection as sqlite-jdbc keeps it with auto-commit off.
      */
     private ApplierEndedTransactionException refuseEnded(long sequence, String ended) {
+        return refuseEnded(sequence, sequence, ended);
+    }
+
+    /**
+     * As {@link #refuseEnded(long, String)} for a batch starting at {@code first} whose change
+     * {@code sequence}'s applier ended the transaction: the applying row records {@code first}, which
+     * the committed part holds (the row is set first), since changes before {@code sequence} in the
+     * batch may be committed without their sequence numbers too.
+     */
+    private ApplierEndedTransactionException refuseEnded(long first, long sequence, String ended) {
         String recorded;
         try (Statement s = connection.createStatement()) {
             try {
@@ -88,7 +169,7 @@ final class ChangeTransactions {
                 // The applier's own COMMIT or ROLLBACK left none open.
             }
             s.execute("BEGIN");
-            appliedTable.markApplying(sequence);
+            appliedTable.markApplying(first);
             s.execute("COMMIT");
             s.execute("BEGIN");
             recorded = "its number is recorded in " + SqliteCommitNode.APPLYING_TABLE;
@@ -96,7 +177,9 @@ final class ChangeTransactions {
             rollbackQuietly();
             recorded = "recording its number in " + SqliteCommitNode.APPLYING_TABLE + " failed too (" + e + ")";
         }
-        return new ApplierEndedTransactionException(sequence, "the applier of change " + sequence + " ended the"
+        String which = first == sequence ? "" : " (applied in one transaction with changes " + first + ".." + sequence
+                + ", which may be committed in part too)";
+        return new ApplierEndedTransactionException(sequence, "the applier of change " + sequence + which + " ended the"
                 + " node's transaction itself (it was " + ended + " by SQL such as COMMIT, END or ROLLBACK run through a"
                 + " statement): part of the change may be committed without its sequence number, so the change was"
                 + " refused and the node stops; " + recorded + ", and the node refuses to open until the database is"

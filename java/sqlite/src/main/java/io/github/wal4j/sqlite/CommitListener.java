@@ -1,9 +1,11 @@
 package io.github.wal4j.sqlite;
 
 /**
- * Observes the steps of each commit, for metrics, tracing and crash tests. Every method is called on
- * the committing thread while the node's lock is held, right after the step it names: keep it
- * short, and do not call the node from it. An exception thrown by a listener is logged and ignored;
+ * Observes the steps of each commit, for metrics, tracing and crash tests. Each method is called
+ * right after the step it names: {@link #appended} on the committing thread, {@link #applied} and
+ * {@link #checkpointed} on the node's applier thread (or the thread running {@code open} or
+ * {@code close}), while every committer waits for it: keep it short, and do not call the node from
+ * it (from the applier thread that is refused with {@link IllegalStateException}). An exception thrown by a listener is logged and ignored;
  * a listener cannot change what a commit does.
  */
 public interface CommitListener {
@@ -19,13 +21,18 @@ public interface CommitListener {
     }
 
     /**
-     * The database transaction holding the change and "applied up to {@code sequence}" committed
-     * (durably). {@code replay} is true when the change was replayed from the WAL at start-up.
+     * The database transaction holding the change and "applied up to {@code sequence}" (or more)
+     * committed, before the change's commit returns; in WAL journal mode not yet synced by SQLite
+     * (the WAL keeps the change until it is). {@code replay} is true when the change was replayed
+     * from the WAL at start-up.
      */
     default void applied(long sequence, boolean replay) {
     }
 
-    /** The WAL checkpoint covers every change up to {@code sequence}: it will not be replayed. */
+    /**
+     * SQLite made every change up to {@code sequence} durable, and then the WAL checkpoint came to
+     * cover them: they will not be replayed.
+     */
     default void checkpointed(long sequence) {
     }
 }

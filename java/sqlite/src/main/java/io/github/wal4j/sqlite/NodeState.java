@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * database applies changes in WAL order without gaps: nothing may be applied before the change
  * that failed, which only the next open applies.
  *
- * <p>Not thread-safe: the node's lock guards every call.
+ * <p>Thread-safe: committers read it, the applier thread stops it, {@code close} closes it.
  */
 final class NodeState {
     private final Path databaseFile;
@@ -27,7 +27,7 @@ final class NodeState {
      * @throws WalClosedException if the node is closed
      * @throws NodeStoppedException if a failure stopped it (with that failure as the cause)
      */
-    void ensureRunning() throws IOException {
+    synchronized void ensureRunning() throws IOException {
         if (closed) {
             throw new WalClosedException("the SQLite commit node on " + databaseFile + " is closed");
         }
@@ -39,23 +39,23 @@ final class NodeState {
     }
 
     /** Stops the node for {@code reason}; a node stopped already keeps its first reason and cause. */
-    void stop(String reason, Throwable cause) {
+    synchronized void stop(String reason, Throwable cause) {
         if (stopCause == null) {
             stopReason = reason;
             stopCause = cause;
         }
     }
 
-    boolean stopped() {
+    synchronized boolean stopped() {
         return stopCause != null;
     }
 
-    boolean closed() {
+    synchronized boolean closed() {
         return closed;
     }
 
     /** Marks the node closed; false if it was closed already. */
-    boolean close() {
+    synchronized boolean close() {
         if (closed) {
             return false;
         }

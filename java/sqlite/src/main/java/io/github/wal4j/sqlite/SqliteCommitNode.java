@@ -3,7 +3,6 @@ package io.github.wal4j.sqlite;
 import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalException;
-import io.github.wal4j.WalTransaction;
 import io.github.wal4j.WriteAheadLog;
 import java.io.Closeable;
 import java.io.IOException;
@@ -12,6 +11,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Commits changes to a SQLite database through a wal4j write-ahead log, exactly once across
@@ -19,51 +19,61 @@ import java.util.concurrent.locks.ReentrantLock;
  * commit was interrupted by a crash is in it once or not at all, never twice and never in part.
  *
  * <h2>How</h2>
- * Each {@link #commit(byte[])} runs the three steps of a {@link WalTransaction}, in this order:
+ * Many threads may call {@link #commit(byte[])} at once. Each
  * <ol>
- *   <li><b>append</b> the change to the WAL; it is fdatasync'ed when the append returns;</li>
- *   <li><b>apply</b> it in one SQLite transaction: the caller's {@link ChangeApplier} changes the
- *       tables, and the node sets the single row of its table {@value #APPLIED_TABLE} to the
- *       change's WAL sequence number, in the <em>same</em> transaction, which then commits
- *       durably ({@code synchronous=FULL}, or EXTRA in {@link JournalMode#DELETE});</li>
- *   <li><b>checkpoint</b> the WAL up to that sequence number ({@link WalTransaction#commit()}), so
- *       the WAL forgets the change.</li>
+ *   <li><b>appends</b> its change to the WAL; it is fdatasync'ed when the append returns, and
+ *       concurrent appends share one fdatasync (the WAL's group commit);</li>
+ *   <li>hands it to the node's single <b>applier</b> thread, which applies the changes strictly in
+ *       WAL sequence order, several per SQLite transaction: the caller's {@link ChangeApplier}
+ *       changes the tables for each, and the node sets the single row of its table
+ *       {@value #APPLIED_TABLE} to the last one's sequence number, in the <em>same</em> transaction
+ *       (bounded by {@link SqliteNodeOptions#withBatchLimits count, bytes and time});</li>
+ *   <li>returns once that transaction committed.</li>
  * </ol>
- * {@link #open} first reads the applied sequence number from the database, then replays every WAL
- * record after it, each in its own database transaction as in step 2, then checkpoints. Whatever a
- * crash interrupted is therefore finished at the next open: a change durable in the WAL but not in
- * the database is applied; a change in both is skipped, because the database says it has it. SQLite
- * rolls back a transaction that did not commit, so a change is never half-applied.
+ * In {@link JournalMode#WAL} SQLite commits with {@code synchronous=NORMAL}, without an fsync: a
+ * power cut may take the newest commits from the database, but not from the WAL. So the one rule:
+ * <b>the WAL is checkpointed only up to what SQLite has made durable</b>. From time to time
+ * ({@link SqliteCheckpointPolicy}) the applier runs {@code PRAGMA wal_checkpoint(FULL)}, after which
+ * SQLite's files hold every change applied so far, synced, and only then checkpoints the WAL up to
+ * the last of them. {@link #open} reads the applied sequence number from the database, replays
+ * every WAL record after it, each in its own transaction, and checkpoints the same way. Whatever a
+ * crash interrupted, or a power cut took from SQLite, is therefore finished at the next open: a
+ * change durable in the WAL but not in the database is applied; a change in both is skipped,
+ * because the database says it has it. SQLite rolls back a transaction that did not commit, so a
+ * change is never half-applied.
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li>When {@code commit} returns, the change is durable in the WAL and committed, durably, in the
- *       database (with its sequence number).</li>
+ *   <li>When {@code commit} returns, the change is durable in the WAL and committed in the database
+ *       (with its sequence number), once. In WAL journal mode the database commit itself may not be
+ *       synced yet; the WAL keeps the change until it is.</li>
  *   <li>When {@code commit} throws {@link ChangeNotAppliedException}, the change is durable in the WAL
  *       and not in the database; it is applied at the next {@code open}. Do not commit it again.</li>
  *   <li>When {@code commit} throws another {@link IOException} from the WAL append (a failed write or
  *       fsync), the change may or may not have reached the WAL, so it may or may not be applied at
  *       the next open, as with any WAL append that was not acknowledged. Give changes an id the
  *       applier can check if the caller retries them.</li>
- *   <li>A failure of the checkpoint step alone does not make {@code commit} throw: the change is
- *       committed, the WAL keeps it, and the next open skips it. It is logged.</li>
+ *   <li>A failure of a checkpoint alone does not make any {@code commit} throw: the changes are
+ *       committed, the WAL keeps them, and the next open skips them. It is logged.</li>
  * </ul>
  * After a {@link ChangeNotAppliedException} or a failed append the node refuses further commits
  * ({@link NodeStoppedException}): the database applies changes in WAL order without gaps, so nothing
- * may be applied before the missing change. Close the node and open it again.
+ * may be applied after the missing change. Commits of changes after it that were in flight throw
+ * {@link ChangeNotAppliedException} too. Close the node and open it again.
  *
  * <h2>Rules</h2>
  * <ul>
  *   <li>The node must be the only writer of the database's tables that changes touch, and the only
- *       user of its WAL directory (the WAL's lock enforces the latter). Other connections may read.
+ *       user of its WAL directory (the WAL's lock enforces the latter). Other connections may read;
+ *       a read that holds a snapshot open delays SQLite's checkpoint, and with it the WAL's.
  *       If {@value #APPLIED_TABLE} changes under it, the next commit fails instead of skipping or
  *       repeating changes.</li>
  *   <li>The database and the WAL belong together: {@code open} refuses a database that has applied
  *       more than the WAL ever held (another WAL, or a WAL that lost records) and one that has
  *       applied less than the WAL's checkpoint (an older copy of the database: those changes are
  *       gone).</li>
- *   <li>Commits run one at a time (the node has one connection, and changes must be applied in WAL
- *       order): each costs about three rounds of fsyncs (WAL, database, checkpoint).</li>
+ *   <li>Neither the applier nor a {@link CommitListener} may call the node: they run on the applier
+ *       thread, which a commit from it would wait for ({@link IllegalStateException}).</li>
  * </ul>
  *
  * <h2>Example</h2>
@@ -86,23 +96,27 @@ import java.util.concurrent.locks.ReentrantLock;
  * The node is the module {@code io.github.wal4j:wal4j-sqlite}, which brings
  * {@code org.xerial:sqlite-jdbc}; applications that use only the WAL ({@code wal4j}) never get it.
  *
- * <p>Thread-safe: every method takes the node's lock.
+ * <p>Thread-safe. {@code commit} runs the append on the caller's thread and waits for the applier
+ * thread ({@code wal4j-sqlite-applier}), which runs the {@link ChangeApplier}, the listener's
+ * {@code applied} and {@code checkpointed}, and the checkpoints; {@link #read} runs on the caller's
+ * thread between the applier's transactions.
  *
- * <p>The node holds the protocol's order and its crash cases; the pieces are package-private:
- * {@code SqliteDatabase} (the file and the connection's pragmas), {@code GuardedConnection} (what
- * the applier may call), {@code AppliedTable} (the applied sequence number),
- * {@code ChangeTransactions} (one transaction per change), {@code CatchUp} (set-up, checks and
- * replay at open) and {@code IsolatedListener} (listener calls that cannot throw into a commit).
- * The class is longer than most here because of its documentation, which is more than a third of
- * it: the contract of the exactly-once protocol above, and of each public method, is written where
- * a user reads it; the code is the protocol's order of steps and what each failure leaves behind.
+ * <p>The node is a facade over package-private pieces: {@code SqliteDatabase} (the file and the
+ * connection's pragmas), {@code GuardedConnection} (what the applier may call), {@code AppliedTable}
+ * (the applied sequence number), {@code ChangeTransactions} (a change's or a batch's transaction),
+ * {@code ApplyQueue} (committers to the applier, in sequence order), {@code BatchApplier} (the
+ * applier thread), {@code CheckpointSchedule} and {@code SqliteDurablePoint} (the checkpoint rule),
+ * {@code CatchUp} (set-up, checks and replay at open) and {@code IsolatedListener}. It is longer than
+ * most classes here because of its documentation, more than half of it: the contract of the
+ * exactly-once protocol is written where a user reads it.
  */
 public final class SqliteCommitNode implements Closeable {
     /** The node's table: one row ({@code id = 1}) with the sequence number of the last change applied. */
     public static final String APPLIED_TABLE = "wal4j_applied";
     /**
-     * The node's table of a change being applied: one row, 0 except inside a change's transaction,
-     * so that a transaction an applier committed itself is found ({@link ApplierEndedTransactionException}).
+     * The node's table of a transaction being applied: one row, 0 except inside a transaction of the
+     * node (where it holds the transaction's first change), so that a transaction an applier
+     * committed itself is found ({@link ApplierEndedTransactionException}).
      */
     public static final String APPLYING_TABLE = "wal4j_applying";
 
@@ -114,7 +128,10 @@ public final class SqliteCommitNode implements Closeable {
         T run(Connection connection) throws SQLException;
     }
 
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Commits hold it shared from their check to their outcome; {@link #close} takes it exclusively. */
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    /** Whoever uses the connection holds it: the applier per batch, {@link #read}, open and close. */
+    private final ReentrantLock connectionLock = new ReentrantLock();
     private final WriteAheadLog wal;
     private final Connection connection;
     private final Connection guarded;
@@ -123,9 +140,12 @@ public final class SqliteCommitNode implements Closeable {
     private final CommitListener listener;
     private final AppliedTable appliedTable;
     private final ChangeTransactions transactions;
+    private final CheckpointSchedule checkpoints;
+    private final NodeState state;
     private volatile long applied;
     private long replayed;
-    private final NodeState state;
+    private ApplyQueue queue;
+    private Thread applierThread;
 
     private SqliteCommitNode(WriteAheadLog wal, Connection connection, Path databaseFile, ChangeApplier applier,
             SqliteNodeOptions options) throws SQLException {
@@ -137,6 +157,9 @@ public final class SqliteCommitNode implements Closeable {
         this.listener = new IsolatedListener(options.listener());
         this.appliedTable = new AppliedTable(connection, databaseFile);
         this.transactions = new ChangeTransactions(connection, guarded, applier, appliedTable);
+        this.checkpoints = new CheckpointSchedule(wal,
+                new SqliteDurablePoint(connection, options.journalMode(), options.durablePointHook()),
+                options.checkpointPolicy(), listener, options.checkpointPastDurablePoint());
         this.state = new NodeState(databaseFile);
     }
 
@@ -151,7 +174,8 @@ public final class SqliteCommitNode implements Closeable {
      * database {@code databaseFile} (created if needed) with the journal mode of the options, creates
      * the table {@value #APPLIED_TABLE} and runs the options' schema, and brings the database up to
      * date: every WAL record after the sequence number the database has applied is applied, in order,
-     * each in its own transaction, and the WAL is checkpointed up to the last one.
+     * each in its own transaction, SQLite is made durable and the WAL is checkpointed up to the last
+     * one; then starts the applier thread.
      *
      * <p>When this returns, every change whose commit ever returned, and every change that reached
      * the WAL before a crash, is in the database exactly once, and the WAL holds nothing to replay.
@@ -200,93 +224,71 @@ public final class SqliteCommitNode implements Closeable {
     }
 
     /**
-     * Commits one change: appends it to the WAL, applies it to the database with its sequence
-     * number in one transaction, and checkpoints the WAL. See the class comment for the guarantees.
+     * Commits one change: appends it to the WAL (sharing the fdatasync with concurrent commits),
+     * waits until the applier thread has applied it to the database with its sequence number, in a
+     * transaction that committed. See the class comment for the guarantees. An interrupt does not
+     * end the wait (the change is on its way into the database); the interrupt flag is kept.
      *
-     * @param change the change, as the applier reads it; the array is not kept
-     * @return the change's WAL sequence number (also its value in {@value #APPLIED_TABLE})
+     * @param change the change, as the applier reads it; not kept after this returns, and not to
+     *     be modified meanwhile
+     * @return the change's WAL sequence number (the database's {@value #APPLIED_TABLE} holds it or more)
      * @throws ChangeNotAppliedException the change is durable in the WAL but the applier or the
-     *     database failed; it is applied at the next open, and this node is stopped
-     * @throws ApplierEndedTransactionException the applier ended the node's transaction itself (SQL
+     *     database failed on it or on a change before it; it is applied at the next open, and this
+     *     node is stopped
+     * @throws ApplierEndedTransactionException an applier ended the node's transaction itself (SQL
      *     {@code COMMIT}, {@code END} or {@code ROLLBACK}); the node is stopped and the next open
      *     refuses until the database is repaired
      * @throws NodeStoppedException an earlier commit stopped the node; this change was not appended
      * @throws RecordTooLargeException the change is larger than the WAL's maximum record size;
      *     nothing was appended and the node goes on
      * @throws WalClosedException the node is closed
+     * @throws IllegalStateException if called from the applier thread (an applier or a listener)
      * @throws IOException the WAL append failed (the change may or may not be in the WAL; the node
      *     is stopped)
      */
     public long commit(byte[] change) throws IOException {
         Objects.requireNonNull(change, "change must not be null (an empty array is a valid change)");
-        lock.lock();
+        refuseOnApplierThread("commit");
+        gate.readLock().lock();
         try {
             state.ensureRunning();
-            try (WalTransaction tx = wal.transaction()) {
-                long sequence;
-                try {
-                    sequence = tx.append(change);
-                } catch (RecordTooLargeException e) {
-                    throw e;
-                } catch (IOException | RuntimeException | Error e) {
-                    state.stop("appending a change to the WAL failed, and whether it reached the WAL is unknown", e);
-                    throw e;
-                }
-                listener.appended(sequence);
-                if (sequence != applied + 1) {
-                    ChangeNotAppliedException e = new ChangeNotAppliedException(sequence, "change " + sequence
-                            + " is durable in the write-ahead log, but the database " + databaseFile
-                            + " has applied only up to " + applied + ": the WAL holds changes the database lacks. "
-                            + "They will be applied, in order, when the node is next opened; close it and open it"
-                            + " again", null);
-                    state.stop("the WAL got ahead of the database", e);
-                    throw e;
-                }
-                try {
-                    transactions.apply(sequence, change);
-                } catch (ApplierEndedTransactionException e) {
-                    state.stop("the applier of change " + sequence + " ended the node's transaction", e);
-                    throw e;
-                } catch (SQLException | RuntimeException e) {
-                    ChangeNotAppliedException notApplied = new ChangeNotAppliedException(sequence,
-                            "change " + sequence + " is durable in the write-ahead log but was not applied to the "
-                                    + "database " + databaseFile + " (" + e + "); its transaction was rolled back. "
-                                    + "It will be applied at the next start, when the node is opened again; do not "
-                                    + "commit it again. This node accepts no more commits until then", e);
-                    state.stop("change " + sequence + " was not applied", notApplied);
-                    throw notApplied;
-                } catch (Error e) {
-                    state.stop("change " + sequence + " was not applied", e);
-                    throw e;
-                }
-                applied = sequence;
-                listener.applied(sequence, false);
-                try {
-                    tx.commit();
-                    listener.checkpointed(wal.checkpointSequence());
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, () -> "wal4j sqlite: change " + sequence + " is applied to "
-                            + databaseFile + " and durable in the WAL, but the WAL checkpoint failed; the WAL keeps "
-                            + "the change and the next open skips it", e);
-                }
-                return sequence;
+            long sequence;
+            try {
+                sequence = wal.append(change);
+            } catch (RecordTooLargeException e) {
+                throw e;
+            } catch (IOException | RuntimeException | Error e) {
+                state.stop("appending a change to the WAL failed, and whether it reached the WAL is unknown", e);
+                queue.stop(); // a sequence number may be missing for good: apply what is consecutive, then end
+                throw e;
             }
+            PendingChange pending = new PendingChange(sequence, change);
+            try {
+                listener.appended(sequence);
+            } finally {
+                queue.submit(pending);
+            }
+            pending.await();
+            return sequence;
         } finally {
-            lock.unlock();
+            gate.readLock().unlock();
         }
     }
 
     /**
      * Runs {@code query} on the node's connection and then ends its transaction with a rollback: for
      * reads (anything it writes is discarded; changes go through {@link #commit}). The connection is
-     * guarded as for a {@link ChangeApplier}. Runs under the node's lock, so it sees every change
-     * whose commit returned, and no commit runs meanwhile. Allowed on a stopped node.
+     * guarded as for a {@link ChangeApplier}. Runs on the caller's thread between the applier's
+     * transactions, so it sees every change whose commit returned (and perhaps some whose commit has
+     * not returned yet). Allowed on a stopped node.
      *
      * @throws SQLException from the query, or if the node is closed
+     * @throws IllegalStateException if called from the applier thread
      */
     public <T> T read(Query<T> query) throws SQLException {
         Objects.requireNonNull(query, "query");
-        lock.lock();
+        refuseOnApplierThread("read");
+        connectionLock.lock();
         try {
             if (state.closed()) {
                 throw new SQLException("the SQLite commit node on " + databaseFile + " is closed");
@@ -301,7 +303,7 @@ public final class SqliteCommitNode implements Closeable {
             connection.rollback();
             return result;
         } finally {
-            lock.unlock();
+            connectionLock.unlock();
         }
     }
 
@@ -317,22 +319,12 @@ public final class SqliteCommitNode implements Closeable {
 
     /** How many changes {@link #open} replayed from the WAL into the database. */
     public long replayedAtOpen() {
-        lock.lock();
-        try {
-            return replayed;
-        } finally {
-            lock.unlock();
-        }
+        return replayed;
     }
 
     /** Whether an earlier commit stopped the node (see {@link NodeStoppedException}). */
     public boolean stopped() {
-        lock.lock();
-        try {
-            return state.stopped();
-        } finally {
-            lock.unlock();
-        }
+        return state.stopped();
     }
 
     /** The database file (absolute). */
@@ -346,22 +338,49 @@ public final class SqliteCommitNode implements Closeable {
     }
 
     /**
-     * Closes the database connection (rolling back any open transaction), then the WAL (which
-     * releases its lock). Nothing committed is lost, nothing in the WAL is dropped. Closing again
-     * does nothing.
+     * Waits for the commits in flight to return, stops the applier thread, makes SQLite durable and
+     * checkpoints the WAL up to the last change applied (a failure there is logged: the next open
+     * replays instead), closes the database connection, then the WAL (which releases its lock).
+     * Nothing committed is lost, nothing in the WAL is dropped. Closing again does nothing.
+     *
+     * @throws IllegalStateException if called from the applier thread
      */
     @Override
     public void close() throws IOException {
-        lock.lock();
+        refuseOnApplierThread("close");
+        gate.writeLock().lock();
         try {
             if (!state.close()) {
                 return;
             }
+            queue.stop();
+            boolean interrupted = false;
+            while (applierThread.isAlive()) {
+                try {
+                    applierThread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             IOException failure = null;
+            connectionLock.lock();
             try {
+                if (!state.stopped()) {
+                    try {
+                        checkpoints.checkpoint(applied);
+                    } catch (IOException | SQLException | RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, () -> "wal4j sqlite: the checkpoint at close failed;"
+                                + " the next open replays the changes after " + wal.checkpointSequence(), e);
+                    }
+                }
                 connection.close();
             } catch (SQLException | RuntimeException e) {
                 failure = new WalException("closing the database connection to " + databaseFile + " failed", e);
+            } finally {
+                connectionLock.unlock();
             }
             try {
                 wal.close();
@@ -376,7 +395,7 @@ public final class SqliteCommitNode implements Closeable {
                 throw failure;
             }
         } finally {
-            lock.unlock();
+            gate.writeLock().unlock();
         }
     }
 
@@ -385,12 +404,27 @@ public final class SqliteCommitNode implements Closeable {
         return "SqliteCommitNode[" + databaseFile + ", wal=" + wal.directory() + ", applied=" + applied + "]";
     }
 
-    /** Sets up the database and brings it up to date with the WAL ({@link CatchUp}). */
+    /** Sets up the database, brings it up to date with the WAL ({@link CatchUp}), starts the applier. */
     private void start() throws IOException, SQLException {
         CatchUp catchUp = new CatchUp(wal, connection, guarded, databaseFile, options,
-                appliedTable, transactions, listener);
+                appliedTable, transactions, listener, checkpoints);
         catchUp.run();
         applied = catchUp.applied();
         replayed = catchUp.replayed();
+        queue = new ApplyQueue(applied + 1);
+        BatchApplier applier = new BatchApplier(queue, transactions, checkpoints, connectionLock,
+                new BatchApplier.Limits(options.batchChanges(), options.batchBytes(), options.batchTime().toNanos()),
+                listener, state, databaseFile, applied, a -> applied = a);
+        applierThread = new Thread(applier, "wal4j-sqlite-applier " + databaseFile.getFileName());
+        applierThread.setDaemon(true);
+        applierThread.start();
+    }
+
+    private void refuseOnApplierThread(String call) {
+        if (Thread.currentThread() == applierThread) {
+            throw new IllegalStateException(call + " called on the applier thread of " + databaseFile + " (from a"
+                    + " ChangeApplier or a CommitListener): it would wait for itself. Appliers and listeners must not"
+                    + " call the node");
+        }
     }
 }

@@ -61,6 +61,11 @@ final class SqliteDatabase {
                             + got + "' (WAL needs shared memory and a local file system)");
                 }
                 s.execute("PRAGMA synchronous = " + mode.synchronous());
+                if (mode == JournalMode.WAL) {
+                    // SQLite's own checkpoint after a commit that grew the -wal past 1000 pages would stall
+                    // the applier with two fsyncs at random; the node's checkpoint policy runs them instead.
+                    s.execute("PRAGMA wal_autocheckpoint = 0");
+                }
                 String sync = queryString(s, "PRAGMA synchronous");
                 if (!Integer.toString(mode.synchronous()).equals(sync)) {
                     throw new SQLException("could not set synchronous " + mode.synchronousName() + " on " + file

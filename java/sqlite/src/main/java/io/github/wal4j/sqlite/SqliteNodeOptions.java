@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * Settings for {@link SqliteCommitNode#open(java.nio.file.Path, java.nio.file.Path, ChangeApplier,
@@ -31,23 +32,39 @@ public final class SqliteNodeOptions {
     private final Duration busyTimeout;
     private final CommitListener listener;
     private final Schema schema;
+    private final SqliteCheckpointPolicy checkpointPolicy;
+    private final int batchChanges;
+    private final long batchBytes;
+    private final Duration batchTime;
+    private final LongConsumer durablePointHook;
+    private final boolean checkpointPastDurablePoint;
 
     private SqliteNodeOptions(JournalMode journalMode, WalOptions walOptions, Duration busyTimeout,
-            CommitListener listener, Schema schema) {
+            CommitListener listener, Schema schema, SqliteCheckpointPolicy checkpointPolicy, int batchChanges,
+            long batchBytes, Duration batchTime, LongConsumer durablePointHook, boolean checkpointPastDurablePoint) {
         this.journalMode = journalMode;
         this.walOptions = walOptions;
         this.busyTimeout = busyTimeout;
         this.listener = listener;
         this.schema = schema;
+        this.checkpointPolicy = checkpointPolicy;
+        this.batchChanges = batchChanges;
+        this.batchBytes = batchBytes;
+        this.batchTime = batchTime;
+        this.durablePointHook = durablePointHook;
+        this.checkpointPastDurablePoint = checkpointPastDurablePoint;
     }
 
     /**
-     * {@link JournalMode#WAL}, {@link WalOptions#defaults()}, a busy timeout of 10 s, no listener
-     * and no schema.
+     * {@link JournalMode#WAL}, {@link WalOptions#defaults()}, a busy timeout of 10 s, no listener,
+     * no schema, {@link SqliteCheckpointPolicy#defaults()}, and batches of at most 1024 changes,
+     * 4 MiB and 10 ms.
      */
     public static SqliteNodeOptions defaults() {
         return new SqliteNodeOptions(JournalMode.WAL, WalOptions.defaults(), Duration.ofSeconds(10),
-                CommitListener.NONE, NO_SCHEMA);
+                CommitListener.NONE, NO_SCHEMA, SqliteCheckpointPolicy.defaults(), 1024, 4L << 20,
+                Duration.ofMillis(10), s -> {
+                }, false);
     }
 
     public JournalMode journalMode() {
@@ -72,8 +89,7 @@ public final class SqliteNodeOptions {
 
     /** The database's journal mode, set at every open; see {@link JournalMode}. */
     public SqliteNodeOptions withJournalMode(JournalMode value) {
-        return new SqliteNodeOptions(Objects.requireNonNull(value, "journalMode"), walOptions, busyTimeout, listener,
-                schema);
+        return new SqliteNodeOptions(Objects.requireNonNull(value, "journalMode"), walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     /**
@@ -89,7 +105,7 @@ public final class SqliteNodeOptions {
             throw new IllegalArgumentException("the SQLite node needs Durability.SYNC: a change is applied to the "
                     + "database only after it is durable in the WAL; got " + value.durability());
         }
-        return new SqliteNodeOptions(journalMode, value, busyTimeout, listener, schema);
+        return new SqliteNodeOptions(journalMode, value, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     /**
@@ -101,24 +117,86 @@ public final class SqliteNodeOptions {
         if (value.isNegative() || value.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("busy timeout must be in [0, " + Integer.MAX_VALUE + "] ms: " + value);
         }
-        return new SqliteNodeOptions(journalMode, walOptions, value, listener, schema);
+        return new SqliteNodeOptions(journalMode, walOptions, value, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     /** Observes every commit's steps; see {@link CommitListener}. */
     public SqliteNodeOptions withListener(CommitListener value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, Objects.requireNonNull(value, "listener"),
-                schema);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, Objects.requireNonNull(value, "listener"), schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     /** Creates the caller's tables at open; see {@link Schema#create(Connection)}. */
     public SqliteNodeOptions withSchema(Schema value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, Objects.requireNonNull(value,
-                "schema"));
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, Objects.requireNonNull(value, "schema"), checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
+    }
+
+    public SqliteCheckpointPolicy checkpointPolicy() {
+        return checkpointPolicy;
+    }
+
+    /** When the node makes SQLite durable and checkpoints its WAL; see {@link SqliteCheckpointPolicy}. */
+    public SqliteNodeOptions withCheckpointPolicy(SqliteCheckpointPolicy value) {
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, Objects.requireNonNull(value, "checkpointPolicy"), batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
+    }
+
+    public int batchChanges() {
+        return batchChanges;
+    }
+
+    public long batchBytes() {
+        return batchBytes;
+    }
+
+    public Duration batchTime() {
+        return batchTime;
+    }
+
+    /**
+     * Bounds of the applier's batches: concurrent commits are applied in one SQLite transaction,
+     * at most {@code changes} of them, at most {@code bytes} of changes (a larger change goes alone),
+     * and no change is started in a transaction open for longer than {@code time}. One change per
+     * transaction with {@code changes = 1}.
+     *
+     * @throws IllegalArgumentException if {@code changes} or {@code bytes} is below 1 or {@code time} is negative
+     */
+    public SqliteNodeOptions withBatchLimits(int changes, long bytes, Duration time) {
+        Objects.requireNonNull(time, "time");
+        if (changes < 1 || bytes < 1 || time.isNegative()) {
+            throw new IllegalArgumentException("batch limits must be at least 1 change, 1 byte and 0 s: " + changes
+                    + ", " + bytes + ", " + time);
+        }
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, changes, bytes, time, durablePointHook, checkpointPastDurablePoint);
+    }
+
+    LongConsumer durablePointHook() {
+        return durablePointHook;
+    }
+
+    /**
+     * Tests only: called on the applier thread each time SQLite has made every applied change
+     * durable, with the last one, before the WAL is checkpointed (a test copies the database there,
+     * as a power cut would leave it).
+     */
+    SqliteNodeOptions withDurablePointHook(LongConsumer value) {
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, Objects.requireNonNull(value, "hook"), checkpointPastDurablePoint);
+    }
+
+    boolean checkpointPastDurablePoint() {
+        return checkpointPastDurablePoint;
+    }
+
+    /**
+     * Tests only: breaks the node's one rule by checkpointing the WAL after every batch, past what
+     * SQLite has made durable, so that a test can show it notices.
+     */
+    SqliteNodeOptions withCheckpointPastDurablePoint() {
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, true);
     }
 
     @Override
     public String toString() {
         return "SqliteNodeOptions[journalMode=" + journalMode + ", synchronous=" + journalMode.synchronousName()
-                + ", busyTimeout=" + busyTimeout + ", wal=" + walOptions + "]";
+                + ", busyTimeout=" + busyTimeout + ", checkpoint=" + checkpointPolicy + ", batch=" + batchChanges
+                + " changes/" + batchBytes + " B/" + batchTime + ", wal=" + walOptions + "]";
     }
 }

@@ -13,7 +13,7 @@ import org.sqlite.SQLiteConnection;
  * counts those that come between {@link #start} and {@link #stop}. SQLite cannot be told to turn
  * such a commit back, so the watch only reports it: the caller refuses the change.
  *
- * <p>Not thread-safe: the node's lock guards every call, and the listener runs on the thread that
+ * <p>Not thread-safe: the node's connection lock guards every call, and the listener runs on the thread that
  * holds it.
  */
 final class TransactionWatch {
@@ -45,6 +45,11 @@ final class TransactionWatch {
     void start() {
         watching = true;
         ended = null;
+    }
+
+    /** How a transaction ended since {@link #start} ("committed", "rolled back"), or null if none did; still watching. */
+    String ended() {
+        return ended;
     }
 
     /**

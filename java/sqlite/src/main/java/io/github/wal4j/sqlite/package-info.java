@@ -1,9 +1,10 @@
 /**
  * SQLite integration: {@link io.github.wal4j.sqlite.SqliteCommitNode} commits changes to a SQLite
- * database through a wal4j write-ahead log so that they stay exactly-once across crashes. Each change
- * is appended to the WAL (durable), applied to the database together with its WAL sequence number in
- * one SQLite transaction, and then checkpointed out of the WAL; opening the node replays exactly the
- * WAL records the database has not applied. See {@code docs/security/wal.md}, section 11.
+ * database through a wal4j write-ahead log so that they stay exactly-once across crashes. Concurrent
+ * changes are appended to the WAL (durable, sharing its fdatasync), applied to the database by one
+ * applier thread in WAL order, several per SQLite transaction together with the last one's sequence
+ * number, and checkpointed out of the WAL only once SQLite has made them durable; opening the node
+ * replays exactly the WAL records the database has not applied. See {@code docs/security/wal.md}, section 11.
  *
  * <h2>Dependency</h2>
  * This package is the module {@code io.github.wal4j:wal4j-sqlite}; it brings

@@ -1,0 +1,210 @@
+package io.github.wal4j.bench;
+
+import io.github.wal4j.WriteAheadLog;
+import io.github.wal4j.sqlite.JournalMode;
+import io.github.wal4j.sqlite.SqliteCommitNode;
+import io.github.wal4j.sqlite.SqliteNodeOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Issue 19's measurement: commits per second and commit latency of the SQLite commit node at 1, 4,
+ * 16 and 64 threads, 100-byte changes, side by side (interleaved, each cell on a fresh directory)
+ * with plain SQLite ({@code journal_mode=WAL}, {@code synchronous=FULL}, auto-commit, one shared
+ * connection), SQLite {@code synchronous=OFF} (not durable: the upper bound) and the bare wal4j log
+ * ({@code WriteAheadLog.append}, defaults); {@code node-delete} is the node in
+ * {@link JournalMode#DELETE}. Whichever {@code wal4j-sqlite} jar is on the class
+ * path is "node": run it once with this branch's jar and once with the base commit's to compare
+ * today's node, each run carrying its own plain-SQLite cells to take ratios against.
+ *
+ * <pre>
+ * java -cp ... io.github.wal4j.bench.SqliteNodeProbe DIR SECONDS REPS THREADS SUBJECTS
+ *   e.g. target/probe 3 2 1,4,16,64 node,sqlite-full,sqlite-off,log
+ * </pre>
+ * {@code -Dprobe.checkpointEvery=N} runs the node with a checkpoint every N changes (the policy's
+ * other bounds at their defaults). Prints one line per cell: subject, threads, rep, commits/s, p50/p99/p99.9 in microseconds.
+ */
+public final class SqliteNodeProbe {
+    private static final int SIZE = 100;
+
+    /** One thing that commits a change durably (except sqlite-off), from many threads. */
+    interface Committer extends AutoCloseable {
+        void commit(byte[] change) throws Exception;
+    }
+
+    private SqliteNodeProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args[0]);
+        double seconds = Double.parseDouble(args[1]);
+        int reps = Integer.parseInt(args[2]);
+        int[] threads = Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray();
+        String[] subjects = args[4].split(",");
+        System.out.println("# " + String.join(" ", args) + "\n# SQLite " + SqliteSubject.version() + ", " + SIZE + " B changes, " + seconds + " s per cell");
+        int cell = 0;
+        for (int rep = 0; rep < reps; rep++) {
+            for (int t : threads) {
+                for (String s : subjects) {
+                    Path dir = Files.createDirectories(root.resolve("cell-" + cell++));
+                    try {
+                        run(s, t, rep, dir, seconds);
+                    } finally {
+                        delete(dir);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Committer open(String subject, Path dir) throws Exception {
+        switch (subject) {
+            case "node", "node-delete" -> {
+                SqliteNodeOptions options = SqliteNodeOptions.defaults().withSchema(db -> {
+                    try (Statement s = db.createStatement()) {
+                        s.execute("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
+                    }
+                });
+                String every = System.getProperty("probe.checkpointEvery");
+                if (every != null) {
+                    options = options.withCheckpointPolicy(io.github.wal4j.sqlite.SqliteCheckpointPolicy.defaults()
+                            .withChanges(Long.parseLong(every)));
+                }
+                if (subject.equals("node-delete")) {
+                    options = options.withJournalMode(JournalMode.DELETE);
+                }
+                SqliteCommitNode node = SqliteCommitNode.open(dir.resolve("wal"), dir.resolve("node.db"), (db, seq, change) -> {
+                    try (PreparedStatement insert = db.prepareStatement("INSERT INTO log (payload) VALUES (?)")) {
+                        insert.setBytes(1, change);
+                        insert.executeUpdate();
+                    }
+                }, options);
+                return new Committer() {
+                    @Override
+                    public void commit(byte[] change) throws Exception {
+                        node.commit(change);
+                    }
+
+                    @Override
+                    public void close() throws Exception {
+                        node.close();
+                    }
+                };
+            }
+            case "sqlite-full", "sqlite-off" -> {
+                Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("plain.db"));
+                try (Statement s = c.createStatement()) {
+                    s.execute("PRAGMA journal_mode=WAL");
+                    s.execute("PRAGMA synchronous=" + (subject.equals("sqlite-full") ? "FULL" : "OFF"));
+                    s.execute("CREATE TABLE log (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
+                }
+                c.setAutoCommit(true);
+                PreparedStatement insert = c.prepareStatement("INSERT INTO log (payload) VALUES (?)");
+                return new Committer() {
+                    @Override
+                    public synchronized void commit(byte[] change) throws Exception {
+                        insert.setBytes(1, change);
+                        insert.executeUpdate();
+                    }
+
+                    @Override
+                    public synchronized void close() throws Exception {
+                        insert.close();
+                        c.close();
+                    }
+                };
+            }
+            case "log" -> {
+                WriteAheadLog wal = WriteAheadLog.open(dir.resolve("wal"));
+                return new Committer() {
+                    @Override
+                    public void commit(byte[] change) throws Exception {
+                        wal.append(change);
+                    }
+
+                    @Override
+                    public void close() throws Exception {
+                        wal.close();
+                    }
+                };
+            }
+            default -> throw new IllegalArgumentException("unknown subject " + subject);
+        }
+    }
+
+    private static void run(String subject, int threads, int rep, Path dir, double seconds) throws Exception {
+        try (Committer committer = open(subject, dir)) {
+            byte[] change = new byte[SIZE];
+            Arrays.fill(change, (byte) 'x');
+            long warmupNanos = (long) (Math.min(1.0, seconds / 3) * 1e9);
+            long measureNanos = (long) (seconds * 1e9);
+            AtomicBoolean measuring = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Histogram> histograms = new ArrayList<>();
+            long[] counts = new long[threads];
+            CountDownLatch done = new CountDownLatch(threads);
+            List<Throwable> failures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Histogram h = new Histogram(60_000_000_000L, 3);
+                histograms.add(h);
+                int me = t;
+                Thread thread = new Thread(() -> {
+                    try {
+                        while (!stop.get()) {
+                            long start = System.nanoTime();
+                            committer.commit(change);
+                            if (measuring.get()) {
+                                h.recordValue(System.nanoTime() - start);
+                                counts[me]++;
+                            }
+                        }
+                    } catch (Throwable e) {
+                        synchronized (failures) {
+                            failures.add(e);
+                        }
+                    } finally {
+                        done.countDown();
+                    }
+                });
+                thread.start();
+            }
+            Thread.sleep(warmupNanos / 1_000_000);
+            measuring.set(true);
+            long started = System.nanoTime();
+            Thread.sleep(measureNanos / 1_000_000);
+            measuring.set(false);
+            long elapsed = System.nanoTime() - started;
+            stop.set(true);
+            done.await();
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException(subject + " failed", failures.get(0));
+            }
+            Histogram all = new Histogram(60_000_000_000L, 3);
+            histograms.forEach(all::add);
+            long ops = Arrays.stream(counts).sum();
+            System.out.printf("%-12s threads=%-3d rep=%d  %9.0f commits/s  p50=%7.0f us  p99=%7.0f us  p99.9=%7.0f us%n",
+                    subject, threads, rep, ops / (elapsed / 1e9), all.getValueAtPercentile(50) / 1e3,
+                    all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3);
+        }
+    }
+
+    private static void delete(Path dir) throws Exception {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+}
