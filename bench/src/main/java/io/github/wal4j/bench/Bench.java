@@ -60,13 +60,13 @@ public final class Bench {
         Harness.Timing timing = new Harness.Timing(o.warmup, o.duration);
         Set<String> inProcess = new LinkedHashSet<>();
         for (String s : o.subjects) {
-            if (!s.equals(CCeiling.NAME)) {
+            if (!CCeiling.isC(s)) {
                 inProcess.add(s);
             }
         }
         List<String> asyncInProcess = new ArrayList<>();
         for (String s : o.asyncSubjects) {
-            if (!s.equals(CCeiling.NAME)) {
+            if (!CCeiling.isC(s)) {
                 asyncInProcess.add(s);
             }
         }
@@ -99,8 +99,8 @@ public final class Bench {
 
     private static void measure(Options o, Report report, String subject, Cell cell, Harness.Timing timing, int rep) {
         try {
-            Result r = subject.equals(CCeiling.NAME)
-                    ? CCeiling.run(o.ceiling, o.ceilingMode, cell, timing, rep, o.dir)
+            Result r = CCeiling.isC(subject)
+                    ? CCeiling.run(o, subject, cell, timing, rep)
                     : Harness.run(Subjects.get(subject), cell, timing, rep, o.dir);
             report.add(r);
             System.out.println(Report.line(r));

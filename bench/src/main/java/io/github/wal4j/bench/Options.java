@@ -14,6 +14,7 @@ final class Options {
     Path dir = Path.of("target", "bench", "tmp");
     Path out = Path.of("target", "bench", "out");
     Path ceiling;
+    Path groupCeiling;
     Path dropCache;
     boolean allowTmpfs;
     double duration;
@@ -21,12 +22,11 @@ final class Options {
     double jvmWarmup;
     int reps;
     List<Cell> cells;
-    List<String> subjects = new ArrayList<>(List.of(CCeiling.NAME, "wal4j-native", "wal4j-java", "rocksdb", "sqlite",
-            "filechannel"));
-    List<String> asyncSubjects = new ArrayList<>(List.of(CCeiling.NAME, "wal4j-native", "wal4j-java"));
+    List<String> subjects = new ArrayList<>(List.of(CCeiling.NAME, CCeiling.ZEROED, CCeiling.GROUP, "wal4j-native",
+            "wal4j-java", "rocksdb", "sqlite", "filechannel"));
+    List<String> asyncSubjects = new ArrayList<>(List.of(CCeiling.NAME, CCeiling.ZEROED, "wal4j-native", "wal4j-java"));
     int[] windows;
     int asyncSize = 100;
-    String ceilingMode = "fallocate";
     List<String> sections = new ArrayList<>(List.of("append", "recovery", "jmh"));
     long recoveryMib;
     int recoveryRecord = 100;
@@ -46,6 +46,7 @@ final class Options {
                 case "--dir" -> o.dir = Path.of(value(args, ++i, arg));
                 case "--out" -> o.out = Path.of(value(args, ++i, arg));
                 case "--ceiling" -> o.ceiling = Path.of(value(args, ++i, arg));
+                case "--group-ceiling" -> o.groupCeiling = Path.of(value(args, ++i, arg));
                 case "--drop-cache" -> o.dropCache = Path.of(value(args, ++i, arg));
                 case "--duration" -> o.duration = Double.parseDouble(value(args, ++i, arg));
                 case "--warmup" -> o.warmup = Double.parseDouble(value(args, ++i, arg));
@@ -59,7 +60,8 @@ final class Options {
                 case "--async-subjects" -> o.asyncSubjects = layers(value(args, ++i, arg));
                 case "--windows" -> o.windows = ints(value(args, ++i, arg));
                 case "--async-size" -> o.asyncSize = Integer.parseInt(value(args, ++i, arg));
-                case "--ceiling-mode" -> o.ceilingMode = value(args, ++i, arg);
+                case "--ceiling-mode" -> throw new IllegalArgumentException("--ceiling-mode is gone: the subjects "
+                        + CCeiling.NAME + " (fallocate) and " + CCeiling.ZEROED + " (zero-filled) run side by side");
                 case "--sections" -> o.sections = List.of(value(args, ++i, arg).split(","));
                 case "--recovery-mib" -> o.recoveryMib = Long.parseLong(value(args, ++i, arg));
                 case "--recovery-record" -> o.recoveryRecord = Integer.parseInt(value(args, ++i, arg));
@@ -73,9 +75,12 @@ final class Options {
             throw new IllegalArgumentException("bad options");
         }
         for (String s : o.subjects) {
-            if (!s.equals(CCeiling.NAME)) {
+            if (!CCeiling.isC(s)) {
                 Subjects.get(s);
             }
+        }
+        if (o.asyncSubjects.contains(CCeiling.GROUP)) {
+            throw new IllegalArgumentException(CCeiling.GROUP + " runs in sync cells only (--subjects), not --async-subjects");
         }
         return o;
     }

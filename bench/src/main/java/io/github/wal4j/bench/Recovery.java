@@ -449,7 +449,7 @@ final class Recovery {
         return md.toString();
     }
 
-    /** The recovery targets of issue 7 (hot cache). */
+    /** The recovery targets: issue 7's for every reading form, issue 20's for the one-pass open. */
     static List<String[]> targets(List<Measure> all) {
         List<String[]> rows = new ArrayList<>();
         if (all.isEmpty()) {
@@ -464,6 +464,12 @@ final class Recovery {
             rows.add(Report.target("Streaming recovery (" + how + ") of a hot log: >= 10x RocksDB's WAL replay (same records)",
                     "wal4j", speedup(wal, select(all, WARM, ROCKS, "rocksdb-wal")), 10, true));
         }
+        List<Measure> hot = select(all, WARM, ONE_PASS, "wal4j");
+        List<Measure> cold = select(all, COLD, ONE_PASS, "wal4j");
+        rows.add(Report.target("One-pass open of a hot log: >= 20x RocksDB's WAL replay (issue 20)",
+                "wal4j", speedup(hot, select(all, WARM, ROCKS, "rocksdb-wal")), 20, true));
+        rows.add(Report.target("One-pass open of a cold log: >= 5x RocksDB's WAL replay (issue 20)",
+                "wal4j", speedup(cold, select(all, COLD, ROCKS, "rocksdb-wal")), 5, true));
         return rows;
     }
 }

@@ -83,7 +83,7 @@ public final class Subjects {
         Entry e = ALL.get(name);
         if (e == null) {
             throw new IllegalArgumentException("unknown subject " + name + "; known: " + String.join(",", ALL.keySet())
-                    + "," + CCeiling.NAME);
+                    + "," + CCeiling.NAME + "," + CCeiling.ZEROED + "," + CCeiling.GROUP);
         }
         return e;
     }

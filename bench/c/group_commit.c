@@ -1,0 +1,304 @@
+/*
+ * The C group commit of bench/run: T pthreads, each appending one fixed-size record at a time and
+ * waiting until it is durable, with a flush leader as PostgreSQL's WAL writer does it: the first
+ * thread that finds its record not yet durable and no flush running becomes the leader, takes
+ * every pending record, writes them with one pwrite and one fdatasync, publishes the new durable
+ * mark and wakes the others. What a careful C log pays for the same thread wake-ups wal4j pays; the
+ * single-thread batch of fsync_loop is the bare device.
+ *
+ *   group_commit -f FILE -s RECORD_BYTES -t SECONDS -T THREADS [-w WARMUP_SECONDS]
+ *                [-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]
+ *
+ * -m as in fsync_loop: fallocate (default) reserves the file with fallocate(2), overwrite fills it
+ *   with zeros and fsyncs it first.
+ * -l: every measured commit's latency (ns, from the copy into the pending buffer to the wake-up
+ *   after the fdatasync that covered it) as native-endian int64s.
+ *
+ * Prints one line in fsync_loop's form: "c-group-commit mode=... bytes=... threads=... records=...
+ * batches=... seconds=... records_per_s=... mb_per_s=... p50_us=... p99_us=... p999_us=... wraps=..."
+ * (batches = fdatasyncs in the measured window; percentiles per commit, nearest rank).
+ */
+#define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int compare_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double percentile_us(const int64_t *sorted, size_t n, double p) {
+    if (n == 0) {
+        return 0.0;
+    }
+    double rank = p * (double)n;
+    size_t index = (size_t)rank;
+    if ((double)index < rank) {
+        index++;
+    }
+    if (index > 0) {
+        index--;
+    }
+    if (index >= n) {
+        index = n - 1;
+    }
+    return (double)sorted[index] / 1000.0;
+}
+
+static int fill_zeros(int fd, off_t bytes) {
+    static char zeros[1 << 20];
+    for (off_t at = 0; at < bytes; at += (off_t)sizeof(zeros)) {
+        if (pwrite(fd, zeros, sizeof(zeros), at) != (ssize_t)sizeof(zeros)) {
+            return -1;
+        }
+    }
+    return fsync(fd);
+}
+
+/* Everything the threads share, guarded by lock except where a field says otherwise. */
+struct log {
+    pthread_mutex_t lock;
+    pthread_cond_t durable_changed;
+    int fd;
+    long record;
+    off_t file_bytes;
+    char *pending;        /* records appended since the last flush took the buffer */
+    char *spare;          /* the leader's buffer while it writes (owned by the leader, unlocked) */
+    size_t pending_bytes;
+    uint64_t appended;    /* sequence of the last appended record */
+    uint64_t durable;     /* sequence of the last record an fdatasync covered */
+    int flushing;
+    off_t at;             /* next write offset: touched by the leader only */
+    long wraps;
+    size_t syncs_measured;
+    int failed;
+    int64_t start;        /* measured window, set before the threads start (read-only after) */
+    int64_t end;
+};
+
+struct worker {
+    struct log *log;
+    pthread_t thread;
+    int64_t *latencies;
+    size_t count;
+    size_t cap;
+    int oom;
+};
+
+/* Called with the lock held by the leader; returns with it held. */
+static void flush_pending(struct log *log) {
+    log->flushing = 1;
+    char *buf = log->pending;
+    size_t n = log->pending_bytes;
+    uint64_t upto = log->appended;
+    log->pending = log->spare;
+    log->spare = buf;
+    log->pending_bytes = 0;
+    pthread_mutex_unlock(&log->lock);
+
+    if (log->at + (off_t)n > log->file_bytes) {
+        log->at = 0;
+        log->wraps++;
+    }
+    int ok = pwrite(log->fd, buf, n, log->at) == (ssize_t)n && fdatasync(log->fd) == 0;
+    log->at += (off_t)n;
+    int64_t done = now_ns();
+
+    pthread_mutex_lock(&log->lock);
+    if (!ok) {
+        log->failed = errno == 0 ? EIO : errno;
+    }
+    if (done >= log->start && done < log->end) {
+        log->syncs_measured++;
+    }
+    log->durable = upto;
+    log->flushing = 0;
+    pthread_cond_broadcast(&log->durable_changed);
+}
+
+static void *run_worker(void *arg) {
+    struct worker *w = arg;
+    struct log *log = w->log;
+    char *record = malloc((size_t)log->record);
+    if (record == NULL) {
+        w->oom = 1;
+        return NULL;
+    }
+    memset(record, 'w', (size_t)log->record);
+    for (;;) {
+        int64_t began = now_ns();
+        if (began >= log->end) {
+            break;
+        }
+        pthread_mutex_lock(&log->lock);
+        if (log->failed) {
+            pthread_mutex_unlock(&log->lock);
+            break;
+        }
+        memcpy(log->pending + log->pending_bytes, record, (size_t)log->record);
+        log->pending_bytes += (size_t)log->record;
+        uint64_t mine = ++log->appended;
+        while (log->durable < mine && !log->failed) {
+            if (!log->flushing) {
+                flush_pending(log);
+            } else {
+                pthread_cond_wait(&log->durable_changed, &log->lock);
+            }
+        }
+        pthread_mutex_unlock(&log->lock);
+        int64_t done = now_ns();
+        if (began >= log->start && done < log->end) {
+            if (w->count == w->cap) {
+                size_t cap = w->cap == 0 ? 1 << 14 : w->cap * 2;
+                int64_t *grown = realloc(w->latencies, cap * sizeof(int64_t));
+                if (grown == NULL) {
+                    w->oom = 1;
+                    break;
+                }
+                w->latencies = grown;
+                w->cap = cap;
+            }
+            w->latencies[w->count++] = done - began;
+        }
+    }
+    free(record);
+    return NULL;
+}
+
+static void usage(const char *self) {
+    fprintf(stderr,
+            "usage: %s -f FILE -s RECORD_BYTES -t SECONDS -T THREADS [-w WARMUP_SECONDS] "
+            "[-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]\n",
+            self);
+}
+
+int main(int argc, char **argv) {
+    const char *path = NULL;
+    const char *latency_path = NULL;
+    const char *mode = "fallocate";
+    long record = 0;
+    long threads = 0;
+    long file_mib = 256;
+    double seconds = 0;
+    double warmup = 0;
+    int opt;
+    while ((opt = getopt(argc, argv, "f:s:t:T:w:m:M:l:")) != -1) {
+        switch (opt) {
+            case 'f': path = optarg; break;
+            case 's': record = strtol(optarg, NULL, 10); break;
+            case 't': seconds = strtod(optarg, NULL); break;
+            case 'T': threads = strtol(optarg, NULL, 10); break;
+            case 'w': warmup = strtod(optarg, NULL); break;
+            case 'm': mode = optarg; break;
+            case 'M': file_mib = strtol(optarg, NULL, 10); break;
+            case 'l': latency_path = optarg; break;
+            default: usage(argv[0]); return 2;
+        }
+    }
+    int overwrite = strcmp(mode, "overwrite") == 0;
+    off_t file_bytes = (off_t)file_mib << 20;
+    if (path == NULL || record <= 0 || record > (1L << 24) || seconds <= 0 || warmup < 0 || threads < 1
+        || threads > 4096 || file_mib < 1 || (off_t)record * threads > file_bytes
+        || (!overwrite && strcmp(mode, "fallocate") != 0) || optind != argc) {
+        usage(argv[0]);
+        return 2;
+    }
+
+    struct log log;
+    memset(&log, 0, sizeof(log));
+    pthread_mutex_init(&log.lock, NULL);
+    pthread_cond_init(&log.durable_changed, NULL);
+    log.record = record;
+    log.file_bytes = file_bytes;
+    log.fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (log.fd < 0) {
+        fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    int rc = overwrite ? fill_zeros(log.fd, file_bytes) : fallocate(log.fd, 0, 0, file_bytes);
+    if (rc != 0 || fsync(log.fd) != 0) {
+        fprintf(stderr, "preparing %s: %s\n", path, strerror(errno));
+        unlink(path);
+        return 1;
+    }
+    /* Each thread has at most one record pending, so T records fill a buffer. */
+    log.pending = malloc((size_t)record * (size_t)threads);
+    log.spare = malloc((size_t)record * (size_t)threads);
+    struct worker *workers = calloc((size_t)threads, sizeof(struct worker));
+    if (log.pending == NULL || log.spare == NULL || workers == NULL) {
+        fprintf(stderr, "out of memory\n");
+        unlink(path);
+        return 1;
+    }
+    log.start = now_ns() + (int64_t)(warmup * 1e9);
+    log.end = log.start + (int64_t)(seconds * 1e9);
+    for (long i = 0; i < threads; i++) {
+        workers[i].log = &log;
+        if (pthread_create(&workers[i].thread, NULL, run_worker, &workers[i]) != 0) {
+            fprintf(stderr, "pthread_create failed\n");
+            unlink(path);
+            return 1;
+        }
+    }
+    size_t total = 0;
+    int oom = 0;
+    for (long i = 0; i < threads; i++) {
+        pthread_join(workers[i].thread, NULL);
+        total += workers[i].count;
+        oom |= workers[i].oom;
+    }
+    if (log.failed || oom) {
+        fprintf(stderr, "%s\n", oom ? "out of memory" : strerror(log.failed));
+        unlink(path);
+        return 1;
+    }
+    int64_t *lat = malloc((total == 0 ? 1 : total) * sizeof(int64_t));
+    if (lat == NULL) {
+        fprintf(stderr, "out of memory\n");
+        unlink(path);
+        return 1;
+    }
+    size_t k = 0;
+    for (long i = 0; i < threads; i++) {
+        memcpy(lat + k, workers[i].latencies, workers[i].count * sizeof(int64_t));
+        k += workers[i].count;
+        free(workers[i].latencies);
+    }
+    if (latency_path != NULL) {
+        FILE *out = fopen(latency_path, "wb");
+        if (out == NULL || fwrite(lat, sizeof(int64_t), total, out) != total || fclose(out) != 0) {
+            fprintf(stderr, "writing %s: %s\n", latency_path, strerror(errno));
+            unlink(path);
+            return 1;
+        }
+    }
+    qsort(lat, total, sizeof(int64_t), compare_i64);
+    printf("c-group-commit mode=%s bytes=%ld threads=%ld records=%zu batches=%zu seconds=%.3f records_per_s=%.1f "
+           "mb_per_s=%.3f p50_us=%.1f p99_us=%.1f p999_us=%.1f wraps=%ld\n",
+           mode, record, threads, total, log.syncs_measured, seconds, (double)total / seconds,
+           (double)total * (double)record / seconds / 1e6, percentile_us(lat, total, 0.50),
+           percentile_us(lat, total, 0.99), percentile_us(lat, total, 0.999), log.wraps);
+    free(lat);
+    free(workers);
+    free(log.pending);
+    free(log.spare);
+    close(log.fd);
+    unlink(path);
+    return 0;
+}
