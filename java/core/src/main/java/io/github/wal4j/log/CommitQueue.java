@@ -45,6 +45,7 @@ final class CommitQueue {
     private final ArrayDeque<CommitRequest> queue = new ArrayDeque<>();
     private long queuedBytes;
     private int queuedRecords;
+    private int queuedBarriers;
     /** The writer is waiting in {@link #takeBatch} for this many queued records (0: not gathering). */
     private int gatherWanted;
     private long nextSequence;
@@ -114,6 +115,52 @@ final class CommitQueue {
     }
 
     /**
+     * Queues {@code payloads} as one atomic group ({@link CommitRequest.Group}): consecutive sequence
+     * numbers, one request, which {@link #takeBatch} never splits. {@code future} acknowledges it
+     * with the sequence of its last record. A group is never committed by its caller: the writer
+     * takes it.
+     *
+     * @param payloads at least one record; the caller's snapshot, not changed afterwards
+     * @param framed the group's bytes in a batch, framing and seals included
+     * @param mayWait whether to wait for room while the queue is over its bound
+     * @throws WalFailedException if the log failed
+     * @throws WalClosedException if the log is closing
+     */
+    void addGroup(List<byte[]> payloads, long framed, CompletableFuture<Long> future, boolean mayWait)
+            throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            while (mayWait && queuedBytes > maxQueuedBytes && !closing && failure == null) {
+                room.awaitUninterruptibly();
+            }
+            checkUsable();
+            int n = payloads.size();
+            long first = nextSequence;
+            nextSequence += n;
+            List<byte[]> records = payloads;
+            if (acknowledgeWhenQueued) {
+                List<byte[]> copies = new ArrayList<>(n);
+                for (byte[] payload : payloads) {
+                    copies.add(payload.clone());
+                }
+                records = copies;
+            }
+            queue.add(new CommitRequest.Group(first, records, framed, future, System.nanoTime()));
+            queuedBytes += framed;
+            queuedRecords += n;
+            if (acknowledgeWhenQueued) {
+                future.complete(first + n - 1);
+            }
+            if (writerWants()) {
+                work.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Queues a barrier and wakes the writer.
      *
      * @throws WalFailedException if the log failed
@@ -125,6 +172,7 @@ final class CommitQueue {
         try {
             checkUsable();
             queue.add(new CommitRequest.Barrier(sync, future));
+            queuedBarriers++;
             work.signal();
         } finally {
             lock.unlock();
@@ -193,7 +241,8 @@ final class CommitQueue {
 
     /**
      * Takes the next batch into {@code into}: the queued requests in order, records up to the batch
-     * limit (but at least one). First, when {@code wanted} is above one, gathers: waits until that
+     * limit (but at least one). A group is taken whole or not at all: it goes into this batch if it
+     * is the first record in it or fits beside the others, else it waits for the next. First, when {@code wanted} is above one, gathers: waits until that
      * many records are queued, a barrier arrives, the records fill a batch or the queue closes, but
      * never longer than {@code maxWaitNanos}; appenders arriving meanwhile do not wake it early.
      */
@@ -203,12 +252,17 @@ final class CommitQueue {
             gather(wanted, maxWaitNanos);
             long bytes = 0;
             while (!queue.isEmpty()) {
-                if (queue.peek() instanceof CommitRequest.Append a) {
-                    if (bytes > 0 && bytes + a.framedSize() > batchLimit) {
+                CommitRequest next = queue.peek();
+                long size = next instanceof CommitRequest.Append a ? a.framedSize()
+                        : next instanceof CommitRequest.Group g ? g.framedSize() : -1;
+                if (size >= 0) {
+                    if (bytes > 0 && bytes + size > batchLimit) {
                         break;
                     }
-                    bytes += a.framedSize();
-                    queuedRecords--;
+                    bytes += size;
+                    queuedRecords -= next instanceof CommitRequest.Group g ? g.size() : 1;
+                } else {
+                    queuedBarriers--;
                 }
                 into.add(queue.poll());
             }
@@ -226,7 +280,7 @@ final class CommitQueue {
         long deadline = System.nanoTime() + maxWaitNanos;
         gatherWanted = wanted;
         try {
-            while (queuedRecords < wanted && queuedRecords == queue.size() && !closing
+            while (queuedRecords < wanted && queuedBarriers == 0 && !closing
                     && queuedBytes < batchLimit) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -294,6 +348,7 @@ final class CommitQueue {
             queue.clear();
             queuedBytes = 0;
             queuedRecords = 0;
+            queuedBarriers = 0;
             room.signalAll();
         } finally {
             lock.unlock();

@@ -170,6 +170,19 @@ public final class LogEngine {
     }
 
     /**
+     * Queues records as one atomic group ({@link GroupCommitter#appendAll}): the future completes with
+     * the last one's sequence once all of them are acknowledged together.
+     */
+    public CompletableFuture<Long> appendAll(List<byte[]> payloads, boolean callerWaits) throws IOException {
+        return committer.appendAll(payloads, callerWaits);
+    }
+
+    /** The most framed bytes an atomic group may hold ({@link GroupCommitter#maxGroupBytes}). */
+    public long maxGroupBytes() {
+        return committer.maxGroupBytes();
+    }
+
+    /**
      * A barrier behind everything queued so far ({@link GroupCommitter#barrier}): complete once it is
      * written, and synced if {@code sync}; refused on the writer thread.
      */
