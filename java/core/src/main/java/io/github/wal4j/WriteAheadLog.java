@@ -168,8 +168,15 @@ public final class WriteAheadLog implements Closeable {
      * returns only after the record and all earlier records are durable; in {@link Durability#BUFFERED}
      * once the record is queued. The array is not retained after this returns.
      *
+     * <p>It waits for room first if the in-flight limit ({@link WalOptions#withInFlightLimit}) is
+     * reached and its policy blocks; only that wait is interruptible.
+     *
      * @throws NullPointerException if {@code record} is null
      * @throws RecordTooLargeException if it is larger than {@link WalOptions#maxRecordSize()}
+     * @throws WalOverloadedException if the in-flight limit refused it (fail-fast, or no room within
+     *     the timeout): not appended
+     * @throws WalInterruptedException if the thread was interrupted while it waited for room: not
+     *     appended, the interrupt status set again
      * @throws WalFailedException if this or an earlier write or fsync failed
      * @throws WalClosedException if the log is closed
      */
@@ -181,6 +188,12 @@ public final class WriteAheadLog implements Closeable {
      * Appends one record without waiting. The future completes with the sequence number under the
      * same guarantee as {@link #append} returning, or exceptionally with the exceptions
      * {@link #append} throws. Do not modify the array until the future completes.
+     *
+     * <p>Back-pressure ({@link WalOptions#withInFlightLimit}): when the limit is reached this call
+     * waits for room (policy {@link InFlightLimit.Policy#BLOCK}, interruptibly, at most its
+     * timeout) or returns at once (policy {@link InFlightLimit.Policy#FAIL_FAST}); a refused record
+     * gets a future already failed with {@link WalOverloadedException} or
+     * {@link WalInterruptedException}, and was not appended. On the writer thread it never waits.
      *
      * @throws NullPointerException if {@code record} is null
      */
@@ -212,14 +225,18 @@ public final class WriteAheadLog implements Closeable {
      * records. The list and its arrays are not retained after this returns.
      *
      * <p>A group is at most the larger of 1 MiB and one record of {@link WalOptions#maxRecordSize()},
-     * counted framed (each payload plus 8 bytes, plus its seal in a protected log). It is queued
-     * whole or not at all.
+     * counted framed (each payload plus 8 bytes, plus its seal in a protected log). It counts
+     * against the in-flight limit ({@link WalOptions#withInFlightLimit}) as its records and bytes,
+     * admitted whole or not at all.
      *
      * @throws NullPointerException if {@code records} or one of its elements is null (nothing appended)
      * @throws IllegalArgumentException if {@code records} is empty (nothing appended)
      * @throws RecordTooLargeException if one record is larger than {@link WalOptions#maxRecordSize()}
      *     (nothing appended)
      * @throws GroupTooLargeException if the group is larger than a batch may hold (nothing appended)
+     * @throws WalOverloadedException if the in-flight limit refused it (nothing appended)
+     * @throws WalInterruptedException if the thread was interrupted while it waited for room
+     *     (nothing appended, the interrupt status set again)
      * @throws WalFailedException if this or an earlier write or fsync failed
      * @throws WalClosedException if the log is closed
      * @throws IllegalStateException on the log's writer thread (see the writer-thread rule above)

@@ -12,6 +12,7 @@ import io.github.wal4j.inspect.LogInspection;
 import io.github.wal4j.testing.Payloads;
 import io.github.wal4j.testing.Protections;
 import io.github.wal4j.testing.Seeds;
+import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -239,10 +240,15 @@ class AtomicAppendTest {
     @Timeout(60)
     void onTheWriterThreadAppendAllIsRefusedAndAppendAllAsyncWorks() throws Exception {
         Path dir = tmp.resolve("wal");
-        try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+        HeldSyncs layer = new HeldSyncs(new SimulatedDisk());
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(layer))) {
             CompletableFuture<Throwable> blocking = new CompletableFuture<>();
             CompletableFuture<CompletableFuture<Long>> async = new CompletableFuture<>();
-            wal.appendAsync(new byte[] {1}).thenAccept(seq -> {
+            // Held in its sync, the writer cannot complete the future before the callback is attached.
+            layer.hold();
+            CompletableFuture<Long> first = wal.appendAsync(new byte[] {1});
+            assertTrue(layer.awaitWriterHeld(10));
+            first.thenAccept(seq -> {
                 try {
                     wal.appendAll(group(0, 2, 1));
                     blocking.complete(null);
@@ -251,6 +257,7 @@ class AtomicAppendTest {
                 }
                 async.complete(wal.appendAllAsync(group(5, 2, 1)));
             });
+            layer.release();
             assertInstanceOf(IllegalStateException.class, blocking.get(10, TimeUnit.SECONDS));
             assertEquals(3, async.get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
             assertEquals(3, wal.recover().size());

@@ -1,8 +1,11 @@
 package io.github.wal4j.log;
 
 import io.github.wal4j.Durability;
+import io.github.wal4j.InFlightLimit;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalFailedException;
+import io.github.wal4j.WalInterruptedException;
+import io.github.wal4j.WalOverloadedException;
 import io.github.wal4j.format.RecordFormat;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,9 +23,9 @@ import java.util.function.IntSupplier;
  * whether the log still accepts work: closing, or failed for good.
  *
  * <p>Admission: an append or barrier is refused with {@link WalFailedException} once the log failed
- * and with {@link WalClosedException} once it is closing. Back-pressure: an append waits while the
- * queued records' framed bytes exceed the bound, unless its caller may not wait (the writer thread,
- * which is the only one that makes room). In {@link Durability#BUFFERED} an append is acknowledged
+ * and with {@link WalClosedException} once it is closing. Back-pressure: {@link InFlightAdmission}
+ * admits an append (or a group, whole) under the {@link InFlightLimit}, makes its caller wait for
+ * room, or refuses it, before it is numbered and queued. In {@link Durability#BUFFERED} an append is acknowledged
  * here, once queued, and its payload is copied, since its caller may reuse the array at once.
  *
  * <p>Failure fan-out: {@link #fail} makes the failure sticky and takes everything queued off the
@@ -35,7 +38,6 @@ import java.util.function.IntSupplier;
 final class CommitQueue {
     private final Path dir;
     private final boolean acknowledgeWhenQueued;
-    private final long maxQueuedBytes;
     private final int batchLimit;
     private final int sealOverhead;
     private final IntSupplier lastBatchRecords;
@@ -43,8 +45,8 @@ final class CommitQueue {
     private final Condition work = lock.newCondition();
     private final Condition room = lock.newCondition();
     private final ArrayDeque<CommitRequest> queue = new ArrayDeque<>();
-    private long queuedBytes;
-    private int queuedRecords;
+    /** The records and bytes queued, and whether one more may join them. */
+    private final InFlightAdmission admission;
     private int queuedBarriers;
     /** The writer is waiting in {@link #takeBatch} for this many queued records (0: not gathering). */
     private int gatherWanted;
@@ -55,18 +57,18 @@ final class CommitQueue {
     /**
      * @param dir the log directory, for messages
      * @param durability in {@link Durability#BUFFERED} appends are acknowledged once queued
-     * @param maxQueuedBytes the queued framed bytes above which an append waits for room
+     * @param inFlight the bound on queued records and bytes, and what an append does at it
      * @param batchLimit the framed record bytes {@link #takeBatch} takes at most (at least one record)
      * @param sealOverhead the bytes a record's seal adds to its framing
      * @param lastBatchRecords the number of records the last synced batch held: an appender is alone
      *     (may commit its own record) only when it was at most one
      * @param nextSequence the sequence number of the first record queued
      */
-    CommitQueue(Path dir, Durability durability, long maxQueuedBytes, int batchLimit, int sealOverhead,
+    CommitQueue(Path dir, Durability durability, InFlightLimit inFlight, int batchLimit, int sealOverhead,
             IntSupplier lastBatchRecords, long nextSequence) {
         this.dir = dir;
         this.acknowledgeWhenQueued = durability == Durability.BUFFERED;
-        this.maxQueuedBytes = maxQueuedBytes;
+        this.admission = new InFlightAdmission(inFlight, room);
         this.batchLimit = batchLimit;
         this.sealOverhead = sealOverhead;
         this.lastBatchRecords = lastBatchRecords;
@@ -76,12 +78,14 @@ final class CommitQueue {
     /**
      * Queues a record, which {@code future} acknowledges with its sequence number.
      *
-     * @param mayWait whether to wait for room while the queue is over its bound
+     * @param mayWait whether to wait for room when the record does not fit ({@link InFlightAdmission})
      * @param mayLead whether the caller would commit the record itself if it is alone
      * @return the queued append if the caller is to commit it itself (it may lead and found the queue
      *     empty and the last batch single; the writer has not been woken), else null
      * @throws WalFailedException if the log failed
      * @throws WalClosedException if the log is closing
+     * @throws WalOverloadedException if the in-flight limit refused it (not queued)
+     * @throws WalInterruptedException if the caller was interrupted while waiting for room (not queued)
      */
     CommitRequest.Append add(byte[] payload, CompletableFuture<Long> future, boolean mayWait, boolean mayLead)
             throws IOException {
@@ -89,17 +93,14 @@ final class CommitQueue {
         lock.lock();
         try {
             checkUsable();
-            while (mayWait && queuedBytes > maxQueuedBytes && !closing && failure == null) {
-                room.awaitUninterruptibly();
-            }
+            admission.admit(1, framed, mayWait, this::stopped);
             checkUsable();
             long sequence = nextSequence++;
             byte[] bytes = acknowledgeWhenQueued ? payload.clone() : payload;
             boolean lead = mayLead && queue.isEmpty() && lastBatchRecords.getAsInt() <= 1;
             CommitRequest.Append append = new CommitRequest.Append(sequence, bytes, framed, future, System.nanoTime());
             queue.add(append);
-            queuedBytes += framed;
-            queuedRecords++;
+            admission.added(1, framed);
             if (acknowledgeWhenQueued) {
                 // Acknowledged before the writer can see it (and fail it). Completing under the lock
                 // runs no callback: nobody has the future yet.
@@ -122,18 +123,18 @@ final class CommitQueue {
      *
      * @param payloads at least one record; the caller's snapshot, not changed afterwards
      * @param framed the group's bytes in a batch, framing and seals included
-     * @param mayWait whether to wait for room while the queue is over its bound
+     * @param mayWait whether to wait for room when the group does not fit ({@link InFlightAdmission})
      * @throws WalFailedException if the log failed
      * @throws WalClosedException if the log is closing
+     * @throws WalOverloadedException if the in-flight limit refused it (nothing queued)
+     * @throws WalInterruptedException if the caller was interrupted while waiting for room (nothing queued)
      */
     void addGroup(List<byte[]> payloads, long framed, CompletableFuture<Long> future, boolean mayWait)
             throws IOException {
         lock.lock();
         try {
             checkUsable();
-            while (mayWait && queuedBytes > maxQueuedBytes && !closing && failure == null) {
-                room.awaitUninterruptibly();
-            }
+            admission.admit(payloads.size(), framed, mayWait, this::stopped);
             checkUsable();
             int n = payloads.size();
             long first = nextSequence;
@@ -147,8 +148,7 @@ final class CommitQueue {
                 records = copies;
             }
             queue.add(new CommitRequest.Group(first, records, framed, future, System.nanoTime()));
-            queuedBytes += framed;
-            queuedRecords += n;
+            admission.added(n, framed);
             if (acknowledgeWhenQueued) {
                 future.complete(first + n - 1);
             }
@@ -186,7 +186,7 @@ final class CommitQueue {
      * the arriving appenders need.
      */
     private boolean writerWants() {
-        return gatherWanted == 0 || queuedRecords >= gatherWanted || queuedBytes >= batchLimit;
+        return gatherWanted == 0 || admission.records() >= gatherWanted || admission.bytes() >= batchLimit;
     }
 
     /** Wakes the writer if anything is queued: for a leader that found the commit taken. */
@@ -213,9 +213,7 @@ final class CommitQueue {
                 return false;
             }
             queue.poll();
-            queuedBytes -= own.framedSize();
-            queuedRecords--;
-            room.signalAll();
+            admission.taken(1, own.framedSize());
             return true;
         } finally {
             lock.unlock();
@@ -251,6 +249,7 @@ final class CommitQueue {
         try {
             gather(wanted, maxWaitNanos);
             long bytes = 0;
+            int records = 0;
             while (!queue.isEmpty()) {
                 CommitRequest next = queue.peek();
                 long size = next instanceof CommitRequest.Append a ? a.framedSize()
@@ -260,14 +259,13 @@ final class CommitQueue {
                         break;
                     }
                     bytes += size;
-                    queuedRecords -= next instanceof CommitRequest.Group g ? g.size() : 1;
+                    records += next instanceof CommitRequest.Group g ? g.size() : 1;
                 } else {
                     queuedBarriers--;
                 }
                 into.add(queue.poll());
             }
-            queuedBytes -= bytes;
-            room.signalAll();
+            admission.taken(records, bytes);
         } finally {
             lock.unlock();
         }
@@ -280,8 +278,8 @@ final class CommitQueue {
         long deadline = System.nanoTime() + maxWaitNanos;
         gatherWanted = wanted;
         try {
-            while (queuedRecords < wanted && queuedBarriers == 0 && !closing
-                    && queuedBytes < batchLimit) {
+            while (admission.records() < wanted && queuedBarriers == 0 && !closing
+                    && admission.bytes() < batchLimit) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return;
@@ -324,6 +322,7 @@ final class CommitQueue {
         try {
             closing = true;
             work.signal();
+            room.signalAll();
         } finally {
             lock.unlock();
         }
@@ -346,10 +345,8 @@ final class CommitQueue {
             failure = failed;
             abandoned.addAll(queue);
             queue.clear();
-            queuedBytes = 0;
-            queuedRecords = 0;
+            admission.cleared();
             queuedBarriers = 0;
-            room.signalAll();
         } finally {
             lock.unlock();
         }
@@ -362,6 +359,11 @@ final class CommitQueue {
         for (CommitRequest request : abandoned) {
             request.fail(failed);
         }
+    }
+
+    /** Whether the queue refuses everything now (a waiter for room need not wait any longer). */
+    private boolean stopped() {
+        return closing || failure != null;
     }
 
     private void checkUsable() throws IOException {

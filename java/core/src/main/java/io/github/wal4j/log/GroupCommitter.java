@@ -56,8 +56,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * one in {@link Durability#SYNC}: a reader never returns a record that a power cut could still erase.
  */
 final class GroupCommitter {
-    /** Queued bytes above which an append waits for room. */
-    private static final long MAX_QUEUED_BYTES = 64L << 20;
     /** The longest a gathering writer waits for appenders, in nanoseconds. */
     private static final long MAX_GATHER_NANOS = 200_000L;
 
@@ -84,7 +82,7 @@ final class GroupCommitter {
             boolean sealedAtOpen) {
         this.config = config;
         this.writer = new SegmentWriter(config, segments, active, nextSequence, sealedAtOpen);
-        this.queue = new CommitQueue(config.dir(), config.durability(), MAX_QUEUED_BYTES, config.batchLimit(),
+        this.queue = new CommitQueue(config.dir(), config.durability(), config.inFlight(), config.batchLimit(),
                 writer.sealOverhead(), writer::lastBatchRecords, nextSequence);
         this.selfCommit = config.durability() == Durability.SYNC && config.storage().interruptSafe()
                 && config.tuning().selfCommit();

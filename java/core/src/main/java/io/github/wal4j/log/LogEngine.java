@@ -57,7 +57,7 @@ public final class LogEngine {
         this.closeMarkAtOpen = recovered.closeMark();
         CommitConfig commit = new CommitConfig(storage, dir, keys, options.durability(), options.segmentSize(),
                 alignment, directIo, options.maxBatchBytes(), options.durableWatermark(),
-                CommitTuning.fromSystemProperties());
+                CommitTuning.fromSystemProperties(), options.inFlightLimit());
         this.committer = new GroupCommitter(commit, segments, recovered.active(), recovered.nextSequence(),
                 recovered.sealed());
         this.checkpointer = new Checkpointer(directory, checkpoints, checkpoint, segments, new Checkpointer.Writer() {
