@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -47,6 +48,8 @@ final class CommitQueue {
     private final ArrayDeque<CommitRequest> queue = new ArrayDeque<>();
     /** The records and bytes queued, and whether one more may join them. */
     private final InFlightAdmission admission;
+    /** {@link #stopped()}, made once: the append path allocates nothing for it. */
+    private final BooleanSupplier stopped = this::stopped;
     private int queuedBarriers;
     /** The writer is waiting in {@link #takeBatch} for this many queued records (0: not gathering). */
     private int gatherWanted;
@@ -93,7 +96,7 @@ final class CommitQueue {
         lock.lock();
         try {
             checkUsable();
-            admission.admit(1, framed, mayWait, this::stopped);
+            admission.admit(1, framed, mayWait, stopped);
             checkUsable();
             long sequence = nextSequence++;
             byte[] bytes = acknowledgeWhenQueued ? payload.clone() : payload;
@@ -134,7 +137,7 @@ final class CommitQueue {
         lock.lock();
         try {
             checkUsable();
-            admission.admit(payloads.size(), framed, mayWait, this::stopped);
+            admission.admit(payloads.size(), framed, mayWait, stopped);
             checkUsable();
             int n = payloads.size();
             long first = nextSequence;
