@@ -177,11 +177,6 @@ public final class LogEngine {
         return committer.appendAll(payloads, callerWaits);
     }
 
-    /** The most framed bytes an atomic group may hold ({@link GroupCommitter#maxGroupBytes}). */
-    public long maxGroupBytes() {
-        return committer.maxGroupBytes();
-    }
-
     /**
      * A barrier behind everything queued so far ({@link GroupCommitter#barrier}): complete once it is
      * written, and synced if {@code sync}; refused on the writer thread.
