@@ -52,6 +52,7 @@ public final class WalOptions {
         DurableWatermark watermark;
         Set<PosixFilePermission> filePermissions = OWNER_ONLY;
         boolean sharedDirectoryAllowed;
+        InFlightLimit inFlightLimit = InFlightLimit.defaults();
 
         Fields copy() {
             Fields f = new Fields();
@@ -69,6 +70,7 @@ public final class WalOptions {
             f.watermark = watermark;
             f.filePermissions = filePermissions;
             f.sharedDirectoryAllowed = sharedDirectoryAllowed;
+            f.inFlightLimit = inFlightLimit;
             return f;
         }
     }
@@ -212,6 +214,26 @@ public final class WalOptions {
         return change(f -> f.sharedDirectoryAllowed = value);
     }
 
+    /** The bound on appends in flight and what an append does at it; {@link InFlightLimit#defaults()} unless set. */
+    public InFlightLimit inFlightLimit() {
+        return values.inFlightLimit;
+    }
+
+    /**
+     * Bounds the appends queued for the writer and not yet taken into a batch, in records and framed
+     * bytes, and chooses what an append does when it does not fit: wait for room, interruptibly and
+     * at most a timeout ({@link InFlightLimit#blocking}), or fail at once
+     * ({@link InFlightLimit#failFast}) with {@link WalOverloadedException}, so an event loop can
+     * shed load. It applies to every append: {@code append}, {@code appendAsync}, {@code appendAll},
+     * {@code appendAllAsync}. The default ({@link InFlightLimit#defaults()}: 64 MiB, blocking for at
+     * most a minute) keeps as much in flight as earlier versions did, so throughput is the same. See
+     * {@link InFlightLimit} for what counts, when an append is admitted, and the writer thread.
+     */
+    public WalOptions withInFlightLimit(InFlightLimit value) {
+        Objects.requireNonNull(value, "inFlightLimit");
+        return change(f -> f.inFlightLimit = value);
+    }
+
     /** A caller-supplied storage layer, or {@code null}. */
     public Storage storage() {
         return values.storage;
@@ -344,13 +366,14 @@ public final class WalOptions {
                 + (v.sharedDirectoryAllowed ? ", sharedDirectoryAllowed=true" : "")
                 + (v.storage == null ? "" : ", storage=" + v.storage.name())
                 + ", protection=" + v.protection + (v.keys == null ? "" : ", key=" + v.keys.currentKeyId())
-                + (v.watermark == null ? "" : ", durableWatermark") + "]";
+                + (v.watermark == null ? "" : ", durableWatermark")
+                + (v.inFlightLimit.equals(InFlightLimit.defaults()) ? "" : ", inFlightLimit=" + v.inFlightLimit) + "]";
     }
 
     /** These options as the engine takes them, for one open. */
     LogConfig engineConfig() {
         return new LogConfig(durability(), recoveryMode(), segmentSize(), maxRecordSize(), maxBatchBytes(),
                 lockTimeout(), directIo(), protection(), keys(), durableWatermark(), filePermissions(),
-                directoryPermissions(), sharedDirectoryAllowed());
+                directoryPermissions(), sharedDirectoryAllowed(), inFlightLimit());
     }
 }

@@ -9,7 +9,10 @@ package io.github.wal4j;
  * not cut), {@link WalFormatException} (not a wal4j log this version can open),
  * {@link WalKeyException} (no key authenticates a protected segment), {@link WalLockedException}
  * (another writer holds the log), {@link WalUnsafeDirectoryException} (others could change the
- * directory) and {@link RecordTooLargeException} (a record over the maximum record size). Every
+ * directory), {@link RecordTooLargeException} (a record over the maximum record size),
+ * {@link GroupTooLargeException} (an atomic group over what one batch holds),
+ * {@link WalOverloadedException} (the in-flight limit refused an append) and
+ * {@link WalInterruptedException} (an append waiting for room was interrupted). Every
  * message ends with {@value #NOTHING_CHANGED}, so a log line says it too.
  *
  * <p>Exceptions outside this branch make no such promise: after a {@link WalFailedException} the log
@@ -17,7 +20,8 @@ package io.github.wal4j;
  */
 public abstract sealed class WalRefusedException extends WalException
         permits WalCorruptedException, WalFormatException, WalKeyException, WalLockedException,
-                WalUnsafeDirectoryException, RecordTooLargeException {
+                WalUnsafeDirectoryException, RecordTooLargeException, GroupTooLargeException,
+                WalOverloadedException, WalInterruptedException {
     private static final long serialVersionUID = 1L;
 
     /** The end of every refusal's message. */

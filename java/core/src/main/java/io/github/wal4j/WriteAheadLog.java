@@ -50,9 +50,10 @@ import java.util.concurrent.CompletableFuture;
  * at that moment). Futures complete after their batch is written and synced, outside every lock of
  * the log. On the writer thread:
  * <ul>
- *   <li>{@link #appendAsync} works: the record joins the next batch (it never waits for queue room,
- *       since only the writer thread makes room);</li>
- *   <li>every call that would wait for the writer ({@link #append}, {@link #flush}, {@link #fsync},
+ *   <li>{@link #appendAsync} and {@link #appendAllAsync} work: the records join the next batch
+ *       (they never wait for queue room, since only the writer thread makes room);</li>
+ *   <li>every call that would wait for the writer ({@link #append}, {@link #appendAll},
+ *       {@link #flush}, {@link #fsync},
  *       the {@code checkpoint} methods, {@link #transaction}, {@link #recover}, {@link #replay},
  *       {@link #reader}, {@link #close}) throws {@link IllegalStateException}
  *       at once, naming the rule and the fix, and changes nothing: it would wait for the thread it
@@ -167,8 +168,15 @@ public final class WriteAheadLog implements Closeable {
      * returns only after the record and all earlier records are durable; in {@link Durability#BUFFERED}
      * once the record is queued. The array is not retained after this returns.
      *
+     * <p>It waits for room first if the in-flight limit ({@link WalOptions#withInFlightLimit}) is
+     * reached and its policy blocks; only that wait is interruptible.
+     *
      * @throws NullPointerException if {@code record} is null
      * @throws RecordTooLargeException if it is larger than {@link WalOptions#maxRecordSize()}
+     * @throws WalOverloadedException if the in-flight limit refused it (fail-fast, or no room within
+     *     the timeout): not appended
+     * @throws WalInterruptedException if the thread was interrupted while it waited for room: not
+     *     appended, the interrupt status set again
      * @throws WalFailedException if this or an earlier write or fsync failed
      * @throws WalClosedException if the log is closed
      */
@@ -180,6 +188,12 @@ public final class WriteAheadLog implements Closeable {
      * Appends one record without waiting. The future completes with the sequence number under the
      * same guarantee as {@link #append} returning, or exceptionally with the exceptions
      * {@link #append} throws. Do not modify the array until the future completes.
+     *
+     * <p>Back-pressure ({@link WalOptions#withInFlightLimit}): when the limit is reached this call
+     * waits for room (policy {@link InFlightLimit.Policy#BLOCK}, interruptibly, at most its
+     * timeout) or returns at once (policy {@link InFlightLimit.Policy#FAIL_FAST}); a refused record
+     * gets a future already failed with {@link WalOverloadedException} or
+     * {@link WalInterruptedException}, and was not appended. On the writer thread it never waits.
      *
      * @throws NullPointerException if {@code record} is null
      */
@@ -197,6 +211,87 @@ public final class WriteAheadLog implements Closeable {
             throw new RecordTooLargeException(record.length, engine.config().maxRecordSize());
         }
         return engine.append(record, callerWaits);
+    }
+
+    /**
+     * Appends {@code records} as one atomic group and returns the sequence number of the last one.
+     * The records get consecutive sequence numbers, in list order: the first is the returned
+     * sequence minus {@code records.size() - 1}. They are durable together: in
+     * {@link Durability#SYNC} (the default) this returns only once all of them and every earlier
+     * record are durable, and after any crash recovery returns all of them or none, never a prefix
+     * (they are written as one batch, which recovery validates and keeps or cuts as a unit; see
+     * {@code docs/security/wal.md}, section 4.2). In {@link Durability#BUFFERED} it returns once the
+     * group is queued; a crash still keeps all of it or none. Other appends never come between its
+     * records. The list and its arrays are not retained after this returns.
+     *
+     * <p>A group is at most the larger of 1 MiB and one record of {@link WalOptions#maxRecordSize()},
+     * counted framed (each payload plus 8 bytes, plus its seal in a protected log). It counts
+     * against the in-flight limit ({@link WalOptions#withInFlightLimit}) as its records and bytes,
+     * admitted whole or not at all.
+     *
+     * @throws NullPointerException if {@code records} or one of its elements is null (nothing appended)
+     * @throws IllegalArgumentException if {@code records} is empty (nothing appended)
+     * @throws RecordTooLargeException if one record is larger than {@link WalOptions#maxRecordSize()}
+     *     (nothing appended)
+     * @throws GroupTooLargeException if the group is larger than a batch may hold (nothing appended)
+     * @throws WalOverloadedException if the in-flight limit refused it (nothing appended)
+     * @throws WalInterruptedException if the thread was interrupted while it waited for room
+     *     (nothing appended, the interrupt status set again)
+     * @throws WalFailedException if this or an earlier write or fsync failed
+     * @throws WalClosedException if the log is closed
+     * @throws IllegalStateException on the log's writer thread (see the writer-thread rule above)
+     */
+    public long appendAll(List<byte[]> records) throws IOException {
+        return Futures.await(submitAll(records, true));
+    }
+
+    /**
+     * Appends {@code records} as one atomic group without waiting, as {@link #appendAll(List)} does.
+     * The future completes with the sequence number of the last record under the same guarantee as
+     * {@link #appendAll} returning, or exceptionally with the {@link IOException}s
+     * {@link #appendAll} throws (nothing of the group appended). Do not modify the arrays until the
+     * future completes. On the writer thread (in a callback) it works as {@link #appendAsync} does.
+     *
+     * @throws NullPointerException if {@code records} or one of its elements is null (nothing appended)
+     * @throws IllegalArgumentException if {@code records} is empty (nothing appended)
+     */
+    public CompletableFuture<Long> appendAllAsync(List<byte[]> records) {
+        List<byte[]> group = checkedGroup(records);
+        try {
+            return submitGroup(group, false);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Long> submitAll(List<byte[]> records, boolean callerWaits) throws IOException {
+        return submitGroup(checkedGroup(records), callerWaits);
+    }
+
+    private CompletableFuture<Long> submitGroup(List<byte[]> group, boolean callerWaits) throws IOException {
+        int limit = engine.config().maxRecordSize();
+        for (byte[] record : group) {
+            if (record.length > limit) {
+                throw new RecordTooLargeException(record.length, limit);
+            }
+        }
+        return engine.appendAll(group, callerWaits);
+    }
+
+    /** A snapshot of the caller's list (later changes to it do not matter), its elements checked. */
+    private static List<byte[]> checkedGroup(List<byte[]> records) {
+        Objects.requireNonNull(records, "records");
+        List<byte[]> group = new ArrayList<>(records);
+        if (group.isEmpty()) {
+            throw new IllegalArgumentException("an atomic group needs at least one record: nothing was appended");
+        }
+        for (int i = 0; i < group.size(); i++) {
+            if (group.get(i) == null) {
+                throw new NullPointerException("record " + i + " of the group is null (an empty array is a valid,"
+                        + " empty record): nothing was appended");
+            }
+        }
+        return group;
     }
 
     /**

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The writer-thread rule: a callback attached to an {@code appendAsync} future with a non-async
- * method runs on the log's writer thread, so a blocking call of the log from there (append, flush,
+ * method runs on the log's writer thread, so a blocking call of the log from there (append, appendAll, flush,
  * fsync, checkpoint, close, transaction, readers) would wait for the thread it blocks. Each one
  * fails at once with an {@link IllegalStateException} that names the rule and the fix, the log
  * stays usable, and every acknowledged record survives a reopen; {@code appendAsync} from a
@@ -43,11 +43,12 @@ class WriterThreadCallbackTest {
 
     /** A blocking call of the log, as a callback on the writer thread would make it. */
     enum Call {
-        APPEND, FLUSH, FSYNC, CHECKPOINT, CHECKPOINT_SNAPSHOT, TRANSACTION, RECOVER, REPLAY, READER, CLOSE;
+        APPEND, APPEND_ALL, FLUSH, FSYNC, CHECKPOINT, CHECKPOINT_SNAPSHOT, TRANSACTION, RECOVER, REPLAY, READER, CLOSE;
 
         void run(WriteAheadLog wal, Path snapshot) throws IOException {
             switch (this) {
                 case APPEND -> wal.append(new byte[] {7});
+                case APPEND_ALL -> wal.appendAll(java.util.List.of(new byte[] {7}, new byte[] {7}));
                 case FLUSH -> wal.flush();
                 case FSYNC -> wal.fsync();
                 case CHECKPOINT -> wal.checkpoint(1);

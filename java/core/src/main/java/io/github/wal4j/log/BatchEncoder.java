@@ -21,7 +21,8 @@ final class BatchEncoder {
     private ByteBuffer buffer = PageAlignedBuffers.allocate(256 << 10);
 
     /**
-     * Frames the records among {@code requests} as one batch at {@code segment}'s write offset.
+     * Frames the records among {@code requests} (appends and groups, in order) as one batch at
+     * {@code segment}'s write offset.
      *
      * @param count the number of records among {@code requests}
      * @param first the first record's sequence number (the records' are consecutive)
@@ -38,6 +39,11 @@ final class BatchEncoder {
         for (CommitRequest request : requests) {
             if (request instanceof CommitRequest.Append a) {
                 RecordFormat.encode(b, salt, a.sequence(), a.payload(), segment.sealer, checksums);
+            } else if (request instanceof CommitRequest.Group g) {
+                long sequence = g.first();
+                for (byte[] payload : g.payloads()) {
+                    RecordFormat.encode(b, salt, sequence++, payload, segment.sealer, checksums);
+                }
             }
         }
         new BatchHeader(count, first, durableThrough, recordsLength, 0)

@@ -2,6 +2,7 @@ package io.github.wal4j.log;
 
 import io.github.wal4j.DurableWatermark;
 import io.github.wal4j.Durability;
+import io.github.wal4j.InFlightLimit;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.spi.Storage;
 import java.nio.file.Path;
@@ -21,9 +22,11 @@ import java.nio.file.Path;
  *     {@link #batchLimit()}
  * @param watermark told of every sync before the appends it covers are acknowledged; may be null
  * @param tuning the benchmark switches read when the log opened
+ * @param inFlight the bound on queued appends ({@link InFlightAdmission})
  */
 record CommitConfig(Storage storage, Path dir, SegmentKeys keys, Durability durability, long segmentSize,
-        int alignment, boolean directIo, int maxBatchBytes, DurableWatermark watermark, CommitTuning tuning) {
+        int alignment, boolean directIo, int maxBatchBytes, DurableWatermark watermark, CommitTuning tuning,
+        InFlightLimit inFlight) {
 
     /** {@link #maxBatchBytes}, but never beyond the records length a batch header is meant for. */
     int batchLimit() {

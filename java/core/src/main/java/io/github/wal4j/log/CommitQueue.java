@@ -1,8 +1,11 @@
 package io.github.wal4j.log;
 
 import io.github.wal4j.Durability;
+import io.github.wal4j.InFlightLimit;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalFailedException;
+import io.github.wal4j.WalInterruptedException;
+import io.github.wal4j.WalOverloadedException;
 import io.github.wal4j.format.RecordFormat;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -20,9 +24,9 @@ import java.util.function.IntSupplier;
  * whether the log still accepts work: closing, or failed for good.
  *
  * <p>Admission: an append or barrier is refused with {@link WalFailedException} once the log failed
- * and with {@link WalClosedException} once it is closing. Back-pressure: an append waits while the
- * queued records' framed bytes exceed the bound, unless its caller may not wait (the writer thread,
- * which is the only one that makes room). In {@link Durability#BUFFERED} an append is acknowledged
+ * and with {@link WalClosedException} once it is closing. Back-pressure: {@link InFlightAdmission}
+ * admits an append (or a group, whole) under the {@link InFlightLimit}, makes its caller wait for
+ * room, or refuses it, before it is numbered and queued. In {@link Durability#BUFFERED} an append is acknowledged
  * here, once queued, and its payload is copied, since its caller may reuse the array at once.
  *
  * <p>Failure fan-out: {@link #fail} makes the failure sticky and takes everything queued off the
@@ -35,7 +39,6 @@ import java.util.function.IntSupplier;
 final class CommitQueue {
     private final Path dir;
     private final boolean acknowledgeWhenQueued;
-    private final long maxQueuedBytes;
     private final int batchLimit;
     private final int sealOverhead;
     private final IntSupplier lastBatchRecords;
@@ -43,8 +46,11 @@ final class CommitQueue {
     private final Condition work = lock.newCondition();
     private final Condition room = lock.newCondition();
     private final ArrayDeque<CommitRequest> queue = new ArrayDeque<>();
-    private long queuedBytes;
-    private int queuedRecords;
+    /** The records and bytes queued, and whether one more may join them. */
+    private final InFlightAdmission admission;
+    /** {@link #stopped()}, made once: the append path allocates nothing for it. */
+    private final BooleanSupplier stopped = this::stopped;
+    private int queuedBarriers;
     /** The writer is waiting in {@link #takeBatch} for this many queued records (0: not gathering). */
     private int gatherWanted;
     private long nextSequence;
@@ -54,18 +60,18 @@ final class CommitQueue {
     /**
      * @param dir the log directory, for messages
      * @param durability in {@link Durability#BUFFERED} appends are acknowledged once queued
-     * @param maxQueuedBytes the queued framed bytes above which an append waits for room
+     * @param inFlight the bound on queued records and bytes, and what an append does at it
      * @param batchLimit the framed record bytes {@link #takeBatch} takes at most (at least one record)
      * @param sealOverhead the bytes a record's seal adds to its framing
      * @param lastBatchRecords the number of records the last synced batch held: an appender is alone
      *     (may commit its own record) only when it was at most one
      * @param nextSequence the sequence number of the first record queued
      */
-    CommitQueue(Path dir, Durability durability, long maxQueuedBytes, int batchLimit, int sealOverhead,
+    CommitQueue(Path dir, Durability durability, InFlightLimit inFlight, int batchLimit, int sealOverhead,
             IntSupplier lastBatchRecords, long nextSequence) {
         this.dir = dir;
         this.acknowledgeWhenQueued = durability == Durability.BUFFERED;
-        this.maxQueuedBytes = maxQueuedBytes;
+        this.admission = new InFlightAdmission(inFlight, room);
         this.batchLimit = batchLimit;
         this.sealOverhead = sealOverhead;
         this.lastBatchRecords = lastBatchRecords;
@@ -75,12 +81,14 @@ final class CommitQueue {
     /**
      * Queues a record, which {@code future} acknowledges with its sequence number.
      *
-     * @param mayWait whether to wait for room while the queue is over its bound
+     * @param mayWait whether to wait for room when the record does not fit ({@link InFlightAdmission})
      * @param mayLead whether the caller would commit the record itself if it is alone
      * @return the queued append if the caller is to commit it itself (it may lead and found the queue
      *     empty and the last batch single; the writer has not been woken), else null
      * @throws WalFailedException if the log failed
      * @throws WalClosedException if the log is closing
+     * @throws WalOverloadedException if the in-flight limit refused it (not queued)
+     * @throws WalInterruptedException if the caller was interrupted while waiting for room (not queued)
      */
     CommitRequest.Append add(byte[] payload, CompletableFuture<Long> future, boolean mayWait, boolean mayLead)
             throws IOException {
@@ -88,17 +96,14 @@ final class CommitQueue {
         lock.lock();
         try {
             checkUsable();
-            while (mayWait && queuedBytes > maxQueuedBytes && !closing && failure == null) {
-                room.awaitUninterruptibly();
-            }
+            admission.admit(1, framed, mayWait, stopped);
             checkUsable();
             long sequence = nextSequence++;
             byte[] bytes = acknowledgeWhenQueued ? payload.clone() : payload;
             boolean lead = mayLead && queue.isEmpty() && lastBatchRecords.getAsInt() <= 1;
             CommitRequest.Append append = new CommitRequest.Append(sequence, bytes, framed, future, System.nanoTime());
             queue.add(append);
-            queuedBytes += framed;
-            queuedRecords++;
+            admission.added(1, framed);
             if (acknowledgeWhenQueued) {
                 // Acknowledged before the writer can see it (and fail it). Completing under the lock
                 // runs no callback: nobody has the future yet.
@@ -108,6 +113,51 @@ final class CommitQueue {
                 work.signal();
             }
             return lead ? append : null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Queues {@code payloads} as one atomic group ({@link CommitRequest.Group}): consecutive sequence
+     * numbers, one request, which {@link #takeBatch} never splits. {@code future} acknowledges it
+     * with the sequence of its last record. A group is never committed by its caller: the writer
+     * takes it.
+     *
+     * @param payloads at least one record; the caller's snapshot, not changed afterwards
+     * @param framed the group's bytes in a batch, framing and seals included
+     * @param mayWait whether to wait for room when the group does not fit ({@link InFlightAdmission})
+     * @throws WalFailedException if the log failed
+     * @throws WalClosedException if the log is closing
+     * @throws WalOverloadedException if the in-flight limit refused it (nothing queued)
+     * @throws WalInterruptedException if the caller was interrupted while waiting for room (nothing queued)
+     */
+    void addGroup(List<byte[]> payloads, long framed, CompletableFuture<Long> future, boolean mayWait)
+            throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            admission.admit(payloads.size(), framed, mayWait, stopped);
+            checkUsable();
+            int n = payloads.size();
+            long first = nextSequence;
+            nextSequence += n;
+            List<byte[]> records = payloads;
+            if (acknowledgeWhenQueued) {
+                List<byte[]> copies = new ArrayList<>(n);
+                for (byte[] payload : payloads) {
+                    copies.add(payload.clone());
+                }
+                records = copies;
+            }
+            queue.add(new CommitRequest.Group(first, records, framed, future, System.nanoTime()));
+            admission.added(n, framed);
+            if (acknowledgeWhenQueued) {
+                future.complete(first + n - 1);
+            }
+            if (writerWants()) {
+                work.signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -125,6 +175,7 @@ final class CommitQueue {
         try {
             checkUsable();
             queue.add(new CommitRequest.Barrier(sync, future));
+            queuedBarriers++;
             work.signal();
         } finally {
             lock.unlock();
@@ -138,7 +189,7 @@ final class CommitQueue {
      * the arriving appenders need.
      */
     private boolean writerWants() {
-        return gatherWanted == 0 || queuedRecords >= gatherWanted || queuedBytes >= batchLimit;
+        return gatherWanted == 0 || admission.records() >= gatherWanted || admission.bytes() >= batchLimit;
     }
 
     /** Wakes the writer if anything is queued: for a leader that found the commit taken. */
@@ -165,9 +216,7 @@ final class CommitQueue {
                 return false;
             }
             queue.poll();
-            queuedBytes -= own.framedSize();
-            queuedRecords--;
-            room.signalAll();
+            admission.taken(1, own.framedSize());
             return true;
         } finally {
             lock.unlock();
@@ -193,7 +242,8 @@ final class CommitQueue {
 
     /**
      * Takes the next batch into {@code into}: the queued requests in order, records up to the batch
-     * limit (but at least one). First, when {@code wanted} is above one, gathers: waits until that
+     * limit (but at least one). A group is taken whole or not at all: it goes into this batch if it
+     * is the first record in it or fits beside the others, else it waits for the next. First, when {@code wanted} is above one, gathers: waits until that
      * many records are queued, a barrier arrives, the records fill a batch or the queue closes, but
      * never longer than {@code maxWaitNanos}; appenders arriving meanwhile do not wake it early.
      */
@@ -202,18 +252,23 @@ final class CommitQueue {
         try {
             gather(wanted, maxWaitNanos);
             long bytes = 0;
+            int records = 0;
             while (!queue.isEmpty()) {
-                if (queue.peek() instanceof CommitRequest.Append a) {
-                    if (bytes > 0 && bytes + a.framedSize() > batchLimit) {
+                CommitRequest next = queue.peek();
+                long size = next instanceof CommitRequest.Append a ? a.framedSize()
+                        : next instanceof CommitRequest.Group g ? g.framedSize() : -1;
+                if (size >= 0) {
+                    if (bytes > 0 && bytes + size > batchLimit) {
                         break;
                     }
-                    bytes += a.framedSize();
-                    queuedRecords--;
+                    bytes += size;
+                    records += next instanceof CommitRequest.Group g ? g.size() : 1;
+                } else {
+                    queuedBarriers--;
                 }
                 into.add(queue.poll());
             }
-            queuedBytes -= bytes;
-            room.signalAll();
+            admission.taken(records, bytes);
         } finally {
             lock.unlock();
         }
@@ -226,8 +281,8 @@ final class CommitQueue {
         long deadline = System.nanoTime() + maxWaitNanos;
         gatherWanted = wanted;
         try {
-            while (queuedRecords < wanted && queuedRecords == queue.size() && !closing
-                    && queuedBytes < batchLimit) {
+            while (admission.records() < wanted && queuedBarriers == 0 && !closing
+                    && admission.bytes() < batchLimit) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return;
@@ -270,6 +325,7 @@ final class CommitQueue {
         try {
             closing = true;
             work.signal();
+            room.signalAll();
         } finally {
             lock.unlock();
         }
@@ -292,9 +348,8 @@ final class CommitQueue {
             failure = failed;
             abandoned.addAll(queue);
             queue.clear();
-            queuedBytes = 0;
-            queuedRecords = 0;
-            room.signalAll();
+            admission.cleared();
+            queuedBarriers = 0;
         } finally {
             lock.unlock();
         }
@@ -307,6 +362,11 @@ final class CommitQueue {
         for (CommitRequest request : abandoned) {
             request.fail(failed);
         }
+    }
+
+    /** Whether the queue refuses everything now (a waiter for room need not wait any longer). */
+    private boolean stopped() {
+        return closing || failure != null;
     }
 
     private void checkUsable() throws IOException {

@@ -31,8 +31,9 @@ final class CommitStats {
         batchSizes.recordValue(Math.max(1, records));
     }
 
-    void acknowledged(long latencyNanos) {
-        appendMicros.recordValue(clamp(latencyNanos / 1000));
+    /** {@code records} records (one append, or a group's) were acknowledged {@code latencyNanos} after they were queued. */
+    void acknowledged(long latencyNanos, int records) {
+        appendMicros.recordValueWithCount(clamp(latencyNanos / 1000), records);
     }
 
     void fsync(long latencyNanos) {

@@ -1,10 +1,13 @@
 package io.github.wal4j.log;
 
 import io.github.wal4j.Durability;
+import io.github.wal4j.GroupTooLargeException;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalFailedException;
 import io.github.wal4j.WalStats;
+import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.CloseMark;
+import io.github.wal4j.format.RecordFormat;
 import io.github.wal4j.spi.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -53,8 +56,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * one in {@link Durability#SYNC}: a reader never returns a record that a power cut could still erase.
  */
 final class GroupCommitter {
-    /** Queued bytes above which an append waits for room. */
-    private static final long MAX_QUEUED_BYTES = 64L << 20;
     /** The longest a gathering writer waits for appenders, in nanoseconds. */
     private static final long MAX_GATHER_NANOS = 200_000L;
 
@@ -81,7 +82,7 @@ final class GroupCommitter {
             boolean sealedAtOpen) {
         this.config = config;
         this.writer = new SegmentWriter(config, segments, active, nextSequence, sealedAtOpen);
-        this.queue = new CommitQueue(config.dir(), config.durability(), MAX_QUEUED_BYTES, config.batchLimit(),
+        this.queue = new CommitQueue(config.dir(), config.durability(), config.inFlight(), config.batchLimit(),
                 writer.sealOverhead(), writer::lastBatchRecords, nextSequence);
         this.selfCommit = config.durability() == Durability.SYNC && config.storage().interruptSafe()
                 && config.tuning().selfCommit();
@@ -120,6 +121,47 @@ final class GroupCommitter {
             queue.wakeWriter();
         }
         return future;
+    }
+
+    /**
+     * Queues {@code payloads} as one atomic group: consecutive sequence numbers, written in one
+     * batch (never split across batches or segments), so recovery keeps all of them or none. The
+     * future completes with the last one's sequence once the group is acknowledged. Never
+     * self-committed: the writer takes it.
+     *
+     * @param payloads at least one record, none null or over the record limit (the caller checked);
+     *     a snapshot nobody changes
+     * @param callerWaits the caller blocks on the future right away (refused on the writer thread)
+     * @throws GroupTooLargeException if the records framed exceed {@link #maxGroupBytes()}; nothing
+     *     was queued
+     * @throws WalFailedException if the log failed
+     * @throws WalClosedException if the log is closed
+     */
+    public CompletableFuture<Long> appendAll(List<byte[]> payloads, boolean callerWaits) throws IOException {
+        if (callerWaits) {
+            checkMayBlock("appendAll");
+        }
+        long framed = 0;
+        for (byte[] payload : payloads) {
+            framed += RecordFormat.framedSize(payload.length) + writer.sealOverhead();
+        }
+        if (framed > maxGroupBytes()) {
+            throw new GroupTooLargeException(payloads.size(), framed, maxGroupBytes());
+        }
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        queue.addGroup(payloads, framed, future, Thread.currentThread() != thread);
+        return future;
+    }
+
+    /**
+     * The most framed bytes (payloads, 8 bytes of framing each, and the seals of a protected log) a
+     * group may hold: those of a batch (1 MiB), or of one record of the maximum record size if that is
+     * more. It is within what every reader accepts as one batch ({@link BatchHeader#maxRecordsLength}),
+     * and the active segment's header records at least this writer's maximum record size.
+     */
+    public long maxGroupBytes() {
+        return Math.max(BatchHeader.TARGET_RECORDS_LENGTH,
+                (long) config.keys().maxRecordSize() + RecordFormat.OVERHEAD + writer.sealOverhead());
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.wal4j.log;
 
 import io.github.wal4j.Durability;
 import io.github.wal4j.DurableWatermark;
+import io.github.wal4j.InFlightLimit;
 import io.github.wal4j.KeyProvider;
 import io.github.wal4j.Protection;
 import io.github.wal4j.RecoveryMode;
@@ -28,9 +29,10 @@ import java.util.Set;
  * @param filePermissions the mode of every file the log creates
  * @param directoryPermissions the mode of a directory the log creates
  * @param sharedDirectoryAllowed whether a directory others could change is accepted
+ * @param inFlightLimit the bound on queued appends, and what an append does at it
  */
 public record LogConfig(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
         int maxBatchBytes, Duration lockTimeout, boolean directIo, Protection protection, KeyProvider keys,
         DurableWatermark durableWatermark, Set<PosixFilePermission> filePermissions,
-        Set<PosixFilePermission> directoryPermissions, boolean sharedDirectoryAllowed) {
+        Set<PosixFilePermission> directoryPermissions, boolean sharedDirectoryAllowed, InFlightLimit inFlightLimit) {
 }

@@ -57,7 +57,7 @@ public final class LogEngine {
         this.closeMarkAtOpen = recovered.closeMark();
         CommitConfig commit = new CommitConfig(storage, dir, keys, options.durability(), options.segmentSize(),
                 alignment, directIo, options.maxBatchBytes(), options.durableWatermark(),
-                CommitTuning.fromSystemProperties());
+                CommitTuning.fromSystemProperties(), options.inFlightLimit());
         this.committer = new GroupCommitter(commit, segments, recovered.active(), recovered.nextSequence(),
                 recovered.sealed());
         this.checkpointer = new Checkpointer(directory, checkpoints, checkpoint, segments, new Checkpointer.Writer() {
@@ -167,6 +167,14 @@ public final class LogEngine {
      */
     public CompletableFuture<Long> append(byte[] payload, boolean callerWaits) throws IOException {
         return committer.append(payload, callerWaits);
+    }
+
+    /**
+     * Queues records as one atomic group ({@link GroupCommitter#appendAll}): the future completes with
+     * the last one's sequence once all of them are acknowledged together.
+     */
+    public CompletableFuture<Long> appendAll(List<byte[]> payloads, boolean callerWaits) throws IOException {
+        return committer.appendAll(payloads, callerWaits);
     }
 
     /**

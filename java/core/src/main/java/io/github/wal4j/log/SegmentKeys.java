@@ -42,6 +42,11 @@ public final class SegmentKeys {
         this.maxRecordSize = maxRecordSize;
     }
 
+    /** The maximum record size every new header records (0 for a reader's keys). */
+    public int maxRecordSize() {
+        return maxRecordSize;
+    }
+
     /** The protection new segments get. */
     public Protection protection() {
         return protection;

@@ -77,7 +77,8 @@ final class SegmentWriter {
     }
 
     /**
-     * Writes the records of {@code batch} (consecutive sequence numbers, in order) as one batch, then
+     * Writes the records of {@code batch} (consecutive sequence numbers, in order; a group's records
+     * among them, all of them) as one batch, in one segment (rotating first if it does not fit), then
      * syncs if the mode is {@link Durability#SYNC} or a barrier in it asks for a sync, and counts the
      * batch. When this returns, every request in it may be acknowledged.
      *
@@ -98,6 +99,17 @@ final class SegmentWriter {
                 last = a.sequence();
                 recordsLength += a.framedSize();
                 payloadBytes += a.payload().length;
+            } else if (request instanceof CommitRequest.Group g) {
+                // A group is part of this one batch, whole: its records are written and synced together.
+                if (count == 0) {
+                    first = g.first();
+                }
+                count += g.size();
+                last = g.last();
+                recordsLength += g.framedSize();
+                for (byte[] payload : g.payloads()) {
+                    payloadBytes += payload.length;
+                }
             } else if (((CommitRequest.Barrier) request).sync()) {
                 syncRequested = true;
             }
@@ -119,7 +131,9 @@ final class SegmentWriter {
             long now = System.nanoTime();
             for (CommitRequest request : batch) {
                 if (request instanceof CommitRequest.Append a) {
-                    stats.acknowledged(now - a.enqueued());
+                    stats.acknowledged(now - a.enqueued(), 1);
+                } else if (request instanceof CommitRequest.Group g) {
+                    stats.acknowledged(now - g.enqueued(), g.size());
                 }
             }
         }

@@ -11,11 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.Durability;
+import io.github.wal4j.InFlightLimit;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalFailedException;
 import io.github.wal4j.format.RecordFormat;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +38,8 @@ class CommitQueueTest {
     private final AtomicInteger lastBatch = new AtomicInteger();
 
     private CommitQueue queue(Durability durability, long maxQueuedBytes, int batchLimit) {
-        return new CommitQueue(DIR, durability, maxQueuedBytes, batchLimit, SEAL, lastBatch::get, 7);
+        return new CommitQueue(DIR, durability, InFlightLimit.blocking(Integer.MAX_VALUE, maxQueuedBytes,
+                Duration.ofMinutes(1)), batchLimit, SEAL, lastBatch::get, 7);
     }
 
     private CommitQueue queue() {
@@ -89,10 +92,38 @@ class CommitQueueTest {
     }
 
     @Test
+    void aGroupIsTakenWholeIntoOneBatchOrLeftForTheNext() throws IOException {
+        int limit = (int) (3 * framed(100));
+        CommitQueue q = queue(Durability.SYNC, 1 << 20, limit);
+        q.add(new byte[100], new CompletableFuture<>(), true, false);
+        q.add(new byte[100], new CompletableFuture<>(), true, false);
+        CompletableFuture<Long> group = new CompletableFuture<>();
+        q.addGroup(List.of(new byte[100], new byte[100]), 2 * framed(100), group, true);
+        q.addGroup(List.of(new byte[100], new byte[100], new byte[100], new byte[100]), 4 * framed(100),
+                new CompletableFuture<>(), true);
+        assertEquals(14, q.lastSequence(), "sequences 7, 8, then 9..10 and 11..14");
+        List<CommitRequest> batch = new ArrayList<>();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(2, batch.size(), "the group does not fit beside the two records: it waits, whole");
+        batch.clear();
+        q.takeBatch(batch, 0, 0);
+        CommitRequest.Group g = assertInstanceOf(CommitRequest.Group.class, batch.get(0));
+        assertEquals(1, batch.size(), "the next group does not fit beside it");
+        assertEquals(9, g.first());
+        assertEquals(10, g.last());
+        batch.clear();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(1, batch.size(), "a group larger than the batch limit goes alone, whole");
+        assertEquals(4, ((CommitRequest.Group) batch.get(0)).size());
+        g.complete();
+        assertEquals(10, group.getNow(-1L), "a group's future names its last sequence");
+    }
+
+    @Test
     void anAppendWaitsForRoomUnlessItsCallerMayNot() throws Exception {
-        CommitQueue q = queue(Durability.SYNC, framed(10), 1 << 20);
+        CommitQueue q = queue(Durability.SYNC, 2 * framed(10), 1 << 20);
         q.add(new byte[10], new CompletableFuture<>(), true, false);
-        q.add(new byte[10], new CompletableFuture<>(), true, false); // over the bound now
+        q.add(new byte[10], new CompletableFuture<>(), true, false); // at the bound now
         q.add(new byte[10], new CompletableFuture<>(), false, false); // the writer thread passes
 
         CompletableFuture<Long> waiting = new CompletableFuture<>();

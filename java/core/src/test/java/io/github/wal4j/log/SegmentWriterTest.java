@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.wal4j.DurableWatermark;
 import io.github.wal4j.Durability;
+import io.github.wal4j.InFlightLimit;
 import io.github.wal4j.Protection;
 import io.github.wal4j.WalRecord;
 import io.github.wal4j.WalStats;
@@ -60,7 +61,7 @@ class SegmentWriterTest {
             }
         };
         CommitConfig config = new CommitConfig(storage, dir, keys, durability, segmentSize, ALIGNMENT, false,
-                1 << 20, watermark, new CommitTuning(true, true));
+                1 << 20, watermark, new CommitTuning(true, true), InFlightLimit.defaults());
         ActiveSegment active = ActiveSegment.create(storage, dir, keys, 1, 1, ALIGNMENT, segmentSize, false);
         segments.add(new SegmentList.Entry(1, active.path, 1));
         return new SegmentWriter(config, segments, active, 1, sealedAtOpen);

@@ -60,6 +60,53 @@ class ReadmeExampleTest {
         assertEquals(example.size(), readme.size(), "lines in the block; " + fix);
     }
 
+    /**
+     * Every block of README.md after a line {@code <!-- compiled: NAME -->} is the code between
+     * {@code // README: NAME} and {@code // README end} in {@link AppendExamples}, dedented.
+     */
+    @Test
+    void readmeSnippetsAreTheCompiledExamples() throws IOException {
+        Path examples = Path.of("java/tests/src/test/java/io/github/wal4j/example/AppendExamples.java");
+        List<String> source = Files.readAllLines(PROJECT.resolve(examples));
+        List<String> readme = Files.readAllLines(PROJECT.resolve("README.md"));
+        int checked = 0;
+        for (int i = 0; i < readme.size(); i++) {
+            String line = readme.get(i).trim();
+            if (!line.startsWith("<!-- compiled: ")) {
+                continue;
+            }
+            String name = line.substring("<!-- compiled: ".length(), line.length() - " -->".length());
+            int from = source.indexOf(source.stream().filter(l -> l.trim().equals("// README: " + name)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no // README: " + name + " in " + examples))) + 1;
+            int to = from;
+            while (!source.get(to).trim().equals("// README end")) {
+                to++;
+            }
+            int indent = source.get(from).length() - source.get(from).stripLeading().length();
+            List<String> expected = source.subList(from, to).stream()
+                    .map(l -> l.length() >= indent ? l.substring(indent) : l.strip()).toList();
+            assertEquals("```java", readme.get(i + 1), "README block " + name + " opens right after its marker");
+            List<String> block = readme.subList(i + 2, i + 2 + expected.size());
+            assertEquals(expected, block, "README block " + name + " must be the code of " + examples
+                    + " between // README: " + name + " and // README end, dedented");
+            assertEquals("```", readme.get(i + 2 + expected.size()), "README block " + name + " ends there");
+            checked++;
+        }
+        assertEquals(2, checked, "README.md's compiled snippets (atomic, back-pressure)");
+    }
+
+    @Test
+    void theSnippetsDoWhatTheReadmeSays() throws IOException {
+        try (WriteAheadLog log = WriteAheadLog.open(tmp.resolve("transfers"))) {
+            log.append(new byte[] {0});
+            assertEquals(2, AppendExamples.transfer(log, new byte[] {1}, new byte[] {2}));
+            assertEquals(3, log.recover().size());
+        }
+        List<byte[]> shed = new java.util.ArrayList<>();
+        assertEquals(1, AppendExamples.publish(tmp.resolve("events"), new byte[] {7}, shed::add).join());
+        assertTrue(shed.isEmpty(), "an idle log sheds nothing");
+    }
+
     @Test
     void keepsEveryChangeAcrossRuns() throws IOException {
         Path wal = tmp.resolve("wal");
