@@ -164,6 +164,7 @@ final class GroupCommitter {
                 writer.commit(mine);
             } catch (Throwable t) {
                 abandoned = queue.fail(t, mine);
+                writer.durableSignal().wakeAll();
             }
         } finally {
             // Nothing to wake: whoever queued behind own did not lead (the queue was not
@@ -210,6 +211,24 @@ final class GroupCommitter {
      */
     public WriteMark readableMark() {
         return config.durability() == Durability.SYNC ? writer.durableMark() : writer.mark();
+    }
+
+    /**
+     * The durable mark (complete batches fdatasync'ed), in every durability mode: what tailers
+     * follow, and {@link #durableSignal()} tells them when it moves.
+     */
+    WriteMark durableMark() {
+        return writer.durableMark();
+    }
+
+    /** Published when the durable mark moves, and woken when the log fails. */
+    MarkSignal durableSignal() {
+        return writer.durableSignal();
+    }
+
+    /** Whether the calling thread is the writer thread. */
+    boolean onWriterThread() {
+        return Thread.currentThread() == thread;
     }
 
     /** The failure that stopped the log, or {@code null}. */
@@ -260,7 +279,9 @@ final class GroupCommitter {
             writer.commit(batch);
             return null;
         } catch (Throwable t) {
-            return queue.fail(t, batch);
+            List<CommitRequest> abandoned = queue.fail(t, batch);
+            writer.durableSignal().wakeAll(); // tailers end once they delivered what is durable
+            return abandoned;
         }
     }
 
@@ -280,6 +301,7 @@ final class GroupCommitter {
      */
     public void fail(Throwable cause) {
         queue.completeFailed(queue.fail(cause, List.of()));
+        writer.durableSignal().wakeAll();
     }
 
     /**

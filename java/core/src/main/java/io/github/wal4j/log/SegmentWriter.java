@@ -48,6 +48,8 @@ final class SegmentWriter {
     private volatile WriteMark mark;
     /** Complete batches fdatasync'ed: {@link #mark} as it was when the last sync returned. */
     private volatile WriteMark durableMark;
+    /** Published after each move of {@link #durableMark}: what tailers wait on. */
+    private final MarkSignal durableSignal = new MarkSignal();
 
     /**
      * Continues {@code active}, whose valid data ends at its write offset, and which recovery left
@@ -167,6 +169,7 @@ final class SegmentWriter {
         if (config.watermark() != null) {
             config.watermark().durable(durableSequence);
         }
+        durableSignal.publish();
     }
 
     /** Syncs the active segment, then creates the next one (durable, header and directory entry) and continues there. */
@@ -185,6 +188,7 @@ final class SegmentWriter {
         mark = new WriteMark(next.header.segmentId(), next.writeOffset, firstSequence);
         // Everything before firstSequence was synced above, and the new header at its creation.
         durableMark = mark;
+        durableSignal.publish();
         old.file.close();
         event.end();
         if (event.shouldCommit()) {
@@ -235,6 +239,11 @@ final class SegmentWriter {
     /** Complete batches fdatasync'ed. */
     WriteMark durableMark() {
         return durableMark;
+    }
+
+    /** Published after each move of {@link #durableMark()}, on the thread that moved it. */
+    MarkSignal durableSignal() {
+        return durableSignal;
     }
 
     /** The number of records in the last batch that was synced (0 before the first). */
