@@ -40,7 +40,10 @@ public interface WalSubscription extends Closeable {
     /** The sequence the visitor gets next: the position to save for a resume. */
     long nextSequence();
 
-    /** Completes when the subscription ended (see the class comment); a new copy per call. */
+    /**
+     * Completes when the subscription ended (see the class comment), exceptionally with the reason
+     * itself (not wrapped); a new future per call, so completing it changes nothing.
+     */
     CompletableFuture<Void> ended();
 
     /**

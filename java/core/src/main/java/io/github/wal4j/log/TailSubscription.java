@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -103,7 +104,16 @@ final class TailSubscription implements WalSubscription {
 
     @Override
     public CompletableFuture<Void> ended() {
-        return ended.copy();
+        // Not copy(): its dependents would see the reason wrapped in a CompletionException.
+        CompletableFuture<Void> copy = new CompletableFuture<>();
+        ended.whenComplete((v, t) -> {
+            if (t == null) {
+                copy.complete(null);
+            } else {
+                copy.completeExceptionally(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
+            }
+        });
+        return copy;
     }
 
     @Override
