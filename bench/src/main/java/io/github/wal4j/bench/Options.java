@@ -27,7 +27,7 @@ final class Options {
     int[] windows;
     int asyncSize = 100;
     String ceilingMode = "fallocate";
-    List<String> sections = new ArrayList<>(List.of("append", "recovery", "jmh"));
+    List<String> sections = new ArrayList<>(List.of("append", "recovery", "tail", "jmh"));
     long recoveryMib;
     int recoveryRecord = 100;
     int recoveryReps;
