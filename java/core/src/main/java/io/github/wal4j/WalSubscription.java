@@ -48,8 +48,9 @@ public interface WalSubscription extends Closeable {
 
     /**
      * Ends the subscription: after this returns, at most one more visitor call runs (the one in
-     * progress, or the one about to start), none after it. Idempotent, never blocks, callable from
-     * any thread, the visitor's included.
+     * progress, or the one about to start), none after it. Idempotent, callable from any thread,
+     * the visitor's included; never waits for the visitor or the writer (see
+     * {@link WalTailer#close()} for the segments it held).
      */
     @Override
     void close();

@@ -81,7 +81,10 @@ public interface WalTailer extends Closeable {
 
     /**
      * Ends this tailer and releases its file and the segments it held; other tailers and the log
-     * are unaffected. Idempotent, never blocks, callable from any thread (also the writer thread).
+     * are unaffected. Idempotent, callable from any thread (also the writer thread), never waits
+     * for the writer or for a consumer blocked in {@code next} (which it wakes). With
+     * {@link TailOptions.Checkpoints#HOLD_SEGMENTS} it deletes the covered segments only it kept,
+     * after a checkpoint in progress (on the writer thread it leaves them to the next checkpoint).
      */
     @Override
     void close();

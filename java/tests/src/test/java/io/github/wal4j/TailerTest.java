@@ -9,7 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.spi.ForwardingStorage;
+import io.github.wal4j.spi.ForwardingStorageFile;
+import io.github.wal4j.spi.StorageFile;
+import io.github.wal4j.testing.FailingStorage;
+import io.github.wal4j.testing.Keys;
 import io.github.wal4j.testing.Records;
+import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -18,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -408,42 +415,110 @@ class TailerTest {
         }
     }
 
+    /** A disk whose segment syncs take 30 ms: a callback attached right after appendAsync runs on the writer. */
+    private static WalOptions slowSyncs() {
+        return WalOptions.defaults().withStorage(new ForwardingStorage(new SimulatedDisk()) {
+            @Override
+            protected StorageFile wrap(Path path, StorageFile file) {
+                return new ForwardingStorageFile(file) {
+                    @Override
+                    public void sync() throws IOException {
+                        try {
+                            Thread.sleep(30);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        super.sync();
+                    }
+                };
+            }
+        });
+    }
+
+    /** Runs {@code call} in a callback on the writer thread; returns what it threw (null: nothing). */
+    private static Throwable onTheWriterThread(WriteAheadLog wal, Callable<?> call) throws Exception {
+        CompletableFuture<Throwable> result = new CompletableFuture<>();
+        wal.appendAsync(Records.payload(1)).thenAccept(seq -> {
+            if (!Thread.currentThread().getName().startsWith("wal4j-writer")) {
+                result.completeExceptionally(new AssertionError("ran on " + Thread.currentThread().getName()));
+                return;
+            }
+            try {
+                call.call();
+                result.complete(null);
+            } catch (Throwable t) {
+                result.complete(t);
+            }
+        });
+        return result.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
-    void blockingTailerCallsAreRefusedOnTheWriterThread() throws Exception {
-        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"))) {
+    void blockingTailerCallsAreRefusedOnTheWriterThreadAndCloseWorksThere() throws Exception {
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"), slowSyncs())) {
             WalTailer tailer = wal.tail(1, TailOptions.defaults());
-            CompletableFuture<Throwable> refused = new CompletableFuture<>();
-            wal.appendAsync(Records.payload(1)).thenAccept(seq -> {
+            WalTailer held = wal.tail(1, TailOptions.defaults().withCheckpoints(TailOptions.Checkpoints.HOLD_SEGMENTS));
+            assertInstanceOf(IllegalStateException.class, onTheWriterThread(wal, () -> tailer.next(WAIT)));
+            assertInstanceOf(IllegalStateException.class, onTheWriterThread(wal, () -> tailer.nextView(Duration.ZERO)));
+            assertInstanceOf(IllegalStateException.class, onTheWriterThread(wal, () -> wal.tail(1, TailOptions.defaults())));
+            assertInstanceOf(IllegalStateException.class,
+                    onTheWriterThread(wal, () -> wal.subscribe(1, TailOptions.defaults(), pool, (q, p) -> { })));
+            // Closing never waits for the writer: it works there, also for a tailer holding segments.
+            assertNull(onTheWriterThread(wal, () -> {
+                tailer.close();
+                held.close();
+                return null;
+            }));
+            assertThrows(WalClosedException.class, () -> tailer.next(Duration.ZERO));
+            assertThrows(WalClosedException.class, () -> held.next(Duration.ZERO));
+            try (WalTailer after = wal.tail(1, TailOptions.defaults())) {
+                assertEquals(5, take(after, 5).size(), "one record per callback: the log went on");
+            }
+        }
+    }
+
+    @Test
+    void afterAFailedSyncATailerDeliversWhatWasDurableThenThrowsFailed() throws Exception {
+        FailingStorage storage = new FailingStorage();
+        WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"), WalOptions.defaults().withStorage(storage));
+        try {
+            List<WalRecord> durable = Records.append(wal, 1, 5);
+            WalTailer late = wal.tail(1, TailOptions.defaults());
+            WalTailer waiting = wal.tail(6, TailOptions.defaults());
+            CompletableFuture<Object> blocked = CompletableFuture.supplyAsync(() -> {
                 try {
-                    tailer.next(WAIT);
-                    refused.complete(null);
-                } catch (Throwable t) {
-                    refused.complete(t);
+                    return waiting.next(WAIT);
+                } catch (IOException e) {
+                    return e;
                 }
-            });
-            assertInstanceOf(IllegalStateException.class, refused.get(10, TimeUnit.SECONDS));
-            CompletableFuture<Throwable> tailRefused = new CompletableFuture<>();
-            wal.appendAsync(Records.payload(2)).thenAccept(seq -> {
-                try {
-                    wal.tail(1, TailOptions.defaults()).close();
-                    tailRefused.complete(null);
-                } catch (Throwable t) {
-                    tailRefused.complete(t);
-                }
-            });
-            assertInstanceOf(IllegalStateException.class, tailRefused.get(10, TimeUnit.SECONDS));
-            // Closing works there: it never blocks.
-            CompletableFuture<Throwable> closed = new CompletableFuture<>();
-            wal.appendAsync(Records.payload(3)).thenAccept(seq -> {
-                try {
-                    tailer.close();
-                    closed.complete(null);
-                } catch (Throwable t) {
-                    closed.complete(t);
-                }
-            });
-            assertNull(closed.get(10, TimeUnit.SECONDS));
-            assertFalse(wal.stats().toString().isEmpty());
+            }, pool);
+            Thread.sleep(100);
+            storage.failSync(1);
+            assertThrows(WalFailedException.class, () -> wal.append(Records.payload(6)));
+            assertInstanceOf(WalFailedException.class, blocked.get(10, TimeUnit.SECONDS), "woken by the failure");
+            assertRecords(durable, take(late, 5));
+            assertThrows(WalFailedException.class, () -> late.next(WAIT), "the written, unsynced record is not delivered");
+        } finally {
+            try {
+                wal.close();
+            } catch (WalFailedException expected) {
+                // The log failed.
+            }
+        }
+    }
+
+    @Test
+    void aTailerReadsAProtectedLogAcrossAReopen() throws Exception {
+        WalOptions options = WalOptions.defaults().withEncryption(Keys.only("k1")).withSegmentSize(16 << 10);
+        Path dir = tmp.resolve("wal");
+        List<WalRecord> all = new ArrayList<>();
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
+            all.addAll(Records.append(wal, 1, 40));
+        }
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options); WalTailer tailer = wal.tail(1, TailOptions.defaults())) {
+            assertRecords(all, take(tailer, 40));
+            all.addAll(Records.append(wal, 41, 40));
+            assertRecords(all.subList(40, 80), take(tailer, 40));
         }
     }
 }

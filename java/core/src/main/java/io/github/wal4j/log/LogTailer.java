@@ -43,7 +43,7 @@ final class LogTailer implements WalTailer {
     /** Why this tailer ended, or null while it runs. */
     private volatile IOException ended;
     /** Told once why the tailer ended (a subscription ends with its tailer); set before it is shared. */
-    private Consumer<IOException> onEnd = reason -> { };
+    private volatile Consumer<IOException> onEnd = reason -> { };
     /** Under {@link #reading}: whether the follower's file was closed. */
     private boolean released;
 
