@@ -31,9 +31,10 @@ import org.HdrHistogram.Histogram;
  *       so.
  *   <li>Delivery latency: from the moment an append returned (acknowledged) to the moment a tailer
  *       was handed the record, for a blocking tailer and for a subscription on a one-thread
- *       executor, at 1 and 16 appending threads. A tailer is woken when the durable mark moves, which
- *       happens before the appenders' futures complete, so some records reach the tailer before
- *       their append returned: counted as 0 here, and their share is reported.
+ *       executor, at 1 and 16 appending threads. The writer wakes tailers after it completed the
+ *       batch's futures, but an appender's thread may still wake later than a tailer's, so some
+ *       records reach the tailer before their append returned: counted as 0 here, and their share
+ *       is reported.
  * </ul>
  */
 final class TailBench {

@@ -209,7 +209,7 @@ class TailerScheduleTest {
         d.lives.add(life);
         WalSubscription[] self = new WalSubscription[1];
         CountDownLatch started = new CountDownLatch(1);
-        self[0] = wal.subscribe(start, options, pool, (seq, payload) -> {
+        PayloadVisitor visitor = (seq, payload) -> {
             d.add(seq, payload);
             if (random.nextInt(pauseEvery) == 0) {
                 try {
@@ -227,17 +227,32 @@ class TailerScheduleTest {
                 self[0].close();
                 done.countDown();
             }
-        });
+        };
+        try {
+            self[0] = wal.subscribe(start, options, pool, visitor);
+        } catch (WalTruncatedException e) {
+            life[1] = e.position();
+            life[2] = e.firstAvailable();
+            throw e;
+        }
         started.countDown();
         self[0].ended().whenComplete((v, t) -> {
             if (t instanceof WalTruncatedException e) {
                 life[1] = e.position();
                 life[2] = e.firstAvailable();
-                try {
-                    subscribe(wal, d, e.firstAvailable(), options, pool, last, pauseEvery, random.nextLong(), done);
-                } catch (IOException again) {
-                    d.error = again.toString();
-                    done.countDown();
+                long from = e.firstAvailable();
+                while (true) {
+                    try {
+                        subscribe(wal, d, from, options, pool, last, pauseEvery, random.nextLong(), done);
+                        return;
+                    } catch (WalTruncatedException again) {
+                        // The log moved on again before the new start: a life without deliveries.
+                        from = again.firstAvailable();
+                    } catch (IOException again) {
+                        d.error = again.toString();
+                        done.countDown();
+                        return;
+                    }
                 }
             } else if (t != null) {
                 d.error = t.toString();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.inspect.LogInspection;
 import io.github.wal4j.spi.ForwardingStorage;
 import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.spi.StorageFile;
@@ -272,6 +273,32 @@ class TailerTest {
             // The tailer the checkpoint did not pass goes on.
             assertEquals(61, ahead.next(WAIT).sequence());
             ahead.close();
+        }
+    }
+
+    @Test
+    void aCheckpointThatDeletesEverySegmentFromATailersPositionEndsItNeverSkipping() throws Exception {
+        // Found by TailerScheduleTest (seed 4602532322672073697, wal4j.tries=3000): a checkpoint
+        // ending just before a segment deleted every segment from the tailer's position, and the
+        // tailer handed out the first record of the oldest segment left, which the checkpoint does
+        // not cover: records skipped silently.
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"), SMALL_SEGMENTS)) {
+            Records.append(wal, 1, 200);
+            WalTailer fresh = wal.tail(1, TailOptions.defaults());
+            WalTailer reading = wal.tail(1, TailOptions.defaults());
+            assertEquals(3, take(reading, 3).size());
+            long boundary;
+            try (LogInspection inspection = LogInspection.open(wal.directory(), WalOptions.defaults())) {
+                List<Long> ids = inspection.segmentIds();
+                boundary = inspection.segment(ids.get(ids.size() / 2)).firstSequence();
+            }
+            assertTrue(boundary > 10, "a boundary well inside the log: " + boundary);
+            wal.checkpoint(boundary - 1);
+            WalTruncatedException e = assertThrows(WalTruncatedException.class, () -> fresh.next(WAIT));
+            assertEquals(1, e.position());
+            assertEquals(boundary, e.firstAvailable());
+            WalTruncatedException r = assertThrows(WalTruncatedException.class, () -> reading.next(WAIT));
+            assertEquals(4, r.position());
         }
     }
 

@@ -176,6 +176,7 @@ final class GroupCommitter {
             queue.completeFailed(abandoned);
         } else {
             complete(mine);
+            writer.durableSignal().publish();
         }
         return true;
     }
@@ -257,6 +258,9 @@ final class GroupCommitter {
                     return;
                 }
                 complete(batch);
+                // Tailers after the acknowledgements: the appenders go on first. One volatile read
+                // when no tailer waits.
+                writer.durableSignal().publish();
             } finally {
                 batch.clear();
             }

@@ -20,10 +20,10 @@ import java.util.function.Consumer;
  * reads up to the durable mark, and waits on the log's {@link MarkSignal} when it caught up.
  *
  * <p>The rules it keeps: it reads only up to {@link TailRegistry.Log#durableMark()}, in every
- * durability mode; without {@code holds} it checks each record against the checkpoint in force
- * before handing it out, and ends with {@link WalTruncatedException} if the checkpoint covers it
- * (also when a checkpoint deleted the segment it was reading: the checkpoint is in force before its
- * segments go); with {@code holds} it is counted in {@link TailRegistry#heldFrom()}, so no segment
+ * durability mode; without {@code holds} it checks its position against the checkpoint in force
+ * before handing out each record, and ends with {@link WalTruncatedException} if the checkpoint
+ * covers the position (also when a checkpoint deleted the segments from there on, so that the
+ * record found lies further on: the checkpoint is in force before its segments go); with {@code holds} it is counted in {@link TailRegistry#heldFrom()}, so no segment
  * holding its next record is deleted, and it asks for the deletion of what it left behind when it
  * moves to the next segment or closes.
  *
@@ -157,9 +157,12 @@ final class LogTailer implements WalTailer {
         }
         long sequence = follower.sequence();
         if (!holds) {
+            // The position, not the record found: if a checkpoint deleted the segments holding the
+            // records from the position on, the first record found may lie past the log's start,
+            // and handing it out would skip the ones between silently.
             long start = log.checkpointSequence() + 1;
-            if (sequence < start) {
-                throw end(new WalTruncatedException(sequence, start));
+            if (nextSequence < start) {
+                throw end(new WalTruncatedException(nextSequence, start));
             }
         }
         lastSequence = sequence;

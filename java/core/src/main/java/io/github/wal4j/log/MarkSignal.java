@@ -7,8 +7,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Tells tailers that the durable mark moved (or that their log closed or failed), so that they wait
- * for it instead of polling the files. The writer calls {@link #publish()} right after it moved the
- * mark; a tailer that found nothing to read calls {@link #await} with a test of what it waits for.
+ * for it instead of polling the files. The writer calls {@link #publish()} after a commit moved the
+ * mark (once it completed the commit's futures, so acknowledgements go out first); a tailer that found nothing to read calls {@link #await} with a test of what it waits for.
  *
  * <p>Cost to the writer: with no tailer waiting, {@link #publish()} is one volatile read. Only when
  * one waits does it take the lock to signal the condition; it never waits for a tailer itself (the

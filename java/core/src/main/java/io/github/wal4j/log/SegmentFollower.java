@@ -7,6 +7,7 @@ import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
 import java.util.List;
 
 /**
@@ -173,9 +174,15 @@ final class SegmentFollower {
         if (current == null) {
             // The segment holding the first wanted record: the last one starting at or before it.
             for (SegmentList.Entry e : list) {
-                if (entry == null || e.firstSequence() <= next) {
+                if (e.firstSequence() <= next) {
                     entry = e;
                 }
+            }
+            if (entry == null && !list.isEmpty() && list.get(0).id() <= mark.segmentId()) {
+                // A checkpoint deleted the segment holding it: never start further on silently.
+                throw new NoSuchFileException(list.get(0).path().toString(), null,
+                        "the segment holding sequence " + next + " was deleted; the oldest starts at "
+                                + list.get(0).firstSequence());
             }
         } else {
             for (SegmentList.Entry e : list) {

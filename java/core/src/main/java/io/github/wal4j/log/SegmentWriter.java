@@ -48,7 +48,10 @@ final class SegmentWriter {
     private volatile WriteMark mark;
     /** Complete batches fdatasync'ed: {@link #mark} as it was when the last sync returned. */
     private volatile WriteMark durableMark;
-    /** Published after each move of {@link #durableMark}: what tailers wait on. */
+    /**
+     * What tailers wait on: published by the caller of {@link #commit} once it completed the batch's
+     * futures ({@link GroupCommitter}), so that acknowledgements go out before tailers are woken.
+     */
     private final MarkSignal durableSignal = new MarkSignal();
 
     /**
@@ -169,7 +172,6 @@ final class SegmentWriter {
         if (config.watermark() != null) {
             config.watermark().durable(durableSequence);
         }
-        durableSignal.publish();
     }
 
     /** Syncs the active segment, then creates the next one (durable, header and directory entry) and continues there. */
@@ -188,7 +190,6 @@ final class SegmentWriter {
         mark = new WriteMark(next.header.segmentId(), next.writeOffset, firstSequence);
         // Everything before firstSequence was synced above, and the new header at its creation.
         durableMark = mark;
-        durableSignal.publish();
         old.file.close();
         event.end();
         if (event.shouldCommit()) {
@@ -241,7 +242,7 @@ final class SegmentWriter {
         return durableMark;
     }
 
-    /** Published after each move of {@link #durableMark()}, on the thread that moved it. */
+    /** The signal of a moved {@link #durableMark()}, which the committer publishes after each commit. */
     MarkSignal durableSignal() {
         return durableSignal;
     }
