@@ -50,14 +50,17 @@ final class TailBench {
         throughput(o.dir, 16, 1, o.jvmWarmup / 2, o.jvmWarmup / 2);
         latency(o.dir, 16, o.jvmWarmup / 2, o.jvmWarmup / 2);
         Map<String, List<Double>> rates = new LinkedHashMap<>();
+        Map<String, List<Double>> cpus = new LinkedHashMap<>();
         List<String> lines = new ArrayList<>();
         for (int rep = 1; rep <= o.reps; rep++) {
             for (int threads : THREADS) {
                 for (int tailers : TAILERS) {
                     Throughput t = throughput(o.dir, threads, tailers, o.warmup, o.duration);
                     rates.computeIfAbsent(threads + "/" + tailers, k -> new ArrayList<>()).add(t.recordsPerSecond);
-                    String line = String.format(Locale.ROOT, "rep %d  tail  %2d threads %d tailers %10.0f rec/s%s",
-                            rep, threads, tailers, t.recordsPerSecond, t.note);
+                    cpus.computeIfAbsent(threads + "/" + tailers, k -> new ArrayList<>()).add(t.cpuPerRecord);
+                    String line = String.format(Locale.ROOT, "rep %d  tail  %2d threads %d tailers %10.0f rec/s"
+                            + " %8.0f ns CPU/record (appenders + writer)%s", rep, threads, tailers, t.recordsPerSecond,
+                            t.cpuPerRecord, t.note);
                     lines.add(line);
                     System.out.println(line);
                 }
@@ -86,18 +89,19 @@ final class TailBench {
                 System.out.println(line);
             }
         }
-        report.addTail(markdown(o, rates, latencies, early, lines));
+        report.addTail(markdown(o, rates, cpus, latencies, early, lines));
     }
 
-    private static String markdown(Options o, Map<String, List<Double>> rates, Map<String, Histogram[]> latencies,
+    private static String markdown(Options o, Map<String, List<Double>> rates, Map<String, List<Double>> cpus,
+            Map<String, Histogram[]> latencies,
             Map<String, long[]> early, List<String> lines) {
         StringBuilder md = new StringBuilder("## Tailing readers\n\n");
         md.append(String.format(Locale.ROOT, "`WalOptions.defaults()` (SYNC) on the native layer, 100 B records, "
                 + "warm-up %.1f s then %.1f s per run, %d repetitions, interleaved (0, 1, 4 tailers per "
                 + "repetition), fresh directory per run. Tailers: blocking `WalTailer.nextView` loops, one thread "
                 + "each.%n%n", o.warmup, o.duration, o.reps));
-        md.append("| appending threads | tailers | records/s (mean, per rep) | vs 0 tailers (mean of per-rep ratios, per rep) |\n");
-        md.append("|---|---|---|---|\n");
+        md.append("| appending threads | tailers | records/s (mean, per rep) | vs 0 tailers (mean of per-rep ratios, per rep) | writing threads' CPU ns/record (mean) | vs 0 tailers (mean of per-rep ratios) |\n");
+        md.append("|---|---|---|---|---|---|\n");
         for (int threads : THREADS) {
             List<Double> base = rates.get(threads + "/0");
             for (int tailers : TAILERS) {
@@ -106,9 +110,16 @@ final class TailBench {
                 for (int i = 0; i < r.size(); i++) {
                     ratios.add(r.get(i) / base.get(i));
                 }
-                md.append(String.format(Locale.ROOT, "| %d | %d | %.0f (%s) | %s |%n", threads, tailers, mean(r),
+                List<Double> c = cpus.get(threads + "/" + tailers);
+                List<Double> cBase = cpus.get(threads + "/0");
+                List<Double> cRatios = new ArrayList<>();
+                for (int i = 0; i < c.size(); i++) {
+                    cRatios.add(c.get(i) / cBase.get(i));
+                }
+                md.append(String.format(Locale.ROOT, "| %d | %d | %.0f (%s) | %s | %.0f | %s |%n", threads, tailers, mean(r),
                         join(r, "%.0f"), tailers == 0 ? "1" : String.format(Locale.ROOT, "%.3f (%s)", mean(ratios),
-                                join(ratios, "%.3f"))));
+                                join(ratios, "%.3f")), mean(c), tailers == 0 ? "1"
+                                : String.format(Locale.ROOT, "%.3f (%s)", mean(cRatios), join(cRatios, "%.2f"))));
             }
         }
         md.append("\nDelivery latency, from the append's return to the tailer's hand-over (pooled over the "
@@ -142,7 +153,26 @@ final class TailBench {
         return String.join(", ", s);
     }
 
-    private record Throughput(double recordsPerSecond, String note) {
+    /**
+     * @param cpuPerRecord CPU nanoseconds of the log's writing threads (the appenders, which also
+     *     commit their own records when alone, and the writer thread) per record over the window:
+     *     what the writer pays, less sensitive to a loaded machine than records/s; the tailers'
+     *     own threads are not in it
+     */
+    private record Throughput(double recordsPerSecond, double cpuPerRecord, String note) {
+    }
+
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** CPU time of the log's writer thread (0 if not found). */
+    private static long writerCpu(Path dir) {
+        String name = "wal4j-writer-" + dir.getFileName();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals(name)) {
+                return Math.max(0, CPU.getThreadCpuTime(t.getId()));
+            }
+        }
+        return 0;
     }
 
     private static WriteAheadLog open(Path dir) throws Exception {
@@ -186,6 +216,7 @@ final class TailBench {
             long measureFrom = start + (long) (warmup * 1e9);
             long end = measureFrom + (long) (seconds * 1e9);
             long[] last = new long[threads];
+            long[] cpu = new long[threads];
             Thread[] appenders = new Thread[threads];
             for (int i = 0; i < threads; i++) {
                 int id = i;
@@ -193,27 +224,43 @@ final class TailBench {
                     byte[] p = new byte[SIZE];
                     try {
                         long now;
+                        long cpuFrom = -1;
                         while ((now = System.nanoTime()) < end) {
+                            if (now >= measureFrom && cpuFrom < 0) {
+                                cpuFrom = CPU.getCurrentThreadCpuTime();
+                            }
                             wal.append(p);
                             if (now >= measureFrom) {
                                 counted.incrementAndGet();
                                 last[id] = System.nanoTime();
                             }
                         }
+                        cpu[id] = cpuFrom < 0 ? 0 : CPU.getCurrentThreadCpuTime() - cpuFrom;
                     } catch (Exception e) {
                         throw new RuntimeException(e);
                     }
                 });
                 appenders[i].start();
             }
+            long sleep = measureFrom - System.nanoTime();
+            if (sleep > 0) {
+                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+            }
+            long writerFrom = writerCpu(dir);
             for (Thread t : appenders) {
                 t.join();
             }
+            long writerSpent = writerCpu(dir) - writerFrom;
             long stop = measureFrom;
             for (long l : last) {
                 stop = Math.max(stop, l);
             }
             double rate = counted.get() / ((stop - measureFrom) / 1e9);
+            long spent = writerSpent;
+            for (long c : cpu) {
+                spent += c;
+            }
+            double cpuPerRecord = (double) spent / Math.max(1, counted.get());
             long written = wal.lastSequence();
             long deadline = System.nanoTime() + 10_000_000_000L;
             String note = "";
@@ -229,7 +276,7 @@ final class TailBench {
             for (Thread r : readers) {
                 r.join();
             }
-            return new Throughput(rate, note);
+            return new Throughput(rate, cpuPerRecord, note);
         } finally {
             Files2.deleteTree(dir);
         }

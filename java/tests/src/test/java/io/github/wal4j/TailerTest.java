@@ -147,6 +147,37 @@ class TailerTest {
     }
 
     @Test
+    void oneDurableMarkWakesEveryWaitingTailer() throws Exception {
+        // The writer wakes one waiter and each wakes the next (MarkSignal's relay): all must come.
+        ExecutorService waiters = Executors.newFixedThreadPool(5);
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"))) {
+            List<CompletableFuture<WalRecord>> got = new ArrayList<>();
+            List<WalTailer> tailers = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                WalTailer t = wal.tail(1, TailOptions.defaults());
+                tailers.add(t);
+                got.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return t.next(WAIT);
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }, waiters));
+            }
+            Thread.sleep(200); // all five parked in next()
+            long started = System.nanoTime();
+            wal.append(Records.payload(1));
+            for (CompletableFuture<WalRecord> f : got) {
+                assertEquals(1, f.get(30, TimeUnit.SECONDS).sequence());
+            }
+            assertTrue(System.nanoTime() - started < 10_000_000_000L, "woken by the mark, not by the timeout");
+            tailers.forEach(WalTailer::close);
+        } finally {
+            waiters.shutdownNow();
+        }
+    }
+
+    @Test
     void nextViewLendsAReadOnlyViewOfThePayload() throws Exception {
         try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"))) {
             List<WalRecord> all = Records.append(wal, 1, 20);

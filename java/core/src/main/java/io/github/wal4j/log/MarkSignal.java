@@ -10,9 +10,13 @@ import java.util.function.BooleanSupplier;
  * for it instead of polling the files. The writer calls {@link #publish()} after a commit moved the
  * mark (once it completed the commit's futures, so acknowledgements go out first); a tailer that found nothing to read calls {@link #await} with a test of what it waits for.
  *
- * <p>Cost to the writer: with no tailer waiting, {@link #publish()} is one volatile read. Only when
- * one waits does it take the lock to signal the condition; it never waits for a tailer itself (the
- * lock is held by a tailer only between testing its condition and parking).
+ * <p>Cost to the writer: with no tailer waiting, {@link #publish()} is one volatile read. When some
+ * wait, it takes the lock and wakes <i>one</i> of them, whatever their number: each woken waiter
+ * wakes the next before it reads (a relay), so the writer's cost does not grow with the tailers.
+ * It never waits for a tailer itself (the lock is held by a waiter only between testing its
+ * condition and parking). The relay ends: a waiter passes each new {@link #generation} on once,
+ * and the condition queue is first in, first out, so the wake-up reaches every waiter and then
+ * stops at one that passed it already.
  *
  * <p>Why no wake-up is lost: the writer writes the mark (a volatile field), then reads
  * {@link #waiting}; a tailer increments {@link #waiting}, then tests the mark. Volatile accesses are
@@ -25,11 +29,19 @@ final class MarkSignal {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition moved = lock.newCondition();
     private final AtomicInteger waiting = new AtomicInteger();
+    /** Under {@link #lock}: counts the wake-ups, so that a waiter passes each one on once. */
+    private long generation;
 
     /** The durable mark moved: wakes every waiting tailer. Called by the writer after the move. */
     void publish() {
         if (waiting.get() != 0) {
-            wakeAll();
+            lock.lock();
+            try {
+                generation++;
+                moved.signal();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -40,6 +52,7 @@ final class MarkSignal {
     void wakeAll() {
         lock.lock();
         try {
+            generation++;
             moved.signalAll();
         } finally {
             lock.unlock();
@@ -58,6 +71,7 @@ final class MarkSignal {
         lock.lock();
         waiting.incrementAndGet();
         try {
+            long seen = generation;
             long left = nanos;
             while (true) {
                 if (ready.getAsBoolean()) {
@@ -67,6 +81,11 @@ final class MarkSignal {
                     return false;
                 }
                 left = moved.awaitNanos(left);
+                if (generation != seen) {
+                    // The relay: wake the next waiter before looking, once per wake-up.
+                    seen = generation;
+                    moved.signal();
+                }
             }
         } finally {
             waiting.decrementAndGet();
