@@ -56,7 +56,8 @@ import java.util.concurrent.Executor;
  *       since only the writer thread makes room);</li>
  *   <li>every call that would wait for the writer ({@link #append}, {@link #flush}, {@link #fsync},
  *       the {@code checkpoint} methods, {@link #transaction}, {@link #recover}, {@link #replay},
- *       {@link #reader}, {@link #close}) throws {@link IllegalStateException}
+ *       {@link #reader}, {@link #tail}, {@link #subscribe}, {@link WalTailer#next}, {@link #close})
+ *       throws {@link IllegalStateException}
  *       at once, naming the rule and the fix, and changes nothing: it would wait for the thread it
  *       blocks. Attach such a callback with {@code thenAcceptAsync}, {@code whenCompleteAsync}, ...
  *       (it then runs on another thread), or call {@link #appendAsync} instead of {@link #append};</li>
