@@ -19,6 +19,8 @@ import java.util.Set;
  *       window of appends in flight;
  *   <li>recovery: open + replay of a log against {@code cat} of the same files and RocksDB's WAL
  *       replay, page cache warm and cold ({@link Recovery});
+ *   <li>tail: tailing readers, the writer's throughput with 0, 1 and 4 tailers and the delivery
+ *       latency from acknowledgement to tailer ({@link TailBench});
  *   <li>JMH microbenchmarks of record encode and decode with the GC profiler ({@link Jmh}).
  * </ul>
  *
@@ -46,6 +48,9 @@ public final class Bench {
         }
         if (o.sections.contains("recovery")) {
             Recovery.run(o, report);
+        }
+        if (o.sections.contains("tail")) {
+            TailBench.run(o, report);
         }
         if (o.sections.contains("jmh")) {
             Jmh.run(o, report);

@@ -27,7 +27,7 @@ final class Options {
     List<String> asyncSubjects = new ArrayList<>(List.of(CCeiling.NAME, CCeiling.ZEROED, "wal4j-native", "wal4j-java"));
     int[] windows;
     int asyncSize = 100;
-    List<String> sections = new ArrayList<>(List.of("append", "recovery", "jmh"));
+    List<String> sections = new ArrayList<>(List.of("append", "recovery", "tail", "jmh"));
     long recoveryMib;
     int recoveryRecord = 100;
     int recoveryReps;

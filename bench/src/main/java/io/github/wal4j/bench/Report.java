@@ -28,6 +28,7 @@ final class Report {
     private final List<String> recoveryNotes = new ArrayList<>();
     private final List<Jmh.Row> jmh = new ArrayList<>();
     private final List<String> jmhNotes = new ArrayList<>();
+    private final List<String> tail = new ArrayList<>();
     private String loadEnd = "?";
     private double elapsed;
     private String chartNote = "";
@@ -74,6 +75,11 @@ final class Report {
 
     synchronized void addJmh(Jmh.Row row) {
         jmh.add(row);
+    }
+
+    /** The tail section's markdown ({@link TailBench}). */
+    synchronized void addTail(String markdown) {
+        tail.add(markdown);
     }
 
     synchronized void jmhNote(String note) {
@@ -226,6 +232,7 @@ final class Report {
         appendTables(md);
         targets(md);
         recoveryTables(md);
+        tail.forEach(md::append);
         jmhTable(md);
         if (!runLines.isEmpty()) {
             md.append("## Every append run, in order\n\n```\n");

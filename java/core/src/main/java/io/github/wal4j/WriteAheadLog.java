@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * A crash-safe write-ahead log: a directory of checksummed, append-only segment files.
@@ -33,7 +34,8 @@ import java.util.concurrent.CompletableFuture;
  *       reading the log once;</li>
  *   <li>{@link #recover()}: the records after the checkpoint, in one list (small logs);</li>
  *   <li>{@link #reader(long)}: an iterator from a sequence, each record with its own copy;</li>
- *   <li>{@link #replay(long, PayloadVisitor)}: streaming from a sequence, zero-copy.</li>
+ *   <li>{@link #replay(long, PayloadVisitor)}: streaming from a sequence, zero-copy;</li>
+ *   <li>{@link #tail} and {@link #subscribe}: following the log as it grows, durable records only.</li>
  * </ul>
  *
  * <h2>Threads</h2>
@@ -55,7 +57,8 @@ import java.util.concurrent.CompletableFuture;
  *   <li>every call that would wait for the writer ({@link #append}, {@link #appendAll},
  *       {@link #flush}, {@link #fsync},
  *       the {@code checkpoint} methods, {@link #transaction}, {@link #recover}, {@link #replay},
- *       {@link #reader}, {@link #close}) throws {@link IllegalStateException}
+ *       {@link #reader}, {@link #tail}, {@link #subscribe}, {@link WalTailer#next}, {@link #close})
+ *       throws {@link IllegalStateException}
  *       at once, naming the rule and the fix, and changes nothing: it would wait for the thread it
  *       blocks. Attach such a callback with {@code thenAcceptAsync}, {@code whenCompleteAsync}, ...
  *       (it then runs on another thread), or call {@link #appendAsync} instead of {@link #append};</li>
@@ -402,6 +405,51 @@ public final class WriteAheadLog implements Closeable {
      */
     public WalReader reader(long fromSequence) throws IOException {
         return engine.reader(fromSequence, "reader");
+    }
+
+    /**
+     * A tailer that follows the log from {@code fromSequence}: each {@link WalTailer#next} returns
+     * the next record once it is durable, in order and once, waiting (without polling the files)
+     * for the writer to make it so. In {@link Durability#BUFFERED} too it delivers only durable
+     * records (after an {@link #fsync()}, a checkpoint, a rotation or {@link #close()}). Several
+     * tailers may run, each at its own position, each closed on its own; closing the log ends them
+     * with {@link WalClosedException}. {@code options} says what a checkpoint that passes the
+     * tailer does ({@link TailOptions.Checkpoints}). To follow from the oldest record the log
+     * holds, tail from {@code checkpointSequence() + 1}; to resume, from a saved
+     * {@link WalTailer#nextSequence()}.
+     *
+     * @throws WalTruncatedException if {@code fromSequence} is at or below {@link #checkpointSequence()}
+     *     (the log no longer holds it)
+     * @throws WalSequenceAheadException if {@code fromSequence} is past {@link #lastSequence()} + 1
+     * @throws WalClosedException if the log is closed
+     * @throws WalFailedException if the log failed
+     * @throws IllegalStateException on the log's writer thread (see the writer-thread rule above)
+     */
+    public WalTailer tail(long fromSequence, TailOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        return engine.tail(fromSequence, options.checkpoints() == TailOptions.Checkpoints.HOLD_SEGMENTS);
+    }
+
+    /**
+     * A subscription that hands every durable record from {@code fromSequence} to {@code visitor}
+     * (a read-only view valid during the call, the {@link PayloadVisitor} contract), in order and
+     * once, in tasks on {@code executor}; see {@link WalSubscription} for threads, back-pressure (it
+     * reads the files at the visitor's pace; the writer never buffers for it) and how it ends. The
+     * first task is submitted before this returns.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws WalTruncatedException as {@link #tail}
+     * @throws WalSequenceAheadException as {@link #tail}
+     * @throws WalClosedException if the log is closed
+     * @throws IllegalStateException on the log's writer thread
+     */
+    public WalSubscription subscribe(long fromSequence, TailOptions options, Executor executor,
+            PayloadVisitor visitor) throws IOException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(visitor, "visitor");
+        return engine.subscribe(fromSequence, options.checkpoints() == TailOptions.Checkpoints.HOLD_SEGMENTS,
+                options.maxRecordsPerTask(), executor, visitor);
     }
 
     /**

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The checkpoints of an open log: the one in force, the protocol that replaces it (with or without
@@ -64,6 +65,8 @@ final class Checkpointer {
     private final CheckpointStore store;
     private final SegmentList segments;
     private final Writer writer;
+    /** The lowest sequence a tailer holding segments still needs ({@link TailRegistry#heldFrom()}). */
+    private final LongSupplier heldFrom;
     private volatile Checkpoint inForce;
 
     /**
@@ -71,7 +74,8 @@ final class Checkpointer {
      * @param segments the live segments, from which the covered ones are removed
      */
     Checkpointer(LogDirectory directory, CheckpointStore store, Checkpoint inForce, SegmentList segments,
-            Writer writer) {
+            Writer writer, LongSupplier heldFrom) {
+        this.heldFrom = heldFrom;
         this.directory = directory;
         this.storage = directory.storage();
         this.store = store;
@@ -204,14 +208,15 @@ final class Checkpointer {
     }
 
     /**
-     * Deletes the segments a durable checkpoint at {@code upTo} covers. A failure here loses nothing:
+     * Deletes the segments a durable checkpoint at {@code upTo} covers, but none that holds a record
+     * a tailer holding segments still has to read ({@link #heldFrom}). A failure here loses nothing:
      * a segment that survives is covered by the checkpoint, recovery lists it again and a later
      * checkpoint deletes it; so it is logged, not thrown.
      *
      * @return how many segments were taken off the live list
      */
     int deleteCovered(long upTo) {
-        List<SegmentList.Entry> removed = segments.removeCoveredBy(upTo);
+        List<SegmentList.Entry> removed = segments.removeCoveredBy(Math.min(upTo, heldFrom.getAsLong() - 1));
         List<Path> files = new ArrayList<>(removed.size());
         for (SegmentList.Entry entry : removed) {
             files.add(entry.path());

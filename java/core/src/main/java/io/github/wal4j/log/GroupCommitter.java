@@ -206,6 +206,7 @@ final class GroupCommitter {
                 writer.commit(mine);
             } catch (Throwable t) {
                 abandoned = queue.fail(t, mine);
+                writer.durableSignal().wakeAll();
             }
         } finally {
             // Nothing to wake: whoever queued behind own did not lead (the queue was not
@@ -217,6 +218,7 @@ final class GroupCommitter {
             queue.completeFailed(abandoned);
         } else {
             complete(mine);
+            writer.durableSignal().publish();
         }
         return true;
     }
@@ -254,6 +256,24 @@ final class GroupCommitter {
         return config.durability() == Durability.SYNC ? writer.durableMark() : writer.mark();
     }
 
+    /**
+     * The durable mark (complete batches fdatasync'ed), in every durability mode: what tailers
+     * follow, and {@link #durableSignal()} tells them when it moves.
+     */
+    WriteMark durableMark() {
+        return writer.durableMark();
+    }
+
+    /** Published when the durable mark moves, and woken when the log fails. */
+    MarkSignal durableSignal() {
+        return writer.durableSignal();
+    }
+
+    /** Whether the calling thread is the writer thread. */
+    boolean onWriterThread() {
+        return Thread.currentThread() == thread;
+    }
+
     /** The failure that stopped the log, or {@code null}. */
     public WalFailedException failure() {
         return queue.failure();
@@ -280,6 +300,9 @@ final class GroupCommitter {
                     return;
                 }
                 complete(batch);
+                // Tailers after the acknowledgements: the appenders go on first. One volatile read
+                // when no tailer waits.
+                writer.durableSignal().publish();
             } finally {
                 batch.clear();
             }
@@ -302,7 +325,9 @@ final class GroupCommitter {
             writer.commit(batch);
             return null;
         } catch (Throwable t) {
-            return queue.fail(t, batch);
+            List<CommitRequest> abandoned = queue.fail(t, batch);
+            writer.durableSignal().wakeAll(); // tailers end once they delivered what is durable
+            return abandoned;
         }
     }
 
@@ -322,6 +347,7 @@ final class GroupCommitter {
      */
     public void fail(Throwable cause) {
         queue.completeFailed(queue.fail(cause, List.of()));
+        writer.durableSignal().wakeAll();
     }
 
     /**

@@ -7,7 +7,11 @@ import io.github.wal4j.SnapshotWriter;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalFailedException;
+import io.github.wal4j.WalSequenceAheadException;
 import io.github.wal4j.WalSnapshot;
+import io.github.wal4j.WalSubscription;
+import io.github.wal4j.WalTailer;
+import io.github.wal4j.WalTruncatedException;
 import io.github.wal4j.format.Alignment;
 import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.format.CloseMark;
@@ -18,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * An open log: its {@link LogDirectory} (locked while open), its {@link Checkpointer}, the segment
@@ -34,6 +39,7 @@ public final class LogEngine {
     private final SegmentList segments;
     private final GroupCommitter committer;
     private final Checkpointer checkpointer;
+    private final TailRegistry tails;
     private final RecoveryReport report;
     /** Held by a checkpoint and by close, so that neither runs beside the other. */
     private final Object lifecycleLock = new Object();
@@ -60,6 +66,34 @@ public final class LogEngine {
                 CommitTuning.fromSystemProperties(), options.inFlightLimit());
         this.committer = new GroupCommitter(commit, segments, recovered.active(), recovered.nextSequence(),
                 recovered.sealed());
+        this.tails = new TailRegistry(new TailRegistry.Log() {
+            @Override
+            public WriteMark durableMark() {
+                return committer.durableMark();
+            }
+
+            @Override
+            public WalFailedException failure() {
+                return committer.failure();
+            }
+
+            @Override
+            public long checkpointSequence() {
+                return checkpointer.inForce().upToSequence();
+            }
+
+            @Override
+            public void checkMayBlock(String call) {
+                committer.checkMayBlock(call);
+            }
+
+            @Override
+            public void releaseHeld() {
+                if (!committer.onWriterThread()) {
+                    deleteReleasedSegments();
+                }
+            }
+        }, committer.durableSignal(), storage, segments, options.maxRecordSize(), keys, dir);
         this.checkpointer = new Checkpointer(directory, checkpoints, checkpoint, segments, new Checkpointer.Writer() {
             @Override
             public long lastSequence() {
@@ -75,7 +109,7 @@ public final class LogEngine {
             public void fail(Throwable cause) {
                 committer.fail(cause);
             }
-        });
+        }, tails::heldFrom);
         committer.start();
     }
 
@@ -266,6 +300,58 @@ public final class LogEngine {
     }
 
     /**
+     * A tailer from {@code fromSequence} ({@link TailRegistry#tail}), following the durable mark.
+     * Checked and registered under the lifecycle lock, so that no checkpoint deletes its first
+     * segment between the check and the registration.
+     *
+     * @param holds whether checkpoints keep the segments it still has to read
+     * @throws WalTruncatedException if {@code fromSequence} is at or below the checkpoint in force
+     * @throws WalSequenceAheadException if it is past the sequence the next append gets
+     */
+    public WalTailer tail(long fromSequence, boolean holds) throws IOException {
+        committer.checkMayBlock("tail");
+        synchronized (lifecycleLock) {
+            checkTailStart(fromSequence);
+            return tails.tail(fromSequence, holds);
+        }
+    }
+
+    /**
+     * A subscription from {@code fromSequence} ({@link TailRegistry#subscribe}), checked as
+     * {@link #tail}; {@code visitor} runs in tasks on {@code executor}, up to {@code perTask}
+     * records each.
+     */
+    public WalSubscription subscribe(long fromSequence, boolean holds, int perTask, Executor executor,
+            PayloadVisitor visitor) throws IOException {
+        committer.checkMayBlock("subscribe");
+        synchronized (lifecycleLock) {
+            checkTailStart(fromSequence);
+            return tails.subscribe(fromSequence, holds, perTask, executor, visitor);
+        }
+    }
+
+    private void checkTailStart(long fromSequence) throws IOException {
+        ensureOpen();
+        long start = checkpointer.inForce().upToSequence() + 1;
+        if (fromSequence < start) {
+            throw new WalTruncatedException(fromSequence, start);
+        }
+        long next = committer.lastSequence() + 1;
+        if (fromSequence > next) {
+            throw new WalSequenceAheadException(fromSequence, next);
+        }
+    }
+
+    /** Deletes the covered segments that a holding tailer kept and no longer needs. */
+    private void deleteReleasedSegments() {
+        synchronized (lifecycleLock) {
+            if (!closed) {
+                checkpointer.deleteCovered(checkpointer.inForce().upToSequence());
+            }
+        }
+    }
+
+    /**
      * Makes the checkpoint at {@code upTo} durable, with a snapshot if {@code snapshotPath} is given,
      * then deletes the segments it covers ({@link Checkpointer#checkpoint}). Serialized with other
      * checkpoints and close.
@@ -309,6 +395,7 @@ public final class LogEngine {
                     }
                 }
             } finally {
+                tails.closeAll();
                 directory.close();
             }
         }

@@ -50,7 +50,7 @@ final class SegmentCursor {
 
     private final StorageFile file;
     private final SegmentHeader header;
-    private final long limit;
+    private long limit;
     private final BatchValidator validator;
     private final Checksums checksums = new Checksums();
     private ReadAhead buffers = new ReadAhead();
@@ -172,6 +172,23 @@ final class SegmentCursor {
                 visitor.visit(sequence, view);
             }
             at += RecordFormat.OVERHEAD + length;
+        }
+    }
+
+    /**
+     * Lets a cursor that stopped at the end of its data read on to {@code newLimit}, a later end of
+     * complete batches in the same file (a tailer's new durable mark), keeping its position and read
+     * buffers instead of reopening the segment. The bytes before the old limit were validated and,
+     * being whole aligned blocks of complete batches, are never rewritten. A cursor that stopped on
+     * damage or zeros stays stopped; a smaller limit changes nothing.
+     */
+    void extendTo(long newLimit) {
+        if (newLimit <= limit) {
+            return;
+        }
+        limit = newLimit;
+        if (stop != null && !stop.damaged() && stop.zeroBytes() == 0) {
+            stop = null;
         }
     }
 

@@ -48,6 +48,11 @@ final class SegmentWriter {
     private volatile WriteMark mark;
     /** Complete batches fdatasync'ed: {@link #mark} as it was when the last sync returned. */
     private volatile WriteMark durableMark;
+    /**
+     * What tailers wait on: published by the caller of {@link #commit} once it completed the batch's
+     * futures ({@link GroupCommitter}), so that acknowledgements go out before tailers are woken.
+     */
+    private final MarkSignal durableSignal = new MarkSignal();
 
     /**
      * Continues {@code active}, whose valid data ends at its write offset, and which recovery left
@@ -249,6 +254,11 @@ final class SegmentWriter {
     /** Complete batches fdatasync'ed. */
     WriteMark durableMark() {
         return durableMark;
+    }
+
+    /** The signal of a moved {@link #durableMark()}, which the committer publishes after each commit. */
+    MarkSignal durableSignal() {
+        return durableSignal;
     }
 
     /** The number of records in the last batch that was synced (0 before the first). */

@@ -93,7 +93,7 @@ class CheckpointerTest {
     }
 
     private Checkpointer checkpointer(Checkpoint inForce) {
-        return new Checkpointer(directory, store, inForce, segments, writer);
+        return new Checkpointer(directory, store, inForce, segments, writer, () -> Long.MAX_VALUE);
     }
 
     private Set<String> files(Path dir) throws IOException {
