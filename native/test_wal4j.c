@@ -300,8 +300,15 @@ static void test_direct_io(void) {
     CHECK(source == WAL4J_DIO_STATX || source == WAL4J_DIO_FALLBACK);
     printf("direct I/O alignment in %s: memory %u, offset %u (%s)\n", dir, mem, off,
            source == WAL4J_DIO_STATX ? "statx" : "st_blksize fallback");
-    CHECK(is_power_of_two(mem) && is_power_of_two(off));
     CHECK_EQ(-EFAULT, wal4j_dio_alignment(fd, NULL, &off));
+    if (source == WAL4J_DIO_STATX && mem == 0 && off == 0) {
+        /* The documented answer for a file without direct I/O; also what qemu-user (the aarch64
+         * test run) reports, since it does not pass statx's stx_dio_* fields through. */
+        printf("SKIP direct I/O round trip: statx reports no direct I/O for this file in %s\n", dir);
+        CHECK_EQ(0, wal4j_close(fd));
+        return;
+    }
+    CHECK(is_power_of_two(mem) && is_power_of_two(off));
 
     int64_t align = mem > off ? mem : off;
     if (align < 4096) {

@@ -24,6 +24,35 @@
 #define STATX_DIOALIGN 0x00002000U
 #endif
 
+/*
+ * glibc floor 2.17 (RHEL/CentOS 7, Amazon Linux 2, Ubuntu 20.04 and later; the first glibc with
+ * aarch64). A glibc newer than that binds some calls to symbols its predecessors lack: fstat to
+ * fstat64@GLIBC_2.33, fcntl to fcntl64@GLIBC_2.28 (with 64-bit offsets). Those two go through
+ * syscall(2) instead, which every glibc has; the build refuses a library that needs any symbol
+ * versioned above the floor (cmake/check_glibc_floor.cmake). On x86-64 and aarch64 the kernel's
+ * struct stat and struct flock are glibc's, so the system calls fill them as the wrappers would.
+ */
+#if defined(__x86_64__)
+_Static_assert(sizeof(struct stat) == 144, "glibc's struct stat is the kernel's on x86-64");
+#elif defined(__aarch64__)
+_Static_assert(sizeof(struct stat) == 128, "glibc's struct stat is the kernel's on aarch64");
+#else
+#error "libwal4j is built for x86-64 and aarch64 only: check struct stat and struct flock first"
+#endif
+_Static_assert(sizeof(off_t) == 8 && sizeof(long) == 8, "64-bit offsets, LP64");
+
+static int fstat_sys(int fd, struct stat *st) {
+    return syscall(SYS_fstat, fd, st) < 0 ? -errno : 0;
+}
+
+static int fcntl_lock_sys(int fd, int cmd, struct flock *lock) {
+    long rc;
+    do {
+        rc = syscall(SYS_fcntl, fd, cmd, lock);
+    } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
 /* Largest count handed to one read/write call; Linux caps a single transfer near 2 GiB anyway. */
 #define WAL4J_MAX_IO ((int64_t)0x7ffff000)
 
@@ -141,11 +170,7 @@ static int ofd_setlk(int fd, short type) {
     lock.l_start = 0;
     lock.l_len = 0; /* to the end of the file, however far it grows */
     lock.l_pid = 0; /* must be 0 for OFD locks */
-    int rc;
-    do {
-        rc = fcntl(fd, F_OFD_SETLK, &lock);
-    } while (rc < 0 && errno == EINTR);
-    return rc < 0 ? -errno : 0;
+    return fcntl_lock_sys(fd, F_OFD_SETLK, &lock);
 }
 
 int wal4j_ofd_lock_exclusive_nb(int fd) {
@@ -164,12 +189,9 @@ int wal4j_ofd_lock_holder(int fd, int32_t *pid) {
     memset(&lock, 0, sizeof(lock));
     lock.l_type = F_WRLCK;
     lock.l_whence = SEEK_SET;
-    int rc;
-    do {
-        rc = fcntl(fd, F_OFD_GETLK, &lock);
-    } while (rc < 0 && errno == EINTR);
+    int rc = fcntl_lock_sys(fd, F_OFD_GETLK, &lock);
     if (rc < 0) {
-        return -errno;
+        return rc;
     }
     *pid = lock.l_type == F_UNLCK ? 0 : (int32_t)lock.l_pid; /* l_pid is -1 for an OFD lock */
     return 0;
@@ -210,8 +232,9 @@ int wal4j_ftruncate(int fd, int64_t size) {
 
 int64_t wal4j_file_size(int fd) {
     struct stat st;
-    if (fstat(fd, &st) < 0) {
-        return -errno;
+    int rc = fstat_sys(fd, &st);
+    if (rc < 0) {
+        return rc;
     }
     return (int64_t)st.st_size;
 }
@@ -300,8 +323,9 @@ int wal4j_dio_alignment(int fd, uint32_t *mem_align, uint32_t *offset_align) {
     /* ENOSYS (kernel < 4.11), EPERM (seccomp) or no DIOALIGN in the answer: fall back. */
 #endif
     struct stat st;
-    if (fstat(fd, &st) < 0) {
-        return -errno;
+    int rc = fstat_sys(fd, &st);
+    if (rc < 0) {
+        return rc;
     }
     uint32_t align = is_sane_alignment((long)st.st_blksize) ? (uint32_t)st.st_blksize : 4096U;
     *mem_align = align;

@@ -65,7 +65,14 @@ public final class RecoverVerify {
         Path dir = work.resolve("wal");
         Path acks = work.resolve("acks.txt");
         try {
-            List<String> command = new ArrayList<>(List.of(
+            List<String> command = new ArrayList<>();
+            // A prefix for the child's command line, e.g. "qemu-aarch64" for a JVM of another
+            // architecture that the kernel cannot exec by itself (scripts/arm64-smoke).
+            String launcher = System.getProperty("wal4j.recoverVerify.launcher", "").strip();
+            if (!launcher.isEmpty()) {
+                command.addAll(List.of(launcher.split("\\s+")));
+            }
+            command.addAll(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path")));
             String layer = System.getProperty("wal4j.io");
@@ -107,9 +114,11 @@ public final class RecoverVerify {
             }
             List<WalRecord> recovered;
             String report;
+            String recoveredOn;
             try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
                 recovered = wal.recover();
                 report = wal.recoveryReport().summary();
+                recoveredOn = wal.ioLayer();
             }
             for (int k = 0; k < recovered.size(); k++) {
                 WalRecord r = recovered.get(k);
@@ -127,7 +136,8 @@ public final class RecoverVerify {
             }
             System.out.println("wal_recover_verify: OK: killed the writer (SIGKILL) after " + acknowledged
                     + " acknowledged appends; recovered " + recovered.size() + " records = the acknowledged sequence"
-                    + (extra == 1 ? " + 1 in flight at the kill" : "") + "; " + report);
+                    + (extra == 1 ? " + 1 in flight at the kill" : "") + "; " + recoveredOn + " I/O layer, "
+                    + System.getProperty("os.arch") + "; " + report);
             return true;
         } finally {
             deleteTree(work);

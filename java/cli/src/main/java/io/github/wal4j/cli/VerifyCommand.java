@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         header = "Check every record (CRC32C): exit 0 clean, 1 torn tail, 2 corruption. Changes nothing.",
         description = {"Checks every segment, batch and record (CRC32C) as opening the log would, and says what "
                 + "open would do: nothing (clean), cut a torn tail, or refuse because acknowledged data is damaged "
-                + "(docs/security/wal.md, section 5). Changes nothing.",
+                + "('wal4j help verdicts'). Changes nothing.",
                 "Takes the directory lock while it reads; a log open in another process is refused unless "
                         + "--allow-live is given. A directory open refuses because other users could change it is "
                         + "refused the same way (exit 7) unless --allow-shared-directory is given."},
@@ -122,7 +122,7 @@ final class VerifyCommand implements Callable<Integer> {
                 out.println("result: CORRUPTION (exit 2): acknowledged data is damaged in " + f.file() + " at offset "
                         + f.offset() + (Verification.isSegment(f) ? " (the valid log ends before sequence "
                                 + v.nextSequence() + ")" : "") + "; opening the log refuses it. Keep a copy of the"
-                        + " directory; see 'wal4j repair --help' and docs/security/wal.md, section 7");
+                        + " directory; see 'wal4j help recovery' and 'wal4j repair --help'");
             }
             default -> throw new AssertionError(v.result);
         }

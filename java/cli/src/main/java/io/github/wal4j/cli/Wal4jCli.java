@@ -17,7 +17,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -27,7 +26,7 @@ import picocli.CommandLine.Spec;
  * The {@code wal4j} command-line tool: {@code inspect}, {@code verify}, {@code dump} and {@code repair}
  * a WAL directory. Run it with {@code scripts/wal4j} or {@code java -jar wal4j-<version>-cli.jar}.
  *
- * <p>Exit codes (also in {@code --help} and docs/security/wal.md, section 12):
+ * <p>Exit codes (also in {@code --help}; {@code wal4j help verdicts} explains the results):
  * {@value #OK} success / clean, {@value #TORN} torn tail, {@value #CORRUPT} corruption (or repair
  * refused), {@value #LOCKED} lock held by another process, {@value #NOT_A_WAL} not a WAL,
  * {@value #FAILED} I/O or other failure, {@value #KEY} key of a protected log missing or wrong,
@@ -41,7 +40,9 @@ import picocli.CommandLine.Spec;
                 HelpCommand.class},
         description = {"Inspects, verifies, dumps and repairs a wal4j write-ahead log directory.",
                 "Only 'repair' changes anything, and only after copying every file it changes to a quarantine"
-                        + " directory outside the WAL. See docs/security/wal.md, sections 5 and 12."},
+                        + " directory outside the WAL.",
+                "Topics: 'wal4j help format' (the files and bytes of a WAL directory), 'wal4j help verdicts'"
+                        + " (what verify's results mean), 'wal4j help recovery' (what to do when a log does not open)."},
         commandListHeading = "%nCommands:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {Wal4jCli.EXIT_0, Wal4jCli.EXIT_1, Wal4jCli.EXIT_2, Wal4jCli.EXIT_3, Wal4jCli.EXIT_4,

@@ -100,6 +100,11 @@ class CliProcessTest {
         Run version = run(java(jar, "--version"));
         assertEquals(0, version.exit(), version::toString);
         assertTrue(version.out().startsWith("wal4j "), version::toString);
+
+        // The operator's topics are inside the runnable jar.
+        Run recovery = run(java(jar, "help", "recovery"));
+        assertEquals(0, recovery.exit(), recovery::toString);
+        assertEquals(HelpCommand.topic("recovery"), recovery.out());
     }
 
     @Test
