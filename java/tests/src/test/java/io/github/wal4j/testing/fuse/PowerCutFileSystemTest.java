@@ -1,0 +1,400 @@
+package io.github.wal4j.testing.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.jna.Function;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The power-cut file system against plain programs (this JVM's own file calls, and coreutils in a
+ * child process) before anything relies on it: what is fsynced survives a cut, what is not is
+ * gone, namespace changes need their directory's fsync, truncations are rolled back, and a tear
+ * keeps a seeded subset of sectors. Skipped, with the reason, where FUSE cannot be mounted.
+ */
+class PowerCutFileSystemTest {
+    @TempDir
+    Path tmp;
+
+    private PowerCutFileSystem fs;
+    private Path mnt;
+
+    @BeforeEach
+    void mount() throws IOException {
+        Assumptions.assumeTrue(PowerCutFileSystem.isAvailable(), PowerCutFileSystem::unavailabilityCause);
+        mnt = Files.createDirectory(tmp.resolve("mnt"));
+        fs = PowerCutFileSystem.mount(Files.createDirectory(tmp.resolve("backing")), mnt);
+    }
+
+    @AfterEach
+    void unmount() throws IOException {
+        if (fs != null) {
+            fs.close();
+            assertEquals(List.of(), fs.internalErrors(), "failures inside the file system server");
+        }
+    }
+
+    // ---- data ------------------------------------------------------------------------------
+
+    @Test
+    void anUnsyncedWriteIsLostAndASyncedOneStays() throws IOException {
+        Path f = mnt.resolve("f");
+        writeDurably(f, "durable");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.write(bytes("DURABLE and more"), 0);
+            assertEquals("DURABLE and more", Files.readString(f), "the current state is what programs see");
+        }
+        assertTrue(fs.hasUnsyncedState());
+        fs.cutPower();
+        assertEquals("durable", Files.readString(f));
+
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.write(bytes("synced again"), 0);
+            ch.force(false);
+        }
+        assertFalse(fs.hasUnsyncedState());
+        fs.cutPower();
+        assertEquals("synced again", Files.readString(f));
+        assertEquals(2, fs.cuts());
+    }
+
+    @Test
+    void aFileWhoseCreateWasNotCoveredByADirectoryFsyncDisappears() throws IOException {
+        Path f = mnt.resolve("new");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(bytes("data"));
+            ch.force(true); // the data, not the name
+        }
+        fs.cutPower();
+        assertFalse(Files.exists(f), "the name was never made durable");
+
+        writeDurably(f, "data");
+        fs.cutPower();
+        assertEquals("data", Files.readString(f));
+    }
+
+    @Test
+    void directoriesAndFilesInThemNeedEveryDirectoryOnThePathSynced() throws IOException {
+        Path dir = Files.createDirectory(mnt.resolve("d"));
+        writeDurably(dir.resolve("f"), "inside"); // fsyncs f and d, not the root
+        fs.cutPower();
+        assertFalse(Files.exists(dir), "d's own entry in the root was not synced");
+
+        Files.createDirectory(dir);
+        writeDurably(dir.resolve("f"), "inside");
+        syncDirectory(mnt);
+        fs.cutPower();
+        assertEquals("inside", Files.readString(dir.resolve("f")));
+    }
+
+    @Test
+    void anUnsyncedRenameIsUndoneAndASyncedOneKept() throws IOException {
+        Path a = mnt.resolve("a");
+        Path b = mnt.resolve("b");
+        writeDurably(a, "content");
+        Files.move(a, b, StandardCopyOption.ATOMIC_MOVE);
+        assertFalse(Files.exists(a));
+        fs.cutPower();
+        assertEquals("content", Files.readString(a));
+        assertFalse(Files.exists(b));
+
+        Files.move(a, b, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(mnt);
+        fs.cutPower();
+        assertFalse(Files.exists(a));
+        assertEquals("content", Files.readString(b));
+    }
+
+    @Test
+    void aRenameOverAnotherFileAcrossDirectoriesIsOneChange() throws IOException {
+        Path from = Files.createDirectory(mnt.resolve("from"));
+        Path to = Files.createDirectory(mnt.resolve("to"));
+        syncDirectory(mnt);
+        writeDurably(from.resolve("new"), "new");
+        writeDurably(to.resolve("current"), "old");
+        Files.move(from.resolve("new"), to.resolve("current"), StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(to); // the rename touches both directories: this makes it durable whole
+        fs.cutPower();
+        assertEquals("new", Files.readString(to.resolve("current")));
+        assertFalse(Files.exists(from.resolve("new")), "a durable rename leaves no second name behind");
+    }
+
+    @Test
+    void anUnsyncedUnlinkIsUndone() throws IOException {
+        Path f = mnt.resolve("f");
+        writeDurably(f, "keep me");
+        Files.delete(f);
+        fs.cutPower();
+        assertEquals("keep me", Files.readString(f));
+
+        Files.delete(f);
+        syncDirectory(mnt);
+        fs.cutPower();
+        assertFalse(Files.exists(f));
+    }
+
+    @Test
+    void anUnsyncedTruncationIsUndoneAndTheTruncatedTailNeverComesBack() throws IOException {
+        Path f = mnt.resolve("f");
+        byte[] content = new byte[10_000];
+        Arrays.fill(content, (byte) 7);
+        writeDurably(f, content);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(100);
+            ch.write(ByteBuffer.wrap(new byte[] {1}), 9_999); // extends again: the bytes between read zeros
+        }
+        byte[] now = Files.readAllBytes(f);
+        assertEquals(10_000, now.length);
+        assertEquals(7, now[99]);
+        assertEquals(0, now[100]);
+        assertEquals(0, now[5000]);
+        fs.cutPower();
+        assertArrayEquals(content, Files.readAllBytes(f), "the truncation was not synced");
+
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(100);
+            ch.write(ByteBuffer.wrap(new byte[] {1}), 9_999);
+            ch.force(false);
+        }
+        fs.cutPower();
+        byte[] after = Files.readAllBytes(f);
+        assertEquals(10_000, after.length);
+        assertEquals(0, after[100]);
+        assertEquals(0, after[8191], "the old tail stays cut off once the truncation is durable");
+        assertEquals(1, after[9_999]);
+    }
+
+    @Test
+    void handlesOpenAtTheCutAreDead() throws IOException {
+        Path f = mnt.resolve("f");
+        writeDurably(f, "x");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            fs.cutPower();
+            IOException e = assertThrows(IOException.class, () -> ch.write(bytes("late"), 0));
+            assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+        }
+        assertEquals("x", Files.readString(f));
+    }
+
+    @Test
+    void fallocateExtendsAtOnceAndIsDurableWithTheFile() throws Exception {
+        Path f = mnt.resolve("segment");
+        writeDurably(f, "");
+        long started = System.nanoTime();
+        run("fallocate", "-l", "64M", f.toString());
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5), "fallocate wrote the zeros itself");
+        assertEquals(64L << 20, Files.size(f));
+        fs.cutPower();
+        assertEquals(64L << 20, Files.size(f), "fallocate(1) fsyncs the file before it exits");
+
+        Path g = mnt.resolve("segment2");
+        writeDurably(g, "");
+        fallocate(g, 64L << 20);
+        assertEquals(64L << 20, Files.size(g));
+        fs.cutPower();
+        assertEquals(0, Files.size(g), "the new size was not synced");
+        fallocate(g, 64L << 20);
+        try (FileChannel ch = FileChannel.open(g, StandardOpenOption.WRITE)) {
+            ch.force(false);
+        }
+        fs.cutPower();
+        assertEquals(64L << 20, Files.size(g));
+        assertEquals(64L << 20, Files.size(fs.backing().resolve("segment2")));
+    }
+
+    // ---- a plain program in another process -------------------------------------------------
+
+    @Test
+    void coreutilsInAChildProcessSeeTheSameModel() throws Exception {
+        String m = mnt.toString();
+        // dd conv=fsync fsyncs the file; sync DIR fsyncs the directory; mv renames; nothing else syncs.
+        run("sh", "-c", "printf durable | dd of=" + m + "/a conv=fsync status=none && sync " + m
+                + " && printf lost | dd of=" + m + "/b status=none && mv " + m + "/a " + m + "/c");
+        assertEquals("durable", Files.readString(mnt.resolve("c")));
+        fs.cutPower();
+        assertEquals("durable", Files.readString(mnt.resolve("a")));
+        assertFalse(Files.exists(mnt.resolve("b")));
+        assertFalse(Files.exists(mnt.resolve("c")));
+    }
+
+    // ---- tearing -----------------------------------------------------------------------------
+
+    @Test
+    void aTearKeepsASeededSubsetOf512ByteSectors() throws IOException {
+        byte[] first = tornContent(Tear.lastWrites(1).sectorBytes(512).lostAs(LostSectors.ZEROS).seed(11), "f1");
+        byte[] again = tornContent(Tear.lastWrites(1).sectorBytes(512).lostAs(LostSectors.ZEROS).seed(11), "f2");
+        byte[] other = tornContent(Tear.lastWrites(1).sectorBytes(512).lostAs(LostSectors.ZEROS).seed(12), "f3");
+        assertArrayEquals(first, again, "the same seed tears the same sectors");
+        assertNotEquals(Arrays.toString(first), Arrays.toString(other), "another seed tears others");
+        int[] kinds = sectorKinds(first, 512);
+        assertTrue(kinds[0] > 0 && kinds[1] > 0, "some sectors kept, some lost: " + Arrays.toString(kinds));
+        assertEquals(0, kinds[2], "a sector is kept or lost whole");
+    }
+
+    @Test
+    void aTearAt4096BytesKeepsOrLosesWholePagesAndGarbageIsNotZero() throws IOException {
+        byte[] torn = tornContent(Tear.lastWrites(1).sectorBytes(4096).lostAs(LostSectors.ZEROS).seed(5), "f1");
+        int[] kinds = sectorKinds(torn, 4096);
+        assertTrue(kinds[0] > 0 && kinds[1] > 0, Arrays.toString(kinds));
+        assertEquals(0, kinds[2], "no 4 KiB block is mixed");
+
+        byte[] garbage = tornContent(Tear.lastWrites(1).sectorBytes(4096).lostAs(LostSectors.GARBAGE).seed(5), "f2");
+        int lostBlocks = 0;
+        for (int block = 0; block < garbage.length / 4096; block++) {
+            byte[] b = Arrays.copyOfRange(garbage, block * 4096, block * 4096 + 4096);
+            if (b[0] != (byte) 0xAB || b[4095] != (byte) 0xAB) {
+                lostBlocks++;
+                assertFalse(allEqual(b, (byte) 0), "a lost block is garbage, not zeros");
+            }
+        }
+        assertTrue(lostBlocks > 0);
+    }
+
+    @Test
+    void withoutATearTheWholeUnsyncedWriteIsLost() throws IOException {
+        byte[] none = tornContent(Tear.none(), "f");
+        assertEquals(0, none.length);
+    }
+
+    /** Writes 64 KiB of 0xAB unsynced into a durable empty file in one write, cuts with {@code tear}, returns what is left. */
+    private byte[] tornContent(Tear tear, String name) throws IOException {
+        Path f = mnt.resolve(name);
+        writeDurably(f, "");
+        byte[] data = new byte[64 * 1024];
+        Arrays.fill(data, (byte) 0xAB);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(data), 0);
+        }
+        fs.cutPower(tear);
+        return Files.readAllBytes(f);
+    }
+
+    /** [kept sectors (all 0xAB), lost sectors (none 0xAB), mixed sectors]. */
+    private static int[] sectorKinds(byte[] content, int sector) {
+        int[] kinds = new int[3];
+        for (int s = 0; s * sector < content.length; s++) {
+            byte[] b = Arrays.copyOfRange(content, s * sector, Math.min(content.length, s * sector + sector));
+            int ab = 0;
+            for (byte x : b) {
+                ab += x == (byte) 0xAB ? 1 : 0;
+            }
+            kinds[ab == b.length ? 0 : ab == 0 ? 1 : 2]++;
+        }
+        return kinds;
+    }
+
+    // ---- mounts ------------------------------------------------------------------------------
+
+    @Test
+    void theBackingHoldsTheDurableTreeAfterUnmountAndMountsAgain() throws IOException {
+        writeDurably(mnt.resolve("kept"), "kept");
+        Files.createDirectory(mnt.resolve("dir"));
+        syncDirectory(mnt);
+        writeDurably(mnt.resolve("dir").resolve("g"), "g");
+        Path lost = mnt.resolve("lost");
+        Files.writeString(lost, "lost");
+        fs.cutPower();
+        fs.close();
+        Path backing = fs.backing();
+        try (var list = Files.list(backing)) {
+            assertEquals(List.of("dir", "kept"), list.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals("g", Files.readString(backing.resolve("dir").resolve("g")));
+        fs = PowerCutFileSystem.mount(backing, mnt);
+        assertEquals("kept", Files.readString(mnt.resolve("kept")));
+        assertEquals("g", Files.readString(mnt.resolve("dir").resolve("g")));
+    }
+
+    @Test
+    void aLeftoverMountOnTheMountPointIsDetached() throws IOException {
+        writeDurably(mnt.resolve("first"), "1");
+        Path otherBacking = Files.createDirectory(tmp.resolve("other"));
+        Files.writeString(otherBacking.resolve("second"), "2");
+        PowerCutFileSystem leftover = fs;
+        fs = PowerCutFileSystem.mount(otherBacking, mnt);
+        try {
+            assertEquals("2", Files.readString(mnt.resolve("second")));
+            assertFalse(Files.exists(mnt.resolve("first")));
+        } finally {
+            leftover.close();
+        }
+        assertEquals("1", Files.readString(leftover.backing().resolve("first")));
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private static void writeDurably(Path f, String content) throws IOException {
+        writeDurably(f, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes, fsyncs the file, fsyncs its directory. */
+    private static void writeDurably(Path f, byte[] content) throws IOException {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(content);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        syncDirectory(f.getParent());
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static ByteBuffer bytes(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static boolean allEqual(byte[] b, byte value) {
+        for (byte x : b) {
+            if (x != value) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** fallocate(2) mode 0 through libc, without the fsync that fallocate(1) adds. */
+    private static void fallocate(Path f, long length) {
+        Function open = Function.getFunction("c", "open", Function.THROW_LAST_ERROR);
+        Function fallocate = Function.getFunction("c", "fallocate", Function.THROW_LAST_ERROR);
+        Function close = Function.getFunction("c", "close", Function.THROW_LAST_ERROR);
+        int fd = open.invokeInt(new Object[] {f.toString(), 2 /* O_RDWR */});
+        try {
+            assertEquals(0, fallocate.invokeInt(new Object[] {fd, 0, 0L, length}));
+        } finally {
+            close.invokeInt(new Object[] {fd});
+        }
+    }
+
+    private void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("run.out").toFile()).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), String.join(" ", command) + " did not end");
+        assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + Files.readString(tmp.resolve("run.out")));
+    }
+}
