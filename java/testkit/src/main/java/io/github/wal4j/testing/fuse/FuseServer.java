@@ -188,7 +188,10 @@ final class FuseServer {
                     return; // no reply: nodes are kept until nothing can reach them, interrupts are not honoured
                 }
                 case INIT -> init(body, reply);
-                case DESTROY, FLUSH, ACCESS -> overlay.node(nodeid);
+                case DESTROY, FLUSH -> {
+                    // nothing to do: data is kept as written; a flush at close makes nothing durable
+                }
+                case ACCESS -> overlay.node(nodeid);
                 case LOOKUP -> entry(reply, overlay.lookup(nodeid, name(body, 0)).id);
                 case GETATTR -> attrOut(reply, nodeid);
                 case SETATTR -> setattr(nodeid, body, reply);
@@ -269,7 +272,7 @@ final class FuseServer {
         }
         reply.putInt(7);
         if (major > 7) {
-            initialized.countDown(); // the kernel asks again with 7
+            reply.putInt(PROTOCOL_MINOR); // the kernel asks again with 7
             return;
         }
         kernelMinor = Math.min(minor, PROTOCOL_MINOR);
