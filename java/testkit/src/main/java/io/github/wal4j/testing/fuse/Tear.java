@@ -63,14 +63,17 @@ public final class Tear {
         return lastWrites;
     }
 
+    /** The sector size of the tear: 512 or 4096. */
     public int sectorBytes() {
         return sectorBytes;
     }
 
+    /** What a lost sector holds. */
     public LostSectors lost() {
         return lost;
     }
 
+    /** The seed of the coins and of the garbage. */
     public long seed() {
         return seed;
     }

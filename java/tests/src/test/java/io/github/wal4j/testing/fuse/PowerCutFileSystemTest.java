@@ -200,13 +200,16 @@ class PowerCutFileSystemTest {
         assertEquals("x", Files.readString(f));
     }
 
+    /**
+     * fallocate(2) is served (were it refused, the call below would fail, and glibc's
+     * posix_fallocate would write 64 MiB of zeros through the mount instead), and the new size is
+     * durable with the file's next fsync, not before.
+     */
     @Test
-    void fallocateExtendsAtOnceAndIsDurableWithTheFile() throws Exception {
+    void fallocateIsServedAndDurableWithTheFile() throws Exception {
         Path f = mnt.resolve("segment");
         writeDurably(f, "");
-        long started = System.nanoTime();
         run("fallocate", "-l", "64M", f.toString());
-        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5), "fallocate wrote the zeros itself");
         assertEquals(64L << 20, Files.size(f));
         fs.cutPower();
         assertEquals(64L << 20, Files.size(f), "fallocate(1) fsyncs the file before it exits");
