@@ -76,7 +76,8 @@ public final class PowerCutFileSystem implements AutoCloseable {
 
     /**
      * Whether a power-cut file system can be mounted here: Linux, {@code /dev/fuse}, root, and a
-     * probe mount that the kernel accepted (made once per JVM, on a temporary directory).
+     * probe mount that the kernel accepted (made once per JVM, on a temporary directory); and not
+     * switched off with {@code -Dwal4j.powercut=off}.
      */
     public static boolean isAvailable() {
         return unavailabilityCause() == null;
@@ -92,6 +93,9 @@ public final class PowerCutFileSystem implements AutoCloseable {
     }
 
     private static String probe() {
+        if ("off".equals(System.getProperty("wal4j.powercut"))) {
+            return "the power-cut file system is switched off (-Dwal4j.powercut=off)";
+        }
         if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
             return "the power-cut file system needs Linux's FUSE (this is " + System.getProperty("os.name") + ")";
         }

@@ -20,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -290,6 +291,108 @@ class PowerCutFileSystemTest {
             return Math.max(0, Math.min(bound, page + random.nextInt(33) - 16));
         }
         return random.nextInt(bound + 1);
+    }
+
+    /**
+     * Random namespace changes (files and directories created, written and fsynced, renamed, linked,
+     * unlinked, directories fsynced or not) with cuts in between: after each cut the tree the mount
+     * shows is the tree the backing directory holds, and it mounts again to the same tree.
+     */
+    @Test
+    void afterEachCutTheMountShowsWhatTheBackingHolds() throws IOException {
+        long seed = Seeds.seed("PowerCutFileSystemTest.namespace");
+        Random random = new Random(seed);
+        int cuts = 0;
+        for (int step = 0; step < 300; step++) {
+            List<Path> dirs = new java.util.ArrayList<>(List.of(mnt));
+            List<Path> files = new java.util.ArrayList<>();
+            try (var walk = Files.walk(mnt)) {
+                for (Path p : walk.toList()) {
+                    if (!p.equals(mnt)) {
+                        (Files.isDirectory(p) ? dirs : files).add(p);
+                    }
+                }
+            }
+            Path dir = dirs.get(random.nextInt(dirs.size()));
+            Path name = dir.resolve("n" + random.nextInt(6));
+            try {
+                switch (random.nextInt(10)) {
+                    case 0 -> Files.createDirectory(name);
+                    case 1, 2 -> writeAndMaybeSync(name, "s" + step, random.nextBoolean());
+                    case 3 -> {
+                        if (!files.isEmpty()) {
+                            Files.move(files.get(random.nextInt(files.size())), name, StandardCopyOption.ATOMIC_MOVE);
+                        }
+                    }
+                    case 4 -> {
+                        if (dirs.size() > 1) {
+                            Files.move(dirs.get(1 + random.nextInt(dirs.size() - 1)), name,
+                                    StandardCopyOption.ATOMIC_MOVE);
+                        }
+                    }
+                    case 5 -> {
+                        if (!files.isEmpty()) {
+                            Files.createLink(name, files.get(random.nextInt(files.size())));
+                        }
+                    }
+                    case 6 -> {
+                        if (!files.isEmpty()) {
+                            Files.delete(files.get(random.nextInt(files.size())));
+                        }
+                    }
+                    case 7, 8 -> syncDirectory(dir);
+                    default -> {
+                        fs.cutPower();
+                        cuts++;
+                        assertEquals(tree(fs.backing()), tree(mnt), "seed " + seed + ", step " + step
+                                + ": the mount after a cut vs the backing directory");
+                    }
+                }
+            } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException
+                     | java.nio.file.NoSuchFileException e) {
+                // a random change that does not apply here (refused the way any file system refuses it)
+            } catch (IOException e) {
+                // a directory moved into itself (EINVAL), over a file (ENOTDIR), over a directory that is
+                // not empty (ENOTEMPTY), or a file over a directory (EISDIR)
+                String message = String.valueOf(e.getMessage());
+                assertTrue(message.contains("Invalid argument") || message.contains("Not a directory")
+                        || message.contains("Is a directory") || message.contains("Directory not empty"),
+                        "seed " + seed + ": " + e);
+            }
+        }
+        fs.cutPower();
+        Map<String, String> afterCut = tree(mnt);
+        assertEquals(tree(fs.backing()), afterCut, "seed " + seed + ": the mount after the last cut vs the backing");
+        fs.close();
+        assertEquals(afterCut, tree(fs.backing()), "seed " + seed + ": the backing after unmount");
+        fs = PowerCutFileSystem.mount(fs.backing(), mnt);
+        assertEquals(afterCut, tree(mnt), "seed " + seed + ": mounted again");
+        assertTrue(cuts > 0);
+    }
+
+    private static void writeAndMaybeSync(Path f, String content, boolean sync) throws IOException {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(bytes(content));
+            if (sync) {
+                ch.force(true);
+            }
+        }
+    }
+
+    /** Relative path to content ("<dir>" for a directory), leaving out the staging directory. */
+    private static Map<String, String> tree(Path root) throws IOException {
+        Map<String, String> tree = new java.util.TreeMap<>();
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.toList()) {
+                String relative = root.relativize(p).toString();
+                if (p.equals(root) || relative.startsWith(".powercut-inodes")) {
+                    continue;
+                }
+                tree.put(relative, Files.isDirectory(p) ? "<dir>" : Files.readString(p));
+            }
+        }
+        return tree;
     }
 
     // ---- a plain program in another process -------------------------------------------------
