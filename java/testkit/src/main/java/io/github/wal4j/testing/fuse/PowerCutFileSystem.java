@@ -52,6 +52,7 @@ import java.util.Objects;
  */
 public final class PowerCutFileSystem implements AutoCloseable {
     private static final int THREADS = 4;
+    private static final java.util.concurrent.atomic.AtomicLong MOUNTS = new java.util.concurrent.atomic.AtomicLong();
     private static volatile String cause;
     private static volatile boolean probed;
 
@@ -63,9 +64,12 @@ public final class PowerCutFileSystem implements AutoCloseable {
     private final int fd;
     private boolean closed;
     private int cuts;
+    /** The mount's source name, unique in this JVM: tells this mount from a later one on the same point. */
+    private final String source;
 
     private PowerCutFileSystem(Path backing, Path mountPoint, Tear defaultTear, Overlay overlay, FuseServer server,
-                               int fd) {
+                               int fd, String source) {
+        this.source = source;
         this.backing = backing;
         this.mountPoint = mountPoint;
         this.defaultTear = defaultTear;
@@ -184,8 +188,9 @@ public final class PowerCutFileSystem implements AutoCloseable {
             throw new IOException("cannot open /dev/fuse: errno " + e.getErrorCode(), e);
         }
         FuseServer server = new FuseServer(fd, overlay);
+        String source = "powercut-" + ProcessHandle.current().pid() + "-" + MOUNTS.incrementAndGet();
         try {
-            Libc.mount("powercut", m.toString(), "fuse.powercut", Libc.MS_NOSUID | Libc.MS_NODEV,
+            Libc.mount(source, m.toString(), "fuse.powercut", Libc.MS_NOSUID | Libc.MS_NODEV,
                     "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other");
         } catch (LastErrorException e) {
             Libc.close(fd);
@@ -193,7 +198,7 @@ public final class PowerCutFileSystem implements AutoCloseable {
             throw new IOException("mount(2) of a FUSE file system on " + m + " refused: errno " + e.getErrorCode(), e);
         }
         server.start("powercut-fuse", THREADS);
-        PowerCutFileSystem fs = new PowerCutFileSystem(b, m, tear, overlay, server, fd);
+        PowerCutFileSystem fs = new PowerCutFileSystem(b, m, tear, overlay, server, fd, source);
         try {
             if (!server.awaitInit(10_000)) {
                 throw new IOException("the kernel did not start the FUSE protocol on " + m + " within 10 s");
@@ -220,6 +225,22 @@ public final class PowerCutFileSystem implements AutoCloseable {
             } catch (LastErrorException e) {
                 throw new IOException("cannot detach the leftover mount on " + target + ": errno " + e.getErrorCode(), e);
             }
+        }
+    }
+
+    /** The source of the last (topmost) mount on {@code target} in /proc/self/mounts, or null. */
+    private static String topMountSource(String target) {
+        try {
+            String top = null;
+            for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+                String[] f = line.split(" ");
+                if (f.length > 1 && f[1].replace("\\040", " ").equals(target)) {
+                    top = f[0];
+                }
+            }
+            return top;
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -284,7 +305,8 @@ public final class PowerCutFileSystem implements AutoCloseable {
 
     /**
      * A clean unmount: unmounts (lazily if the mount is busy: processes still holding files there
-     * then get {@code ENOTCONN}), stops the server, and makes everything durable, as a shutdown's
+     * then get {@code ENOTCONN}; not at all if a later mount detached this one and took the mount
+     * point), stops the server, and makes everything durable, as a shutdown's
      * {@code syncfs} does; call {@link #cutPower()} first to lose it instead. The backing directory
      * then holds the durable tree alone. Idempotent.
      */
@@ -297,15 +319,21 @@ public final class PowerCutFileSystem implements AutoCloseable {
             closed = true;
         }
         try {
-            try {
-                Libc.umount2(mountPoint.toString(), 0);
-            } catch (LastErrorException e) {
+            // Only if the mount point still shows this mount: a later mount detached this one and
+            // took its place, and must not be unmounted from under its owner. (Device numbers do not
+            // tell them apart: the detached mount's number is free again and the next mount gets it.)
+            if (source.equals(topMountSource(mountPoint.toString()))) {
                 try {
-                    Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
-                } catch (LastErrorException ignored) {
-                    // not mounted any more
+                    Libc.umount2(mountPoint.toString(), 0);
+                } catch (LastErrorException e) {
+                    try {
+                        Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
+                    } catch (LastErrorException ignored) {
+                        // not mounted any more
+                    }
                 }
             }
+            // Closing the device below ends a detached mount's connection: whoever still uses it gets ENOTCONN.
             server.stop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

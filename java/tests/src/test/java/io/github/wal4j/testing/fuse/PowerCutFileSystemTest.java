@@ -512,6 +512,7 @@ class PowerCutFileSystemTest {
             leftover.close();
         }
         assertEquals("1", Files.readString(leftover.backing().resolve("first")));
+        assertEquals("2", Files.readString(mnt.resolve("second")), "closing the detached mount left the new one alone");
     }
 
     @Test
