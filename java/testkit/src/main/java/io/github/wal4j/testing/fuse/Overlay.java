@@ -46,7 +46,8 @@ final class Overlay {
     private record Change(long dir, String name, Long target) {
     }
 
-    private record PendingOp(List<Change> changes) {
+    /** A namespace change not durable yet: its entry changes, and the inodes it names or unnames. */
+    private record PendingOp(List<Change> changes, Set<Long> inodes) {
         boolean touches(long dir) {
             for (Change c : changes) {
                 if (c.dir == dir) {
@@ -254,7 +255,7 @@ final class Overlay {
         dir.entries.put(name, node.id);
         node.links++;
         touch(dir);
-        pending.add(new PendingOp(List.of(new Change(dir.id, name, node.id))));
+        pending.add(new PendingOp(List.of(new Change(dir.id, name, node.id)), Set.of(node.id)));
     }
 
     synchronized void unlink(long parent, String name, boolean directory) throws FuseError {
@@ -276,7 +277,7 @@ final class Overlay {
         dir.entries.remove(name);
         node.links--;
         touch(dir);
-        pending.add(new PendingOp(List.of(new Change(dir.id, name, null))));
+        pending.add(new PendingOp(List.of(new Change(dir.id, name, null)), Set.of(id)));
     }
 
     synchronized void rename(long fromParent, String fromName, long toParent, String toName, int flags)
@@ -303,7 +304,7 @@ final class Overlay {
             touch(from);
             touch(to);
             pending.add(new PendingOp(List.of(new Change(fromParent, fromName, replaced),
-                    new Change(toParent, toName, moving))));
+                    new Change(toParent, toName, moving)), inodes(moving, replaced)));
             return;
         }
         if (replaced != null && (flags & noReplace) != 0) {
@@ -330,7 +331,18 @@ final class Overlay {
         to.entries.put(toName, moving);
         touch(from);
         touch(to);
-        pending.add(new PendingOp(List.of(new Change(fromParent, fromName, null), new Change(toParent, toName, moving))));
+        pending.add(new PendingOp(List.of(new Change(fromParent, fromName, null), new Change(toParent, toName, moving)),
+                inodes(moving, replaced)));
+    }
+
+    private static Set<Long> inodes(Long... ids) {
+        Set<Long> set = new HashSet<>();
+        for (Long id : ids) {
+            if (id != null) {
+                set.add(id);
+            }
+        }
+        return set;
     }
 
     private boolean isAncestor(long ancestor, long dir) {
@@ -492,23 +504,44 @@ final class Overlay {
         recentWrites.removeIf(w -> w.node == id);
     }
 
-    /** fsync of a directory: every pending namespace change that touches it becomes durable. */
+    /**
+     * fsync of a directory: every pending namespace change that touches it becomes durable, and
+     * with each, every earlier pending change of an inode it names (in their order), as a file
+     * system keeps one inode's changes in order: a directory created in one place and moved to
+     * another ends up durable in one of them, never both.
+     */
     synchronized void syncDirectory(long id) throws FuseError, IOException {
         directory(id);
-        Iterator<PendingOp> it = pending.iterator();
-        boolean changed = false;
-        while (it.hasNext()) {
-            PendingOp op = it.next();
-            if (op.touches(id)) {
-                apply(op);
-                it.remove();
-                changed = true;
+        boolean[] chosen = new boolean[pending.size()];
+        Set<Long> inodes = new HashSet<>();
+        boolean any = false;
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            PendingOp op = pending.get(i);
+            boolean shares = false;
+            for (Long inode : op.inodes) {
+                shares |= inodes.contains(inode);
+            }
+            if (op.touches(id) || shares) {
+                chosen[i] = true;
+                inodes.addAll(op.inodes);
+                any = true;
             }
         }
-        if (changed) {
-            materialize();
-            collectGarbage();
+        if (!any) {
+            return;
         }
+        List<PendingOp> kept = new ArrayList<>();
+        for (int i = 0; i < chosen.length; i++) {
+            if (chosen[i]) {
+                apply(pending.get(i));
+            } else {
+                kept.add(pending.get(i));
+            }
+        }
+        pending.clear();
+        pending.addAll(kept);
+        materialize();
+        collectGarbage();
     }
 
     private void apply(PendingOp op) {

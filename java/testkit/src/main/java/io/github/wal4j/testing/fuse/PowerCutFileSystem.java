@@ -23,7 +23,8 @@ import java.util.Objects;
  *       names).</li>
  *   <li>{@code fsync} of a directory makes durable every create, mkdir, link, unlink, rmdir and
  *       rename that touched it; a rename touches both its directories and becomes durable as one
- *       change when either is fsynced.</li>
+ *       change when either is fsynced. One inode's changes stay in order: a change made durable
+ *       brings the earlier pending changes of the inodes it names along.</li>
  *   <li>{@link #cutPower()} puts every file and directory back to its durable state: unsynced data
  *       and size changes (truncations too) are gone, a file or directory whose create was never
  *       made durable disappears, an unsynced rename or unlink is undone. With a {@link Tear}, a
