@@ -208,17 +208,6 @@ int wal4j_fallocate(int fd, int64_t offset, int64_t len) {
     return rc < 0 ? -errno : 0;
 }
 
-int wal4j_posix_fallocate(int fd, int64_t offset, int64_t len) {
-    if (offset < 0 || len <= 0) {
-        return -EINVAL;
-    }
-    int rc;
-    do {
-        rc = posix_fallocate(fd, (off_t)offset, (off_t)len); /* returns the error, errno untouched */
-    } while (rc == EINTR);
-    return -rc;
-}
-
 int wal4j_ftruncate(int fd, int64_t size) {
     if (size < 0) {
         return -EINVAL;

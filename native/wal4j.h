@@ -104,9 +104,6 @@ WAL4J_EXPORT int wal4j_ofd_lock_holder(int fd, int32_t *pid);
 /* fallocate(fd, 0, offset, len): reserves blocks and extends the size if offset + len is past it. */
 WAL4J_EXPORT int wal4j_fallocate(int fd, int64_t offset, int64_t len);
 
-/* posix_fallocate(3), which returns its error instead of setting errno; here it is -error too. */
-WAL4J_EXPORT int wal4j_posix_fallocate(int fd, int64_t offset, int64_t len);
-
 /* ftruncate(2). */
 WAL4J_EXPORT int wal4j_ftruncate(int fd, int64_t size);
 

@@ -68,8 +68,8 @@ record FsProbe(String fileSystem, String directIo, String fallocate, String alig
         try {
             String fallocate;
             try (StorageFile file = storage.create(probe.resolve("fallocate"))) {
-                fallocate = file.preallocate(1 << 20) ? "yes (fallocate, or posix_fallocate where the file system"
-                        + " lacks fallocate)" : "no";
+                fallocate = file.preallocate(1 << 20) ? "yes (fallocate)"
+                        : "no (segments grow as they are written)";
             } catch (IOException e) {
                 fallocate = "no: " + e.getMessage();
             }

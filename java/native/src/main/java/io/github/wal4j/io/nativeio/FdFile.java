@@ -157,11 +157,13 @@ abstract class FdFile implements StorageFile {
 
     /**
      * fallocate(fd, 0, 0, size): reserves the blocks and makes the file at least {@code size} bytes
-     * long (the new bytes read as zeros); written bytes are unchanged. Falls back to
-     * posix_fallocate where the file system does not support fallocate (EOPNOTSUPP).
+     * long (the new bytes read as zeros); written bytes are unchanged. Where the file system does
+     * not support fallocate (EOPNOTSUPP: NFSv3, many FUSE file systems) there is no fallback to
+     * posix_fallocate: glibc emulates it by writing every block of the range in the caller's thread,
+     * 16,384 writes for a 64 MiB segment, which stalled the append that rotated for seconds.
      *
      * <p>Preallocation is an optimisation: where the space cannot be had ({@link #REFUSED}: the disk
-     * or the quota is full, or neither call is supported) this returns {@code false} and the file is
+     * or the quota is full, or fallocate is not supported) this returns {@code false} and the file is
      * cut back to its size before the call, so a partial allocation (ext4 keeps the blocks a failed
      * fallocate got, and grows the file to them) holds no disk space; the file then grows as it is
      * written. The first refusal in a directory is logged at WARNING, once until a preallocation
@@ -185,10 +187,6 @@ abstract class FdFile implements StorageFile {
             }
             call = "fallocate";
             rc = LibWal4j.wal4j_fallocate(fd, 0, size);
-            if (rc == -Errno.EOPNOTSUPP) {
-                call = "posix_fallocate";
-                rc = LibWal4j.wal4j_posix_fallocate(fd, 0, size);
-            }
             if (REFUSED.contains(-rc)) {
                 int cut = LibWal4j.wal4j_ftruncate(fd, before);
                 if (cut < 0) {

@@ -56,8 +56,6 @@ final class LibWal4j {
 
     static native int wal4j_fallocate(int fd, long offset, long len);
 
-    static native int wal4j_posix_fallocate(int fd, long offset, long len);
-
     static native int wal4j_ftruncate(int fd, long size);
 
     static native long wal4j_file_size(int fd);

@@ -20,7 +20,7 @@ import java.util.List;
  *       umask never widens it); a symbolic link in place of a file fails the open (ELOOP) with a
  *       {@link io.github.wal4j.spi.SymbolicLinkException}, its target untouched ({@link SymbolicLinks});</li>
  *   <li>{@link StorageFile#sync()} is fdatasync, {@link StorageFile#preallocate} is fallocate
- *       (posix_fallocate where the file system lacks it); where the space cannot be had (ENOSPC,
+ *       (never glibc's posix_fallocate, which writes every block where fallocate is not supported); where the space cannot be had (ENOSPC,
  *       EDQUOT, EOPNOTSUPP) it returns {@code false}, gives back what a partial allocation took, and
  *       warns once per directory;</li>
  *   <li>{@link #tryLock} takes two locks on one descriptor of the lock file, both owned by its open

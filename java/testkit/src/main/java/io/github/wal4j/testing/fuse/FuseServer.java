@@ -91,10 +91,19 @@ final class FuseServer {
     private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile boolean stopped;
     private volatile int kernelMinor;
+    private final boolean serveFallocate;
+    private final java.util.concurrent.atomic.AtomicLong writeRequests = new java.util.concurrent.atomic.AtomicLong();
 
-    FuseServer(int fd, Overlay overlay) {
+    /** @param serveFallocate false: FALLOCATE answers ENOSYS, so fallocate(2) on the mount fails with EOPNOTSUPP */
+    FuseServer(int fd, Overlay overlay, boolean serveFallocate) {
         this.fd = fd;
         this.overlay = overlay;
+        this.serveFallocate = serveFallocate;
+    }
+
+    /** WRITE requests the kernel has sent since the mount. */
+    long writeRequests() {
+        return writeRequests.get();
     }
 
     void start(String name, int threadCount) {
@@ -225,6 +234,7 @@ final class FuseServer {
                     int size = body.getInt(16);
                     ByteBuffer data = body.duplicate().position(40).limit(40 + size);
                     overlay.write(body.getLong(0), body.getLong(8), data);
+                    writeRequests.incrementAndGet();
                     reply.putInt(size).putInt(0);
                 }
                 case RELEASE, RELEASEDIR -> overlay.release(body.getLong(0));
@@ -238,7 +248,12 @@ final class FuseServer {
                 }
                 case READDIR -> readdir(body, reply);
                 case STATFS -> statfs(reply);
-                case FALLOCATE -> overlay.allocate(body.getLong(0), body.getLong(8), body.getLong(16), body.getInt(24));
+                case FALLOCATE -> {
+                    if (!serveFallocate) {
+                        throw new FuseError(FuseError.ENOSYS, "fallocate is not served on this mount");
+                    }
+                    overlay.allocate(body.getLong(0), body.getLong(8), body.getLong(16), body.getInt(24));
+                }
                 default -> throw new FuseError(FuseError.ENOSYS, "opcode " + opcode);
             }
         } catch (FuseError e) {

@@ -38,8 +38,8 @@ import java.util.Objects;
  * (plus a staging directory {@code .powercut-inodes}, hidden from the mount, with one hard link
  * per file); after {@link #close()} exactly the tree, to inspect or mount again. Mounting reads
  * the backing tree as durable. Writes since the last fsync live in memory, page by page, so a
- * preallocated 64 MiB segment costs only what was written; {@code fallocate} is served (without
- * it {@code posix_fallocate} would write whole segments of zeros in the foreground).
+ * preallocated 64 MiB segment costs only what was written; {@code fallocate} is served, unless the
+ * mount was made by {@link #mountWithoutFallocate}.
  *
  * <p>The kernel's caches are kept honest: attribute and name lookups are never cached, each open
  * drops the file's cached pages, and a cut tells the kernel to drop the cached pages of every
@@ -125,7 +125,7 @@ public final class PowerCutFileSystem implements AutoCloseable {
             dir = Files.createTempDirectory("powercut-probe");
             Path backing = Files.createDirectory(dir.resolve("backing"));
             Path mount = Files.createDirectory(dir.resolve("mount"));
-            try (PowerCutFileSystem fs = mountUnchecked(backing, mount, Tear.none())) {
+            try (PowerCutFileSystem fs = mountUnchecked(backing, mount, Tear.none(), true)) {
                 Files.writeString(fs.mountPoint().resolve("probe"), "probe");
                 if (!Files.readString(fs.mountPoint().resolve("probe")).equals("probe")) {
                     return "the probe mount did not read back what was written";
@@ -165,10 +165,29 @@ public final class PowerCutFileSystem implements AutoCloseable {
         if (why != null) {
             throw new IllegalStateException(why);
         }
-        return mountUnchecked(backing, mountPoint, tear);
+        return mountUnchecked(backing, mountPoint, tear, true);
     }
 
-    private static PowerCutFileSystem mountUnchecked(Path backing, Path mountPoint, Tear tear) throws IOException {
+    /**
+     * As {@link #mount(Path, Path)}, but the mount does not serve {@code fallocate(2)}: the call fails
+     * with {@code EOPNOTSUPP}, as on NFSv3 and many FUSE file systems, where glibc's
+     * {@code posix_fallocate} falls back to writing every block of the range (a one-byte write per 4 KiB
+     * block: 16,384 writes for 64 MiB). For testing what a program does on such a file system;
+     * {@link #writeRequests()} counts its writes.
+     *
+     * @throws IllegalStateException if {@link #isAvailable()} says no (with its cause)
+     * @throws IOException as {@link #mount(Path, Path, Tear)}
+     */
+    public static PowerCutFileSystem mountWithoutFallocate(Path backing, Path mountPoint) throws IOException {
+        String why = unavailabilityCause();
+        if (why != null) {
+            throw new IllegalStateException(why);
+        }
+        return mountUnchecked(backing, mountPoint, Tear.none(), false);
+    }
+
+    private static PowerCutFileSystem mountUnchecked(Path backing, Path mountPoint, Tear tear, boolean serveFallocate)
+            throws IOException {
         Objects.requireNonNull(tear, "tear");
         Path b = backing.toRealPath();
         detachLeftover(mountPoint.toAbsolutePath().normalize());
@@ -188,7 +207,7 @@ public final class PowerCutFileSystem implements AutoCloseable {
             overlay.close();
             throw new IOException("cannot open /dev/fuse: errno " + e.getErrorCode(), e);
         }
-        FuseServer server = new FuseServer(fd, overlay);
+        FuseServer server = new FuseServer(fd, overlay, serveFallocate);
         String source = "powercut-" + ProcessHandle.current().pid() + "-" + MOUNTS.incrementAndGet();
         try {
             Libc.mount(source, m.toString(), "fuse.powercut", Libc.MS_NOSUID | Libc.MS_NODEV,
@@ -284,6 +303,11 @@ public final class PowerCutFileSystem implements AutoCloseable {
         for (long node : known) {
             server.invalidate(node);
         }
+    }
+
+    /** How many writes to files on the mount the kernel has passed on since it was mounted (its WRITE requests). */
+    public long writeRequests() {
+        return server.writeRequests();
     }
 
     /** How many power cuts this mount has had. */
