@@ -119,7 +119,18 @@ class TruncationPropertyTest {
 
         long total = 0;
         for (int i = 0; i < model.segments().size(); i++) {
-            assertEquals(model.fileSize(i), disk.contents(segment(dir, i)).length, "layout of segment " + (i + 1));
+            byte[] contents = disk.contents(segment(dir, i));
+            if (contents.length == SEGMENT && model.fileSize(i) < SEGMENT) {
+                // A segment prepared ahead of rotation (WalOptions.withSegmentPreparation) holds zeros
+                // over its whole size: they must be zeros, and are cut here so that the cuts below
+                // land in what the model lays out.
+                for (int at = (int) model.fileSize(i); at < contents.length; at++) {
+                    assertEquals(0, contents[at], "prepared segment " + (i + 1) + " holds zeros past its batches");
+                }
+                contents = Arrays.copyOf(contents, (int) model.fileSize(i));
+                disk.replace(segment(dir, i), contents);
+            }
+            assertEquals(model.fileSize(i), contents.length, "layout of segment " + (i + 1));
             total += model.fileSize(i);
         }
         // Half the cuts land on or next to a batch boundary, where off-by-one errors live.

@@ -28,9 +28,11 @@ import java.util.Set;
  * @param filePermissions the mode of every file the log creates
  * @param directoryPermissions the mode of a directory the log creates
  * @param sharedDirectoryAllowed whether a directory others could change is accepted
+ * @param segmentPreparation whether the next segment's blocks are written ahead of rotation
  */
 public record LogConfig(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
         int maxBatchBytes, Duration lockTimeout, boolean directIo, Protection protection, KeyProvider keys,
         DurableWatermark durableWatermark, Set<PosixFilePermission> filePermissions,
-        Set<PosixFilePermission> directoryPermissions, boolean sharedDirectoryAllowed) {
+        Set<PosixFilePermission> directoryPermissions, boolean sharedDirectoryAllowed,
+        boolean segmentPreparation) {
 }

@@ -33,6 +33,8 @@ public final class LogEngine {
     private final Storage storage;
     private final SegmentList segments;
     private final GroupCommitter committer;
+    /** Writes the next segment's blocks ahead of rotation; null when switched off. */
+    private final SegmentPreparer preparer;
     private final Checkpointer checkpointer;
     private final RecoveryReport report;
     /** Held by a checkpoint and by close, so that neither runs beside the other. */
@@ -57,7 +59,8 @@ public final class LogEngine {
         this.closeMarkAtOpen = recovered.closeMark();
         CommitConfig commit = new CommitConfig(storage, dir, keys, options.durability(), options.segmentSize(),
                 alignment, directIo, options.maxBatchBytes(), options.durableWatermark(),
-                CommitTuning.fromSystemProperties());
+                CommitTuning.fromSystemProperties(), preparer(options, storage, dir));
+        this.preparer = commit.preparer();
         this.committer = new GroupCommitter(commit, segments, recovered.active(), recovered.nextSequence(),
                 recovered.sealed());
         this.checkpointer = new Checkpointer(directory, checkpoints, checkpoint, segments, new Checkpointer.Writer() {
@@ -124,6 +127,22 @@ public final class LogEngine {
             directory.close();
             throw e;
         }
+    }
+
+    /**
+     * The preparer of the next segment ({@link SegmentPreparer}), or null when the options switch
+     * preparation off. The first segment of a log is never prepared: it is created at open, the
+     * old way, so opening a new log writes no zeros in the foreground.
+     */
+    private static SegmentPreparer preparer(LogConfig options, Storage storage, Path dir) {
+        return options.segmentPreparation()
+                ? new SegmentPreparer(storage, dir, options.segmentSize(), SegmentPreparer.chunkFor(options.segmentSize()))
+                : null;
+    }
+
+    /** Segment preparations started and prepared segments rotated into since open (0, 0 when off). */
+    public long[] preparedSegments() {
+        return preparer == null ? new long[2] : preparer.counts();
     }
 
     /** {@code recovered} with {@code findings} before its own in the report. */
@@ -301,7 +320,14 @@ public final class LogEngine {
                     }
                 }
             } finally {
-                directory.close();
+                try {
+                    if (preparer != null) {
+                        // The writer has stopped: no rotation can take the file any more.
+                        preparer.close();
+                    }
+                } finally {
+                    directory.close();
+                }
             }
         }
     }

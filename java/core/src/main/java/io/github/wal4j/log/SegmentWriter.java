@@ -4,6 +4,7 @@ import io.github.wal4j.Durability;
 import io.github.wal4j.WalStats;
 import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.CloseMark;
+import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -122,6 +123,22 @@ final class SegmentWriter {
                     stats.acknowledged(now - a.enqueued());
                 }
             }
+            prepareNextIfDue();
+        }
+    }
+
+    /**
+     * Once the active segment is half full, has the {@link SegmentPreparer} write the next one's
+     * blocks (after this batch's sync, so a direct executor's work never delays a sync). Half: a
+     * log that never fills half a segment (a short-lived one, most tests) prepares nothing, and the
+     * other half leaves the preparation the time of half a segment's appends (at the fastest
+     * measured here, 100 B records from 16 threads, about 0.5 s for 64 MiB; zeroing 64 MiB took
+     * 0.1-0.3 s).
+     */
+    private void prepareNextIfDue() {
+        SegmentPreparer preparer = config.preparer();
+        if (preparer != null && active.writeOffset > config.segmentSize() / 2) {
+            preparer.prepare(active.header.segmentId() + 1);
         }
     }
 
@@ -176,9 +193,13 @@ final class SegmentWriter {
         }
         Events.SegmentRotation event = new Events.SegmentRotation();
         event.begin();
-        ActiveSegment next = ActiveSegment.create(config.storage(), config.dir(), config.keys(),
-                active.header.segmentId() + 1, firstSequence, config.alignment(), config.segmentSize(),
-                config.directIo());
+        long id = active.header.segmentId() + 1;
+        StorageFile prepared = config.preparer() == null ? null : config.preparer().take(id);
+        ActiveSegment next = prepared != null
+                ? ActiveSegment.createPrepared(config.storage(), config.dir(), config.keys(), id, firstSequence,
+                        config.alignment(), config.directIo(), prepared)
+                : ActiveSegment.create(config.storage(), config.dir(), config.keys(), id, firstSequence,
+                        config.alignment(), config.segmentSize(), config.directIo());
         segments.add(new SegmentList.Entry(next.header.segmentId(), next.path, firstSequence));
         ActiveSegment old = active;
         active = next;
@@ -190,6 +211,7 @@ final class SegmentWriter {
         if (event.shouldCommit()) {
             event.segment = next.path.getFileName().toString();
             event.firstSequence = firstSequence;
+            event.prepared = prepared != null;
             event.commit();
         }
     }
