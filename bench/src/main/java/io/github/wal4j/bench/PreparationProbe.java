@@ -67,7 +67,8 @@ public final class PreparationProbe {
             WalStats end = wal.stats();
             long records = end.appends() - start.appends();
             long payload = records * size;
-            List<RecordedEvent> rotations = RecordingFile.readAllEvents(jfr);
+            List<RecordedEvent> rotations = RecordingFile.readAllEvents(jfr).stream()
+                    .filter(e -> e.getEventType().getName().equals("io.github.wal4j.SegmentRotation")).toList();
             Files.delete(jfr);
             long prepared = rotations.stream().filter(e -> e.getBoolean("prepared")).count();
             double meanMs = rotations.stream().mapToDouble(e -> e.getDuration().toNanos() / 1e6).average().orElse(0);
