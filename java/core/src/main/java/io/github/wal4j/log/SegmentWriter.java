@@ -131,9 +131,10 @@ final class SegmentWriter {
      * Once the active segment is half full, has the {@link SegmentPreparer} write the next one's
      * blocks (after this batch's sync, so a direct executor's work never delays a sync). Half: a
      * log that never fills half a segment (a short-lived one, most tests) prepares nothing, and the
-     * other half leaves the preparation the time of half a segment's appends (at the fastest
-     * measured here, 100 B records from 16 threads, about 0.5 s for 64 MiB; zeroing 64 MiB took
-     * 0.1-0.3 s).
+     * other half leaves the preparation the time of half a segment's appends. Measured here
+     * (docs/benchmarks.md, "Prepared segments"): zero-filling and syncing 64 MiB took 0.10-0.12 s
+     * ({@code dd conv=fdatasync}); half a 64 MiB segment took about 4 s of 100-byte appends from 16
+     * threads and about 0.13 s of 64 KiB ones, where some rotations still came first.
      */
     private void prepareNextIfDue() {
         SegmentPreparer preparer = config.preparer();
