@@ -133,7 +133,7 @@ final class SegmentWriter {
      * log that never fills half a segment (a short-lived one, most tests) prepares nothing, and the
      * other half leaves the preparation the time of half a segment's appends. Measured here
      * (docs/benchmarks.md, "Prepared segments"): zero-filling and syncing 64 MiB took 0.10-0.12 s
-     * ({@code dd conv=fdatasync}); half a 64 MiB segment took about 4 s of 100-byte appends from 16
+     * ({@code dd conv=fdatasync}); half a 64 MiB segment took about 4-5 s of 100-byte appends from 16
      * threads and about 0.13 s of 64 KiB ones, where some rotations still came first.
      */
     private void prepareNextIfDue() {
