@@ -140,11 +140,6 @@ public final class LogEngine {
                 : null;
     }
 
-    /** Segment preparations started and prepared segments rotated into since open (0, 0 when off). */
-    public long[] preparedSegments() {
-        return preparer == null ? new long[2] : preparer.counts();
-    }
-
     /** {@code recovered} with {@code findings} before its own in the report. */
     private static Recovery.Result withFindingsFirst(Recovery.Result recovered, List<RecoveryReport.Finding> findings) {
         if (findings.isEmpty()) {

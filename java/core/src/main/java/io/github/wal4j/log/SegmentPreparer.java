@@ -53,8 +53,6 @@ final class SegmentPreparer implements AutoCloseable {
     private Job job;
     private boolean warned;
     private boolean closed;
-    private long prepared;
-    private long used;
 
     /**
      * @param segmentSize the size of every segment the writer creates; the file is zeroed to it
@@ -116,17 +114,7 @@ final class SegmentPreparer implements AutoCloseable {
                 closeQuietly(file);
                 return null;
             }
-            if (file != null) {
-                used++;
-            }
             return file;
-        }
-    }
-
-    /** Preparations started and prepared files used since open: for tests and the bench. */
-    long[] counts() {
-        synchronized (lock) {
-            return new long[] {prepared, used};
         }
     }
 
@@ -238,7 +226,6 @@ final class SegmentPreparer implements AutoCloseable {
                     return;
                 }
                 state = State.WRITING;
-                prepared++;
             }
             StorageFile f = null;
             boolean synced = false;
