@@ -29,7 +29,7 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
         CORRUPTION_CUT,
         /** A segment after a point-in-time cut, moved aside to .broken. */
         SEGMENT_SET_ASIDE,
-        /** A temporary file of an interrupted segment creation or checkpoint, removed. */
+        /** A temporary file of an interrupted segment creation, segment preparation or checkpoint, removed. */
         TEMPORARY_REMOVED,
         /** A checkpoint had committed but its snapshot rename had not: the rename was completed. */
         SNAPSHOT_ROLLED_FORWARD,

@@ -39,9 +39,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CorruptionTest {
     /** One segment for 8 records: small enough to copy quickly (the native layer preallocates it). */
-    private static final WalOptions ONE_SEGMENT = WalOptions.defaults().withSegmentSize(64 << 10);
+    // Without segment preparation: these tests damage copies of live logs and read exact findings;
+    // a prepared next segment would add a TEMPORARY_REMOVED finding to each (SegmentPreparationTest).
+    private static final WalOptions ONE_SEGMENT = WalOptions.defaults().withSegmentSize(64 << 10)
+            .withSegmentPreparation(false);
     /** 100-byte records, 7 batches per 4 KiB segment. */
-    private static final WalOptions SMALL_SEGMENTS = WalOptions.defaults().withSegmentSize(32 << 10);
+    private static final WalOptions SMALL_SEGMENTS = WalOptions.defaults().withSegmentSize(32 << 10)
+            .withSegmentPreparation(false);
     private static final String SEGMENT_1 = LogDirs.segmentName(1);
 
     @TempDir

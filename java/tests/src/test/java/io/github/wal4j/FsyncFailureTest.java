@@ -242,7 +242,9 @@ class FsyncFailureTest {
         WriteAheadLog wal = WriteAheadLog.open(dir, options);
         try {
             // Segment 2 is created under its temporary name (the handle keeps that name after the rename).
-            storage.onlyFilesEndingWith(LogDirs.segmentName(2) + ".tmp").failSync(1);
+            // Its first sync is its preparation's (zeros, once segment 1 is half full: a failure there
+            // only falls back); the second is the header's at rotation, which must fail the log.
+            storage.onlyFilesEndingWith(LogDirs.segmentName(2) + ".tmp").failSync(2);
             acknowledged = Records.append(wal, 1, 7, 100); // fills segment 1 (7 one-block batches)
             assertEquals(List.of(LogDirs.segmentName(1)), LogDirs.segments(dir).stream()
                     .map(p -> p.getFileName().toString()).toList());

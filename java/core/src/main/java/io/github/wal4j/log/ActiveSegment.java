@@ -46,17 +46,43 @@ final class ActiveSegment {
      */
     static ActiveSegment create(Storage storage, Path dir, SegmentKeys keys, long id, long firstSequence,
             int alignment, long preallocate, boolean directIo, boolean followsLoss) throws IOException {
-        SegmentHeader header = keys.newHeader(alignment, id, SALTS.nextLong(), firstSequence, followsLoss);
-        Path path = dir.resolve(LogFiles.segmentName(id));
-        RecordSealer sealer = keys.sealerFor(header, path);
-        Path temporary = LogFiles.temporary(path);
+        Path temporary = LogFiles.temporary(dir.resolve(LogFiles.segmentName(id)));
         storage.delete(temporary);
-        StorageFile file = storage.create(temporary);
+        return complete(storage, dir, keys, id, firstSequence, alignment, preallocate, directIo, followsLoss,
+                storage.create(temporary));
+    }
+
+    /**
+     * As {@link #create(Storage, Path, SegmentKeys, long, long, int, long, boolean)}, over a file a
+     * {@link SegmentPreparer} made: {@code <id>.wal.tmp}, zeros written over the whole segment and
+     * synced. The header is written over the zeros, synced, and the file renamed into place, then the
+     * directory synced: the same order as a new file, so a crash leaves the same two outcomes. The
+     * file is not preallocated: its blocks are written already.
+     *
+     * @param prepared the prepared file, open; owned by this call (closed if it fails)
+     */
+    static ActiveSegment createPrepared(Storage storage, Path dir, SegmentKeys keys, long id, long firstSequence,
+            int alignment, boolean directIo, StorageFile prepared) throws IOException {
+        return complete(storage, dir, keys, id, firstSequence, alignment, 0, directIo, false, prepared);
+    }
+
+    private static ActiveSegment complete(Storage storage, Path dir, SegmentKeys keys, long id, long firstSequence,
+            int alignment, long preallocate, boolean directIo, boolean followsLoss, StorageFile created)
+            throws IOException {
+        StorageFile file = created;
+        Path path = dir.resolve(LogFiles.segmentName(id));
+        Path temporary = LogFiles.temporary(path);
+        SegmentHeader header;
+        RecordSealer sealer;
         try {
+            header = keys.newHeader(alignment, id, SALTS.nextLong(), firstSequence, followsLoss);
+            sealer = keys.sealerFor(header, path);
             ByteBuffer block = ByteBuffer.allocate(alignment);
             header.encode(block, new Checksums());
             file.write(block.flip(), 0);
-            file.preallocate(preallocate);
+            if (preallocate > 0) {
+                file.preallocate(preallocate);
+            }
             file.sync();
             storage.rename(temporary, path);
             storage.syncDirectory(dir);

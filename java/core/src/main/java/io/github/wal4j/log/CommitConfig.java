@@ -23,10 +23,12 @@ import java.nio.file.Path;
  * @param watermark told of every sync before the appends it covers are acknowledged; may be null
  * @param tuning the benchmark switches read when the log opened
  * @param inFlight the bound on queued appends ({@link InFlightAdmission})
+ * @param preparer writes the next segment's blocks ahead of rotation; null: segments are created
+ *     at rotation, preallocated where the layer can
  */
 record CommitConfig(Storage storage, Path dir, SegmentKeys keys, Durability durability, long segmentSize,
         int alignment, boolean directIo, int maxBatchBytes, DurableWatermark watermark, CommitTuning tuning,
-        InFlightLimit inFlight) {
+        InFlightLimit inFlight, SegmentPreparer preparer) {
 
     /** {@link #maxBatchBytes}, but never beyond the records length a batch header is meant for. */
     int batchLimit() {

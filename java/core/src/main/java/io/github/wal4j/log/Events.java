@@ -39,6 +39,9 @@ final class Events {
         String segment;
         @Label("First sequence")
         long firstSequence;
+        @Label("Prepared ahead")
+        @Description("Whether the segment's blocks were written (zeros, synced) before rotation")
+        boolean prepared;
     }
 
     @Name("io.github.wal4j.Checkpoint")

@@ -38,6 +38,8 @@ public final class LogEngine {
     private final Storage storage;
     private final SegmentList segments;
     private final GroupCommitter committer;
+    /** Writes the next segment's blocks ahead of rotation; null when switched off. */
+    private final SegmentPreparer preparer;
     private final Checkpointer checkpointer;
     private final TailRegistry tails;
     private final RecoveryReport report;
@@ -63,7 +65,8 @@ public final class LogEngine {
         this.closeMarkAtOpen = recovered.closeMark();
         CommitConfig commit = new CommitConfig(storage, dir, keys, options.durability(), options.segmentSize(),
                 alignment, directIo, options.maxBatchBytes(), options.durableWatermark(),
-                CommitTuning.fromSystemProperties(), options.inFlightLimit());
+                CommitTuning.fromSystemProperties(), options.inFlightLimit(), preparer(options, storage, dir));
+        this.preparer = commit.preparer();
         this.committer = new GroupCommitter(commit, segments, recovered.active(), recovered.nextSequence(),
                 recovered.sealed());
         this.tails = new TailRegistry(new TailRegistry.Log() {
@@ -158,6 +161,17 @@ public final class LogEngine {
             directory.close();
             throw e;
         }
+    }
+
+    /**
+     * The preparer of the next segment ({@link SegmentPreparer}), or null when the options switch
+     * preparation off. The first segment of a log is never prepared: it is created at open, the
+     * old way, so opening a new log writes no zeros in the foreground.
+     */
+    private static SegmentPreparer preparer(LogConfig options, Storage storage, Path dir) {
+        return options.segmentPreparation()
+                ? new SegmentPreparer(storage, dir, options.segmentSize(), SegmentPreparer.chunkFor(options.segmentSize()))
+                : null;
     }
 
     /** {@code recovered} with {@code findings} before its own in the report. */
@@ -396,7 +410,14 @@ public final class LogEngine {
                 }
             } finally {
                 tails.closeAll();
-                directory.close();
+                try {
+                    if (preparer != null) {
+                        // The writer has stopped: no rotation can take the file any more.
+                        preparer.close();
+                    }
+                } finally {
+                    directory.close();
+                }
             }
         }
     }

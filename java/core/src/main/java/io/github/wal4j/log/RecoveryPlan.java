@@ -71,7 +71,8 @@ final class RecoveryPlan {
             if (LogFiles.isLeftover(name)) {
                 temporaries.add(dir.resolve(name));
                 findings.add(new Finding(name, Kind.TEMPORARY_REMOVED, 0, 0, 0, 0,
-                        "an interrupted segment creation or checkpoint left it; its target was never committed"));
+                        "an interrupted segment creation, segment preparation or checkpoint left it; its target was never"
+                                + " committed"));
             }
         }
         if (!temporaries.isEmpty()) {

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * A {@link Storage} that passes every call to another one: the base for layers that watch or change
@@ -116,5 +117,10 @@ public class ForwardingStorage implements Storage {
     @Override
     public int blockSize(Path dir) throws IOException {
         return delegate.blockSize(dir);
+    }
+
+    @Override
+    public Executor backgroundExecutor() {
+        return delegate.backgroundExecutor();
     }
 }

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * The file-system operations the log needs, and nothing more.
@@ -146,5 +147,20 @@ public interface Storage {
      */
     default boolean interruptSafe() {
         return false;
+    }
+
+    /**
+     * Where the log runs file work it does ahead of need on this layer (today: writing the next
+     * segment's blocks before it is needed, {@code WalOptions.withSegmentPreparation}); {@code null}
+     * (the default): on a daemon thread of the log's own, beside the writer. A layer whose file
+     * operations must come in one reproducible order returns an executor that runs the work at
+     * once on the calling thread ({@code Runnable::run}): the work then runs on the log's writer,
+     * after the sync of the batch that made it due, and nowhere else. The test kit's simulated disk
+     * does, so that a power cut at the n-th operation replays from its seed; so do the fault layers
+     * that fail the n-th write. The work never blocks on the log, so a direct executor cannot
+     * deadlock it.
+     */
+    default Executor backgroundExecutor() {
+        return null;
     }
 }

@@ -61,7 +61,7 @@ class SegmentWriterTest {
             }
         };
         CommitConfig config = new CommitConfig(storage, dir, keys, durability, segmentSize, ALIGNMENT, false,
-                1 << 20, watermark, new CommitTuning(true, true), InFlightLimit.defaults());
+                1 << 20, watermark, new CommitTuning(true, true), InFlightLimit.defaults(), null);
         ActiveSegment active = ActiveSegment.create(storage, dir, keys, 1, 1, ALIGNMENT, segmentSize, false);
         segments.add(new SegmentList.Entry(1, active.path, 1));
         return new SegmentWriter(config, segments, active, 1, sealedAtOpen);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -104,6 +105,16 @@ public final class FailingStorage extends ForwardingStorage {
     @Override
     public String name() {
         return "failing";
+    }
+
+    /**
+     * {@inheritDoc} Here: on the calling thread, at once, so that the n-th write or sync counted
+     * from arming is the same operation at every run (the preparation of the next segment comes at
+     * a fixed point among the writer's operations).
+     */
+    @Override
+    public Executor backgroundExecutor() {
+        return Runnable::run;
     }
 
     @Override

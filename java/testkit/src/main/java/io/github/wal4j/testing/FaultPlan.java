@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 
 /**
@@ -186,6 +187,16 @@ public final class FaultPlan {
             this.faults = faults;
             this.filter = filter;
             this.partialWriteBytes = partialWriteBytes;
+        }
+
+        /**
+         * {@inheritDoc} Here: on the calling thread, at once. A plan fails the n-th operation of a
+         * kind, so the log's work ahead of need (preparing the next segment) must come at a fixed
+         * point among the writer's operations, never on a thread of its own.
+         */
+        @Override
+        public Executor backgroundExecutor() {
+            return Runnable::run;
         }
 
         /** How many operations of this kind the plan's filter accepted so far, failed ones included. */

@@ -36,6 +36,14 @@ class FaultPlanTest {
         return WalOptions.defaults().withStorage(storage).withSegmentSize(16 << 10);
     }
 
+    /**
+     * Without segment preparation: the n-th write or create of a ".wal" file is then the writer's
+     * own, never the preparation's (whose failures only fall back: SegmentPreparationTest).
+     */
+    private static WalOptions unprepared(FaultyStorage storage) {
+        return options(storage).withSegmentPreparation(false);
+    }
+
     /** The injected error somewhere in {@code t}'s causes. */
     private static InjectedIoException injected(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
@@ -81,7 +89,7 @@ class FaultPlanTest {
         FaultyStorage storage = FaultPlan.create().fail(Operation.WRITE, 4, Errno.ENOSPC).partialWrites(10)
                 .only(p -> p.getFileName().toString().contains(".wal")).overJavaLayer();
         long acknowledged;
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(storage))) {
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, unprepared(storage))) {
             acknowledged = appendUntilFailure(wal, 50);
         } catch (IOException closeAfterFailure) {
             acknowledged = -1;
@@ -119,7 +127,7 @@ class FaultPlanTest {
         FaultyStorage storage = FaultPlan.create().fail(Operation.CREATE, 2, Errno.EDQUOT)
                 .only(p -> p.getFileName().toString().contains(".wal")).overJavaLayer();
         long acknowledged;
-        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(storage))) {
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, unprepared(storage))) {
             acknowledged = appendUntilFailure(wal, 5000);
         } catch (IOException closeAfterFailure) {
             acknowledged = 0;
