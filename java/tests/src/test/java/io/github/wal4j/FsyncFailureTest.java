@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.RecoveryReport.Kind;
 import io.github.wal4j.io.JavaStorage;
-import io.github.wal4j.testing.FailingStorage;
+import io.github.wal4j.testing.FaultPlan;
+import io.github.wal4j.testing.FaultPlan.Errno;
+import io.github.wal4j.testing.FaultPlan.FaultyStorage;
+import io.github.wal4j.testing.FaultPlan.InjectedIoException;
+import io.github.wal4j.testing.FaultPlan.Operation;
 import io.github.wal4j.testing.LogDirs;
 import io.github.wal4j.testing.Records;
 import java.io.IOException;
@@ -18,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A failed write or fdatasync fails the log for good: the failing call and every later one throw
  * {@link WalFailedException}, nothing pending is acknowledged, the sync is never retried (after a
  * failed fsync the kernel may have dropped the dirty pages), and reopening recovers every record
- * acknowledged before the failure. The failures are injected by {@link FailingStorage}.
+ * acknowledged before the failure. The failures are injected by the test kit's {@link FaultPlan}.
  */
 class FsyncFailureTest {
     /** The healthy layer the log is reopened with. */
@@ -42,7 +45,7 @@ class FsyncFailureTest {
 
     private static void assertInjected(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("injected EIO")) {
+            if (t instanceof InjectedIoException injected && injected.errno() == Errno.EIO) {
                 return;
             }
         }
@@ -87,12 +90,12 @@ class FsyncFailureTest {
     /** The premise of everything below: in SYNC mode each append is fdatasync'ed before it returns. */
     @Test
     void syncAppendIsSyncedBeforeItReturns() throws IOException {
-        FailingStorage storage = new FailingStorage();
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
         try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"), WalOptions.defaults().withStorage(storage))) {
             for (int i = 1; i <= 5; i++) {
-                int before = storage.syncs();
+                long before = storage.seen(Operation.SYNC);
                 long seq = wal.append(Records.payload(i));
-                assertTrue(storage.syncs() > before, "append " + i + " returned without an fdatasync");
+                assertTrue(storage.seen(Operation.SYNC) > before, "append " + i + " returned without an fdatasync");
                 assertTrue(wal.durableSequence() >= seq, "durableSequence " + wal.durableSequence() + " < " + seq);
             }
         }
@@ -101,17 +104,17 @@ class FsyncFailureTest {
     @Test
     void failedSyncFailsTheLogAndIsNeverRetried() throws Exception {
         Path dir = tmp.resolve("wal");
-        FailingStorage storage = new FailingStorage();
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
         List<WalRecord> acknowledged;
         WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage));
         try {
             acknowledged = Records.append(wal, 1, 5);
-            storage.failSync(1);
+            storage.failNext(Operation.SYNC, 1, Errno.EIO);
             WalFailedException failed = assertThrows(WalFailedException.class, () -> wal.append(Records.payload(6)));
             assertInjected(failed);
-            assertEquals(1, storage.syncFailures());
-            int syncs = storage.syncs();
-            int writes = storage.writes();
+            assertEquals(1, storage.failed(Operation.SYNC));
+            long syncs = storage.seen(Operation.SYNC);
+            long writes = storage.seen(Operation.WRITE);
 
             for (Map.Entry<String, Executable> call : laterCalls(wal).entrySet()) {
                 WalFailedException e = assertThrows(WalFailedException.class, call.getValue(), call.getKey());
@@ -119,15 +122,15 @@ class FsyncFailureTest {
             }
             assertInjected(failureOf(wal.appendAsync(Records.payload(7))));
             assertThrows(WalFailedException.class, wal::recover);
-            assertEquals(syncs, storage.syncs(), "no fdatasync after the failed one: it must never be retried");
-            assertEquals(writes, storage.writes(), "nothing written after the failure");
+            assertEquals(syncs, storage.seen(Operation.SYNC), "no fdatasync after the failed one: it must never be retried");
+            assertEquals(writes, storage.seen(Operation.WRITE), "nothing written after the failure");
         } finally {
-            int syncs = storage.syncs();
-            int writes = storage.writes();
+            long syncs = storage.seen(Operation.SYNC);
+            long writes = storage.seen(Operation.WRITE);
             // close reports the failure again; it must not write or sync
             assertInjected(assertThrows(WalFailedException.class, wal::close));
-            assertEquals(syncs, storage.syncs(), "close after a failure must not sync (or seal)");
-            assertEquals(writes, storage.writes(), "close after a failure must not write a seal");
+            assertEquals(syncs, storage.seen(Operation.SYNC), "close after a failure must not sync (or seal)");
+            assertEquals(writes, storage.seen(Operation.WRITE), "close after a failure must not write a seal");
         }
         assertRecovered(dir, acknowledged);
     }
@@ -139,17 +142,17 @@ class FsyncFailureTest {
     @Test
     void appendsPendingAtTheFailureNeverSucceed() throws Exception {
         Path dir = tmp.resolve("wal");
-        FailingStorage storage = new FailingStorage();
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
         List<WalRecord> acknowledged;
         List<CompletableFuture<Long>> pending = new ArrayList<>();
         AtomicInteger succeeded = new AtomicInteger();
         WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage));
         try {
             acknowledged = Records.append(wal, 1, 3);
-            storage.failSync(1);
-            CountDownLatch inFailingSync = storage.holdFailingSync();
+            storage.failNext(Operation.SYNC, 1, Errno.EIO);
+            FaultPlan.FailureHold inFailingSync = storage.holdNextFailure(Operation.SYNC);
             pending.add(wal.appendAsync(Records.payload(4)));
-            assertTrue(inFailingSync.await(10, TimeUnit.SECONDS), "the writer never reached the sync");
+            assertTrue(inFailingSync.awaitEntered(10, TimeUnit.SECONDS), "the writer never reached the sync");
             for (int i = 5; i < 25; i++) {
                 pending.add(wal.appendAsync(Records.payload(i)));
             }
@@ -177,8 +180,8 @@ class FsyncFailureTest {
                 f.thenRun(succeeded::incrementAndGet);
             }
             Thread.sleep(50); // let the two threads queue up
-            int syncsAtFailure = storage.syncs();
-            storage.releaseFailingSync();
+            long syncsAtFailure = storage.seen(Operation.SYNC);
+            inFailingSync.release();
 
             for (CompletableFuture<Long> f : pending) {
                 assertInjected(failureOf(f));
@@ -188,7 +191,7 @@ class FsyncFailureTest {
             assertInstanceOf(WalFailedException.class, blockedAppend.get());
             assertInstanceOf(WalFailedException.class, blockedFlush.get());
             assertEquals(0, succeeded.get(), "no append pending at the failure may be acknowledged");
-            assertEquals(syncsAtFailure, storage.syncs(), "the failed sync was never retried");
+            assertEquals(syncsAtFailure, storage.seen(Operation.SYNC), "the failed sync was never retried");
             assertFalse(pending.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally()));
         } finally {
             closeFailed(wal);
@@ -203,18 +206,18 @@ class FsyncFailureTest {
     @Test
     void failedPartialWriteLeavesATornTailThatReopenCuts() throws Exception {
         Path dir = tmp.resolve("wal");
-        FailingStorage storage = new FailingStorage();
+        FaultyStorage storage = FaultPlan.create().partialWrites(100).overJavaLayer();
         List<WalRecord> acknowledged;
         WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage));
         try {
             acknowledged = Records.append(wal, 1, 5);
-            storage.failWrite(1, 100);
-            int syncs = storage.syncs();
+            storage.failNext(Operation.WRITE, 1, Errno.EIO);
+            long syncs = storage.seen(Operation.SYNC);
             assertInjected(assertThrows(WalFailedException.class, () -> wal.append(Records.payload(6, 300))));
             for (Map.Entry<String, Executable> call : laterCalls(wal).entrySet()) {
                 assertThrows(WalFailedException.class, call.getValue(), call.getKey());
             }
-            assertEquals(syncs, storage.syncs(), "nothing synced after a failed write");
+            assertEquals(syncs, storage.seen(Operation.SYNC), "nothing synced after a failed write");
         } finally {
             closeFailed(wal);
         }
@@ -236,7 +239,8 @@ class FsyncFailureTest {
     @Test
     void failedSyncWhileCreatingTheNextSegment() throws Exception {
         Path dir = tmp.resolve("wal");
-        FailingStorage storage = new FailingStorage();
+        FaultyStorage storage = FaultPlan.create()
+                .only(p -> p.getFileName().toString().equals(LogDirs.segmentName(2) + ".tmp")).overJavaLayer();
         List<WalRecord> acknowledged;
         WalOptions options = WalOptions.defaults().withSegmentSize(32 << 10).withStorage(storage);
         WriteAheadLog wal = WriteAheadLog.open(dir, options);
@@ -244,12 +248,12 @@ class FsyncFailureTest {
             // Segment 2 is created under its temporary name (the handle keeps that name after the rename).
             // Its first sync is its preparation's (zeros, once segment 1 is half full: a failure there
             // only falls back); the second is the header's at rotation, which must fail the log.
-            storage.onlyFilesEndingWith(LogDirs.segmentName(2) + ".tmp").failSync(2);
+            storage.failNext(Operation.SYNC, 2, Errno.EIO);
             acknowledged = Records.append(wal, 1, 7, 100); // fills segment 1 (7 one-block batches)
             assertEquals(List.of(LogDirs.segmentName(1)), LogDirs.segments(dir).stream()
                     .map(p -> p.getFileName().toString()).toList());
             assertInjected(assertThrows(WalFailedException.class, () -> wal.append(Records.payload(8, 100))));
-            assertEquals(1, storage.syncFailures());
+            assertEquals(1, storage.failed(Operation.SYNC));
             assertThrows(WalFailedException.class, () -> wal.append(Records.payload(9, 100)));
         } finally {
             closeFailed(wal);
@@ -267,19 +271,19 @@ class FsyncFailureTest {
     @Test
     void bufferedWriteFailureSurfacesAtTheNextFsync() throws Exception {
         Path dir = tmp.resolve("wal");
-        FailingStorage storage = new FailingStorage();
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
         List<WalRecord> synced;
         WriteAheadLog wal = WriteAheadLog.open(dir,
                 WalOptions.defaults().withDurability(Durability.BUFFERED).withStorage(storage));
         try {
             synced = Records.append(wal, 1, 3);
             wal.fsync();
-            storage.failWrite(1, 0);
+            storage.failNext(Operation.WRITE, 1, Errno.EIO);
             wal.append(Records.payload(4)); // queued: acknowledged in BUFFERED mode
-            int syncs = storage.syncs();
+            long syncs = storage.seen(Operation.SYNC);
             assertInjected(assertThrows(WalFailedException.class, wal::fsync));
             assertThrows(WalFailedException.class, () -> wal.append(Records.payload(5)));
-            assertEquals(syncs, storage.syncs());
+            assertEquals(syncs, storage.seen(Operation.SYNC));
         } finally {
             closeFailed(wal);
         }

@@ -14,7 +14,11 @@ import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.testing.FailingStorage;
+import io.github.wal4j.testing.FaultPlan;
+import io.github.wal4j.testing.FaultPlan.Errno;
+import io.github.wal4j.testing.FaultPlan.FaultyStorage;
+import io.github.wal4j.testing.FaultPlan.InjectedIoException;
+import io.github.wal4j.testing.FaultPlan.Operation;
 import io.github.wal4j.testing.Records;
 import io.github.wal4j.testing.Seeds;
 import java.io.IOException;
@@ -199,16 +203,16 @@ class SelfCommitTest {
 
     @Test
     void aFailedSyncOnTheCallersThreadFailsTheLogAndKeepsWhatWasAcknowledged() throws Exception {
-        FailingStorage failing = new FailingStorage(nativeLayer());
+        FaultyStorage failing = FaultPlan.create().over(nativeLayer());
         Path dir = tmp.resolve("log");
         WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(failing));
         for (long i = 1; i <= 5; i++) {
             wal.append(Records.payload(i));
         }
-        failing.failSync(1);
+        failing.failNext(Operation.SYNC, 1, Errno.EIO);
         WalFailedException e = assertThrows(WalFailedException.class, () -> wal.append(Records.payload(6)));
-        assertTrue(String.valueOf(e.getCause()).contains("injected EIO"), String.valueOf(e.getCause()));
-        assertEquals(1, failing.syncFailures());
+        assertInstanceOf(InjectedIoException.class, e.getCause(), String.valueOf(e.getCause()));
+        assertEquals(1, failing.failed(Operation.SYNC));
         assertThrows(WalFailedException.class, () -> wal.append(Records.payload(7)));
         CompletableFuture<Long> later = wal.appendAsync(Records.payload(7));
         assertInstanceOf(WalFailedException.class,

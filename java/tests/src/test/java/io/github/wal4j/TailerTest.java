@@ -13,7 +13,10 @@ import io.github.wal4j.inspect.LogInspection;
 import io.github.wal4j.spi.ForwardingStorage;
 import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.testing.FailingStorage;
+import io.github.wal4j.testing.FaultPlan;
+import io.github.wal4j.testing.FaultPlan.Errno;
+import io.github.wal4j.testing.FaultPlan.FaultyStorage;
+import io.github.wal4j.testing.FaultPlan.Operation;
 import io.github.wal4j.testing.Keys;
 import io.github.wal4j.testing.Records;
 import io.github.wal4j.testing.SimulatedDisk;
@@ -537,7 +540,7 @@ class TailerTest {
 
     @Test
     void afterAFailedSyncATailerDeliversWhatWasDurableThenThrowsFailed() throws Exception {
-        FailingStorage storage = new FailingStorage();
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
         WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"), WalOptions.defaults().withStorage(storage));
         try {
             List<WalRecord> durable = Records.append(wal, 1, 5);
@@ -551,7 +554,7 @@ class TailerTest {
                 }
             }, pool);
             Thread.sleep(100);
-            storage.failSync(1);
+            storage.failNext(Operation.SYNC, 1, Errno.EIO);
             assertThrows(WalFailedException.class, () -> wal.append(Records.payload(6)));
             assertInstanceOf(WalFailedException.class, blocked.get(10, TimeUnit.SECONDS), "woken by the failure");
             assertRecords(durable, take(late, 5));

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.FailingStorage;
+import io.github.wal4j.testing.FaultPlan;
+import io.github.wal4j.testing.FaultPlan.Errno;
+import io.github.wal4j.testing.FaultPlan.FaultyStorage;
+import io.github.wal4j.testing.FaultPlan.Operation;
 import io.github.wal4j.testing.Records;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,19 +91,19 @@ class WalStatsTest {
 
     @Test
     void aFailedWriteFailsTheLogAndSetsFailures() throws Exception {
-        FailingStorage storage = new FailingStorage();
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
         try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"), WalOptions.defaults().withStorage(storage))) {
             Records.append(wal, 1, 5, SIZE);
             WalStats healthy = wal.stats();
             assertEquals(0, healthy.failures());
             assertEquals(5, healthy.appends());
 
-            storage.failWrite(1, 0);
+            storage.failNext(Operation.WRITE, 1, Errno.EIO);
             assertThrows(WalFailedException.class, () -> wal.append(new byte[SIZE]));
             WalStats failed = wal.stats();
             assertEquals(1, failed.failures(), failed::toString);
             assertEquals(5, failed.appends(), "the failed record was never acknowledged: " + failed);
-            assertEquals("failing", failed.ioLayer());
+            assertEquals("java", failed.ioLayer(), "the layer the faults are injected over");
             assertThrows(WalFailedException.class, () -> wal.append(new byte[SIZE]));
             assertEquals(1, wal.stats().failures(), "failures is a flag, not a count of calls");
         } catch (WalFailedException closeAfterFailure) {

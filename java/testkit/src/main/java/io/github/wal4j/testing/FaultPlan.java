@@ -13,7 +13,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -29,6 +31,10 @@ import java.util.function.Predicate;
  * ({@link #partialWrites}), as a write cut short by ENOSPC or EIO does. A failed sync did not sync.
  * A transient fault fails one operation; a permanent one ({@link #failFrom}) fails that one and
  * every later one of its kind, as a dead disk or a full one does.
+ *
+ * <p>A plan is fixed when its layer is made; a test that must fail an operation at a point it
+ * reaches at run time arms it on the layer instead ({@link FaultyStorage#failNext}), and may hold
+ * that failure until it has queued work behind it ({@link FaultyStorage#holdNextFailure}).
  *
  * <p>Thread-safe: the counters are shared by every thread and file of the layer.
  */
@@ -180,6 +186,9 @@ public final class FaultPlan {
         private final int partialWriteBytes;
         private final long[] seen = new long[Operation.values().length];
         private final long[] failed = new long[Operation.values().length];
+        /** Faults armed at run time by {@link #failNext}, by absolute operation number; each fails once. */
+        private final Map<Operation, List<Fault>> armed = new EnumMap<>(Operation.class);
+        private final Map<Operation, FailureHold> holds = new EnumMap<>(Operation.class);
 
         private FaultyStorage(Storage delegate, Map<Operation, List<Fault>> faults, Predicate<Path> filter,
                 int partialWriteBytes) {
@@ -209,6 +218,35 @@ public final class FaultPlan {
             return failed[operation.ordinal()];
         }
 
+        /**
+         * Fails the {@code n}-th operation of this kind from now (1: the next one) that the plan's
+         * filter accepts, with {@code errno}, once; beside the plan's own faults.
+         *
+         * @return this layer
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public synchronized FaultyStorage failNext(Operation operation, long n, Errno errno) {
+            Objects.requireNonNull(operation, "operation");
+            Objects.requireNonNull(errno, "errno");
+            if (n < 1) {
+                throw new IllegalArgumentException("operations are counted from 1: " + n);
+            }
+            armed.computeIfAbsent(operation, k -> new ArrayList<>())
+                    .add(new Fault(seen[operation.ordinal()] + n, false, errno));
+            return this;
+        }
+
+        /**
+         * Holds the next failure of this kind: the failing call, once entered, waits until
+         * {@link FailureHold#release()} (at most 10 s) before it throws, so that a test can queue
+         * work behind an operation it knows will fail.
+         */
+        public synchronized FailureHold holdNextFailure(Operation operation) {
+            FailureHold hold = new FailureHold();
+            holds.put(Objects.requireNonNull(operation, "operation"), hold);
+            return hold;
+        }
+
         /** Counts {@code operation} on {@code path}; throws if the plan fails it. */
         private void check(Operation operation, Path path) throws InjectedIoException {
             InjectedIoException fault = next(operation, path);
@@ -217,13 +255,35 @@ public final class FaultPlan {
             }
         }
 
-        private synchronized InjectedIoException next(Operation operation, Path path) {
+        /** The fault for this operation, if any, after waiting out a hold on it (outside the lock). */
+        private InjectedIoException next(Operation operation, Path path) {
+            FailureHold hold;
+            InjectedIoException fault;
+            synchronized (this) {
+                fault = decide(operation, path);
+                hold = fault == null ? null : holds.remove(operation);
+            }
+            if (hold != null) {
+                hold.hold();
+            }
+            return fault;
+        }
+
+        private InjectedIoException decide(Operation operation, Path path) {
             if (!filter.test(path)) {
                 return null;
             }
             long n = ++seen[operation.ordinal()];
             for (Fault f : faults.getOrDefault(operation, List.of())) {
                 if (n == f.from() || (f.permanent() && n > f.from())) {
+                    failed[operation.ordinal()]++;
+                    return new InjectedIoException(f.errno(), operation, n, path);
+                }
+            }
+            List<Fault> pending = armed.getOrDefault(operation, List.of());
+            for (Fault f : pending) {
+                if (n == f.from()) {
+                    pending.remove(f);
                     failed[operation.ordinal()]++;
                     return new InjectedIoException(f.errno(), operation, n, path);
                 }
@@ -303,6 +363,37 @@ public final class FaultPlan {
         public void syncDirectory(Path dir) throws IOException {
             check(Operation.SYNC_DIRECTORY, dir);
             super.syncDirectory(dir);
+        }
+    }
+
+    /**
+     * A failure held by {@link FaultyStorage#holdNextFailure}: the failing call signals when it is
+     * entered and throws once released, or after 10 s if the test never releases it.
+     */
+    public static final class FailureHold {
+        private final CountDownLatch entered = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        private FailureHold() {
+        }
+
+        /** Waits until the failing call is inside its hold. */
+        public boolean awaitEntered(long timeout, TimeUnit unit) throws InterruptedException {
+            return entered.await(timeout, unit);
+        }
+
+        /** Lets the held call throw its failure. */
+        public void release() {
+            released.countDown();
+        }
+
+        private void hold() {
+            entered.countDown();
+            try {
+                released.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

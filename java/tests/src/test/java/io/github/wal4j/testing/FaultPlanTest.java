@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -249,5 +251,45 @@ class FaultPlanTest {
         assertThrows(IllegalArgumentException.class, () -> FaultPlan.create().fail(Operation.SYNC, 0, Errno.EIO));
         assertThrows(NullPointerException.class, () -> FaultPlan.create().fail(null, 1, Errno.EIO));
         assertThrows(IllegalArgumentException.class, () -> FaultPlan.create().partialWrites(-1));
+    }
+
+    /** A fault armed at run time fails the n-th operation counted from then, once. */
+    @Test
+    void aFaultArmedAtRunTimeFailsTheNthOperationFromThen() throws Exception {
+        Path dir = tmp.resolve("wal");
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage))) {
+            for (long i = 1; i <= 3; i++) {
+                wal.append(record(i));
+            }
+            long before = storage.seen(Operation.SYNC);
+            storage.failNext(Operation.SYNC, 2, Errno.EIO);
+            wal.append(record(4));
+            InjectedIoException e = injected(assertThrows(IOException.class, () -> wal.append(record(5))));
+            assertEquals(before + 2, e.number(), "the second sync after arming");
+            assertEquals(1, storage.failed(Operation.SYNC));
+            assertThrows(IOException.class, wal::close);
+        }
+        assertRecovered(dir, 4);
+    }
+
+    /** A held failure waits inside the failing call until released, then throws. */
+    @Test
+    void aHeldFailureWaitsUntilReleased() throws Exception {
+        Path dir = tmp.resolve("wal");
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withStorage(storage))) {
+            wal.append(record(1));
+            storage.failNext(Operation.SYNC, 1, Errno.EIO);
+            FaultPlan.FailureHold hold = storage.holdNextFailure(Operation.SYNC);
+            CompletableFuture<Long> doomed = wal.appendAsync(record(2));
+            assertTrue(hold.awaitEntered(10, TimeUnit.SECONDS), "the failing sync was never entered");
+            Thread.sleep(50);
+            assertTrue(!doomed.isDone(), "the held sync has not failed yet");
+            hold.release();
+            injected(assertThrows(java.util.concurrent.ExecutionException.class, () -> doomed.get(10, TimeUnit.SECONDS)));
+            assertThrows(IOException.class, wal::close);
+        }
+        assertRecovered(dir, 1);
     }
 }
