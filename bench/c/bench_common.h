@@ -1,13 +1,18 @@
 /*
  * What the C ceilings of bench/run share: a monotonic clock, the percentile of a sorted array of
- * latencies, and the zero fill of a file (the "overwrite" mode). Static functions, so that each
+ * latencies, the zero fill of a file (the "overwrite" mode), their options, the file's
+ * preparation and the latency file. Static functions, so that each
  * program stays one file to compile.
  */
 #ifndef WAL4J_BENCH_COMMON_H
 #define WAL4J_BENCH_COMMON_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +57,92 @@ static int fill_zeros(int fd, off_t bytes) {
         }
     }
     return fsync(fd);
+}
+
+/* The options both programs take; "count" is fsync_loop's -n BATCH or group_commit's -T THREADS. */
+struct ceiling_args {
+    const char *path;
+    const char *latency_path;
+    const char *mode;
+    long record;
+    long count;
+    long file_mib;
+    double seconds;
+    double warmup;
+    int overwrite;
+    off_t file_bytes;
+};
+
+/*
+ * Parses -f -s -t -w -m -M -l and the count option (count_flag: 'n' or 'T', from 1 to count_max,
+ * count_default when absent). Returns 0, or 2 after printing the usage line.
+ */
+static int parse_ceiling_args(int argc, char **argv, char count_flag, long count_default, long count_max,
+                              const char *usage_tail, struct ceiling_args *a) {
+    char optstring[] = "f:s:t:?:w:m:M:l:";
+    optstring[6] = count_flag;
+    memset(a, 0, sizeof(*a));
+    a->mode = "fallocate";
+    a->count = count_default;
+    a->file_mib = 256;
+    int opt;
+    int bad = 0;
+    while ((opt = getopt(argc, argv, optstring)) != -1) {
+        if (opt == count_flag) {
+            a->count = strtol(optarg, NULL, 10);
+            continue;
+        }
+        switch (opt) {
+            case 'f': a->path = optarg; break;
+            case 's': a->record = strtol(optarg, NULL, 10); break;
+            case 't': a->seconds = strtod(optarg, NULL); break;
+            case 'w': a->warmup = strtod(optarg, NULL); break;
+            case 'm': a->mode = optarg; break;
+            case 'M': a->file_mib = strtol(optarg, NULL, 10); break;
+            case 'l': a->latency_path = optarg; break;
+            default: bad = 1; break;
+        }
+    }
+    a->overwrite = strcmp(a->mode, "overwrite") == 0;
+    a->file_bytes = (off_t)a->file_mib << 20;
+    if (bad || a->path == NULL || a->record <= 0 || a->record > (1L << 24) || a->seconds <= 0 || a->warmup < 0
+        || a->count < 1 || a->count > count_max || a->file_mib < 1 || (off_t)a->record * a->count > a->file_bytes
+        || (!a->overwrite && strcmp(a->mode, "fallocate") != 0) || optind != argc) {
+        fprintf(stderr, "usage: %s -f FILE -s RECORD_BYTES -t SECONDS %s [-w WARMUP_SECONDS] "
+                "[-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]\n", argv[0], usage_tail);
+        return 2;
+    }
+    return 0;
+}
+
+/* Creates the file and fallocates it or fills it with zeros, then fsyncs it; the descriptor, or -1 after saying why. */
+static int prepare_file(const struct ceiling_args *a) {
+    int fd = open(a->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "open %s: %s\n", a->path, strerror(errno));
+        return -1;
+    }
+    int rc = a->overwrite ? fill_zeros(fd, a->file_bytes) : fallocate(fd, 0, 0, a->file_bytes);
+    if (rc != 0 || fsync(fd) != 0) {
+        fprintf(stderr, "preparing %s: %s\n", a->path, strerror(errno));
+        close(fd);
+        unlink(a->path);
+        return -1;
+    }
+    return fd;
+}
+
+/* Writes the latencies as native-endian int64s (nothing without a latency file); 0, or -1 after saying why. */
+static int write_latencies(const char *path, const int64_t *lat, size_t n) {
+    if (path == NULL) {
+        return 0;
+    }
+    FILE *out = fopen(path, "wb");
+    if (out == NULL || fwrite(lat, sizeof(int64_t), n, out) != n || fclose(out) != 0) {
+        fprintf(stderr, "writing %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 #endif

@@ -36,54 +36,20 @@
 
 #include "bench_common.h"
 
-static void usage(const char *self) {
-    fprintf(stderr,
-            "usage: %s -f FILE -s RECORD_BYTES -t SECONDS [-n BATCH] [-w WARMUP_SECONDS] "
-            "[-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]\n",
-            self);
-}
-
 int main(int argc, char **argv) {
-    const char *path = NULL;
-    const char *latency_path = NULL;
-    const char *mode = "fallocate";
-    long record = 0;
-    long batch = 1;
-    long file_mib = 256;
-    double seconds = 0;
-    double warmup = 0;
-    int opt;
-    while ((opt = getopt(argc, argv, "f:s:t:n:w:m:M:l:")) != -1) {
-        switch (opt) {
-            case 'f': path = optarg; break;
-            case 's': record = strtol(optarg, NULL, 10); break;
-            case 't': seconds = strtod(optarg, NULL); break;
-            case 'n': batch = strtol(optarg, NULL, 10); break;
-            case 'w': warmup = strtod(optarg, NULL); break;
-            case 'm': mode = optarg; break;
-            case 'M': file_mib = strtol(optarg, NULL, 10); break;
-            case 'l': latency_path = optarg; break;
-            default: usage(argv[0]); return 2;
-        }
-    }
-    int overwrite = strcmp(mode, "overwrite") == 0;
-    off_t file_bytes = (off_t)file_mib << 20;
-    if (path == NULL || record <= 0 || record > (1L << 24) || seconds <= 0 || warmup < 0 || batch < 1
-        || batch > (1L << 20) || file_mib < 1 || (off_t)record * batch > file_bytes
-        || (!overwrite && strcmp(mode, "fallocate") != 0) || optind != argc) {
-        usage(argv[0]);
+    struct ceiling_args args;
+    if (parse_ceiling_args(argc, argv, 'n', 1, 1L << 20, "[-n BATCH]", &args) != 0) {
         return 2;
     }
-
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const char *path = args.path;
+    const char *mode = args.mode;
+    long record = args.record;
+    long batch = args.count;
+    off_t file_bytes = args.file_bytes;
+    double seconds = args.seconds;
+    double warmup = args.warmup;
+    int fd = prepare_file(&args);
     if (fd < 0) {
-        fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    int rc = overwrite ? fill_zeros(fd, file_bytes) : fallocate(fd, 0, 0, file_bytes);
-    if (rc != 0 || fsync(fd) != 0) {
-        fprintf(stderr, "preparing %s: %s\n", path, strerror(errno));
-        unlink(path);
         return 1;
     }
 
@@ -153,13 +119,9 @@ int main(int argc, char **argv) {
         t = done;
     }
     double elapsed = (double)(t - start) / 1e9;
-    if (latency_path != NULL) {
-        FILE *out = fopen(latency_path, "wb");
-        if (out == NULL || fwrite(lat, sizeof(int64_t), batches, out) != batches || fclose(out) != 0) {
-            fprintf(stderr, "writing %s: %s\n", latency_path, strerror(errno));
-            unlink(path);
-            return 1;
-        }
+    if (write_latencies(args.latency_path, lat, batches) != 0) {
+        unlink(path);
+        return 1;
     }
     qsort(lat, batches, sizeof(int64_t), compare_i64);
     double records = (double)batches * (double)batch;

@@ -143,60 +143,25 @@ static void *run_worker(void *arg) {
     return NULL;
 }
 
-static void usage(const char *self) {
-    fprintf(stderr,
-            "usage: %s -f FILE -s RECORD_BYTES -t SECONDS -T THREADS [-w WARMUP_SECONDS] "
-            "[-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]\n",
-            self);
-}
-
 int main(int argc, char **argv) {
-    const char *path = NULL;
-    const char *latency_path = NULL;
-    const char *mode = "fallocate";
-    long record = 0;
-    long threads = 0;
-    long file_mib = 256;
-    double seconds = 0;
-    double warmup = 0;
-    int opt;
-    while ((opt = getopt(argc, argv, "f:s:t:T:w:m:M:l:")) != -1) {
-        switch (opt) {
-            case 'f': path = optarg; break;
-            case 's': record = strtol(optarg, NULL, 10); break;
-            case 't': seconds = strtod(optarg, NULL); break;
-            case 'T': threads = strtol(optarg, NULL, 10); break;
-            case 'w': warmup = strtod(optarg, NULL); break;
-            case 'm': mode = optarg; break;
-            case 'M': file_mib = strtol(optarg, NULL, 10); break;
-            case 'l': latency_path = optarg; break;
-            default: usage(argv[0]); return 2;
-        }
-    }
-    int overwrite = strcmp(mode, "overwrite") == 0;
-    off_t file_bytes = (off_t)file_mib << 20;
-    if (path == NULL || record <= 0 || record > (1L << 24) || seconds <= 0 || warmup < 0 || threads < 1
-        || threads > 4096 || file_mib < 1 || (off_t)record * threads > file_bytes
-        || (!overwrite && strcmp(mode, "fallocate") != 0) || optind != argc) {
-        usage(argv[0]);
+    struct ceiling_args args;
+    if (parse_ceiling_args(argc, argv, 'T', 0, 4096, "-T THREADS", &args) != 0) {
         return 2;
     }
+    const char *path = args.path;
+    const char *mode = args.mode;
+    long record = args.record;
+    long threads = args.count;
+    double seconds = args.seconds;
 
     struct log log;
     memset(&log, 0, sizeof(log));
     pthread_mutex_init(&log.lock, NULL);
     pthread_cond_init(&log.durable_changed, NULL);
     log.record = record;
-    log.file_bytes = file_bytes;
-    log.fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    log.file_bytes = args.file_bytes;
+    log.fd = prepare_file(&args);
     if (log.fd < 0) {
-        fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    int rc = overwrite ? fill_zeros(log.fd, file_bytes) : fallocate(log.fd, 0, 0, file_bytes);
-    if (rc != 0 || fsync(log.fd) != 0) {
-        fprintf(stderr, "preparing %s: %s\n", path, strerror(errno));
-        unlink(path);
         return 1;
     }
     /* Each thread has at most one record pending, so T records fill a buffer. */
@@ -208,7 +173,7 @@ int main(int argc, char **argv) {
         unlink(path);
         return 1;
     }
-    log.start = now_ns() + (int64_t)(warmup * 1e9);
+    log.start = now_ns() + (int64_t)(args.warmup * 1e9);
     log.end = log.start + (int64_t)(seconds * 1e9);
     for (long i = 0; i < threads; i++) {
         workers[i].log = &log;
@@ -242,13 +207,9 @@ int main(int argc, char **argv) {
         k += workers[i].count;
         free(workers[i].latencies);
     }
-    if (latency_path != NULL) {
-        FILE *out = fopen(latency_path, "wb");
-        if (out == NULL || fwrite(lat, sizeof(int64_t), total, out) != total || fclose(out) != 0) {
-            fprintf(stderr, "writing %s: %s\n", latency_path, strerror(errno));
-            unlink(path);
-            return 1;
-        }
+    if (write_latencies(args.latency_path, lat, total) != 0) {
+        unlink(path);
+        return 1;
     }
     qsort(lat, total, sizeof(int64_t), compare_i64);
     printf("c-group-commit mode=%s bytes=%ld threads=%ld records=%zu batches=%zu seconds=%.3f records_per_s=%.1f "

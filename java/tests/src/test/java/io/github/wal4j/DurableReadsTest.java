@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.spi.ForwardingStorage;
-import io.github.wal4j.spi.ForwardingStorageFile;
-import io.github.wal4j.spi.Storage;
-import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.testing.Records;
 import io.github.wal4j.testing.Seeds;
 import io.github.wal4j.testing.SimulatedDisk;
@@ -37,31 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DurableReadsTest {
     @TempDir
     Path tmp;
-
-    /** A storage whose segment syncs take {@code millis}, outside the disk's lock. */
-    private static final class SlowSync extends ForwardingStorage {
-        private final long millis;
-
-        SlowSync(Storage delegate, long millis) {
-            super(delegate);
-            this.millis = millis;
-        }
-
-        @Override
-        protected StorageFile wrap(Path path, StorageFile file) {
-            return new ForwardingStorageFile(file) {
-                @Override
-                public void sync() throws IOException {
-                    try {
-                        Thread.sleep(millis);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    super.sync();
-                }
-            };
-        }
-    }
 
     @Test
     void readersNeverReturnWhatAPowerCutErases() throws Exception {

@@ -2,10 +2,6 @@ package io.github.wal4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.wal4j.spi.ForwardingStorage;
-import io.github.wal4j.spi.ForwardingStorageFile;
-import io.github.wal4j.spi.Storage;
-import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.testing.Records;
 import io.github.wal4j.testing.Seeds;
 import io.github.wal4j.testing.SimulatedDisk;
@@ -44,31 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TailerPowerCutTest {
     @TempDir
     Path tmp;
-
-    /** A storage whose syncs take {@code millis}, so that written batches wait unsynced. */
-    private static final class SlowSync extends ForwardingStorage {
-        private final long millis;
-
-        SlowSync(Storage delegate, long millis) {
-            super(delegate);
-            this.millis = millis;
-        }
-
-        @Override
-        protected StorageFile wrap(Path path, StorageFile file) {
-            return new ForwardingStorageFile(file) {
-                @Override
-                public void sync() throws IOException {
-                    try {
-                        Thread.sleep(millis);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    super.sync();
-                }
-            };
-        }
-    }
 
     @Test
     void noTailerEverDeliversARecordAPowerCutRemoves() throws Exception {
