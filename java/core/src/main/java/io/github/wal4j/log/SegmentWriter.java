@@ -43,6 +43,8 @@ final class SegmentWriter {
     /** The size of the last synced batch, and how long its sync took. */
     private volatile int lastBatchRecords;
     private long lastSyncNanos;
+    /** The segment id the preparer was last asked for: asked once, not after every batch past half. */
+    private long preparationAsked;
     private volatile long writtenSequence;
     private volatile long durableSequence;
     /** Complete batches handed to the OS. */
@@ -157,8 +159,10 @@ final class SegmentWriter {
      */
     private void prepareNextIfDue() {
         SegmentPreparer preparer = config.preparer();
-        if (preparer != null && active.writeOffset > config.segmentSize() / 2) {
-            preparer.prepare(active.header.segmentId() + 1);
+        long next = active.header.segmentId() + 1;
+        if (preparer != null && next != preparationAsked && active.writeOffset > config.segmentSize() / 2) {
+            preparationAsked = next;
+            preparer.prepare(next);
         }
     }
 
