@@ -31,14 +31,14 @@ import java.util.List;
 public final class WalTransaction implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.github.wal4j");
 
-    private final WriteAheadLog wal;
+    private final DurableLog wal;
     private final TransactionLedger ledger;
     private final long lowBound;
     private final List<Long> sequences = new ArrayList<>();
     private boolean committed;
     private boolean closed;
 
-    WalTransaction(WriteAheadLog wal, TransactionLedger ledger) {
+    WalTransaction(DurableLog wal, TransactionLedger ledger) {
         this.wal = wal;
         this.ledger = ledger;
         // Registered before any append, with a bound no sequence of ours can fall below.

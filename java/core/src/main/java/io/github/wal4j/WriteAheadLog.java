@@ -5,7 +5,6 @@ import io.github.wal4j.spi.Storage;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.LogEngine;
 import io.github.wal4j.log.LogReader;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,7 +79,7 @@ import java.util.concurrent.Executor;
  * is written where a user reads it. The code is a facade: its methods check their arguments and
  * hand the call to the engine.)
  */
-public final class WriteAheadLog implements Closeable {
+public final class WriteAheadLog implements DurableLog {
     private final LogEngine engine;
     private final TransactionLedger ledger = new TransactionLedger();
 
@@ -183,6 +182,7 @@ public final class WriteAheadLog implements Closeable {
      * @throws WalFailedException if this or an earlier write or fsync failed
      * @throws WalClosedException if the log is closed
      */
+    @Override
     public long append(byte[] record) throws IOException {
         return Futures.await(submit(record, true));
     }
@@ -200,6 +200,7 @@ public final class WriteAheadLog implements Closeable {
      *
      * @throws NullPointerException if {@code record} is null
      */
+    @Override
     public CompletableFuture<Long> appendAsync(byte[] record) {
         try {
             return submit(record, false);
@@ -318,6 +319,7 @@ public final class WriteAheadLog implements Closeable {
      *
      * @throws IllegalArgumentException if {@code upToSequence} is negative or beyond the last append
      */
+    @Override
     public void checkpoint(long upToSequence) throws IOException {
         engine.checkpoint(upToSequence, null, null);
     }
@@ -388,6 +390,7 @@ public final class WriteAheadLog implements Closeable {
      * @throws NullPointerException if {@code visitor} is null
      * @throws IllegalStateException on the log's writer thread (see the writer-thread rule above)
      */
+    @Override
     public void replay(long fromSequence, PayloadVisitor visitor) throws IOException {
         Objects.requireNonNull(visitor, "visitor");
         try (LogReader reader = engine.reader(fromSequence, "replay")) {
@@ -403,6 +406,7 @@ public final class WriteAheadLog implements Closeable {
      * @throws WalCorruptedException if the files were damaged since open
      * @throws IllegalStateException on the log's writer thread (see the writer-thread rule above)
      */
+    @Override
     public WalReader reader(long fromSequence) throws IOException {
         return engine.reader(fromSequence, "reader");
     }
@@ -467,16 +471,19 @@ public final class WriteAheadLog implements Closeable {
      * After a point-in-time cut of acknowledged records it is the highest sequence the log had
      * written, whose record may be gone: lost sequences are never handed out again.
      */
+    @Override
     public long lastSequence() {
         return engine.lastSequence();
     }
 
     /** Every record up to this sequence number is durable. */
+    @Override
     public long durableSequence() {
         return engine.durableSequence();
     }
 
     /** The checkpoint in force: records up to it are not replayed. */
+    @Override
     public long checkpointSequence() {
         return engine.checkpointSequence();
     }
@@ -526,6 +533,12 @@ public final class WriteAheadLog implements Closeable {
     /** The log's directory: the real path, with symbolic links in the path given to open resolved. */
     public Path directory() {
         return engine.directory();
+    }
+
+    /** The log's {@link #directory()}, as a string. */
+    @Override
+    public String describe() {
+        return engine.directory().toString();
     }
 
     /**

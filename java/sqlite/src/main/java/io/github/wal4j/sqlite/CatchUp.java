@@ -3,7 +3,7 @@ package io.github.wal4j.sqlite;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalReader;
 import io.github.wal4j.WalRecord;
-import io.github.wal4j.WriteAheadLog;
+import io.github.wal4j.DurableLog;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,7 +24,7 @@ import java.sql.SQLException;
 final class CatchUp {
     private static final System.Logger LOG = System.getLogger("io.github.wal4j.sqlite");
 
-    private final WriteAheadLog wal;
+    private final DurableLog wal;
     private final Connection connection;
     private final Connection guarded;
     private final Path databaseFile;
@@ -42,7 +42,7 @@ final class CatchUp {
      * @param listener told of every change replayed
      * @param checkpoints makes SQLite durable, then checkpoints the WAL, once the replay is done
      */
-    CatchUp(WriteAheadLog wal, Connection connection, Connection guarded, Path databaseFile, SqliteNodeOptions options,
+    CatchUp(DurableLog wal, Connection connection, Connection guarded, Path databaseFile, SqliteNodeOptions options,
             AppliedTable appliedTable, ChangeTransactions transactions, CommitListener listener,
             CheckpointSchedule checkpoints) {
         this.wal = wal;
@@ -81,7 +81,7 @@ final class CatchUp {
         LOG.log(count > 0 ? System.Logger.Level.INFO : System.Logger.Level.DEBUG, () -> "wal4j sqlite: opened "
                 + databaseFile + " (" + options.journalMode()
                 + ", synchronous=" + options.journalMode().synchronousName() + "), changes applied up to " + applied
-                + ", " + count + " replayed from " + wal.directory());
+                + ", " + count + " replayed from " + wal.describe());
     }
 
     /** The sequence number of the last change the database has applied. */
@@ -123,13 +123,13 @@ final class CatchUp {
         long last = wal.lastSequence();
         if (applied < checkpoint) {
             throw new WalException("the database " + databaseFile + " has applied changes up to " + applied
-                    + ", but the WAL " + wal.directory() + " was checkpointed up to " + checkpoint + ": changes "
+                    + ", but the WAL " + wal.describe() + " was checkpointed up to " + checkpoint + ": changes "
                     + (applied + 1) + ".." + checkpoint + " were applied to a database and are no longer in the WAL."
                     + " Is this an older copy of the database, or another database? Refusing to open");
         }
         if (applied > last) {
             throw new WalException("the database " + databaseFile + " has applied changes up to " + applied
-                    + ", but the WAL " + wal.directory() + " ends at " + last + ": it is not this database's WAL, or "
+                    + ", but the WAL " + wal.describe() + " ends at " + last + ": it is not this database's WAL, or "
                     + "it lost records, and new changes would get sequence numbers the database already holds."
                     + " Refusing to open");
         }
@@ -141,7 +141,7 @@ final class CatchUp {
             while ((record = reader.next()) != null) {
                 long sequence = record.sequence();
                 if (sequence != applied + 1) {
-                    throw new WalException("the WAL " + wal.directory() + " returned change " + sequence
+                    throw new WalException("the WAL " + wal.describe() + " returned change " + sequence
                             + " after the database's applied sequence " + applied + ": changes in between are missing");
                 }
                 try {
@@ -150,7 +150,7 @@ final class CatchUp {
                     throw e;
                 } catch (SQLException | RuntimeException e) {
                     throw new ChangeNotAppliedException(sequence, "change " + sequence + " is durable in the write-ahead "
-                            + "log " + wal.directory() + ", but replaying it into the database " + databaseFile
+                            + "log " + wal.describe() + ", but replaying it into the database " + databaseFile
                             + " failed (" + e + "); its transaction was rolled back. It stays in the WAL and will be "
                             + "applied at the next start; the node was not opened", e);
                 }
@@ -160,7 +160,7 @@ final class CatchUp {
             }
         }
         if (applied != wal.lastSequence()) {
-            throw new WalException("replaying the WAL " + wal.directory() + " stopped at change " + applied
+            throw new WalException("replaying the WAL " + wal.describe() + " stopped at change " + applied
                     + ", but it holds changes up to " + wal.lastSequence());
         }
     }

@@ -1,6 +1,6 @@
 package io.github.wal4j.sqlite;
 
-import io.github.wal4j.WriteAheadLog;
+import io.github.wal4j.DurableLog;
 import java.io.IOException;
 import java.sql.SQLException;
 
@@ -24,7 +24,7 @@ final class CheckpointSchedule {
      */
     static final long RETRY_NANOS = 100_000_000L;
 
-    private final WriteAheadLog wal;
+    private final DurableLog wal;
     private final SqliteDurablePoint sqlite;
     private final SqliteCheckpointPolicy policy;
     private final CommitListener listener;
@@ -39,7 +39,7 @@ final class CheckpointSchedule {
      * @param pastDurablePoint tests only ({@link SqliteNodeOptions}): also checkpoint the WAL after
      *     every batch, past SQLite's durable point, breaking the rule to show that the tests notice
      */
-    CheckpointSchedule(WriteAheadLog wal, SqliteDurablePoint sqlite, SqliteCheckpointPolicy policy,
+    CheckpointSchedule(DurableLog wal, SqliteDurablePoint sqlite, SqliteCheckpointPolicy policy,
             CommitListener listener, boolean pastDurablePoint) {
         this.wal = wal;
         this.sqlite = sqlite;

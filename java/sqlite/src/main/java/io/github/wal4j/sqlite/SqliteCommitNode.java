@@ -1,5 +1,6 @@
 package io.github.wal4j.sqlite;
 
+import io.github.wal4j.DurableLog;
 import io.github.wal4j.RecordTooLargeException;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalException;
@@ -132,7 +133,7 @@ public final class SqliteCommitNode implements Closeable {
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     /** Whoever uses the connection holds it: the applier per batch, {@link #read}, open and close. */
     private final ReentrantLock connectionLock = new ReentrantLock();
-    private final WriteAheadLog wal;
+    private final DurableLog wal;
     private final Connection connection;
     private final Connection guarded;
     private final Path databaseFile;
@@ -147,7 +148,7 @@ public final class SqliteCommitNode implements Closeable {
     private ApplyQueue queue;
     private Thread applierThread;
 
-    private SqliteCommitNode(WriteAheadLog wal, Connection connection, Path databaseFile, ChangeApplier applier,
+    private SqliteCommitNode(DurableLog wal, Connection connection, Path databaseFile, ChangeApplier applier,
             SqliteNodeOptions options) throws SQLException {
         this.wal = wal;
         this.connection = connection;
@@ -193,12 +194,53 @@ public final class SqliteCommitNode implements Closeable {
         Objects.requireNonNull(databaseFile, "databaseFile");
         Objects.requireNonNull(applier, "applier");
         Objects.requireNonNull(options, "options");
+        Path db = checkedDatabasePath(databaseFile);
+        // The WAL first: its lock keeps a second node on the same WAL out before it touches the database.
+        return openOn(WriteAheadLog.open(walDir, options.walOptions()), db, applier, options);
+    }
+
+    /**
+     * Opens a node on a log the caller opened (a local {@link WriteAheadLog}, or a replicated log),
+     * as {@link #open(Path, Path, ChangeApplier, SqliteNodeOptions)} does on its own: the database is
+     * brought up to date from the log, and the node owns the log from then on (its {@link #close()}
+     * closes the log; if this throws, the log is closed). The log must be this database's log and no
+     * other writer's: the node appends to it and checkpoints it. {@link SqliteNodeOptions#walOptions()}
+     * is used only for the database file's permissions.
+     *
+     * @throws ChangeNotAppliedException as the other {@code open}
+     * @throws WalException as the other {@code open}, and the log's own exceptions
+     * @throws SQLException as the other {@code open}
+     */
+    public static SqliteCommitNode open(DurableLog log, Path databaseFile, ChangeApplier applier,
+            SqliteNodeOptions options) throws IOException, SQLException {
+        Objects.requireNonNull(log, "log");
+        Path db;
+        try {
+            Objects.requireNonNull(databaseFile, "databaseFile");
+            Objects.requireNonNull(applier, "applier");
+            Objects.requireNonNull(options, "options");
+            db = checkedDatabasePath(databaseFile);
+        } catch (RuntimeException e) {
+            try {
+                log.close();
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+        return openOn(log, db, applier, options);
+    }
+
+    private static Path checkedDatabasePath(Path databaseFile) {
         Path db = databaseFile.toAbsolutePath().normalize();
         if (db.toString().indexOf('?') >= 0) {
             throw new IllegalArgumentException("the database path must not contain '?': " + db);
         }
-        // The WAL first: its lock keeps a second node on the same WAL out before it touches the database.
-        WriteAheadLog wal = WriteAheadLog.open(walDir, options.walOptions());
+        return db;
+    }
+
+    private static SqliteCommitNode openOn(DurableLog wal, Path db, ChangeApplier applier,
+            SqliteNodeOptions options) throws IOException, SQLException {
         Connection connection = null;
         try {
             SqliteDatabase.createFile(db, options.walOptions());
@@ -401,7 +443,7 @@ public final class SqliteCommitNode implements Closeable {
 
     @Override
     public String toString() {
-        return "SqliteCommitNode[" + databaseFile + ", wal=" + wal.directory() + ", applied=" + applied + "]";
+        return "SqliteCommitNode[" + databaseFile + ", wal=" + wal.describe() + ", applied=" + applied + "]";
     }
 
     /** Sets up the database, brings it up to date with the WAL ({@link CatchUp}), starts the applier. */

@@ -100,6 +100,36 @@ class SqliteCommitNodeTest {
         assertEquals(List.of(1L, 2L, 3L, 4L), transfers());
     }
 
+    /**
+     * A node on a log the caller opened ({@link io.github.wal4j.DurableLog}): it replays what the log
+     * holds past the database, commits through it, and closes it with itself.
+     */
+    @Test
+    void openOnACallersLogReplaysCommitsAndClosesIt() throws Exception {
+        try (WriteAheadLog wal = WriteAheadLog.open(walDir())) {
+            wal.append(transfer(1)); // in the WAL, never applied: the node must replay it
+        }
+        WriteAheadLog wal = WriteAheadLog.open(walDir());
+        try (SqliteCommitNode node = SqliteCommitNode.open(wal, db(), Bank.applier(), options())) {
+            assertEquals(1, node.replayedAtOpen());
+            assertEquals(1, node.appliedSequence());
+            assertEquals(2, node.commit(transfer(2)));
+            assertEquals(2, wal.lastSequence(), "the node appends to the log it was given");
+        }
+        assertThrows(WalClosedException.class, () -> wal.append(transfer(3)), "closing the node closes its log");
+        assertEquals(List.of(1L, 2L), transfers());
+    }
+
+    /** A bad argument closes the log handed over, so its lock is not left held. */
+    @Test
+    void openOnACallersLogClosesItOnABadArgument() throws Exception {
+        WriteAheadLog wal = WriteAheadLog.open(walDir());
+        assertThrows(IllegalArgumentException.class,
+                () -> SqliteCommitNode.open(wal, tmp.resolve("a?b.db"), Bank.applier(), options()));
+        assertThrows(WalClosedException.class, () -> wal.append(transfer(1)));
+        WriteAheadLog.open(walDir()).close(); // the lock was released
+    }
+
     /** SQLite would create the database 0644 less the umask; its -wal and -shm files copy the database's mode. */
     @Test
     void newDatabaseAndItsSqliteFilesAreOwnerOnly() throws Exception {
