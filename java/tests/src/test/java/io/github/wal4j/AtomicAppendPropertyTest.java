@@ -10,9 +10,9 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.github.wal4j.log.Futures;
-import io.github.wal4j.testing.Protections;
+import io.github.wal4j.fixtures.Protections;
 import io.github.wal4j.testing.SimulatedDisk;
-import io.github.wal4j.testing.Tries;
+import io.github.wal4j.fixtures.Tries;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

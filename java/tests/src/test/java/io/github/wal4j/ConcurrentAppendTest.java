@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.github.wal4j.testing.AckFile;
-import io.github.wal4j.testing.ConcurrentCrashChild;
-import io.github.wal4j.testing.CrashAsserts;
-import io.github.wal4j.testing.CrashJvm;
-import io.github.wal4j.testing.Protections;
-import io.github.wal4j.testing.Seeds;
+import io.github.wal4j.testing.internal.AckFile;
+import io.github.wal4j.fixtures.ConcurrentCrashChild;
+import io.github.wal4j.fixtures.CrashAsserts;
+import io.github.wal4j.testing.internal.CrashJvm;
+import io.github.wal4j.fixtures.Protections;
+import io.github.wal4j.testing.internal.Seeds;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

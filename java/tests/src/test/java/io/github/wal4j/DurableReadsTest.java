@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.Records;
-import io.github.wal4j.testing.Seeds;
+import io.github.wal4j.testing.internal.Records;
+import io.github.wal4j.testing.internal.Seeds;
 import io.github.wal4j.testing.SimulatedDisk;
-import io.github.wal4j.testing.Tries;
+import io.github.wal4j.fixtures.Tries;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

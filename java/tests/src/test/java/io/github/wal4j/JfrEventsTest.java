@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.Records;
+import io.github.wal4j.testing.internal.Records;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

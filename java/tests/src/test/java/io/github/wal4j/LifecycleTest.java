@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.LogDirs;
-import io.github.wal4j.testing.Records;
+import io.github.wal4j.testing.internal.LogDirs;
+import io.github.wal4j.testing.internal.Records;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.AckFile;
-import io.github.wal4j.testing.CrashJvm;
-import io.github.wal4j.testing.Mounts;
-import io.github.wal4j.testing.ProcessLockChild;
+import io.github.wal4j.testing.internal.AckFile;
+import io.github.wal4j.testing.internal.CrashJvm;
+import io.github.wal4j.fixtures.Mounts;
+import io.github.wal4j.fixtures.ProcessLockChild;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,10 +3,10 @@ package io.github.wal4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.FileDamage;
-import io.github.wal4j.testing.LogDirs;
-import io.github.wal4j.testing.Records;
-import io.github.wal4j.testing.SegmentLayout;
+import io.github.wal4j.testing.internal.FileDamage;
+import io.github.wal4j.testing.internal.LogDirs;
+import io.github.wal4j.testing.internal.Records;
+import io.github.wal4j.testing.internal.SegmentLayout;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.RecoveryReport.Kind;
-import io.github.wal4j.testing.FileDamage;
-import io.github.wal4j.testing.Keys;
-import io.github.wal4j.testing.LogDirs;
-import io.github.wal4j.testing.Records;
-import io.github.wal4j.testing.SegmentLayout;
+import io.github.wal4j.testing.internal.FileDamage;
+import io.github.wal4j.testing.internal.Keys;
+import io.github.wal4j.testing.internal.LogDirs;
+import io.github.wal4j.testing.internal.Records;
+import io.github.wal4j.testing.internal.SegmentLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

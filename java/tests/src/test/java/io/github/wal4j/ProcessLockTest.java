@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.AckFile;
-import io.github.wal4j.testing.CrashJvm;
-import io.github.wal4j.testing.ProcessLockChild;
+import io.github.wal4j.testing.internal.AckFile;
+import io.github.wal4j.testing.internal.CrashJvm;
+import io.github.wal4j.fixtures.ProcessLockChild;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.Keys;
-import io.github.wal4j.testing.LogDirs;
-import io.github.wal4j.testing.Records;
-import io.github.wal4j.testing.SegmentLayout;
+import io.github.wal4j.testing.internal.Keys;
+import io.github.wal4j.testing.internal.LogDirs;
+import io.github.wal4j.testing.internal.Records;
+import io.github.wal4j.testing.internal.SegmentLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -181,7 +181,7 @@ class ProtectedLogTest {
 
     static boolean isProtectedSegment(Path segment) {
         try {
-            byte[] head = io.github.wal4j.testing.FileDamage.read(segment, 8, 2);
+            byte[] head = io.github.wal4j.testing.internal.FileDamage.read(segment, 8, 2);
             return head[1] == 2;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

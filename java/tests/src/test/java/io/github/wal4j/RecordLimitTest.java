@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.format.Checksums;
 import io.github.wal4j.format.SegmentHeader;
-import io.github.wal4j.testing.FileDamage;
-import io.github.wal4j.testing.LogDirs;
-import io.github.wal4j.testing.Records;
+import io.github.wal4j.testing.internal.FileDamage;
+import io.github.wal4j.testing.internal.LogDirs;
+import io.github.wal4j.testing.internal.Records;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

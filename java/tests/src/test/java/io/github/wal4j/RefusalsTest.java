@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.FileDamage;
-import io.github.wal4j.testing.Keys;
-import io.github.wal4j.testing.LogDirs;
+import io.github.wal4j.testing.internal.FileDamage;
+import io.github.wal4j.testing.internal.Keys;
+import io.github.wal4j.testing.internal.LogDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wal4j.testing.AckFile;
+import io.github.wal4j.testing.internal.AckFile;
 import io.github.wal4j.testing.KillLoop;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,9 +2,9 @@ package io.github.wal4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.wal4j.testing.Records;
-import io.github.wal4j.testing.Seeds;
-import io.github.wal4j.testing.Tries;
+import io.github.wal4j.testing.internal.Records;
+import io.github.wal4j.testing.internal.Seeds;
+import io.github.wal4j.fixtures.Tries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

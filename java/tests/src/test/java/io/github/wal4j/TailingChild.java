@@ -1,6 +1,6 @@
 package io.github.wal4j;
 
-import io.github.wal4j.testing.AckFile;
+import io.github.wal4j.testing.internal.AckFile;
 import io.github.wal4j.testing.AckWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

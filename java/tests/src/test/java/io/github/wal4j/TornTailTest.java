@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.github.wal4j.RecoveryReport.Finding;
 import io.github.wal4j.RecoveryReport.Kind;
-import io.github.wal4j.testing.FileDamage;
-import io.github.wal4j.testing.LogDirs;
-import io.github.wal4j.testing.Records;
-import io.github.wal4j.testing.SegmentLayout;
-import io.github.wal4j.testing.SegmentLayout.Batch;
-import io.github.wal4j.testing.SegmentLayout.Record;
+import io.github.wal4j.testing.internal.FileDamage;
+import io.github.wal4j.testing.internal.LogDirs;
+import io.github.wal4j.testing.internal.Records;
+import io.github.wal4j.testing.internal.SegmentLayout;
+import io.github.wal4j.testing.internal.SegmentLayout.Batch;
+import io.github.wal4j.testing.internal.SegmentLayout.Record;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -11,10 +11,10 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
-import io.github.wal4j.testing.LayoutModel;
-import io.github.wal4j.testing.Protections;
+import io.github.wal4j.fixtures.LayoutModel;
+import io.github.wal4j.fixtures.Protections;
 import io.github.wal4j.testing.SimulatedDisk;
-import io.github.wal4j.testing.Tries;
+import io.github.wal4j.fixtures.Tries;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

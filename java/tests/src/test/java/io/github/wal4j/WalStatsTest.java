@@ -8,7 +8,7 @@ import io.github.wal4j.testing.FaultPlan;
 import io.github.wal4j.testing.FaultPlan.Errno;
 import io.github.wal4j.testing.FaultPlan.FaultyStorage;
 import io.github.wal4j.testing.FaultPlan.Operation;
-import io.github.wal4j.testing.Records;
+import io.github.wal4j.testing.internal.Records;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -11,7 +11,7 @@ import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.testing.Records;
+import io.github.wal4j.testing.internal.Records;
 import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.cli.Cli.Result;
-import io.github.wal4j.testing.LogDirs;
-import io.github.wal4j.testing.Records;
+import io.github.wal4j.testing.internal.LogDirs;
+import io.github.wal4j.testing.internal.Records;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

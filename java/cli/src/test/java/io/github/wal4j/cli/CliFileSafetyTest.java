@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wal4j.WalUnsafeDirectoryException;
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.cli.Cli.Result;
-import io.github.wal4j.testing.LogDirs;
+import io.github.wal4j.testing.internal.LogDirs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;

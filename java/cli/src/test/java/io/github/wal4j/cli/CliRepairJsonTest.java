@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.cli.Cli.Result;
-import io.github.wal4j.testing.LogDirs;
+import io.github.wal4j.testing.internal.LogDirs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.cli.Cli.Result;
-import io.github.wal4j.testing.FileDamage;
-import io.github.wal4j.testing.LogDirs;
-import io.github.wal4j.testing.SegmentLayout;
+import io.github.wal4j.testing.internal.FileDamage;
+import io.github.wal4j.testing.internal.LogDirs;
+import io.github.wal4j.testing.internal.SegmentLayout;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

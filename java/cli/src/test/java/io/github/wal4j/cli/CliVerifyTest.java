@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.cli.Cli.Result;
-import io.github.wal4j.testing.FileDamage;
-import io.github.wal4j.testing.LogDirs;
+import io.github.wal4j.testing.internal.FileDamage;
+import io.github.wal4j.testing.internal.LogDirs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -154,7 +154,7 @@ class CliVerifyTest {
     void damagedCheckpointFileIsCorruption() throws Exception {
         Path dir = tmp.resolve("wal");
         try (WriteAheadLog wal = WriteAheadLog.open(dir, Cli.ONE_SEGMENT)) {
-            io.github.wal4j.testing.Records.append(wal, 1, 6, Cli.SIZE);
+            io.github.wal4j.testing.internal.Records.append(wal, 1, 6, Cli.SIZE);
             wal.checkpoint(3);
         }
         FileDamage.flipBit(dir.resolve("CHECKPOINT"), 20, 0);
@@ -176,7 +176,7 @@ class CliVerifyTest {
         Path dir = tmp.resolve("wal");
         Path snapshot = tmp.resolve("state.snap").toAbsolutePath();
         try (WriteAheadLog wal = WriteAheadLog.open(dir, Cli.ONE_SEGMENT)) {
-            io.github.wal4j.testing.Records.append(wal, 1, 6, Cli.SIZE);
+            io.github.wal4j.testing.internal.Records.append(wal, 1, 6, Cli.SIZE);
             wal.checkpoint(snapshot, 4, out -> out.write(new byte[200_000]));
         }
         FileDamage.flipBit(snapshot, 150_000, 7);
@@ -226,7 +226,7 @@ class CliVerifyTest {
     void liveLogNeedsAllowLive() throws Exception {
         Path dir = tmp.resolve("wal");
         try (WriteAheadLog wal = WriteAheadLog.open(dir, Cli.ONE_SEGMENT)) {
-            io.github.wal4j.testing.Records.append(wal, 1, 5, Cli.SIZE);
+            io.github.wal4j.testing.internal.Records.append(wal, 1, 5, Cli.SIZE);
             Result refused = Cli.run("verify", dir);
             assertEquals(3, refused.exit(), refused::toString);
             assertTrue(refused.err().contains("open in another process") && refused.err().contains("--allow-live"),

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.wal4j.WalException;
 import io.github.wal4j.WriteAheadLog;
-import io.github.wal4j.testing.AckFile;
-import io.github.wal4j.testing.CrashJvm;
-import io.github.wal4j.testing.Seeds;
+import io.github.wal4j.testing.internal.AckFile;
+import io.github.wal4j.testing.internal.CrashJvm;
+import io.github.wal4j.testing.internal.Seeds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

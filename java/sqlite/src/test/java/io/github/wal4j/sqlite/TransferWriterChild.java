@@ -1,7 +1,7 @@
 package io.github.wal4j.sqlite;
 
 import io.github.wal4j.testing.AckWriter;
-import io.github.wal4j.testing.ChildSupport;
+import io.github.wal4j.testing.internal.ChildSupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.github.wal4j.testing;
 
+import io.github.wal4j.testing.internal.AckFile;
+import io.github.wal4j.testing.internal.CrashJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.github.wal4j.testing;
 
+import io.github.wal4j.testing.internal.FileDamage;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.inspect.InspectedRecord;
 import io.github.wal4j.inspect.LogFileNames;

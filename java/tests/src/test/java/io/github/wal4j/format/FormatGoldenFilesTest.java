@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.WalRecord;
 import io.github.wal4j.WriteAheadLog;
-import io.github.wal4j.testing.SegmentLayout;
+import io.github.wal4j.testing.internal.SegmentLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

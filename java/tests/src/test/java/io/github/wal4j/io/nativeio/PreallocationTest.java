@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.spi.StorageFile;
-import io.github.wal4j.testing.Mounts;
+import io.github.wal4j.fixtures.Mounts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

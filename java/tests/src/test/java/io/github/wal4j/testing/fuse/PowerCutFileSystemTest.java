@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.jna.Function;
-import io.github.wal4j.testing.AckFile;
-import io.github.wal4j.testing.CrashJvm;
-import io.github.wal4j.testing.Seeds;
+import io.github.wal4j.testing.internal.AckFile;
+import io.github.wal4j.testing.internal.CrashJvm;
+import io.github.wal4j.testing.internal.Seeds;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
-package io.github.wal4j.testing;
+package io.github.wal4j.testing.internal;
 
+import io.github.wal4j.testing.AckWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 

@@ -1,4 +1,4 @@
-package io.github.wal4j.testing;
+package io.github.wal4j.testing.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

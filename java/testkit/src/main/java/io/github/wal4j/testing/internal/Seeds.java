@@ -1,4 +1,4 @@
-package io.github.wal4j.testing;
+package io.github.wal4j.testing.internal;
 
 /** Seeds and scaling for the randomized crash tests. */
 public final class Seeds {

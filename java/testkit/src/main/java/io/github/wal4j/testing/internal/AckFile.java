@@ -1,4 +1,4 @@
-package io.github.wal4j.testing;
+package io.github.wal4j.testing.internal;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
