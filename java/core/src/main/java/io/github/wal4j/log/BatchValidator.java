@@ -25,6 +25,11 @@ import java.nio.ByteBuffer;
  * length: {@link #header} checks the header at a boundary, {@link #records} the records it
  * declares. {@link #validate} does both over a buffer that holds all the bytes.
  *
+ * <p>The records of a large plain batch are checked on two threads: the reader's and the
+ * {@link ChecksumHelper}'s, which only computes checksums of records the reader bounded; the
+ * result is the one the reader's thread alone would reach (the first problem in record order),
+ * and the call returns once the helper no longer reads the buffer.
+ *
  * <p>Not thread-safe: the checksum state, and a protected segment's {@link RecordSealer}, belong to
  * one reader.
  */
@@ -78,6 +83,11 @@ final class BatchValidator {
     /** Stored bytes of a record at the reader's own maximum record size: a valid longer one is over its limit. */
     private final long limitStoredSize;
     private final Checksums checksums = new Checksums();
+    /** When a plain batch's checksums are shared with the {@link ChecksumHelper}. */
+    private final ChecksumHelper.Policy policy;
+    /** Where each record of a split batch starts, and its stored bytes ({@link #checkSplit}); grown on demand. */
+    private int[] starts = new int[0];
+    private int[] sizes = new int[0];
     /** What the last {@link #check} found: the first record over the reader's limit and its payload bytes; 0 if none. */
     private long overLimitSequence;
     private int overLimitSize;
@@ -88,6 +98,15 @@ final class BatchValidator {
      * @param sealer the segment's sealer ({@link RecordSealer#PLAIN} for an unprotected segment)
      */
     BatchValidator(SegmentHeader segment, int maxRecordSize, RecordSealer sealer) {
+        this(segment, maxRecordSize, sealer, ChecksumHelper.Policy.fromSystemProperties());
+    }
+
+    /**
+     * As {@link #BatchValidator(SegmentHeader, int, RecordSealer)}, sharing the checksums of plain
+     * batches with the {@link ChecksumHelper} as {@code policy} says.
+     */
+    BatchValidator(SegmentHeader segment, int maxRecordSize, RecordSealer sealer, ChecksumHelper.Policy policy) {
+        this.policy = policy;
         this.segment = segment;
         this.sealer = sealer;
         this.recordBound = Math.max(maxRecordSize, segment.maxRecordSize());
@@ -193,36 +212,34 @@ final class BatchValidator {
 
     /**
      * Checks the {@code count} records at {@code buffer[at, at + length)}; returns what is wrong, or
-     * null; notes the first record over the reader's limit.
+     * null; notes the first record over the reader's limit. What is wrong is the first problem in
+     * record order, whichever way the records are checked ({@link #checkSplit} for a large plain
+     * batch, the loop here otherwise).
      */
     private String check(long first, int count, ByteBuffer buffer, int at, int length, ByteBuffer plain) {
         overLimitSequence = 0;
         overLimitSize = 0;
+        if (plain == null && policy.splits(count, length)) {
+            ChecksumHelper helper = ChecksumHelper.tryAcquire();
+            if (helper != null) {
+                try {
+                    return checkSplit(helper, first, count, buffer, at, length);
+                } finally {
+                    helper.release();
+                }
+            }
+        }
         long salt = segment.salt();
-        int overhead = sealer.overhead();
         int p = at;
         int end = at + length;
         long sequence = first;
         for (int i = 0; i < count; i++, sequence++) {
             int left = end - p;
-            if (left < RecordFormat.OVERHEAD) {
-                return "record " + sequence + ": " + left + " bytes left in the batch, a record needs "
-                        + RecordFormat.OVERHEAD;
+            String bounds = outOfBounds(sequence, buffer, p, left);
+            if (bounds != null) {
+                return bounds;
             }
             int size = RecordFormat.lengthAt(buffer, p);
-            if (size < 0 || size > maxStoredSize) {
-                return "record " + sequence + ": length field " + Integer.toUnsignedString(size)
-                        + " exceeds the maximum record size " + recordBound
-                        + (overhead > 0 ? " + " + overhead + " bytes of seal" : "");
-            }
-            if (size < overhead) {
-                return "record " + sequence + ": length field " + size + " is shorter than its "
-                        + overhead + "-byte seal";
-            }
-            if (size > left - RecordFormat.OVERHEAD) {
-                return "record " + sequence + ": length field " + size + " runs past its batch ("
-                        + (left - RecordFormat.OVERHEAD) + " bytes left)";
-            }
             // In bounds now: [p, p + 8 + size) lies inside the batch.
             int stored = RecordFormat.checksumAt(buffer, p, size);
             if (stored != checksums.ofFramedRecord(salt, sequence, buffer, p, size)) {
@@ -238,16 +255,92 @@ final class BatchValidator {
                 }
                 plain.putInt(to, plain.position() - to - 4).putInt(0);
             }
-            if (size > limitStoredSize && overLimitSequence == 0) {
-                overLimitSequence = sequence;
-                overLimitSize = size - overhead;
-            }
+            noteOverLimit(sequence, size);
             p += RecordFormat.OVERHEAD + size;
         }
-        if (p != end) {
-            return "batch holds " + (end - p) + " bytes after its " + count + " records";
+        return trailing(p, end, count);
+    }
+
+    /**
+     * {@link #check} of a plain batch with the checksums shared with the {@link ChecksumHelper}.
+     * First the bounds of every record, in order, as the loop of {@link #check} checks them, up to
+     * the first that fails (each record's place follows from the lengths before it); then the
+     * checksums of the records before that one, on both threads. The answer is the loop's: a
+     * checksum failure of a record before the first out-of-bounds one (the first such record), else
+     * that bounds failure, else bytes left after the last record, else null.
+     */
+    private String checkSplit(ChecksumHelper helper, long first, int count, ByteBuffer buffer, int at, int length) {
+        if (starts.length < count) {
+            starts = new int[Math.max(count, 2 * starts.length)];
+            sizes = new int[starts.length];
+        }
+        int p = at;
+        int end = at + length;
+        String bounds = null;
+        int inBounds = 0;
+        for (; inBounds < count; inBounds++) {
+            bounds = outOfBounds(first + inBounds, buffer, p, end - p);
+            if (bounds != null) {
+                break;
+            }
+            int size = RecordFormat.lengthAt(buffer, p);
+            starts[inBounds] = p;
+            sizes[inBounds] = size;
+            p += RecordFormat.OVERHEAD + size;
+        }
+        int chunkRecords = (int) Math.max(1, Math.min(count, (long) count * policy.chunkBytes() / length));
+        int bad = helper.firstMismatch(checksums, buffer, segment.salt(), first, starts, sizes, inBounds, chunkRecords);
+        if (bad >= 0) {
+            return "record " + (first + bad) + ": checksum mismatch";
+        }
+        if (bounds != null) {
+            return bounds;
+        }
+        for (int i = 0; i < count; i++) {
+            noteOverLimit(first + i, sizes[i]);
+        }
+        return trailing(p, end, count);
+    }
+
+    /**
+     * What is wrong with the bounds of record {@code sequence}, whose length field is at
+     * {@code buffer[p]} with {@code left} bytes left in its batch; null if {@code [p, p + 8 + size)}
+     * lies inside the batch and the size is one a record may have.
+     */
+    private String outOfBounds(long sequence, ByteBuffer buffer, int p, int left) {
+        int overhead = sealer.overhead();
+        if (left < RecordFormat.OVERHEAD) {
+            return "record " + sequence + ": " + left + " bytes left in the batch, a record needs "
+                    + RecordFormat.OVERHEAD;
+        }
+        int size = RecordFormat.lengthAt(buffer, p);
+        if (size < 0 || size > maxStoredSize) {
+            return "record " + sequence + ": length field " + Integer.toUnsignedString(size)
+                    + " exceeds the maximum record size " + recordBound
+                    + (overhead > 0 ? " + " + overhead + " bytes of seal" : "");
+        }
+        if (size < overhead) {
+            return "record " + sequence + ": length field " + size + " is shorter than its "
+                    + overhead + "-byte seal";
+        }
+        if (size > left - RecordFormat.OVERHEAD) {
+            return "record " + sequence + ": length field " + size + " runs past its batch ("
+                    + (left - RecordFormat.OVERHEAD) + " bytes left)";
         }
         return null;
+    }
+
+    /** Notes record {@code sequence} of {@code size} stored bytes if it is the first over the reader's limit. */
+    private void noteOverLimit(long sequence, int size) {
+        if (size > limitStoredSize && overLimitSequence == 0) {
+            overLimitSequence = sequence;
+            overLimitSize = size - sealer.overhead();
+        }
+    }
+
+    /** What is wrong with a batch whose {@code count} valid records end at {@code p}, its records at {@code end}. */
+    private static String trailing(int p, int end, int count) {
+        return p != end ? "batch holds " + (end - p) + " bytes after its " + count + " records" : null;
     }
 
     /** The damage of a zero batch header followed, at {@code nonZero}, by data. */
