@@ -13,7 +13,7 @@ import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalRecord;
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.testing.SimulatedDisk;
-import io.github.wal4j.testing.Tries;
+import io.github.wal4j.fixtures.Tries;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
