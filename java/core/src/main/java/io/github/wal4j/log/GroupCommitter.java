@@ -107,10 +107,7 @@ final class GroupCommitter {
      */
     public CompletableFuture<Long> appendAsync(byte[] payload) throws IOException {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        // Only the writer thread makes room, so it never waits for room itself: a callback that
-        // appends from it is let through past the bound (its caller's chain bounds it).
-        boolean mayWait = Thread.currentThread() != thread;
-        queue.add(new CommitRequest.FutureAppend(future), payload, mayWait, false);
+        queue.add(new CommitRequest.FutureAppend(future), payload, mayWaitForRoom(), false);
         return future;
     }
 
@@ -168,7 +165,7 @@ final class GroupCommitter {
             throw new GroupTooLargeException(payloads.size(), framed, maxGroupBytes());
         }
         CompletableFuture<Long> future = new CompletableFuture<>();
-        queue.addGroup(payloads, framed, future, Thread.currentThread() != thread);
+        queue.addGroup(payloads, framed, future, mayWaitForRoom());
         return future;
     }
 
@@ -192,6 +189,14 @@ final class GroupCommitter {
      * @throws IllegalStateException on the writer thread
      */
     public void checkMayBlock(String call) {
+        if (Thread.currentThread() != thread && commitLock.isHeldByCurrentThread()) {
+            // A DurableWatermark on a self-committing appender: it runs inside that thread's commit.
+            throw new IllegalStateException(call + "() was called from a DurableWatermark on the thread that is"
+                    + " committing a batch of " + config.dir() + " (a lone append writes and syncs its own record),"
+                    + " which holds the log's commit while it calls the watermark. A blocking call of the log there"
+                    + " would wait for that commit or write inside the batch being synced, so wal4j refuses it."
+                    + " Keep durable() to recording the sequence; append from another thread");
+        }
         if (Thread.currentThread() == thread) {
             throw new IllegalStateException(call + "() was called on the wal4j writer thread of " + config.dir()
                     + ", which runs the callbacks attached to appendAsync futures with non-async methods"
@@ -200,6 +205,17 @@ final class GroupCommitter {
                     + " whenCompleteAsync, ... (it then runs on another thread), or call appendAsync instead"
                     + " of append there");
         }
+    }
+
+    /**
+     * Whether the calling thread may wait for room under the in-flight limit. Only the writer thread
+     * makes room, and only while nobody else holds the commit lock: the writer thread itself (a
+     * callback that appends from it) and a self-committing appender inside its commit (a
+     * {@code DurableWatermark} that appends) never wait, and are let through past the bound (their
+     * caller's chain bounds it).
+     */
+    private boolean mayWaitForRoom() {
+        return Thread.currentThread() != thread && !commitLock.isHeldByCurrentThread();
     }
 
     /**
