@@ -244,9 +244,10 @@ final class CommitQueue {
     }
 
     /**
-     * Takes the next batch into {@code into}: the queued requests in order, records up to the batch
-     * limit (but at least one). A group is taken whole or not at all: it goes into this batch if it
-     * is the first record in it or fits beside the others, else it waits for the next. First, when {@code wanted} is above one, gathers: waits until that
+     * Takes the next batch into {@code into}: the queued requests in order, records until they reach
+     * the batch limit (the append that crosses it included; at least one record). A group is taken
+     * whole or not at all: it goes into this batch if it is the first record in it or fits beside
+     * the others, else it waits for the next. First, when {@code wanted} is above one, gathers: waits until that
      * many records are queued, a barrier arrives, the records fill a batch or the queue closes, but
      * never longer than {@code maxWaitNanos}; appenders arriving meanwhile do not wake it early.
      */
@@ -261,7 +262,13 @@ final class CommitQueue {
                 long size = next instanceof CommitRequest.Append a ? a.framedSize()
                         : next instanceof CommitRequest.Group g ? g.framedSize() : -1;
                 if (size >= 0) {
-                    if (bytes > 0 && bytes + size > batchLimit) {
+                    // The batch closes once its records reach the limit: the append that crosses it
+                    // is its last (so 16 records of 64 KiB make one batch, not 15 and then 1, each
+                    // paying an fdatasync). That stays within what readers accept as one batch
+                    // (BatchHeader.maxRecordsLength: the target plus one record of the maximum
+                    // size). A group that would cross waits, whole, for the next batch.
+                    if (bytes >= batchLimit
+                            || (bytes > 0 && bytes + size > batchLimit && !(next instanceof CommitRequest.Append))) {
                         break;
                     }
                     bytes += size;

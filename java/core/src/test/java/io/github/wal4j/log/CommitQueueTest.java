@@ -12,6 +12,7 @@ import io.github.wal4j.Durability;
 import io.github.wal4j.InFlightLimit;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalFailedException;
+import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.RecordFormat;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -80,23 +81,47 @@ class CommitQueueTest {
     }
 
     @Test
-    void aBatchStopsAtItsByteLimitButAlwaysTakesOneRecord() throws IOException {
+    void aBatchClosesOnceItReachesItsByteLimitWithTheAppendThatCrossesIt() throws IOException {
         int limit = (int) (2 * framed(100));
         CommitQueue q = queue(Durability.SYNC, 1 << 20, limit);
         add(q, new byte[1000], true, false);
         for (int i = 0; i < 3; i++) {
             add(q, new byte[100], true, false);
         }
+        add(q, new byte[150], true, false);
+        add(q, new byte[100], true, false);
         List<CommitRequest> batch = new ArrayList<>();
         q.takeBatch(batch, 0, 0);
         assertEquals(1, batch.size(), "a record over the limit goes alone");
         batch.clear();
         q.takeBatch(batch, 0, 0);
-        assertEquals(2, batch.size(), "two records fill the limit");
+        assertEquals(2, batch.size(), "two records reach the limit exactly");
+        batch.clear();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(2, batch.size(), "a record below the limit and the 150-byte one that crosses it");
+        assertEquals(10, ((CommitRequest.Append) batch.get(0)).sequence());
+        assertEquals(150, ((CommitRequest.Append) batch.get(1)).payload().length);
         batch.clear();
         q.takeBatch(batch, 0, 0);
         assertEquals(1, batch.size());
-        assertEquals(10, ((CommitRequest.Append) batch.get(0)).sequence());
+        assertEquals(12, ((CommitRequest.Append) batch.get(0)).sequence());
+    }
+
+    @Test
+    void sixteenRecordsOf64KiBMakeOneBatchOfTheDefaultLimit() throws IOException {
+        CommitQueue q = queue(Durability.SYNC, 64 << 20, 1 << 20);
+        for (int i = 0; i < 17; i++) {
+            add(q, new byte[64 << 10], true, false);
+        }
+        List<CommitRequest> batch = new ArrayList<>();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(16, batch.size(), "the 16th record crosses 1 MiB and closes the batch");
+        long recordsLength = 16 * framed(64 << 10);
+        assertTrue(recordsLength <= BatchHeader.maxRecordsLength((64 << 10) + SEAL),
+                "within what a reader accepts even of a log whose records are at most 64 KiB");
+        batch.clear();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(1, batch.size());
     }
 
     @Test
