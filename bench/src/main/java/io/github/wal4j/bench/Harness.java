@@ -48,6 +48,14 @@ final class Harness {
 
     private static final class Phase {
         volatile int value = WARMUP;
+        /**
+         * Counted down once the window's allocation count is taken. The appending threads wait for
+         * it before they end: the count of a thread that has ended is gone (getThreadAllocatedBytes
+         * gives -1 for it), and with it everything it allocated in the window. Before this, a
+         * thread that saw STOP and ended before the count was taken dropped out of it: the
+         * one-thread cells then reported 0 B/record, the many-thread cells too little.
+         */
+        final CountDownLatch counted = new CountDownLatch(1);
     }
 
     private static Result runSync(String name, Subject subject, Cell cell, Timing timing, int rep) throws Exception {
@@ -67,6 +75,7 @@ final class Harness {
         sleep(timing.seconds());
         phase.value = STOP;
         Map<Long, Long> allocAfter = allocatedBytes();
+        phase.counted.countDown();
         long records = 0;
         long windowEnd = windowStart;
         Histogram latency = histogram();
@@ -114,6 +123,7 @@ final class Harness {
                 while (true) {
                     int p = phase.value;
                     if (p == STOP) {
+                        phase.counted.await();
                         return;
                     }
                     long t0 = System.nanoTime();
@@ -168,6 +178,7 @@ final class Harness {
                 while (true) {
                     int p = phase.value;
                     if (p == STOP || tally.failure() != null) {
+                        phase.counted.await();
                         return;
                     }
                     window.acquire();
@@ -191,6 +202,7 @@ final class Harness {
         sleep(timing.seconds());
         phase.value = STOP;
         Map<Long, Long> allocAfter = allocatedBytes();
+        phase.counted.countDown();
         appender.join(TimeUnit.MINUTES.toMillis(5));
         if (appender.isAlive()) {
             throw new IllegalStateException(name + ": the async appender did not stop");

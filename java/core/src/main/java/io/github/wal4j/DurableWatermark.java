@@ -16,6 +16,12 @@ import java.io.IOException;
  * acknowledged; an exception from it stops the log ({@link WalFailedException}), because the
  * anchor could no longer vouch for what was acknowledged. It may lag behind (store every n-th value
  * or store asynchronously): a lagging anchor detects less but never raises a false alarm.
+ *
+ * <p>{@link #durable(long)} runs inside the log's commit, so it must not make a blocking call of the
+ * log ({@code append}, {@code appendAll}, {@code fsync}, {@code flush}, {@code checkpoint},
+ * {@code close}, readers): on either thread such a call throws {@link IllegalStateException} (it
+ * would wait for the commit its own thread holds), which stops the log like any exception from
+ * here. {@code appendAsync} is allowed and never waits for room; its record goes into a later batch.
  */
 public interface DurableWatermark {
 

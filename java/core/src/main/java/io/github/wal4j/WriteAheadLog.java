@@ -184,7 +184,8 @@ public final class WriteAheadLog implements DurableLog {
      */
     @Override
     public long append(byte[] record) throws IOException {
-        return Futures.await(submit(record, true));
+        checkRecord(record);
+        return engine.append(record);
     }
 
     /**
@@ -203,18 +204,18 @@ public final class WriteAheadLog implements DurableLog {
     @Override
     public CompletableFuture<Long> appendAsync(byte[] record) {
         try {
-            return submit(record, false);
+            checkRecord(record);
+            return engine.appendAsync(record);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private CompletableFuture<Long> submit(byte[] record, boolean callerWaits) throws IOException {
+    private void checkRecord(byte[] record) throws RecordTooLargeException {
         Objects.requireNonNull(record, "record must not be null (an empty array is a valid, empty record)");
         if (record.length > engine.config().maxRecordSize()) {
             throw new RecordTooLargeException(record.length, engine.config().maxRecordSize());
         }
-        return engine.append(record, callerWaits);
     }
 
     /**

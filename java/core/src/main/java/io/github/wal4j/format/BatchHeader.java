@@ -66,6 +66,16 @@ public record BatchHeader(int recordCount, long firstSequence, long durableThrou
      * @throws IllegalStateException if the records written are not the length this header declares
      */
     public void complete(ByteBuffer dst, int footprint, long salt, long offset, Checksums checksums) {
+        complete(dst, footprint, recordCount, firstSequence, durableThrough, recordsLength, flags, salt, offset,
+                checksums);
+    }
+
+    /**
+     * {@link #complete(ByteBuffer, int, long, long, Checksums)} of the header with these fields,
+     * without making one: the writer's way, once per batch, allocating nothing.
+     */
+    public static void complete(ByteBuffer dst, int footprint, int recordCount, long firstSequence,
+            long durableThrough, int recordsLength, int flags, long salt, long offset, Checksums checksums) {
         if (dst.position() != SIZE + recordsLength) {
             throw new IllegalStateException("batch of " + (dst.position() - SIZE) + " record bytes, "
                     + recordsLength + " declared");
@@ -73,7 +83,7 @@ public record BatchHeader(int recordCount, long firstSequence, long durableThrou
         while (dst.position() < footprint) {
             dst.put((byte) 0);
         }
-        encode(dst, 0, salt, offset, checksums);
+        encode(dst, 0, recordCount, firstSequence, durableThrough, recordsLength, flags, salt, offset, checksums);
     }
 
     /** Whether this is a seal written by a clean close. */
@@ -88,10 +98,14 @@ public record BatchHeader(int recordCount, long firstSequence, long durableThrou
 
     /** Writes the header into {@code dst} at absolute index {@code at}; {@code offset} is its place in the segment. */
     public void encode(ByteBuffer dst, int at, long salt, long offset, Checksums checksums) {
+        encode(dst, at, recordCount, firstSequence, durableThrough, recordsLength, flags, salt, offset, checksums);
+    }
+
+    private static void encode(ByteBuffer dst, int at, int recordCount, long firstSequence, long durableThrough,
+            int recordsLength, int flags, long salt, long offset, Checksums checksums) {
         dst.putInt(at, MAGIC).putInt(at + 4, recordCount).putLong(at + 8, firstSequence)
                 .putLong(at + 16, durableThrough).putInt(at + 24, recordsLength).putInt(at + 28, flags);
-        ByteBuffer covered = dst.duplicate().limit(at + CRC_OFFSET).position(at);
-        dst.putInt(at + CRC_OFFSET, checksums.of(salt, offset, covered));
+        dst.putInt(at + CRC_OFFSET, checksums.of(salt, offset, dst, at, CRC_OFFSET));
     }
 
     /**

@@ -36,7 +36,8 @@ final class BatchEncoder {
         ByteBuffer b = bufferFor((int) total);
         long salt = segment.header.salt();
         b.position(BatchHeader.SIZE);
-        for (CommitRequest request : requests) {
+        for (int i = 0; i < requests.size(); i++) {
+            CommitRequest request = requests.get(i);
             if (request instanceof CommitRequest.Append a) {
                 RecordFormat.encode(b, salt, a.sequence(), a.payload(), segment.sealer, checksums);
             } else if (request instanceof CommitRequest.Group g) {
@@ -46,8 +47,8 @@ final class BatchEncoder {
                 }
             }
         }
-        new BatchHeader(count, first, durableThrough, recordsLength, 0)
-                .complete(b, (int) total, salt, segment.writeOffset, checksums);
+        BatchHeader.complete(b, (int) total, count, first, durableThrough, recordsLength, 0, salt,
+                segment.writeOffset, checksums);
         return b.flip();
     }
 

@@ -79,19 +79,22 @@ final class CommitQueue {
     }
 
     /**
-     * Queues a record, which {@code future} acknowledges with its sequence number.
+     * Numbers {@code entry} and queues it with {@code payload}; its {@link CommitRequest#complete()}
+     * acknowledges it with its sequence number.
      *
+     * @param entry a {@link CommitRequest.FutureAppend}, or in {@link Durability#SYNC} a
+     *     {@link CommitRequest.WaitedAppend} (in BUFFERED it is acknowledged here, once queued, and
+     *     the writer would acknowledge it again)
      * @param mayWait whether to wait for room when the record does not fit ({@link InFlightAdmission})
      * @param mayLead whether the caller would commit the record itself if it is alone
-     * @return the queued append if the caller is to commit it itself (it may lead and found the queue
-     *     empty and the last batch single; the writer has not been woken), else null
+     * @return true if the caller is to commit the entry itself (it may lead and found the queue
+     *     empty and the last batch single; the writer has not been woken)
      * @throws WalFailedException if the log failed
      * @throws WalClosedException if the log is closing
      * @throws WalOverloadedException if the in-flight limit refused it (not queued)
      * @throws WalInterruptedException if the caller was interrupted while waiting for room (not queued)
      */
-    CommitRequest.Append add(byte[] payload, CompletableFuture<Long> future, boolean mayWait, boolean mayLead)
-            throws IOException {
+    boolean add(CommitRequest.Append entry, byte[] payload, boolean mayWait, boolean mayLead) throws IOException {
         long framed = RecordFormat.framedSize(payload.length) + sealOverhead;
         lock.lock();
         try {
@@ -101,18 +104,18 @@ final class CommitQueue {
             long sequence = nextSequence++;
             byte[] bytes = acknowledgeWhenQueued ? payload.clone() : payload;
             boolean lead = mayLead && queue.isEmpty() && lastBatchRecords.getAsInt() <= 1;
-            CommitRequest.Append append = new CommitRequest.Append(sequence, bytes, framed, future, System.nanoTime());
-            queue.add(append);
+            entry.queued(sequence, bytes, framed, System.nanoTime());
+            queue.add(entry);
             admission.added(1, framed);
             if (acknowledgeWhenQueued) {
                 // Acknowledged before the writer can see it (and fail it). Completing under the lock
                 // runs no callback: nobody has the future yet.
-                future.complete(sequence);
+                entry.complete();
             }
             if (!lead && writerWants()) {
                 work.signal();
             }
-            return lead ? append : null;
+            return lead;
         } finally {
             lock.unlock();
         }
@@ -241,9 +244,10 @@ final class CommitQueue {
     }
 
     /**
-     * Takes the next batch into {@code into}: the queued requests in order, records up to the batch
-     * limit (but at least one). A group is taken whole or not at all: it goes into this batch if it
-     * is the first record in it or fits beside the others, else it waits for the next. First, when {@code wanted} is above one, gathers: waits until that
+     * Takes the next batch into {@code into}: the queued requests in order, records until they reach
+     * the batch limit (the append that crosses it included; at least one record). A group is taken
+     * whole or not at all: it goes into this batch if it is the first record in it or fits beside
+     * the others, else it waits for the next. First, when {@code wanted} is above one, gathers: waits until that
      * many records are queued, a barrier arrives, the records fill a batch or the queue closes, but
      * never longer than {@code maxWaitNanos}; appenders arriving meanwhile do not wake it early.
      */
@@ -258,7 +262,13 @@ final class CommitQueue {
                 long size = next instanceof CommitRequest.Append a ? a.framedSize()
                         : next instanceof CommitRequest.Group g ? g.framedSize() : -1;
                 if (size >= 0) {
-                    if (bytes > 0 && bytes + size > batchLimit) {
+                    // The batch closes once its records reach the limit: the append that crosses it
+                    // is its last (so 16 records of 64 KiB make one batch, not 15 and then 1, each
+                    // paying an fdatasync). That stays within what readers accept as one batch
+                    // (BatchHeader.maxRecordsLength: the target plus one record of the maximum
+                    // size). A group that would cross waits, whole, for the next batch.
+                    if (bytes >= batchLimit
+                            || (bytes > 0 && bytes + size > batchLimit && !(next instanceof CommitRequest.Append))) {
                         break;
                     }
                     bytes += size;

@@ -16,9 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The single writer of the log. Appenders put records on a {@link CommitQueue} and get a future; one
- * thread takes the queue's next batch, has the {@link SegmentWriter} write it with one positional
- * write and fdatasync it once, and then completes the batch's futures in sequence order. While it
+ * The single writer of the log. Appenders put records on a {@link CommitQueue} and get a future
+ * (or, blocking, wait on their queue entry); one thread takes the queue's next batch, has the
+ * {@link SegmentWriter} write it with one positional write and fdatasync it once, and then
+ * acknowledges the batch's requests in sequence order. While it
  * syncs, new appends queue up and form the next batch, so the number of fdatasyncs per record falls
  * as concurrency rises.
  *
@@ -34,8 +35,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * fdatasync (at most 200 us): a little latency for batches as large as the concurrency. A single
  * appender (k = 1) never waits, and neither does BUFFERED mode (no fdatasync to share).
  *
- * <p>Self-commit: a caller that blocks on its append anyway ({@link #append(byte[], boolean)} with
- * {@code callerWaits}) writes and syncs its own record on its own thread when it is alone: the queue
+ * <p>Self-commit: a caller that blocks on its append anyway ({@link #append(byte[])}) writes and syncs its own record on its own thread when it is alone: the queue
  * was empty, no batch is in progress and the last synced batch held one record. That saves the two
  * thread hand-offs (wake the writer, wake the appender) that otherwise cost a lone appender about
  * as much as its {@code pwrite}. Whoever writes, the writer thread or a self-committing caller,
@@ -44,12 +44,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * interrupted {@code FileChannel} closes itself, which would fail the log for every appender.
  * Both mechanisms can be switched off for benchmarks ({@link CommitTuning}).
  *
- * <p>Futures complete outside {@link #commitLock}, after the batch is written and synced, so a
+ * <p>Acknowledgements go out outside {@link #commitLock}, after the batch is written and synced, so a
  * callback attached to one (which runs on the completing thread: the writer thread, for every
  * future a caller can see) never finds the commit state half-updated. The writer thread must never
  * block on the log, since only it can complete what it would wait for: blocking calls from it are
- * refused ({@link #checkMayBlock}), and {@link #append(byte[], boolean) appendAsync} from it never
- * waits for queue room.
+ * refused ({@link #checkMayBlock}), and {@link #appendAsync} from it never waits for queue room.
  *
  * <p>Two marks tell readers how far they may read: the write mark (complete batches handed to the
  * OS) and the durable mark (complete batches fdatasync'ed). {@link #readableMark()} gives the durable
@@ -67,8 +66,13 @@ final class GroupCommitter {
     /** Whether lone blocking appenders commit their own records. */
     private final boolean selfCommit;
     private final Thread thread;
-    /** Under commitLock: the writer thread's own batch (a self-committer uses a list of its own). */
+    /** Under commitLock: the writer thread's own batch. */
     private final List<CommitRequest> batch = new ArrayList<>();
+    /**
+     * Under commitLock: a self-committer's batch of its one record, emptied before the lock is
+     * released (its record is acknowledged after that, outside the lock).
+     */
+    private final List<CommitRequest> ownBatch = new ArrayList<>(1);
 
     /**
      * Prepares the writer on {@code active}, whose valid data ends at its write offset; {@link #start()}
@@ -94,33 +98,45 @@ final class GroupCommitter {
         thread.start();
     }
 
-    /** Queues a record. The future completes with its sequence number once it is acknowledged. */
-    public CompletableFuture<Long> append(byte[] payload) throws IOException {
-        return append(payload, false);
+    /**
+     * Queues a record without waiting. The future completes with its sequence number once it is
+     * acknowledged, on the thread that committed it (the writer thread). Never self-committed.
+     *
+     * @throws WalFailedException if the log failed
+     * @throws WalClosedException if the log is closed
+     */
+    public CompletableFuture<Long> appendAsync(byte[] payload) throws IOException {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        queue.add(new CommitRequest.FutureAppend(future), payload, mayWaitForRoom(), false);
+        return future;
     }
 
     /**
-     * Queues a record. The future completes with its sequence number once it is acknowledged.
+     * Appends a record and waits until it is acknowledged. When the caller is alone it writes and
+     * syncs the record on its own thread (self-commit). In {@link Durability#SYNC} it allocates no
+     * future and, on the caller's side, nothing per call: the caller waits on its thread's own queue
+     * entry ({@link CommitRequest.WaitedAppend}).
      *
-     * @param callerWaits the caller blocks on the future right away, so when it is alone it may write
-     *     and sync the record on its own thread (the future is then complete when this returns)
+     * @return the record's sequence number
      * @throws WalFailedException if the log failed
      * @throws WalClosedException if the log is closed
-     * @throws IllegalStateException if {@code callerWaits} on the writer thread
+     * @throws IllegalStateException on the writer thread
      */
-    public CompletableFuture<Long> append(byte[] payload, boolean callerWaits) throws IOException {
-        if (callerWaits) {
-            checkMayBlock("append");
+    public long append(byte[] payload) throws IOException {
+        checkMayBlock("append");
+        if (config.durability() != Durability.SYNC) {
+            // Acknowledged once queued: a reused entry would be completed again by the writer.
+            return Futures.await(appendAsync(payload));
         }
-        CompletableFuture<Long> future = new CompletableFuture<>();
-        // Only the writer thread makes room, so it never waits for room itself: a callback that
-        // appends from it is let through past the bound (its caller's chain bounds it).
-        boolean mayWait = Thread.currentThread() != thread;
-        CommitRequest.Append own = queue.add(payload, future, mayWait, callerWaits && selfCommit);
-        if (own != null && !commitOwn(own)) {
-            queue.wakeWriter();
+        CommitRequest.WaitedAppend own = CommitRequest.WaitedAppend.acquire();
+        try {
+            if (queue.add(own, payload, true, selfCommit) && !commitOwn(own)) {
+                queue.wakeWriter();
+            }
+            return own.await();
+        } finally {
+            own.release();
         }
-        return future;
     }
 
     /**
@@ -149,7 +165,7 @@ final class GroupCommitter {
             throw new GroupTooLargeException(payloads.size(), framed, maxGroupBytes());
         }
         CompletableFuture<Long> future = new CompletableFuture<>();
-        queue.addGroup(payloads, framed, future, Thread.currentThread() != thread);
+        queue.addGroup(payloads, framed, future, mayWaitForRoom());
         return future;
     }
 
@@ -173,6 +189,14 @@ final class GroupCommitter {
      * @throws IllegalStateException on the writer thread
      */
     public void checkMayBlock(String call) {
+        if (Thread.currentThread() != thread && commitLock.isHeldByCurrentThread()) {
+            // A DurableWatermark on a self-committing appender: it runs inside that thread's commit.
+            throw new IllegalStateException(call + "() was called from a DurableWatermark on the thread that is"
+                    + " committing a batch of " + config.dir() + " (a lone append writes and syncs its own record),"
+                    + " which holds the log's commit while it calls the watermark. A blocking call of the log there"
+                    + " would wait for that commit or write inside the batch being synced, so wal4j refuses it."
+                    + " Keep durable() to recording the sequence; append from another thread");
+        }
         if (Thread.currentThread() == thread) {
             throw new IllegalStateException(call + "() was called on the wal4j writer thread of " + config.dir()
                     + ", which runs the callbacks attached to appendAsync futures with non-async methods"
@@ -181,6 +205,17 @@ final class GroupCommitter {
                     + " whenCompleteAsync, ... (it then runs on another thread), or call appendAsync instead"
                     + " of append there");
         }
+    }
+
+    /**
+     * Whether the calling thread may wait for room under the in-flight limit. Only the writer thread
+     * makes room, and only while nobody else holds the commit lock: the writer thread itself (a
+     * callback that appends from it) and a self-committing appender inside its commit (a
+     * {@code DurableWatermark} that appends) never wait, and are let through past the bound (their
+     * caller's chain bounds it).
+     */
+    private boolean mayWaitForRoom() {
+        return Thread.currentThread() != thread && !commitLock.isHeldByCurrentThread();
     }
 
     /**
@@ -194,19 +229,20 @@ final class GroupCommitter {
         if (!commitLock.tryLock()) {
             return false;
         }
-        List<CommitRequest> mine = new ArrayList<>(1);
         List<CommitRequest> abandoned = null;
         try {
             if (!queue.takeIfFirst(own)) {
-                // The writer took it already (or the log failed): its future says how it went.
+                // The writer took it already (or the log failed): it says how it went.
                 return true;
             }
-            mine.add(own);
+            ownBatch.add(own);
             try {
-                writer.commit(mine);
+                writer.commit(ownBatch);
             } catch (Throwable t) {
-                abandoned = queue.fail(t, mine);
+                abandoned = queue.fail(t, ownBatch);
                 writer.durableSignal().wakeAll();
+            } finally {
+                ownBatch.clear();
             }
         } finally {
             // Nothing to wake: whoever queued behind own did not lead (the queue was not
@@ -217,7 +253,7 @@ final class GroupCommitter {
         if (abandoned != null) {
             queue.completeFailed(abandoned);
         } else {
-            complete(mine);
+            own.complete();
             writer.durableSignal().publish();
         }
         return true;
@@ -336,8 +372,9 @@ final class GroupCommitter {
      * lock: their callbacks run here.
      */
     private static void complete(List<CommitRequest> batch) {
-        for (CommitRequest request : batch) {
-            request.complete();
+        // Indexed: an iterator per batch is garbage on the append path.
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).complete();
         }
     }
 

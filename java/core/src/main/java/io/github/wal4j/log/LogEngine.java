@@ -210,11 +210,21 @@ public final class LogEngine {
     }
 
     /**
-     * Queues a record for the single writer ({@link GroupCommitter#append(byte[], boolean)}): the
+     * Appends a record through the single writer and waits until it is acknowledged
+     * ({@link GroupCommitter#append(byte[])}); refused on the writer thread.
+     *
+     * @return its sequence number
+     */
+    public long append(byte[] payload) throws IOException {
+        return committer.append(payload);
+    }
+
+    /**
+     * Queues a record for the single writer ({@link GroupCommitter#appendAsync(byte[])}): the
      * future completes with its sequence number once the record is acknowledged.
      */
-    public CompletableFuture<Long> append(byte[] payload, boolean callerWaits) throws IOException {
-        return committer.append(payload, callerWaits);
+    public CompletableFuture<Long> appendAsync(byte[] payload) throws IOException {
+        return committer.appendAsync(payload);
     }
 
     /**

@@ -29,6 +29,9 @@ import java.util.List;
  * {@link #stats} may be read on any thread.
  */
 final class SegmentWriter {
+    /** Never committed: asked whether a recording enables {@link Events.Fsync} (a field read, no allocation). */
+    private static final Events.Fsync FSYNC_EVENTS = new Events.Fsync();
+
     private final CommitConfig config;
     private final SegmentList segments;
     /** Bytes a record's seal adds; the same for every segment this writer creates or continues. */
@@ -99,7 +102,9 @@ final class SegmentWriter {
         long first = 0;
         long last = 0;
         boolean syncRequested = false;
-        for (CommitRequest request : batch) {
+        // Indexed loops here and below: an iterator per batch is garbage on the append path.
+        for (int i = 0; i < batch.size(); i++) {
+            CommitRequest request = batch.get(i);
             if (request instanceof CommitRequest.Append a) {
                 if (count++ == 0) {
                     first = a.sequence();
@@ -137,7 +142,8 @@ final class SegmentWriter {
             // caller at a time: the recorders take one writer.
             stats.batch(count, payloadBytes);
             long now = System.nanoTime();
-            for (CommitRequest request : batch) {
+            for (int i = 0; i < batch.size(); i++) {
+                CommitRequest request = batch.get(i);
                 if (request instanceof CommitRequest.Append a) {
                     stats.acknowledged(now - a.enqueued(), 1);
                 } else if (request instanceof CommitRequest.Group g) {
@@ -189,17 +195,22 @@ final class SegmentWriter {
      * and the durable watermark (if any) hears of it before anything it covers is acknowledged.
      */
     private void sync() throws IOException {
-        Events.Fsync event = new Events.Fsync();
-        event.begin();
+        // An event object only while a recording enables the event: one per batch is garbage.
+        Events.Fsync event = FSYNC_EVENTS.isEnabled() ? new Events.Fsync() : null;
+        if (event != null) {
+            event.begin();
+        }
         long started = System.nanoTime();
         active.file.sync();
         stats.fsync(System.nanoTime() - started);
-        event.end();
-        if (event.shouldCommit()) {
-            event.segment = active.path.getFileName().toString();
-            event.records = unsyncedRecords;
-            event.bytes = unsyncedBytes;
-            event.commit();
+        if (event != null) {
+            event.end();
+            if (event.shouldCommit()) {
+                event.segment = active.path.getFileName().toString();
+                event.records = unsyncedRecords;
+                event.bytes = unsyncedBytes;
+                event.commit();
+            }
         }
         unsyncedBytes = 0;
         unsyncedRecords = 0;

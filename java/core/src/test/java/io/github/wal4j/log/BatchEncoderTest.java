@@ -29,8 +29,9 @@ class BatchEncoderTest {
     }
 
     private static CommitRequest.Append append(long sequence, byte[] payload) {
-        return new CommitRequest.Append(sequence, payload, RecordFormat.framedSize(payload.length),
-                new CompletableFuture<>(), 0);
+        CommitRequest.Append append = new CommitRequest.FutureAppend(new CompletableFuture<>());
+        append.queued(sequence, payload, RecordFormat.framedSize(payload.length), 0);
+        return append;
     }
 
     @Test

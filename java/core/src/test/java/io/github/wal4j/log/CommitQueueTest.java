@@ -3,9 +3,7 @@ package io.github.wal4j.log;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +12,7 @@ import io.github.wal4j.Durability;
 import io.github.wal4j.InFlightLimit;
 import io.github.wal4j.WalClosedException;
 import io.github.wal4j.WalFailedException;
+import io.github.wal4j.format.BatchHeader;
 import io.github.wal4j.format.RecordFormat;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,6 +45,16 @@ class CommitQueueTest {
         return queue(Durability.SYNC, 1 << 20, 1 << 20);
     }
 
+    /** Queues {@code payload} with a future of its own, as {@code appendAsync} does; true if the caller leads. */
+    private static boolean add(CommitQueue q, byte[] payload, boolean mayWait, boolean mayLead) throws IOException {
+        return add(q, new CompletableFuture<>(), payload, mayWait, mayLead);
+    }
+
+    private static boolean add(CommitQueue q, CompletableFuture<Long> future, byte[] payload, boolean mayWait,
+            boolean mayLead) throws IOException {
+        return q.add(new CommitRequest.FutureAppend(future), payload, mayWait, mayLead);
+    }
+
     private static long framed(int payloadLength) {
         return RecordFormat.framedSize(payloadLength) + SEAL;
     }
@@ -54,9 +63,9 @@ class CommitQueueTest {
     void appendsGetConsecutiveSequenceNumbersInQueueOrderAndBarriersKeepTheirPlace() throws IOException {
         CommitQueue q = queue();
         assertEquals(6, q.lastSequence());
-        q.add(new byte[3], new CompletableFuture<>(), true, false);
+        add(q, new byte[3], true, false);
         CompletableFuture<Void> barrier = q.barrier(true);
-        q.add(new byte[5], new CompletableFuture<>(), true, false);
+        add(q, new byte[5], true, false);
         assertEquals(8, q.lastSequence());
 
         List<CommitRequest> batch = new ArrayList<>();
@@ -72,31 +81,55 @@ class CommitQueueTest {
     }
 
     @Test
-    void aBatchStopsAtItsByteLimitButAlwaysTakesOneRecord() throws IOException {
+    void aBatchClosesOnceItReachesItsByteLimitWithTheAppendThatCrossesIt() throws IOException {
         int limit = (int) (2 * framed(100));
         CommitQueue q = queue(Durability.SYNC, 1 << 20, limit);
-        q.add(new byte[1000], new CompletableFuture<>(), true, false);
+        add(q, new byte[1000], true, false);
         for (int i = 0; i < 3; i++) {
-            q.add(new byte[100], new CompletableFuture<>(), true, false);
+            add(q, new byte[100], true, false);
         }
+        add(q, new byte[150], true, false);
+        add(q, new byte[100], true, false);
         List<CommitRequest> batch = new ArrayList<>();
         q.takeBatch(batch, 0, 0);
         assertEquals(1, batch.size(), "a record over the limit goes alone");
         batch.clear();
         q.takeBatch(batch, 0, 0);
-        assertEquals(2, batch.size(), "two records fill the limit");
+        assertEquals(2, batch.size(), "two records reach the limit exactly");
+        batch.clear();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(2, batch.size(), "a record below the limit and the 150-byte one that crosses it");
+        assertEquals(10, ((CommitRequest.Append) batch.get(0)).sequence());
+        assertEquals(150, ((CommitRequest.Append) batch.get(1)).payload().length);
         batch.clear();
         q.takeBatch(batch, 0, 0);
         assertEquals(1, batch.size());
-        assertEquals(10, ((CommitRequest.Append) batch.get(0)).sequence());
+        assertEquals(12, ((CommitRequest.Append) batch.get(0)).sequence());
+    }
+
+    @Test
+    void sixteenRecordsOf64KiBMakeOneBatchOfTheDefaultLimit() throws IOException {
+        CommitQueue q = queue(Durability.SYNC, 64 << 20, 1 << 20);
+        for (int i = 0; i < 17; i++) {
+            add(q, new byte[64 << 10], true, false);
+        }
+        List<CommitRequest> batch = new ArrayList<>();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(16, batch.size(), "the 16th record crosses 1 MiB and closes the batch");
+        long recordsLength = 16 * framed(64 << 10);
+        assertTrue(recordsLength <= BatchHeader.maxRecordsLength((64 << 10) + SEAL),
+                "within what a reader accepts even of a log whose records are at most 64 KiB");
+        batch.clear();
+        q.takeBatch(batch, 0, 0);
+        assertEquals(1, batch.size());
     }
 
     @Test
     void aGroupIsTakenWholeIntoOneBatchOrLeftForTheNext() throws IOException {
         int limit = (int) (3 * framed(100));
         CommitQueue q = queue(Durability.SYNC, 1 << 20, limit);
-        q.add(new byte[100], new CompletableFuture<>(), true, false);
-        q.add(new byte[100], new CompletableFuture<>(), true, false);
+        add(q, new byte[100], true, false);
+        add(q, new byte[100], true, false);
         CompletableFuture<Long> group = new CompletableFuture<>();
         q.addGroup(List.of(new byte[100], new byte[100]), 2 * framed(100), group, true);
         q.addGroup(List.of(new byte[100], new byte[100], new byte[100], new byte[100]), 4 * framed(100),
@@ -122,14 +155,14 @@ class CommitQueueTest {
     @Test
     void anAppendWaitsForRoomUnlessItsCallerMayNot() throws Exception {
         CommitQueue q = queue(Durability.SYNC, 2 * framed(10), 1 << 20);
-        q.add(new byte[10], new CompletableFuture<>(), true, false);
-        q.add(new byte[10], new CompletableFuture<>(), true, false); // at the bound now
-        q.add(new byte[10], new CompletableFuture<>(), false, false); // the writer thread passes
+        add(q, new byte[10], true, false);
+        add(q, new byte[10], true, false); // at the bound now
+        add(q, new byte[10], false, false); // the writer thread passes
 
         CompletableFuture<Long> waiting = new CompletableFuture<>();
         Thread appender = new Thread(() -> {
             try {
-                q.add(new byte[10], waiting, true, false);
+                add(q, waiting, new byte[10], true, false);
             } catch (IOException e) {
                 waiting.completeExceptionally(e);
             }
@@ -150,26 +183,26 @@ class CommitQueueTest {
     void aCallerLeadsOnlyWhenTheQueueIsEmptyAndTheLastBatchWasSingle() throws IOException {
         CommitQueue q = queue();
         lastBatch.set(1);
-        CommitRequest.Append own = q.add(new byte[1], new CompletableFuture<>(), true, true);
-        assertNotNull(own, "alone: it leads");
-        assertNull(q.add(new byte[1], new CompletableFuture<>(), true, true), "queued behind another");
+        CommitRequest.Append own = new CommitRequest.FutureAppend(new CompletableFuture<>());
+        assertTrue(q.add(own, new byte[1], true, true), "alone: it leads");
+        assertFalse(add(q, new byte[1], true, true), "queued behind another");
         assertTrue(q.takeIfFirst(own));
         assertFalse(q.takeIfFirst(own), "taken once");
 
         List<CommitRequest> drain = new ArrayList<>();
         q.takeBatch(drain, 0, 0);
         lastBatch.set(2);
-        assertNull(q.add(new byte[1], new CompletableFuture<>(), true, true), "the last batch was shared");
+        assertFalse(add(q, new byte[1], true, true), "the last batch was shared");
         q.takeBatch(drain, 0, 0);
         lastBatch.set(0);
-        assertNull(q.add(new byte[1], new CompletableFuture<>(), true, false), "a caller that may not lead");
+        assertFalse(add(q, new byte[1], true, false), "a caller that may not lead");
     }
 
     @Test
     void aLeaderWhoseRecordTheWriterTookFindsItGone() throws IOException {
         CommitQueue q = queue();
-        CommitRequest.Append own = q.add(new byte[1], new CompletableFuture<>(), true, true);
-        assertNotNull(own);
+        CommitRequest.Append own = new CommitRequest.FutureAppend(new CompletableFuture<>());
+        assertTrue(q.add(own, new byte[1], true, true));
         List<CommitRequest> batch = new ArrayList<>();
         q.takeBatch(batch, 0, 0);
         assertSame(own, batch.get(0));
@@ -181,7 +214,7 @@ class CommitQueueTest {
         CommitQueue q = queue(Durability.BUFFERED, 1 << 20, 1 << 20);
         byte[] payload = {1, 2, 3};
         CompletableFuture<Long> future = new CompletableFuture<>();
-        q.add(payload, future, true, false);
+        add(q, future, payload, true, false);
         assertEquals(7, future.getNow(-1L));
         payload[0] = 9;
         List<CommitRequest> batch = new ArrayList<>();
@@ -194,7 +227,7 @@ class CommitQueueTest {
     @Test
     void gatheringWaitsForTheWantedRecordsAndNoLongerThanItsLimit() throws Exception {
         CommitQueue q = queue();
-        q.add(new byte[1], new CompletableFuture<>(), true, false);
+        add(q, new byte[1], true, false);
         List<CommitRequest> batch = new ArrayList<>();
         long started = System.nanoTime();
         q.takeBatch(batch, 3, TimeUnit.MILLISECONDS.toNanos(50));
@@ -202,12 +235,12 @@ class CommitQueueTest {
         assertEquals(1, batch.size());
 
         batch.clear();
-        q.add(new byte[1], new CompletableFuture<>(), true, false);
+        add(q, new byte[1], true, false);
         Thread late = new Thread(() -> {
             try {
                 Thread.sleep(50);
-                q.add(new byte[1], new CompletableFuture<>(), true, false);
-                q.add(new byte[1], new CompletableFuture<>(), true, false);
+                add(q, new byte[1], true, false);
+                add(q, new byte[1], true, false);
             } catch (InterruptedException | IOException e) {
                 throw new AssertionError(e);
             }
@@ -218,7 +251,7 @@ class CommitQueueTest {
         assertEquals(3, batch.size(), "the late arrivals joined the batch");
 
         batch.clear();
-        q.add(new byte[1], new CompletableFuture<>(), true, false);
+        add(q, new byte[1], true, false);
         q.barrier(false);
         started = System.nanoTime();
         q.takeBatch(batch, 3, TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS));
@@ -229,9 +262,9 @@ class CommitQueueTest {
     @Test
     void aClosedQueueRefusesWorkAndDrainsWhatItHolds() throws IOException {
         CommitQueue q = queue();
-        q.add(new byte[1], new CompletableFuture<>(), true, false);
+        add(q, new byte[1], true, false);
         q.close();
-        assertThrows(WalClosedException.class, () -> q.add(new byte[1], new CompletableFuture<>(), true, false));
+        assertThrows(WalClosedException.class, () -> add(q, new byte[1], true, false));
         assertThrows(WalClosedException.class, () -> q.barrier(true));
         assertTrue(q.awaitRequest(), "what was queued before is still taken");
         q.takeBatch(new ArrayList<>(), 0, 0);
@@ -242,17 +275,17 @@ class CommitQueueTest {
     void aFailureIsStickyAndFailsEveryRequestItAbandons() throws Exception {
         CommitQueue q = queue(Durability.SYNC, framed(1), 1 << 20);
         CompletableFuture<Long> taken = new CompletableFuture<>();
-        q.add(new byte[1], taken, true, false);
+        add(q, taken, new byte[1], true, false);
         List<CommitRequest> batch = new ArrayList<>();
         q.takeBatch(batch, 0, 0);
         CompletableFuture<Long> queued = new CompletableFuture<>();
-        q.add(new byte[1], queued, true, false);
+        add(q, queued, new byte[1], true, false);
         CompletableFuture<Void> barrier = q.barrier(true);
-        q.add(new byte[1], new CompletableFuture<>(), false, false); // over the bound now
+        add(q, new byte[1], false, false); // over the bound now
         CompletableFuture<Long> blocked = new CompletableFuture<>();
         Thread appender = new Thread(() -> {
             try {
-                q.add(new byte[1], blocked, true, false);
+                add(q, blocked, new byte[1], true, false);
             } catch (IOException e) {
                 blocked.completeExceptionally(e);
             }
@@ -278,7 +311,7 @@ class CommitQueueTest {
         assertFalse(appender.isAlive(), "an appender waiting for room is released");
         ExecutionException e = assertThrows(ExecutionException.class, blocked::get);
         assertInstanceOf(WalFailedException.class, e.getCause());
-        assertThrows(WalFailedException.class, () -> q.add(new byte[1], new CompletableFuture<>(), true, false));
+        assertThrows(WalFailedException.class, () -> add(q, new byte[1], true, false));
         assertThrows(WalFailedException.class, () -> q.barrier(false));
     }
 }

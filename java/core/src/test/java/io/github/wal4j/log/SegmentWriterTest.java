@@ -72,8 +72,9 @@ class SegmentWriterTest {
         for (int i = 0; i < count; i++) {
             long sequence = nextSequence++;
             byte[] payload = payload(sequence, size);
-            batch.add(new CommitRequest.Append(sequence, payload,
-                    RecordFormat.framedSize(size) + writer.sealOverhead(), new CompletableFuture<>(), System.nanoTime()));
+            CommitRequest.Append append = new CommitRequest.FutureAppend(new CompletableFuture<>());
+            append.queued(sequence, payload, RecordFormat.framedSize(size) + writer.sealOverhead(), System.nanoTime());
+            batch.add(append);
         }
         return batch;
     }

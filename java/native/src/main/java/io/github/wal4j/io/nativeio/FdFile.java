@@ -44,6 +44,8 @@ abstract class FdFile implements StorageFile {
     private final Cleaner.Cleanable cleanable;
     private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
     private boolean closed; // guarded by guard
+    /** See {@link #addressOf}; any thread may replace it. */
+    private volatile BufferAddress lastBuffer;
 
     /**
      * Takes ownership of {@code fd} and of {@code block} (aligned memory, may be {@code null}): both
@@ -97,10 +99,25 @@ abstract class FdFile implements StorageFile {
         return new NativeIoException(call, name, (int) result);
     }
 
-    /** The address of {@code buffer}'s position; the buffer must be direct and stay reachable during the call. */
-    static Pointer addressOf(ByteBuffer buffer) {
-        Pointer base = Native.getDirectBufferPointer(buffer);
-        return buffer.position() == 0 ? base : base.share(buffer.position());
+    /**
+     * The address of {@code buffer}'s position; the buffer must be direct and stay reachable during
+     * the call. The base address of the last buffer seen is kept, so that I/O that reuses one buffer
+     * (the writer's batch buffer, a reader's window) allocates no {@link Pointer} per call.
+     */
+    final Pointer addressOf(ByteBuffer buffer) {
+        BufferAddress last = lastBuffer;
+        if (last == null || last.buffer != buffer) {
+            last = new BufferAddress(buffer, Native.getDirectBufferPointer(buffer));
+            lastBuffer = last;
+        }
+        return buffer.position() == 0 ? last.base : last.base.share(buffer.position());
+    }
+
+    /**
+     * A direct buffer and its base address. Immutable, so a racing reader of {@link #lastBuffer}
+     * sees a matching pair; the file holds its last buffer until it is closed and dropped.
+     */
+    private record BufferAddress(ByteBuffer buffer, Pointer base) {
     }
 
     static void checkPosition(long position) {

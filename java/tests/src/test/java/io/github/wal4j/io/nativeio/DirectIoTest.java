@@ -144,7 +144,7 @@ class DirectIoTest {
             int fd = file.begin();
             try {
                 ByteBuffer block = alignedDirect(align, 4096);
-                long rc = LibWal4j.wal4j_pwrite(fd, FdFile.addressOf(block), align, 1);
+                long rc = LibWal4j.wal4j_pwrite(fd, file.addressOf(block), align, 1);
                 assertEquals(-Errno.EINVAL, rc);
                 assertEquals("pwrite failed on a.wal: EINVAL (22)", file.failure("pwrite", rc).getMessage());
             } finally {
