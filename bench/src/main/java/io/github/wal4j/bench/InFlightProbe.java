@@ -21,8 +21,15 @@ import java.util.stream.Stream;
  * <p>LIMIT {@code default} opens with the library's default; {@code huge} sets a limit no run
  * reaches (through reflection, so the class also runs against a library from before the option,
  * where only {@code default} exists). {@code bench/inflight} runs it against the library before the
- * in-flight limit and this checkout, interleaved. Arguments: {@code DIR LAYER MODE THREADS SECONDS
- * BYTES LIMIT}.
+ * in-flight limit and this checkout, interleaved. PREP (optional) {@code prep} keeps the library's
+ * default segment preparation, {@code noprep} turns it off ({@code withSegmentPreparation(false)},
+ * also through reflection: a library from before the option has no preparation).
+ *
+ * <p>Beside records/s it prints the process's CPU time per record (all threads: appenders, writer,
+ * preparer, JIT and GC; steadier than throughput on a shared machine) and, from {@code /proc/self/io},
+ * the bytes the process had written to storage ({@code write_bytes}, page-cache pages it dirtied)
+ * and passed to write calls ({@code wchar}) per payload byte, from before the open to after the
+ * close. Arguments: {@code DIR LAYER MODE THREADS SECONDS BYTES LIMIT [PREP]}.
  */
 public final class InFlightProbe {
     private InFlightProbe() {
@@ -36,6 +43,7 @@ public final class InFlightProbe {
         double seconds = Double.parseDouble(a[4]);
         int size = Integer.parseInt(a[5]);
         String limit = a[6];
+        String prep = a.length > 7 ? a[7] : "prep";
         int window = mode.startsWith("window:") ? Integer.parseInt(mode.substring(7)) : Integer.MAX_VALUE;
         WalOptions options = WalOptions.defaults().withIoLayer(layer);
         if (limit.equals("huge")) {
@@ -47,8 +55,18 @@ public final class InFlightProbe {
         } else if (!limit.equals("default")) {
             throw new IllegalArgumentException("LIMIT is default or huge: " + limit);
         }
+        if (prep.equals("noprep")) {
+            options = (WalOptions) WalOptions.class.getMethod("withSegmentPreparation", boolean.class)
+                    .invoke(options, false);
+        } else if (!prep.equals("prep")) {
+            throw new IllegalArgumentException("PREP is prep or noprep: " + prep);
+        }
         long[] appended = new long[threads];
         long elapsed;
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuFrom = os.getProcessCpuTime();
+        long[] ioFrom = io();
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
             long start = System.nanoTime();
             long end = start + (long) (seconds * 1e9);
@@ -91,16 +109,34 @@ public final class InFlightProbe {
                 throw new IllegalStateException("an append failed", failure[0]);
             }
         }
+        long cpu = os.getProcessCpuTime() - cpuFrom;
+        long[] ioTo = io();
         long total = 0;
         for (long n : appended) {
             total += n;
         }
-        System.out.printf("layer %s %s threads %d size %d limit %s: %.0f rec/s (%d records in %.2f s)%n", layer, mode,
-                threads, size, limit, total / (elapsed / 1e9), total, elapsed / 1e9);
+        double payload = (double) total * size;
+        System.out.printf("layer %s %s threads %d size %d limit %s %s: %.0f rec/s (%d records in %.2f s),"
+                        + " %.0f ns CPU/record, written %.2f B/payload B (write calls %.2f)%n", layer, mode,
+                threads, size, limit, prep, total / (elapsed / 1e9), total, elapsed / 1e9, cpu / (double) total,
+                (ioTo[1] - ioFrom[1]) / payload, (ioTo[0] - ioFrom[0]) / payload);
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.sorted((x, y) -> y.compareTo(x)).toList()) {
                 Files.delete(f);
             }
         }
+    }
+
+    /** {@code wchar} and {@code write_bytes} of this process, from {@code /proc/self/io}. */
+    private static long[] io() throws java.io.IOException {
+        long[] v = new long[2];
+        for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+            if (line.startsWith("wchar:")) {
+                v[0] = Long.parseLong(line.substring(6).trim());
+            } else if (line.startsWith("write_bytes:")) {
+                v[1] = Long.parseLong(line.substring(12).trim());
+            }
+        }
+        return v;
     }
 }
