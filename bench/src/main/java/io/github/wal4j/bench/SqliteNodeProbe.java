@@ -34,7 +34,14 @@ import org.HdrHistogram.Histogram;
  *   e.g. target/probe 3 2 1,4,16,64 node,sqlite-full,sqlite-off,log
  * </pre>
  * {@code -Dprobe.checkpointEvery=N} runs the node with a checkpoint every N changes (the policy's
- * other bounds at their defaults). Prints one line per cell: subject, threads, rep, commits/s, p50/p99/p99.9 in microseconds.
+ * other bounds at their defaults). {@code node-base} is another build of the node in the same
+ * process: the classes of {@code io.github.wal4j.sqlite} in the directory or jar
+ * {@code -Dprobe.baseClasses=PATH} (say, the base commit's, compiled against the same core), loaded
+ * child-first by a class loader of their own, everything else shared; so {@code node} and
+ * {@code node-base} cells interleave in one JVM and their ratio is not moved by the machine's load.
+ * After each node cell the probe prints what each commit cost in CPU time (all threads of the
+ * process, {@code /proc/self/stat}) and in voluntary context switches ({@code /proc/self/status}
+ * summed over the process's threads): load-insensitive evidence of the thread hand-offs. Prints one line per cell: subject, threads, rep, commits/s, p50/p99/p99.9 in microseconds.
  */
 public final class SqliteNodeProbe {
     private static final int SIZE = 100;
@@ -103,6 +110,9 @@ public final class SqliteNodeProbe {
                     }
                 };
             }
+            case "node-base" -> {
+                return BaseNode.open(dir, System.getProperty("probe.baseClasses"));
+            }
             case "sqlite-full", "sqlite-off" -> {
                 Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("plain.db"));
                 try (Statement s = c.createStatement()) {
@@ -146,6 +156,7 @@ public final class SqliteNodeProbe {
 
     private static void run(String subject, int threads, int rep, Path dir, double seconds) throws Exception {
         try (Committer committer = open(subject, dir)) {
+            ProcessCost cost = new ProcessCost();
             byte[] change = new byte[SIZE];
             Arrays.fill(change, (byte) 'x');
             long warmupNanos = (long) (Math.min(1.0, seconds / 3) * 1e9);
@@ -181,10 +192,12 @@ public final class SqliteNodeProbe {
                 thread.start();
             }
             Thread.sleep(warmupNanos / 1_000_000);
+            ProcessCost.Sample before = cost.sample();
             measuring.set(true);
             long started = System.nanoTime();
             Thread.sleep(measureNanos / 1_000_000);
             measuring.set(false);
+            ProcessCost.Sample after = cost.sample();
             long elapsed = System.nanoTime() - started;
             stop.set(true);
             done.await();
@@ -194,9 +207,13 @@ public final class SqliteNodeProbe {
             Histogram all = new Histogram(60_000_000_000L, 3);
             histograms.forEach(all::add);
             long ops = Arrays.stream(counts).sum();
-            System.out.printf("%-12s threads=%-3d rep=%d  %9.0f commits/s  p50=%7.0f us  p99=%7.0f us  p99.9=%7.0f us%n",
+            System.out.printf("%-12s threads=%-3d rep=%d  %9.0f commits/s  p50=%7.0f us  p99=%7.0f us  p99.9=%7.0f us"
+                    + "  cpu=%5.1f us/commit  cswitch=%5.2f/commit  load=%s%n",
                     subject, threads, rep, ops / (elapsed / 1e9), all.getValueAtPercentile(50) / 1e3,
-                    all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3);
+                    all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3,
+                    (after.cpuNanos() - before.cpuNanos()) / 1e3 / Math.max(1, ops),
+                    (double) (after.voluntarySwitches() - before.voluntarySwitches()) / Math.max(1, ops),
+                    ProcessCost.loadAverage());
         }
     }
 

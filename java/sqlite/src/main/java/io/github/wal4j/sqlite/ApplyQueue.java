@@ -1,152 +1,247 @@
 package io.github.wal4j.sqlite;
 
 import io.github.wal4j.WalException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * The hand-off from the committing threads to the single applier thread, in WAL sequence order.
- * Committers {@link #submit} their changes once the WAL append returned, in whatever order their
- * threads get there (the WAL assigns sequence numbers in the order it writes, but a committer may
- * be descheduled between its append and its submit); the applier {@link #take}s only the run of
- * consecutive sequence numbers that starts at the next one the database needs, so it never applies
- * a change before one that precedes it in the WAL, and never skips one.
+ * The changes durable in the WAL and not yet applied, in WAL sequence order, and who applies the
+ * next batch of them: there is no applier thread, the committers take turns. Committers
+ * {@link #submit} their changes once the WAL append returned, in whatever order their threads get
+ * there (a committer may be descheduled between its append and its submit), then wait in
+ * {@link #awaitTurn}. When no one is applying and the change with the next sequence number the
+ * database needs is queued, one waiting committer becomes the <b>leader</b>: it gets the run of
+ * consecutive changes that starts there (its own and others', bounded by count and bytes), applies
+ * it, settles each change ({@link #completed}, {@link #fail}) and hands on ({@link #release}),
+ * waking the committer whose change is next, if one is queued. So a batch is never applied before
+ * one that precedes it in the WAL, no change is skipped, at most one thread applies at a time, and
+ * a lone committer applies its own change without waking any thread.
  *
- * <p>Thread-safe: {@link #submit} from any thread, the rest from the applier thread (and from the
- * node, to {@link #stop} or {@link #kill} it).
+ * <p>Waiting committers park, and are unparked one by one, directly, by the thread that settles
+ * their change or hands them the lead: a woken committer whose change is done returns without
+ * taking the queue's lock, so the batch's committers do not wake each other in a chain.
+ *
+ * <p>Thread-safe: every method but {@link #outcome} takes the queue's lock. A leader must call
+ * {@link #release} once for every batch {@link #awaitTurn} gave it, whatever happened while it
+ * applied it.
  */
 final class ApplyQueue {
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition arrived = lock.newCondition();
     private final TreeMap<Long, PendingChange> waiting = new TreeMap<>();
+    private final int maxChanges;
+    private final long maxBytes;
     private long next;
-    private boolean stopping;
+    private boolean leading;
+    private Function<PendingChange, WalException> stopping;
     private Function<PendingChange, WalException> dead;
 
-    /** @param next the sequence number of the first change to hand out (the database's applied + 1) */
-    ApplyQueue(long next) {
+    /**
+     * @param next the sequence number of the first change to apply (the database's applied + 1)
+     * @param maxChanges at most this many changes in a batch
+     * @param maxBytes at most this many bytes of changes in a batch, past its first change
+     */
+    ApplyQueue(long next, int maxChanges, long maxBytes) {
         this.next = next;
+        this.maxChanges = maxChanges;
+        this.maxBytes = maxBytes;
     }
 
     /**
-     * Queues a change durable in the WAL. If the applier has ended ({@link #kill}), the change is
-     * failed at once with the reason the applier ended.
+     * Queues a change durable in the WAL, from its committer's thread (the one that then waits in
+     * {@link #awaitTurn}). If the queue is dead ({@link #kill}), the change is failed at once with
+     * the reason.
      */
     void submit(PendingChange change) {
         lock.lock();
         try {
+            change.owner(Thread.currentThread());
             if (dead != null) {
-                change.failed(dead.apply(change));
+                change.settle(dead.apply(change));
                 return;
             }
             if (change.sequence() < next || waiting.putIfAbsent(change.sequence(), change) != null) {
-                change.failed(new ChangeNotAppliedException(change.sequence(), "change " + change.sequence()
+                change.settle(new ChangeNotAppliedException(change.sequence(), "change " + change.sequence()
                         + " is durable in the write-ahead log, but the node had already applied or queued that"
                         + " sequence number (next to apply: " + next + "): something else appends to the node's"
                         + " WAL. It is applied at the next open if the database lacks it", null));
-                return;
             }
-            if (change.sequence() == next) {
-                arrived.signal();
-            }
+            // If it is next and no one leads, its own committer leads when it comes to awaitTurn.
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Waits until the change with the next sequence number is queued, then removes and returns it
-     * with the consecutive ones after it, at most {@code maxChanges} of them and, past the first, at
-     * most {@code maxBytes} of changes in all.
+     * Waits until {@code mine} (submitted) is done, or until the calling thread is to apply the next
+     * batch. Interrupts do not end the wait (the change is durable in the WAL and on its way into
+     * the database: waiting is the only honest answer); the interrupt flag is kept.
      *
-     * @param waitNanos the longest to wait for the next change; {@code Long.MAX_VALUE}: no limit
-     * @return the batch, in sequence order; empty if {@code waitNanos} passed first; null once the
-     *     queue is stopped and the changes that were consecutive are taken
-     * @throws InterruptedException if the applier thread is interrupted while waiting
+     * @return null once {@code mine} is done ({@link #outcome}); otherwise the batch the caller now
+     *     leads, in sequence order, which it must {@link #release}
      */
-    List<PendingChange> take(int maxChanges, long maxBytes, long waitNanos) throws InterruptedException {
+    List<PendingChange> awaitTurn(PendingChange mine) {
+        while (!mine.done()) {
+            lock.lock();
+            try {
+                if (mine.done()) {
+                    break;
+                }
+                mine.owner(Thread.currentThread()); // the thread that waits is the one to wake
+                if (!leading && waiting.containsKey(next)) {
+                    leading = true;
+                    return takeBatch();
+                }
+            } finally {
+                lock.unlock();
+            }
+            // An unpark between the look above and this park leaves a permit: the park returns at once.
+            LockSupport.park(this);
+        }
+        return null;
+    }
+
+    private List<PendingChange> takeBatch() {
+        List<PendingChange> batch = new ArrayList<>();
+        long bytes = 0;
+        PendingChange c;
+        while ((c = waiting.get(next)) != null && batch.size() < maxChanges
+                && (batch.isEmpty() || bytes + c.change().length <= maxBytes)) {
+            waiting.remove(next);
+            batch.add(c);
+            bytes += c.change().length;
+            next++;
+        }
+        return batch;
+    }
+
+    /** The changes are committed in the database: their committers return. */
+    void completed(List<PendingChange> done) {
+        List<Thread> wake = new ArrayList<>(done.size());
         lock.lock();
         try {
-            long remaining = waitNanos;
-            while (!waiting.containsKey(next)) {
-                if (stopping || dead != null) {
-                    return null;
-                }
-                if (waitNanos == Long.MAX_VALUE) {
-                    arrived.await();
-                } else if (remaining <= 0) {
-                    return List.of();
-                } else {
-                    remaining = arrived.awaitNanos(remaining);
+            for (PendingChange c : done) {
+                if (c.settle(null)) {
+                    wake.add(c.owner());
                 }
             }
-            List<PendingChange> batch = new ArrayList<>();
-            long bytes = 0;
-            PendingChange c;
-            while ((c = waiting.get(next)) != null && batch.size() < maxChanges
-                    && (batch.isEmpty() || bytes + c.change().length <= maxBytes)) {
-                waiting.remove(next);
-                batch.add(c);
-                bytes += c.change().length;
-                next++;
-            }
-            return batch;
         } finally {
             lock.unlock();
         }
+        wake.forEach(LockSupport::unpark);
     }
 
-    /** Puts back the changes of a batch that were not applied (its time ran out), to be taken first. */
-    void putBack(List<PendingChange> rest) {
-        if (rest.isEmpty()) {
-            return;
+    /** The change is not applied (it is durable in the WAL): its committer throws {@code failure}. */
+    void fail(PendingChange change, WalException failure) {
+        Thread wake = null;
+        lock.lock();
+        try {
+            if (change.settle(failure)) {
+                wake = change.owner();
+            }
+        } finally {
+            lock.unlock();
         }
+        if (wake != null) {
+            LockSupport.unpark(wake);
+        }
+    }
+
+    /**
+     * The leader is done with its batch: {@code rest}, the changes of it that it did not start (its
+     * time ran out), go back to be taken first, and the committer of the next change, if it is
+     * queued, is woken to lead. If the queue is stopping and the next change is not queued, no
+     * change will fill the gap: the queue dies with the stop's reason.
+     */
+    void release(List<PendingChange> rest) {
         lock.lock();
         try {
             for (PendingChange c : rest) {
-                waiting.put(c.sequence(), c);
+                if (!c.done()) {
+                    waiting.put(c.sequence(), c);
+                }
             }
-            next = rest.get(0).sequence();
+            if (!rest.isEmpty()) {
+                next = Math.min(next, rest.get(0).sequence());
+            }
+            leading = false;
+            handOn();
         } finally {
             lock.unlock();
         }
     }
 
+    /** With no leader: wakes the committer of the next change, or ends a stopping queue at its gap. */
+    private void handOn() {
+        PendingChange first = waiting.get(next);
+        if (first != null) {
+            LockSupport.unpark(first.owner());
+        } else if (stopping != null) {
+            killLocked(stopping);
+        }
+    }
+
     /**
-     * No change will fill a gap any more (the node is closing, or an append failed): {@link #take}
-     * hands out what is consecutive, then returns null.
+     * No change will fill a gap any more (an append failed, and whether it took a sequence number is
+     * unknown): what is consecutive is still applied, then every change after the gap, and every
+     * one submitted from then on, fails with {@code why}'s exception for it.
      */
-    void stop() {
+    void stop(Function<PendingChange, WalException> why) {
         lock.lock();
         try {
-            stopping = true;
-            arrived.signalAll();
+            if (stopping == null) {
+                stopping = why;
+            }
+            if (!leading) {
+                handOn();
+            }
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * The applier has ended: fails every queued change, and every one submitted from now on, with
-     * {@code why}'s exception for it.
+     * No change will be applied any more (the node stopped): fails every queued change, and every
+     * one submitted from now on, with {@code why}'s exception for it.
      */
     void kill(Function<PendingChange, WalException> why) {
         lock.lock();
         try {
-            if (dead == null) {
-                dead = why;
-            }
-            for (PendingChange c : waiting.values()) {
-                c.failed(dead.apply(c));
-            }
-            waiting.clear();
-            arrived.signalAll();
+            killLocked(why);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void killLocked(Function<PendingChange, WalException> why) {
+        if (dead == null) {
+            dead = why;
+        }
+        for (PendingChange c : waiting.values()) {
+            if (c.settle(dead.apply(c))) {
+                LockSupport.unpark(c.owner());
+            }
+        }
+        waiting.clear();
+    }
+
+    /**
+     * The outcome of a change that is done ({@link #awaitTurn} returned null for it).
+     *
+     * @throws WalException the applier's verdict: {@link ChangeNotAppliedException},
+     *     {@link ApplierEndedTransactionException}
+     */
+    void outcome(PendingChange change) throws IOException {
+        if (!change.done()) {
+            throw new IllegalStateException("change " + change.sequence() + " is not done");
+        }
+        WalException failure = change.failure();
+        if (failure != null) {
+            throw failure;
         }
     }
 }

@@ -9,53 +9,55 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 
 /**
- * The node's single applier: the body of its applier thread. Takes the changes the committers
- * queued, in WAL sequence order without gaps ({@link ApplyQueue}), and applies them several per
- * SQLite transaction ({@link ChangeTransactions#applyBatch}), a batch bounded by a number of
- * changes, a number of bytes and a time (no change is started in a transaction open longer than
- * that). After each committed batch it records the applied sequence, tells the listener, releases
- * the batch's committers, and lets the {@link CheckpointSchedule} checkpoint.
+ * Applies the batches the {@link ApplyQueue} hands to a leading committer, on that committer's
+ * thread: several changes per SQLite transaction ({@link ChangeTransactions#applyBatch}), a batch
+ * bounded by a number of changes, a number of bytes (the queue's bounds) and a time (no change is
+ * started in a transaction open longer than that; the rest goes back to the queue). After each
+ * committed batch it records the applied sequence, tells the listener, releases the batch's
+ * committers, and lets the {@link CheckpointSchedule} checkpoint.
  *
  * <p>When a batch fails it is rolled back, and its changes are applied again one per transaction,
  * in order, up to the one whose applier failed: those commit normally. The failing change and every
  * change after it get {@link ChangeNotAppliedException} (they are durable in the WAL, and the next
  * open applies them), and the node stops, since nothing may be applied after a missing change.
  * When an applier ended a transaction itself ({@link ApplierEndedTransactionException}), the batch
- * and every change after it get that exception.
+ * and every change after it get that exception. Whatever happens, the leader settles every change
+ * of its batch and hands on ({@link ApplyQueue#release}), so that no committer waits for a leader
+ * that is gone.
  *
- * <p>Holds the node's connection lock while it uses the connection, so that
- * {@link SqliteCommitNode#read} runs between batches.
+ * <p>{@link #lead} holds the node's connection lock while it uses the connection, so that
+ * {@link SqliteCommitNode#read} and the {@link IdleCheckpointer} run between batches; the
+ * {@link ApplyQueue} lets one leader in at a time.
  */
-final class BatchApplier implements Runnable {
+final class BatchApplier {
     private static final System.Logger LOG = System.getLogger("io.github.wal4j.sqlite");
-
-    /** Bounds of one batch: changes, bytes of changes, nanoseconds a transaction may start changes for. */
-    record Limits(int changes, long bytes, long nanos) {
-    }
 
     private final ApplyQueue queue;
     private final ChangeTransactions transactions;
     private final CheckpointSchedule checkpoints;
     private final ReentrantLock connectionLock;
-    private final Limits limits;
+    private final long batchNanos;
     private final CommitListener listener;
     private final NodeState state;
     private final Path databaseFile;
     private final LongConsumer appliedSink;
+    /** The thread applying a batch now, if any: an applier or a listener on it must not call the node. */
+    private volatile Thread leader;
     private long applied;
 
     /**
-     * @param applied the last change the database holds when the applier starts
+     * @param batchNanos no change is started in a transaction open for longer than this
+     * @param applied the last change the database holds when the node starts
      * @param appliedSink told the new applied sequence after each committed transaction
      */
     BatchApplier(ApplyQueue queue, ChangeTransactions transactions, CheckpointSchedule checkpoints,
-            ReentrantLock connectionLock, Limits limits, CommitListener listener, NodeState state, Path databaseFile,
+            ReentrantLock connectionLock, long batchNanos, CommitListener listener, NodeState state, Path databaseFile,
             long applied, LongConsumer appliedSink) {
         this.queue = queue;
         this.transactions = transactions;
         this.checkpoints = checkpoints;
         this.connectionLock = connectionLock;
-        this.limits = limits;
+        this.batchNanos = batchNanos;
         this.listener = listener;
         this.state = state;
         this.databaseFile = databaseFile;
@@ -63,52 +65,65 @@ final class BatchApplier implements Runnable {
         this.appliedSink = appliedSink;
     }
 
-    @Override
-    public void run() {
+    /** Whether {@code thread} is applying a batch now (so runs the applier or a listener). */
+    boolean isApplying(Thread thread) {
+        return leader == thread;
+    }
+
+    /**
+     * Applies {@code batch}, which {@link ApplyQueue#awaitTurn} gave the calling thread, settles
+     * every change in it, and hands on. The interrupt flag is cleared while the batch is applied, so
+     * that an interrupt meant for this committer does not fail everyone's changes in SQLite's or the
+     * applier's code, and restored after.
+     *
+     * @throws Error what the applier or the database threw that is an {@link Error}, after the node
+     *     was stopped and every change in the batch and queued after it failed
+     */
+    void lead(List<PendingChange> batch) {
+        Thread me = Thread.currentThread();
+        boolean interrupted = Thread.interrupted();
+        List<PendingChange> rest = List.of();
+        connectionLock.lock();
+        leader = me;
         try {
-            List<PendingChange> batch;
-            while ((batch = queue.take(limits.changes(), limits.bytes(), checkpoints.nanosUntilDue())) != null) {
-                connectionLock.lock();
-                try {
-                    if (batch.isEmpty()) {
-                        checkpoints.idle(applied);
-                    } else if (!apply(batch)) {
-                        return;
-                    }
-                } finally {
-                    connectionLock.unlock();
-                }
-            }
-        } catch (InterruptedException e) {
-            end("the applier thread was interrupted", new WalException("the applier thread of " + databaseFile
-                    + " was interrupted", e));
+            rest = apply(batch);
         } catch (RuntimeException | Error e) {
-            end("the applier thread failed", new WalException("the applier thread of " + databaseFile + " failed", e));
-            throw e;
+            WalException cause = new WalException("applying changes " + batch.get(0).sequence() + ".."
+                    + batch.get(batch.size() - 1).sequence() + " to " + databaseFile + " failed", e);
+            LOG.log(System.Logger.Level.ERROR, "wal4j sqlite: applying a batch failed", e);
+            failFrom(batch, 0, c -> notApplied(c.sequence(), "applying its batch failed (" + e + ")", cause),
+                    "applying a batch failed", cause);
+            if (e instanceof Error error) {
+                throw error;
+            }
         } finally {
-            // Whatever is still queued (after a gap that will not fill) is durable in the WAL: the next open applies it.
-            queue.kill(c -> notApplied(c.sequence(), "the node stopped before applying it", null));
+            leader = null;
+            connectionLock.unlock();
+            queue.release(rest);
+            if (interrupted) {
+                me.interrupt();
+            }
         }
     }
 
-    /** Applies one batch; false if it failed and the applier must end. */
-    private boolean apply(List<PendingChange> batch) {
+    /** Applies one batch; returns the changes not started (the batch's time ran out), or none after a failure. */
+    private List<PendingChange> apply(List<PendingChange> batch) {
         int done;
         try {
-            done = transactions.applyBatch(batch, System.nanoTime() + limits.nanos());
+            done = transactions.applyBatch(batch, System.nanoTime() + batchNanos);
         } catch (ApplierEndedTransactionException e) {
             failFrom(batch, 0, c -> e, "the applier of change " + e.sequence() + " ended the node's transaction", e);
-            return false;
+            return List.of();
         } catch (ChangeTransactions.BatchFailedException f) {
-            return applyOneByOne(batch, f);
+            applyOneByOne(batch, f);
+            return List.of();
         }
-        queue.putBack(batch.subList(done, batch.size()));
         committed(batch.subList(0, done));
-        return true;
+        return batch.subList(done, batch.size());
     }
 
     /** After a batch was rolled back: each change before the failing one in its own transaction. */
-    private boolean applyOneByOne(List<PendingChange> batch, ChangeTransactions.BatchFailedException f) {
+    private void applyOneByOne(List<PendingChange> batch, ChangeTransactions.BatchFailedException f) {
         int failing = f.index() < 0 ? batch.size() : f.index();
         Throwable cause = f.getCause();
         for (int i = 0; i < failing; i++) {
@@ -117,7 +132,7 @@ final class BatchApplier implements Runnable {
                 transactions.apply(c.sequence(), c.change());
             } catch (ApplierEndedTransactionException e) {
                 failFrom(batch, i, x -> e, "the applier of change " + c.sequence() + " ended the node's transaction", e);
-                return false;
+                return;
             } catch (SQLException | RuntimeException e) {
                 failing = i;
                 cause = e;
@@ -126,7 +141,7 @@ final class BatchApplier implements Runnable {
             committed(List.of(c));
         }
         if (failing == batch.size()) {
-            return true; // the batch failed as a whole, but each change on its own committed
+            return; // the batch failed as a whole, but each change on its own committed
         }
         long sequence = batch.get(failing).sequence();
         Throwable why = cause;
@@ -135,7 +150,6 @@ final class BatchApplier implements Runnable {
         failFrom(batch, failing, c -> c.sequence() == sequence ? first
                 : notApplied(c.sequence(), "change " + sequence + " before it was not applied", first),
                 "change " + sequence + " was not applied", first);
-        return false;
     }
 
     /** The changes are committed: records the applied sequence, tells the listener, releases the committers, checkpoints. */
@@ -149,9 +163,7 @@ final class BatchApplier implements Runnable {
         for (PendingChange c : done) {
             listener.applied(c.sequence(), false);
         }
-        for (PendingChange c : done) {
-            c.applied();
-        }
+        queue.completed(done);
         checkpoints.applied(applied, done.size(), bytes);
     }
 
@@ -161,16 +173,12 @@ final class BatchApplier implements Runnable {
         state.stop(reason, cause);
         queue.kill(why);
         for (PendingChange c : batch.subList(from, batch.size())) {
-            c.failed(why.apply(c));
+            queue.fail(c, why.apply(c));
         }
     }
 
-    private void end(String reason, WalException cause) {
-        state.stop(reason, cause);
-        LOG.log(System.Logger.Level.ERROR, "wal4j sqlite: " + reason, cause);
-    }
-
-    private ChangeNotAppliedException notApplied(long sequence, String why, Throwable cause) {
+    /** The exception of a change durable in the WAL that this node will not apply. */
+    ChangeNotAppliedException notApplied(long sequence, String why, Throwable cause) {
         return new ChangeNotAppliedException(sequence, "change " + sequence + " is durable in the write-ahead log but"
                 + " was not applied to the database " + databaseFile + ": " + why + ". It will be applied at the next"
                 + " start, when the node is opened again; do not commit it again. This node accepts no more commits"

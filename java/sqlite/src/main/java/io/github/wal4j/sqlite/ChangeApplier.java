@@ -4,7 +4,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
- * Applies one change to the database. The node calls it on its applier thread, inside a database
+ * Applies one change to the database. The node calls it on the thread leading the batch the change
+ * is in (a committing thread, perhaps another caller's; see {@link SqliteCommitNode}), inside a database
  * transaction that it opened and that it commits (together with the sequence number) after the
  * batch of changes the transaction holds: other callers' changes may come before and after this
  * one in the same transaction, in WAL order.
@@ -18,9 +19,12 @@ import java.sql.SQLException;
  *       close the connection that {@code Statement.getConnection()} returns. The node notices a
  *       transaction ended by SQL ({@code COMMIT}, {@code END}, {@code ROLLBACK}) and refuses the
  *       change with {@link ApplierEndedTransactionException}, but cannot undo what was committed.</li>
- *   <li>Do not call the node ({@code commit}, {@code read}, {@code close}): the applier thread would
- *       wait for itself ({@link IllegalStateException}). Be quick: every committer waits for the
- *       single applier.</li>
+ *   <li>Do not call the node ({@code commit}, {@code read}, {@code close}): the thread would wait
+ *       for itself ({@link IllegalStateException}). Be quick: every committer waits while one batch
+ *       is applied. Do not rely on the thread: it is whichever committer leads the batch, so its
+ *       thread locals, name and interrupt flag belong to some caller of {@code commit} (an
+ *       interrupt of that caller can reach the applier, and an applier that throws because of it
+ *       refuses the change, as any throw does).</li>
  *   <li>Be deterministic: the result must depend only on the database and the change. A change
  *       whose transaction did not commit before a crash is applied again at the next start, to the
  *       database as it was before (SQLite rolled the partial transaction back), and a change in a

@@ -14,7 +14,7 @@ import java.util.List;
  * refused with {@link ApplierEndedTransactionException}, and its number stays in the applying row
  * ({@link AppliedTable}), so that no later open applies it again over the part already committed.
  *
- * <p>{@link #applyBatch} puts several changes in one transaction, the applier thread's way of
+ * <p>{@link #applyBatch} puts several changes in one transaction, the leader's way of
  * making many commits cost one SQLite commit.
  *
  * <p>Not thread-safe: the node's connection lock guards every call.

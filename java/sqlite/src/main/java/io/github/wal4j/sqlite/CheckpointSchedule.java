@@ -13,8 +13,8 @@ import java.sql.SQLException;
  * unsynced commits) anywhere leaves the database at or after the WAL's checkpoint, and the next
  * open re-applies from the WAL whatever the database lost.
  *
- * <p>Not thread-safe: runs on the connection's owner (the applier thread, or {@code open} and
- * {@code close}), under the node's connection lock.
+ * <p>Not thread-safe: runs under the node's connection lock, on whichever thread holds it (a
+ * committer leading a batch, the {@link IdleCheckpointer}, or {@code open} and {@code close}).
  */
 final class CheckpointSchedule {
     private static final System.Logger LOG = System.getLogger("io.github.wal4j.sqlite");
@@ -34,6 +34,8 @@ final class CheckpointSchedule {
     private long firstSince;
     private boolean backingOff;
     private long retryAt;
+    private Runnable intervalStarted = () -> {
+    };
 
     /**
      * @param pastDurablePoint tests only ({@link SqliteNodeOptions}): also checkpoint the WAL after
@@ -56,6 +58,7 @@ final class CheckpointSchedule {
     void applied(long applied, int changes, long bytes) {
         if (changesSince == 0) {
             firstSince = System.nanoTime();
+            intervalStarted.run();
         }
         changesSince += changes;
         bytesSince += bytes;
@@ -72,7 +75,15 @@ final class CheckpointSchedule {
         return policy.due(changesSince, bytesSince, now - firstSince) && (!backingOff || now - retryAt >= 0);
     }
 
-    /** How long the applier may sleep before the policy's interval makes a checkpoint due; {@code Long.MAX_VALUE}: no limit. */
+    /**
+     * Called (under the connection lock) when the first change after a checkpoint is applied, so
+     * that the {@link IdleCheckpointer} knows when the interval now ends.
+     */
+    void onIntervalStarted(Runnable value) {
+        intervalStarted = value;
+    }
+
+    /** How long the idle checkpointer may sleep before the policy's interval makes a checkpoint due; {@code Long.MAX_VALUE}: no limit. */
     long nanosUntilDue() {
         long interval = policy.intervalNanos();
         if (changesSince == 0 || interval == Long.MAX_VALUE) {
@@ -83,7 +94,7 @@ final class CheckpointSchedule {
         return backingOff ? Math.max(wait, retryAt - now) : wait;
     }
 
-    /** The applier found nothing to apply: checkpoints if the interval is over. */
+    /** No batch is being applied: checkpoints if the interval is over. */
     void idle(long applied) {
         if (due()) {
             tryCheckpoint(applied);
@@ -121,6 +132,9 @@ final class CheckpointSchedule {
                         + "completing; the WAL keeps changes after " + wal.checkpointSequence() + " for now");
             }
         } catch (IOException | SQLException | RuntimeException e) {
+            // Wait before the next attempt, as after a reader, instead of failing again at every batch.
+            backingOff = true;
+            retryAt = System.nanoTime() + RETRY_NANOS;
             LOG.log(System.Logger.Level.WARNING, () -> "wal4j sqlite: checkpointing up to change " + applied
                     + " failed; the changes are applied, the WAL keeps them and the next open skips them", e);
         }

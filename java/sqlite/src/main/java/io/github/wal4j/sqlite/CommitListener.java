@@ -3,9 +3,11 @@ package io.github.wal4j.sqlite;
 /**
  * Observes the steps of each commit, for metrics, tracing and crash tests. Each method is called
  * right after the step it names: {@link #appended} on the committing thread, {@link #applied} and
- * {@link #checkpointed} on the node's applier thread (or the thread running {@code open} or
- * {@code close}), while every committer waits for it: keep it short, and do not call the node from
- * it (from the applier thread that is refused with {@link IllegalStateException}). An exception thrown by a listener is logged and ignored;
+ * {@link #checkpointed} on the thread applying the batch (a committing thread leading it, perhaps
+ * not the change's own) or checkpointing (that, the node's checkpointer thread, or the thread
+ * running {@code open} or {@code close}), while the batch's committers wait for it: keep it short,
+ * and do not call the node from {@code applied} or {@code checkpointed} (refused with
+ * {@link IllegalStateException}). An exception thrown by a listener is logged and ignored;
  * a listener cannot change what a commit does.
  */
 public interface CommitListener {

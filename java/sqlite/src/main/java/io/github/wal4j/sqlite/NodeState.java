@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * database applies changes in WAL order without gaps: nothing may be applied before the change
  * that failed, which only the next open applies.
  *
- * <p>Thread-safe: committers read it, the applier thread stops it, {@code close} closes it.
+ * <p>Thread-safe: committers read it, the leading committer stops it, {@code close} closes it.
  */
 final class NodeState {
     private final Path databaseFile;

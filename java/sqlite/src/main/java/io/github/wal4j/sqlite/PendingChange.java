@@ -1,22 +1,27 @@
 package io.github.wal4j.sqlite;
 
 import io.github.wal4j.WalException;
-import java.io.IOException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * One change durable in the WAL, on its way to the database: its sequence number, its bytes, and
- * the outcome its committing thread waits for. The applier thread completes it once, after the
- * database transaction holding it committed ({@link #applied()}), or fails it with the
- * {@link WalException} the committer throws ({@link #failed}).
+ * its outcome. The thread that applies the batch holding it (its own committer, or another
+ * committer leading that batch) settles the outcome once, through the {@link ApplyQueue}: applied,
+ * after the database transaction holding it committed, or failed with the {@link WalException}
+ * its committer throws; the first outcome stays.
+ *
+ * <p>Everything but the sequence number and the bytes belongs to the {@link ApplyQueue} that
+ * queued it: written only under that queue's lock; {@link #done} and the failure may be read
+ * without it (a committer woken because its change is done returns without taking the lock).
  */
 final class PendingChange {
     private final long sequence;
     private final byte[] change;
-    private final CompletableFuture<Void> outcome = new CompletableFuture<>();
+    private Thread owner;
+    private WalException failure;
+    /** Written last, after the failure: a read of true publishes it. */
+    private volatile boolean done;
 
-    /** @param change the caller's array, not copied: its committer blocks in {@link #await()} until the applier is done with it */
+    /** @param change the caller's array, not copied: its committer waits until the change is done with it */
     PendingChange(long sequence, byte[] change) {
         this.sequence = sequence;
         this.change = change;
@@ -30,47 +35,31 @@ final class PendingChange {
         return change;
     }
 
-    /** The change and its sequence number are committed in the database. */
-    void applied() {
-        outcome.complete(null);
+    /** The committer waiting for it: unparked when the change is done, or when it is to lead the next batch. */
+    Thread owner() {
+        return owner;
     }
 
-    /** The change is not applied (it is durable in the WAL); its committer throws {@code failure}. */
-    void failed(WalException failure) {
-        outcome.completeExceptionally(failure);
+    void owner(Thread value) {
+        owner = value;
     }
 
     boolean done() {
-        return outcome.isDone();
+        return done;
     }
 
-    /**
-     * Waits for the applier, ignoring interrupts (the change is durable in the WAL and on its way
-     * into the database: waiting is the only honest answer; the interrupt flag is restored).
-     *
-     * @throws WalException the applier's verdict: {@link ChangeNotAppliedException},
-     *     {@link ApplierEndedTransactionException}
-     */
-    void await() throws IOException {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    outcome.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof WalException w) {
-                        throw w;
-                    }
-                    throw new WalException("applying change " + sequence + " failed", e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+    /** Settles the outcome if it is not yet: applied ({@code failure} null) or failed; false if it was settled already. */
+    boolean settle(WalException failure) {
+        if (done) {
+            return false;
         }
+        this.failure = failure;
+        done = true;
+        return true;
+    }
+
+    /** The failure its committer throws, or null if the change was applied (only once {@link #done}). */
+    WalException failure() {
+        return failure;
     }
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -24,17 +25,22 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <ol>
  *   <li><b>appends</b> its change to the WAL; it is fdatasync'ed when the append returns, and
  *       concurrent appends share one fdatasync (the WAL's group commit);</li>
- *   <li>hands it to the node's single <b>applier</b> thread, which applies the changes strictly in
- *       WAL sequence order, several per SQLite transaction: the caller's {@link ChangeApplier}
- *       changes the tables for each, and the node sets the single row of its table
- *       {@value #APPLIED_TABLE} to the last one's sequence number, in the <em>same</em> transaction
- *       (bounded by {@link SqliteNodeOptions#withBatchLimits count, bytes and time});</li>
+ *   <li>queues it, in WAL sequence order, and waits for its turn: there is no applier thread. When
+ *       no one is applying and the next change the database needs is queued, one committer becomes
+ *       the <b>leader</b> and applies, on its own thread, the run of consecutive changes queued from
+ *       there (its own and others', whose appends are durable), in one SQLite transaction: the
+ *       caller's {@link ChangeApplier} changes the tables for each, and the node sets the single row
+ *       of its table {@value #APPLIED_TABLE} to the last one's sequence number, in the <em>same</em>
+ *       transaction (bounded by {@link SqliteNodeOptions#withBatchLimits count, bytes and time}); then
+ *       it releases the batch's committers and hands on to the committer of the next change queued,
+ *       if any. A lone committer thus applies its own change without waking any thread;</li>
  *   <li>returns once that transaction committed.</li>
  * </ol>
  * In {@link JournalMode#WAL} SQLite commits with {@code synchronous=NORMAL}, without an fsync: a
  * power cut may take the newest commits from the database, but not from the WAL. So the one rule:
  * <b>the WAL is checkpointed only up to what SQLite has made durable</b>. From time to time
- * ({@link SqliteCheckpointPolicy}) the applier runs {@code PRAGMA wal_checkpoint(FULL)}, after which
+ * ({@link SqliteCheckpointPolicy}) the leader, after its batch, or the node's checkpointer thread
+ * when commits pause, runs {@code PRAGMA wal_checkpoint(FULL)}, after which
  * SQLite's files hold every change applied so far, synced, and only then checkpoints the WAL up to
  * the last of them. {@link #open} reads the applied sequence number from the database, replays
  * every WAL record after it, each in its own transaction, and checkpoints the same way. Whatever a
@@ -73,8 +79,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       more than the WAL ever held (another WAL, or a WAL that lost records) and one that has
  *       applied less than the WAL's checkpoint (an older copy of the database: those changes are
  *       gone).</li>
- *   <li>Neither the applier nor a {@link CommitListener} may call the node: they run on the applier
- *       thread, which a commit from it would wait for ({@link IllegalStateException}).</li>
+ *   <li>Neither the applier nor a {@link CommitListener}'s {@code applied} or {@code checkpointed}
+ *       may call the node: they run on the thread applying a batch or checkpointing, which a commit
+ *       from it would wait for ({@link IllegalStateException}).</li>
  * </ul>
  *
  * <h2>Example</h2>
@@ -97,16 +104,19 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * The node is the module {@code io.github.wal4j:wal4j-sqlite}, which brings
  * {@code org.xerial:sqlite-jdbc}; applications that use only the WAL ({@code wal4j}) never get it.
  *
- * <p>Thread-safe. {@code commit} runs the append on the caller's thread and waits for the applier
- * thread ({@code wal4j-sqlite-applier}), which runs the {@link ChangeApplier}, the listener's
- * {@code applied} and {@code checkpointed}, and the checkpoints; {@link #read} runs on the caller's
- * thread between the applier's transactions.
+ * <p>Thread-safe. {@code commit} runs the append on the caller's thread, and, when the caller leads
+ * a batch, the {@link ChangeApplier}, the listener's {@code applied} and the checkpoints due, for
+ * its own and other callers' changes; its interrupt flag is cleared while it does (and restored
+ * after), but an interrupt that comes while it applies reaches the applier's code. The node's one
+ * thread, {@code wal4j-sqlite-checkpointer}, only keeps the checkpoint policy's time bound when
+ * commits pause. {@link #read} runs on the caller's thread between the batches' transactions.
  *
  * <p>The node is a facade over package-private pieces: {@code SqliteDatabase} (the file and the
  * connection's pragmas), {@code GuardedConnection} (what the applier may call), {@code AppliedTable}
  * (the applied sequence number), {@code ChangeTransactions} (a change's or a batch's transaction),
- * {@code ApplyQueue} (committers to the applier, in sequence order), {@code BatchApplier} (the
- * applier thread), {@code CheckpointSchedule} and {@code SqliteDurablePoint} (the checkpoint rule),
+ * {@code ApplyQueue} (the changes in sequence order, and whose turn it is to lead), {@code BatchApplier}
+ * (a leader's batch), {@code CheckpointSchedule}, {@code IdleCheckpointer} and
+ * {@code SqliteDurablePoint} (the checkpoint rule),
  * {@code CatchUp} (set-up, checks and replay at open) and {@code IsolatedListener}. It is longer than
  * most classes here because of its documentation, more than half of it: the contract of the
  * exactly-once protocol is written where a user reads it.
@@ -146,7 +156,9 @@ public final class SqliteCommitNode implements Closeable {
     private volatile long applied;
     private long replayed;
     private ApplyQueue queue;
-    private Thread applierThread;
+    private BatchApplier applier;
+    private IdleCheckpointer checkpointer;
+    private Thread checkpointerThread;
 
     private SqliteCommitNode(DurableLog wal, Connection connection, Path databaseFile, ChangeApplier applier,
             SqliteNodeOptions options) throws SQLException {
@@ -176,7 +188,7 @@ public final class SqliteCommitNode implements Closeable {
      * the table {@value #APPLIED_TABLE} and runs the options' schema, and brings the database up to
      * date: every WAL record after the sequence number the database has applied is applied, in order,
      * each in its own transaction, SQLite is made durable and the WAL is checkpointed up to the last
-     * one; then starts the applier thread.
+     * one; then starts the checkpointer thread (if the checkpoint policy has a time bound).
      *
      * <p>When this returns, every change whose commit ever returned, and every change that reached
      * the WAL before a crash, is in the database exactly once, and the WAL holds nothing to replay.
@@ -267,9 +279,10 @@ public final class SqliteCommitNode implements Closeable {
 
     /**
      * Commits one change: appends it to the WAL (sharing the fdatasync with concurrent commits),
-     * waits until the applier thread has applied it to the database with its sequence number, in a
-     * transaction that committed. See the class comment for the guarantees. An interrupt does not
-     * end the wait (the change is on its way into the database); the interrupt flag is kept.
+     * waits until it is applied to the database with its sequence number, in a transaction that
+     * committed, applying it (and the changes queued with it) itself when it is this thread's turn
+     * to lead. See the class comment for the guarantees. An interrupt does not end the wait (the
+     * change is on its way into the database); the interrupt flag is kept.
      *
      * @param change the change, as the applier reads it; not kept after this returns, and not to
      *     be modified meanwhile
@@ -284,13 +297,13 @@ public final class SqliteCommitNode implements Closeable {
      * @throws RecordTooLargeException the change is larger than the WAL's maximum record size;
      *     nothing was appended and the node goes on
      * @throws WalClosedException the node is closed
-     * @throws IllegalStateException if called from the applier thread (an applier or a listener)
+     * @throws IllegalStateException if called from an applier or a listener while it applies or checkpoints
      * @throws IOException the WAL append failed (the change may or may not be in the WAL; the node
      *     is stopped)
      */
     public long commit(byte[] change) throws IOException {
         Objects.requireNonNull(change, "change must not be null (an empty array is a valid change)");
-        refuseOnApplierThread("commit");
+        refuseWhileApplying("commit");
         gate.readLock().lock();
         try {
             state.ensureRunning();
@@ -301,7 +314,9 @@ public final class SqliteCommitNode implements Closeable {
                 throw e;
             } catch (IOException | RuntimeException | Error e) {
                 state.stop("appending a change to the WAL failed, and whether it reached the WAL is unknown", e);
-                queue.stop(); // a sequence number may be missing for good: apply what is consecutive, then end
+                // A sequence number may be missing for good: what is consecutive is applied, the rest fails.
+                queue.stop(c -> applier.notApplied(c.sequence(), "an append before or beside it failed (" + e
+                        + "), and a change before it may be missing from the WAL's order", e));
                 throw e;
             }
             PendingChange pending = new PendingChange(sequence, change);
@@ -310,7 +325,12 @@ public final class SqliteCommitNode implements Closeable {
             } finally {
                 queue.submit(pending);
             }
-            pending.await();
+            // Wait for the change to be applied, or lead a batch (one's own, others' too) when it is this thread's turn.
+            List<PendingChange> batch;
+            while ((batch = queue.awaitTurn(pending)) != null) {
+                applier.lead(batch);
+            }
+            queue.outcome(pending);
             return sequence;
         } finally {
             gate.readLock().unlock();
@@ -320,16 +340,16 @@ public final class SqliteCommitNode implements Closeable {
     /**
      * Runs {@code query} on the node's connection and then ends its transaction with a rollback: for
      * reads (anything it writes is discarded; changes go through {@link #commit}). The connection is
-     * guarded as for a {@link ChangeApplier}. Runs on the caller's thread between the applier's
+     * guarded as for a {@link ChangeApplier}. Runs on the caller's thread between the batches'
      * transactions, so it sees every change whose commit returned (and perhaps some whose commit has
      * not returned yet). Allowed on a stopped node.
      *
      * @throws SQLException from the query, or if the node is closed
-     * @throws IllegalStateException if called from the applier thread
+     * @throws IllegalStateException if called from an applier or a listener while it applies or checkpoints
      */
     public <T> T read(Query<T> query) throws SQLException {
         Objects.requireNonNull(query, "query");
-        refuseOnApplierThread("read");
+        refuseWhileApplying("read");
         connectionLock.lock();
         try {
             if (state.closed()) {
@@ -380,32 +400,35 @@ public final class SqliteCommitNode implements Closeable {
     }
 
     /**
-     * Waits for the commits in flight to return, stops the applier thread, makes SQLite durable and
+     * Waits for the commits in flight to return, stops the checkpointer thread, makes SQLite durable and
      * checkpoints the WAL up to the last change applied (a failure there is logged: the next open
      * replays instead), closes the database connection, then the WAL (which releases its lock).
      * Nothing committed is lost, nothing in the WAL is dropped. Closing again does nothing.
      *
-     * @throws IllegalStateException if called from the applier thread
+     * @throws IllegalStateException if called from an applier or a listener while it applies or checkpoints
      */
     @Override
     public void close() throws IOException {
-        refuseOnApplierThread("close");
+        refuseWhileApplying("close");
         gate.writeLock().lock();
         try {
             if (!state.close()) {
                 return;
             }
-            queue.stop();
-            boolean interrupted = false;
-            while (applierThread.isAlive()) {
-                try {
-                    applierThread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
+            // Every commit has returned (they hold the gate): no change is being applied or waits.
+            if (checkpointerThread != null) {
+                checkpointer.stop();
+                boolean interrupted = false;
+                while (checkpointerThread.isAlive()) {
+                    try {
+                        checkpointerThread.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
             IOException failure = null;
             connectionLock.lock();
@@ -453,20 +476,24 @@ public final class SqliteCommitNode implements Closeable {
         catchUp.run();
         applied = catchUp.applied();
         replayed = catchUp.replayed();
-        queue = new ApplyQueue(applied + 1);
-        BatchApplier applier = new BatchApplier(queue, transactions, checkpoints, connectionLock,
-                new BatchApplier.Limits(options.batchChanges(), options.batchBytes(), options.batchTime().toNanos()),
+        queue = new ApplyQueue(applied + 1, options.batchChanges(), options.batchBytes());
+        applier = new BatchApplier(queue, transactions, checkpoints, connectionLock, options.batchTime().toNanos(),
                 listener, state, databaseFile, applied, a -> applied = a);
-        applierThread = new Thread(applier, "wal4j-sqlite-applier " + databaseFile.getFileName());
-        applierThread.setDaemon(true);
-        applierThread.start();
+        if (options.checkpointPolicy().intervalNanos() != Long.MAX_VALUE) {
+            checkpointer = new IdleCheckpointer(checkpoints, connectionLock, () -> applied);
+            checkpoints.onIntervalStarted(checkpointer::wake);
+            checkpointerThread = new Thread(checkpointer, "wal4j-sqlite-checkpointer " + databaseFile.getFileName());
+            checkpointerThread.setDaemon(true);
+            checkpointerThread.start();
+        }
     }
 
-    private void refuseOnApplierThread(String call) {
-        if (Thread.currentThread() == applierThread) {
-            throw new IllegalStateException(call + " called on the applier thread of " + databaseFile + " (from a"
-                    + " ChangeApplier or a CommitListener): it would wait for itself. Appliers and listeners must not"
-                    + " call the node");
+    private void refuseWhileApplying(String call) {
+        Thread me = Thread.currentThread();
+        if (applier.isApplying(me) || (checkpointer != null && checkpointer.isRunningOn(me))) {
+            throw new IllegalStateException(call + " called from a ChangeApplier or a CommitListener of " + databaseFile
+                    + ", on the thread applying the node's changes or checkpointing: it would wait for itself."
+                    + " Appliers and listeners must not call the node");
         }
     }
 }

@@ -16,7 +16,7 @@ import java.util.function.LongConsumer;
  * call. In {@link JournalMode#DELETE} every commit was synced ({@code synchronous=EXTRA}) when it
  * returned, so there is nothing to do.
  *
- * <p>Runs on the connection's owner (the applier thread, or {@code open}/{@code close}), between
+ * <p>Runs on the connection's owner (a leading committer, the checkpointer thread, or {@code open}/{@code close}), between
  * transactions.
  */
 final class SqliteDurablePoint {

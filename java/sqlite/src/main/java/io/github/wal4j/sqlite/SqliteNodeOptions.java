@@ -173,7 +173,7 @@ public final class SqliteNodeOptions {
     }
 
     /**
-     * Tests only: called on the applier thread each time SQLite has made every applied change
+     * Tests only: called on the thread checkpointing each time SQLite has made every applied change
      * durable, with the last one, before the WAL is checkpointed (a test copies the database there,
      * as a power cut would leave it).
      */

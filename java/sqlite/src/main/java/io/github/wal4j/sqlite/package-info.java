@@ -1,8 +1,8 @@
 /**
  * SQLite integration: {@link io.github.wal4j.sqlite.SqliteCommitNode} commits changes to a SQLite
  * database through a wal4j write-ahead log so that they stay exactly-once across crashes. Concurrent
- * changes are appended to the WAL (durable, sharing its fdatasync), applied to the database by one
- * applier thread in WAL order, several per SQLite transaction together with the last one's sequence
+ * changes are appended to the WAL (durable, sharing its fdatasync), applied to the database in WAL order by
+ * one committer at a time, the leader, several per SQLite transaction together with the last one's sequence
  * number, and checkpointed out of the WAL only once SQLite has made them durable; opening the node
  * replays exactly the WAL records the database has not applied. See {@code docs/security/wal.md}, section 11.
  *

@@ -2,13 +2,30 @@ package io.github.wal4j.sqlite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 
-/** The applier takes changes strictly in sequence order, without gaps, whatever order they arrive in. */
+/**
+ * The committers take turns applying: a lone committer leads its own change at once; batches are
+ * handed out strictly in sequence order, without gaps, whatever order changes arrive in; one leader
+ * at a time; a leader's leftovers come first; a failing leader fails its batch and everything after
+ * it and no committer is left waiting. The schedules are seeded: a failure names the seed
+ * ({@code -Dwal4j.applyQueue.seed=N} runs that one).
+ */
 class ApplyQueueTest {
     private static PendingChange change(long sequence, int size) {
         return new PendingChange(sequence, new byte[size]);
@@ -18,48 +35,284 @@ class ApplyQueueTest {
         return batch.stream().map(PendingChange::sequence).toList();
     }
 
-    @Test
-    void outOfOrderArrivalsAreHandedOutInOrderAndAGapIsWaitedFor() throws Exception {
-        ApplyQueue queue = new ApplyQueue(5);
-        queue.submit(change(7, 1));
-        queue.submit(change(6, 1));
-        assertEquals(List.of(), queue.take(100, 1000, 5_000_000), "5 is missing: nothing to take");
-        queue.submit(change(5, 1));
-        queue.submit(change(9, 1));
-        assertEquals(List.of(5L, 6L, 7L), sequences(queue.take(100, 1000, Long.MAX_VALUE)));
-        queue.submit(change(8, 1));
-        assertEquals(List.of(8L, 9L), sequences(queue.take(100, 1000, Long.MAX_VALUE)));
+    private static ApplyQueue queue(long next) {
+        return new ApplyQueue(next, 100, 1000);
     }
 
     @Test
-    void batchesAreBoundedByCountAndBytesAndAPutBackTailComesFirst() throws Exception {
-        ApplyQueue queue = new ApplyQueue(1);
-        for (long s = 1; s <= 6; s++) {
-            queue.submit(change(s, 10));
+    void aLoneCommitterLeadsItsOwnChangeWithoutWaiting() throws Exception {
+        ApplyQueue queue = queue(1);
+        PendingChange mine = change(1, 1);
+        queue.submit(mine);
+        List<PendingChange> batch = queue.awaitTurn(mine);
+        assertEquals(List.of(1L), sequences(batch), "its own change, led by its own thread");
+        queue.completed(batch);
+        queue.release(List.of());
+        assertNull(queue.awaitTurn(mine), "done: nothing more to lead");
+        queue.outcome(mine);
+    }
+
+    @Test
+    void aGapIsWaitedForAndTheCommitterOfTheNextChangeLeadsTheRunAfterIt() throws Exception {
+        ApplyQueue queue = queue(5);
+        PendingChange seven = change(7, 1);
+        PendingChange six = change(6, 1);
+        queue.submit(seven);
+        queue.submit(six);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<List<PendingChange>> waiter = pool.submit(() -> queue.awaitTurn(seven));
+            Thread.sleep(100);
+            assertTrue(!waiter.isDone(), "5 is missing: the committer of 7 waits");
+            PendingChange five = change(5, 1);
+            queue.submit(five);
+            List<PendingChange> batch = queue.awaitTurn(five);
+            assertEquals(List.of(5L, 6L, 7L), sequences(batch));
+            queue.completed(batch);
+            queue.release(List.of());
+            assertNull(waiter.get(10, TimeUnit.SECONDS), "7 was applied by the committer of 5");
+            queue.outcome(seven);
+        } finally {
+            pool.shutdownNow();
         }
-        assertEquals(List.of(1L, 2L), sequences(queue.take(2, 1000, Long.MAX_VALUE)));
-        List<PendingChange> batch = queue.take(100, 25, Long.MAX_VALUE);
-        assertEquals(List.of(3L, 4L), sequences(batch), "25 bytes hold two changes of 10");
-        queue.putBack(batch.subList(1, 2));
-        assertEquals(List.of(4L, 5L, 6L), sequences(queue.take(100, 1000, Long.MAX_VALUE)));
-        queue.submit(change(7, 500));
-        assertEquals(List.of(7L), sequences(queue.take(100, 10, Long.MAX_VALUE)), "a change larger than the bound goes alone");
     }
 
     @Test
-    void aStoppedQueueHandsOutWhatIsConsecutiveThenEndsAndAKilledOneFailsEverything() throws Exception {
-        ApplyQueue queue = new ApplyQueue(1);
-        queue.submit(change(1, 1));
+    void batchesAreBoundedByCountAndBytesAndALeadersLeftoversComeFirst() throws Exception {
+        ApplyQueue queue = new ApplyQueue(1, 2, 25);
+        List<PendingChange> all = new ArrayList<>();
+        for (long s = 1; s <= 6; s++) {
+            PendingChange c = change(s, 10);
+            all.add(c);
+            queue.submit(c);
+        }
+        List<PendingChange> batch = queue.awaitTurn(all.get(5));
+        assertEquals(List.of(1L, 2L), sequences(batch), "two changes at most");
+        queue.completed(batch.subList(0, 1));
+        queue.release(batch.subList(1, 2)); // its time ran out after 1
+        batch = queue.awaitTurn(all.get(5));
+        assertEquals(List.of(2L, 3L), sequences(batch), "the leftover first");
+        queue.completed(batch);
+        queue.release(List.of());
+        ApplyQueue bytes = new ApplyQueue(1, 100, 25);
+        for (long s = 1; s <= 3; s++) {
+            bytes.submit(change(s, 10));
+        }
+        PendingChange big = change(4, 500);
+        bytes.submit(big);
+        batch = bytes.awaitTurn(big);
+        assertEquals(List.of(1L, 2L), sequences(batch), "25 bytes hold two changes of 10");
+        bytes.completed(batch);
+        bytes.release(List.of());
+        batch = bytes.awaitTurn(big);
+        assertEquals(List.of(3L), sequences(batch), "3 and the big one do not fit together");
+        bytes.completed(batch);
+        bytes.release(List.of());
+        assertEquals(List.of(4L), sequences(bytes.awaitTurn(big)), "a change larger than the bound goes alone");
+    }
+
+    @Test
+    void onlyOneLeaderAtATime() throws Exception {
+        ApplyQueue queue = queue(1);
+        PendingChange one = change(1, 1);
+        PendingChange two = change(2, 1);
+        queue.submit(one);
+        List<PendingChange> first = queue.awaitTurn(one);
+        queue.submit(two);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<List<PendingChange>> second = pool.submit(() -> queue.awaitTurn(two));
+            Thread.sleep(100);
+            assertTrue(!second.isDone(), "2 is queued, but a leader is applying: its committer waits");
+            queue.completed(first);
+            queue.release(List.of());
+            assertEquals(List.of(2L), sequences(second.get(10, TimeUnit.SECONDS)), "handed on to the committer of 2");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStoppedQueueAppliesWhatIsConsecutiveThenFailsTheRestAndALateSubmit() throws Exception {
+        ApplyQueue queue = queue(1);
+        PendingChange one = change(1, 1);
+        queue.submit(one);
         PendingChange afterGap = change(3, 1);
         queue.submit(afterGap);
-        queue.stop();
-        assertEquals(List.of(1L), sequences(queue.take(100, 1000, Long.MAX_VALUE)));
-        assertNull(queue.take(100, 1000, Long.MAX_VALUE), "2 will never come");
-        queue.kill(c -> new ChangeNotAppliedException(c.sequence(), "stopped", null));
-        assertTrue(afterGap.done());
-        assertEquals(3, assertThrows(ChangeNotAppliedException.class, afterGap::await).sequence());
+        queue.stop(c -> new ChangeNotAppliedException(c.sequence(), "stopped", null));
+        assertTrue(!afterGap.done(), "1 is still to apply");
+        List<PendingChange> batch = queue.awaitTurn(one);
+        assertEquals(List.of(1L), sequences(batch));
+        queue.completed(batch);
+        queue.release(List.of());
+        assertNull(queue.awaitTurn(afterGap), "2 will never come: 3 failed");
+        assertEquals(3, assertThrows(ChangeNotAppliedException.class, () -> queue.outcome(afterGap)).sequence());
         PendingChange late = change(2, 1);
         queue.submit(late);
-        assertEquals(2, assertThrows(ChangeNotAppliedException.class, late::await).sequence());
+        assertNull(queue.awaitTurn(late));
+        assertEquals(2, assertThrows(ChangeNotAppliedException.class, () -> queue.outcome(late)).sequence());
+    }
+
+    @Test
+    void aSeededScheduleOfManyCommittersAppliesEveryChangeOnceInOrderWithOneLeaderAtATime() throws Exception {
+        for (long seed : seeds()) {
+            run(seed, Long.MAX_VALUE);
+        }
+    }
+
+    @Test
+    void aLeaderFailingMidBatchFailsThatChangeAndEveryOneAfterAndNoCommitterIsLeftWaiting() throws Exception {
+        for (long seed : seeds()) {
+            run(seed, 1 + new Random(seed).nextInt(400));
+        }
+    }
+
+    private static long[] seeds() {
+        String one = System.getProperty("wal4j.applyQueue.seed");
+        if (one != null) {
+            return new long[] {Long.parseLong(one)};
+        }
+        long base = System.nanoTime();
+        return new long[] {base, base + 1, base + 2, base + 3, base + 4};
+    }
+
+    /**
+     * 16 committers, 40 changes each: "appends" take sequence numbers under a lock (as the WAL hands
+     * them out), then a seeded pause before the submit lets later sequences arrive first; a leader
+     * "applies" its batch with a seeded pause, now and then only a prefix of it (as when the batch's
+     * time runs out), and fails at sequence {@code failAt}.
+     */
+    private static void run(long seed, long failAt) throws Exception {
+        String label = "seed " + seed + " (-Dwal4j.applyQueue.seed=" + seed + "), failing at " + failAt;
+        int threads = 16;
+        int perThread = 40;
+        int total = threads * perThread;
+        ApplyQueue queue = new ApplyQueue(1, 8, 1 << 20);
+        ReentrantLock wal = new ReentrantLock();
+        AtomicLong lastSequence = new AtomicLong();
+        AtomicInteger leaders = new AtomicInteger();
+        AtomicInteger maxLeaders = new AtomicInteger();
+        AtomicInteger leaderships = new AtomicInteger();
+        List<Long> applied = Collections.synchronizedList(new ArrayList<>());
+        List<String> violations = Collections.synchronizedList(new ArrayList<>());
+        ChangeNotAppliedException failure = new ChangeNotAppliedException(failAt, "refused (simulated)", null);
+        AtomicInteger failed = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Random random = new Random(seed * 31 + t);
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        PendingChange mine;
+                        wal.lock();
+                        try {
+                            mine = change(lastSequence.incrementAndGet(), 1);
+                        } finally {
+                            wal.unlock();
+                        }
+                        pause(random);
+                        queue.submit(mine);
+                        List<PendingChange> batch;
+                        while ((batch = queue.awaitTurn(mine)) != null) {
+                            lead(batch, random, failAt, failure, queue, leaders, maxLeaders, applied, violations);
+                            leaderships.incrementAndGet();
+                        }
+                        try {
+                            queue.outcome(mine);
+                            if (!applied.contains(mine.sequence())) {
+                                violations.add(mine.sequence() + " returned before it was applied");
+                            }
+                        } catch (ChangeNotAppliedException e) {
+                            failed.incrementAndGet();
+                            if (mine.sequence() < failAt) {
+                                violations.add(mine.sequence() + " failed, before the failing " + failAt);
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS); // a committer left waiting times out here
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of(), violations, label);
+        assertEquals(1, maxLeaders.get(), label + ": one leader at a time");
+        long appliedUpTo = Math.min(total, failAt - 1);
+        List<Long> expected = new ArrayList<>();
+        for (long s = 1; s <= appliedUpTo; s++) {
+            expected.add(s);
+        }
+        assertEquals(expected, applied, label + ": every change before the failing one, once, in order");
+        assertEquals(total - appliedUpTo, failed.get(), label + ": the failing change and every one after it failed");
+        System.out.println("[wal4j] ApplyQueueTest " + label + ": " + leaderships.get() + " batches for " + total
+                + " changes");
+    }
+
+    private static void lead(List<PendingChange> batch, Random random, long failAt, ChangeNotAppliedException failure,
+            ApplyQueue queue, AtomicInteger leaders, AtomicInteger maxLeaders, List<Long> applied,
+            List<String> violations) {
+        maxLeaders.accumulateAndGet(leaders.incrementAndGet(), Math::max);
+        List<PendingChange> rest = List.of();
+        try {
+            long expected = applied.isEmpty() ? 1 : applied.get(applied.size() - 1) + 1;
+            for (int i = 0; i < batch.size(); i++) {
+                if (batch.get(i).sequence() != expected + i) {
+                    violations.add("batch " + sequences(batch) + " after " + (expected - 1));
+                }
+            }
+            int take = batch.size() > 1 && random.nextInt(4) == 0 ? 1 + random.nextInt(batch.size() - 1) : batch.size();
+            pause(random);
+            List<PendingChange> done = new ArrayList<>();
+            for (PendingChange c : batch.subList(0, take)) {
+                if (c.sequence() == failAt) {
+                    applied.addAll(sequences(done)); // before their committers can return and look
+                    queue.completed(done);
+                    queue.kill(x -> failure);
+                    for (PendingChange f : batch.subList(done.size(), batch.size())) {
+                        queue.fail(f, failure);
+                    }
+                    return;
+                }
+                done.add(c);
+            }
+            applied.addAll(sequences(done));
+            queue.completed(done);
+            rest = batch.subList(take, batch.size());
+        } finally {
+            leaders.decrementAndGet();
+            queue.release(rest);
+        }
+    }
+
+    private static void pause(Random random) {
+        int r = random.nextInt(10);
+        if (r < 2) {
+            try {
+                Thread.sleep(0, 1 + random.nextInt(200_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else if (r < 5) {
+            Thread.yield();
+        }
+    }
+
+    @Test
+    void aKilledQueueFailsTheQueuedAndLaterChangesWithTheReason() throws Exception {
+        ApplyQueue queue = queue(1);
+        PendingChange two = change(2, 1);
+        queue.submit(two);
+        ChangeNotAppliedException why = new ChangeNotAppliedException(2, "killed", null);
+        queue.kill(c -> why);
+        assertNull(queue.awaitTurn(two));
+        assertSame(why, assertThrows(ChangeNotAppliedException.class, () -> queue.outcome(two)));
+        PendingChange one = change(1, 1);
+        queue.submit(one);
+        assertNull(queue.awaitTurn(one), "dead: not even the next change is led");
+        assertSame(why, assertThrows(ChangeNotAppliedException.class, () -> queue.outcome(one)));
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -32,7 +33,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Many threads commit at once: their changes are applied in WAL order, several per SQLite
  * transaction, each exactly once; a change that fails inside a batch fails it and every change
  * after it, while the changes before it commit; the WAL is never checkpointed past what SQLite
- * made durable; and the applier thread cannot call the node.
+ * made durable; and an applier cannot call the node. There is no applier thread: a lone committer
+ * applies its own change, and of many committers one at a time leads the batch of everyone whose
+ * append is durable; a seeded schedule of many committers with an applier failing mid-batch loses
+ * nothing and leaves no committer waiting, and an interrupted committer that leads still applies.
  */
 class ConcurrentCommitTest {
     private static final int ACCOUNTS = 8;
@@ -129,9 +133,13 @@ class ConcurrentCommitTest {
             }
             recording.apply(c, sequence, change);
         };
+        Set<Thread> committers = ConcurrentHashMap.newKeySet();
         CommitListener counting = new CommitListener() {
             @Override
             public void appended(long sequence) {
+                if (sequence > 1) {
+                    committers.add(Thread.currentThread());
+                }
                 appended.incrementAndGet();
             }
         };
@@ -161,6 +169,8 @@ class ConcurrentCommitTest {
                     }
                 }
                 waitFor(() -> appended.get() >= 11);
+                // Appended is not yet queued: wait until each committer of 2..11 waits for its turn.
+                waitFor(() -> committers.size() == 10 && committers.stream().allMatch(ConcurrentCommitTest::waitsItsTurn));
                 release.countDown();
                 for (Future<?> f : done) {
                     f.get(30, TimeUnit.SECONDS);
@@ -288,7 +298,208 @@ class ConcurrentCommitTest {
             node.commit(transfer(1));
             ChangeNotAppliedException e = assertThrows(ChangeNotAppliedException.class, () -> node.commit(transfer(2)));
             assertInstanceOf(IllegalStateException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("applier thread"), e.getCause().getMessage());
+            assertTrue(e.getCause().getMessage().contains("Appliers and listeners must not call the node"),
+                    e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void aLoneCommitterAppliesItsOwnChangeOnItsOwnThread() throws Exception {
+        List<Thread> applyingThreads = Collections.synchronizedList(new ArrayList<>());
+        ChangeApplier bank = Bank.applier();
+        ChangeApplier recording = (c, sequence, change) -> {
+            applyingThreads.add(Thread.currentThread());
+            bank.apply(c, sequence, change);
+        };
+        try (SqliteCommitNode node = open(recording, SqliteNodeOptions.defaults())) {
+            for (long id = 1; id <= 5; id++) {
+                node.commit(transfer(id));
+            }
+        }
+        assertEquals(5, applyingThreads.size());
+        for (Thread t : applyingThreads) {
+            assertEquals(Thread.currentThread(), t, "applied by the committing thread itself: no hand-off");
+        }
+    }
+
+    @Test
+    void anInterruptedCommitterThatLeadsStillAppliesAndKeepsItsInterrupt() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Map<Long, Boolean> interruptedWhileApplying = new ConcurrentHashMap<>();
+        Map<Long, Thread> appliedOn = new ConcurrentHashMap<>();
+        ChangeApplier bank = Bank.applier();
+        ChangeApplier applier = (c, sequence, change) -> {
+            interruptedWhileApplying.put(sequence, Thread.currentThread().isInterrupted());
+            appliedOn.put(sequence, Thread.currentThread());
+            if (sequence == 1) {
+                holding.countDown();
+                await(release); // the committer of 1 leads and holds; the committer of 2 waits its turn
+            }
+            bank.apply(c, sequence, change);
+        };
+        AtomicLong appended = new AtomicLong();
+        CommitListener counting = new CommitListener() {
+            @Override
+            public void appended(long sequence) {
+                appended.set(sequence);
+            }
+        };
+        try (SqliteCommitNode node = open(applier, SqliteNodeOptions.defaults().withListener(counting))) {
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Future<Long> first = pool.submit(() -> node.commit(transfer(1)));
+                await(holding);
+                Thread[] second = new Thread[1];
+                Future<Boolean> interruptKept = pool.submit(() -> {
+                    second[0] = Thread.currentThread();
+                    node.commit(transfer(2));
+                    return Thread.interrupted();
+                });
+                waitFor(() -> appended.get() == 2);
+                waitFor(() -> second[0] != null && second[0].getState() == Thread.State.WAITING);
+                second[0].interrupt(); // while it waits for its turn
+                release.countDown();
+                assertEquals(1L, first.get(30, TimeUnit.SECONDS));
+                assertTrue(interruptKept.get(30, TimeUnit.SECONDS), "the interrupt flag is kept");
+                assertEquals(second[0], appliedOn.get(2L), "the committer of 2 led its own change");
+                assertEquals(Boolean.FALSE, interruptedWhileApplying.get(2L),
+                        "its interrupt is not seen by the applier while it applies");
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(2, node.appliedSequence());
+            assertTrue(!node.stopped());
+        }
+        assertEquals(2, rows().size());
+    }
+
+    @Test
+    void aSeededScheduleOfManyCommittersWithAnApplierFailingMidBatchLosesNothingAndLeavesNoOneWaiting()
+            throws Exception {
+        String one = System.getProperty("wal4j.concurrentCommit.seed");
+        long seed = one != null ? Long.parseLong(one) : System.nanoTime();
+        String label = "seed " + seed + " (-Dwal4j.concurrentCommit.seed=" + seed + ")";
+        Random random = new Random(seed);
+        int threads = 16;
+        int perThread = 25;
+        long failAt = 20 + random.nextInt(threads * perThread - 40);
+        ChangeApplier bank = Bank.applier();
+        ChangeApplier applier = (c, sequence, change) -> {
+            long r = Bank.Transfer.decode(change).id() * 7919 + seed;
+            if (r % 5 == 0) {
+                Thread.yield();
+            }
+            if (sequence == failAt) {
+                throw new SQLException("refused (simulated) at " + failAt);
+            }
+            bank.apply(c, sequence, change);
+        };
+        Map<Long, Object> outcome = new ConcurrentHashMap<>();
+        int dir = Math.floorMod((int) seed, 1_000_000);
+        Path walDir = tmp.resolve("wal-" + dir);
+        Path db = tmp.resolve("bank-" + dir + ".db");
+        try (SqliteCommitNode node = SqliteCommitNode.open(walDir, db, applier,
+                SqliteNodeOptions.defaults().withBatchLimits(1 + random.nextInt(16), 1 << 20,
+                        java.time.Duration.ofMillis(10)).withSchema(Bank.schema(ACCOUNTS)))) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    long base = t * 1_000L;
+                    Random mine = new Random(seed + t);
+                    done.add(pool.submit(() -> {
+                        for (long i = 0; i < perThread; i++) {
+                            try {
+                                outcome.put(base + i, node.commit(transfer(base + i)));
+                            } catch (java.io.IOException e) {
+                                outcome.put(base + i, e);
+                            }
+                            if (mine.nextInt(8) == 0) {
+                                Thread.sleep(0, mine.nextInt(100_000));
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(60, TimeUnit.SECONDS); // a committer left waiting times out here
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertTrue(node.stopped(), label);
+            assertEquals(failAt - 1, node.appliedSequence(), label);
+        }
+        long committed = 0;
+        long appendedNotApplied = 0;
+        for (Map.Entry<Long, Object> e : outcome.entrySet()) {
+            Object o = e.getValue();
+            if (o instanceof Long s) {
+                assertTrue(s < failAt, label + ": transfer " + e.getKey() + " returned " + s + " at or after " + failAt);
+                committed++;
+            } else if (o instanceof ChangeNotAppliedException n) {
+                assertTrue(n.sequence() >= failAt, label + ": " + n.sequence() + " failed before " + failAt);
+                appendedNotApplied++;
+            } else {
+                assertInstanceOf(NodeStoppedException.class, o, label + ": transfer " + e.getKey());
+            }
+        }
+        assertEquals(failAt - 1, committed, label + ": every change before the failing one returned");
+        assertTrue(appendedNotApplied >= 1, label);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*), count(DISTINCT sequence), max(sequence) FROM transfers")) {
+            r.next();
+            assertEquals(failAt - 1, r.getLong(1), label);
+            assertEquals(failAt - 1, r.getLong(2), label + ": each once");
+            assertEquals(failAt - 1, r.getLong(3), label);
+        }
+        // Reopened with an applier that accepts it: everything appended is applied exactly once.
+        try (SqliteCommitNode node = SqliteCommitNode.open(walDir, db, Bank.applier(),
+                SqliteNodeOptions.defaults().withSchema(Bank.schema(ACCOUNTS)))) {
+            assertEquals(failAt - 1 + appendedNotApplied, node.appliedSequence(), label);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*), count(DISTINCT transfer_id) FROM transfers")) {
+            r.next();
+            assertEquals(failAt - 1 + appendedNotApplied, r.getLong(1), label);
+            assertEquals(r.getLong(1), r.getLong(2), label + ": each transfer once");
+        }
+        System.out.println("[wal4j] ConcurrentCommitTest " + label + ": failed at " + failAt + ", "
+                + appendedNotApplied + " appended and not applied");
+    }
+
+    @Test
+    void whenCommitsPauseTheCheckpointerKeepsThePolicysTimeBoundAndWithoutOneNothingMoves() throws Exception {
+        AtomicLong durable = new AtomicLong(-1);
+        Map<Long, String> checkpointedOn = new ConcurrentHashMap<>();
+        CommitListener watching = new CommitListener() {
+            @Override
+            public void checkpointed(long sequence) {
+                checkpointedOn.put(sequence, Thread.currentThread().getName());
+            }
+        };
+        SqliteNodeOptions timed = SqliteNodeOptions.defaults().withListener(watching).withDurablePointHook(durable::set)
+                .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(Long.MAX_VALUE)
+                        .withBytes(Long.MAX_VALUE).withInterval(java.time.Duration.ofMillis(200)));
+        try (SqliteCommitNode node = open(Bank.applier(), timed)) {
+            for (long id = 1; id <= 3; id++) {
+                node.commit(transfer(id));
+            }
+            waitFor(() -> node.checkpointSequence() == 3); // no commit comes to check the time: the checkpointer does
+            assertTrue(checkpointedOn.get(3L).startsWith("wal4j-sqlite-checkpointer"), checkpointedOn.toString());
+            assertEquals(3, durable.get(), "SQLite made durable first");
+            node.commit(transfer(4));
+            waitFor(() -> node.checkpointSequence() == 4); // and again after the next change
+        }
+        SqliteNodeOptions untimed = SqliteNodeOptions.defaults().withCheckpointPolicy(SqliteCheckpointPolicy.defaults()
+                .withChanges(Long.MAX_VALUE).withBytes(Long.MAX_VALUE).withInterval(java.time.Duration.ZERO));
+        try (SqliteCommitNode node = open(Bank.applier(), untimed)) {
+            node.commit(transfer(5));
+            Thread.sleep(400);
+            assertEquals(4, node.checkpointSequence(), "no bound is due: the WAL keeps change 5 until close");
         }
     }
 
@@ -313,6 +524,17 @@ class ConcurrentCommitTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether {@code t} is parked in {@link ApplyQueue#awaitTurn} (its change queued, waiting to be applied or to lead). */
+    private static boolean waitsItsTurn(Thread t) {
+        StackTraceElement[] stack = t.getStackTrace();
+        boolean inAwaitTurn = false;
+        for (StackTraceElement e : stack) {
+            inAwaitTurn |= e.getClassName().equals(ApplyQueue.class.getName()) && e.getMethodName().equals("awaitTurn");
+        }
+        return inAwaitTurn && t.getState() == Thread.State.WAITING && stack.length > 0
+                && stack[0].getMethodName().equals("park");
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {

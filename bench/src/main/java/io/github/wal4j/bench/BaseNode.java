@@ -1,0 +1,112 @@
+package io.github.wal4j.bench;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+
+/**
+ * {@link SqliteNodeProbe}'s {@code node-base} subject: another build of {@code SqliteCommitNode} in
+ * the same JVM. The classes of {@code io.github.wal4j.sqlite} come from {@code classes} (a directory
+ * or jar), loaded child-first; the core, sqlite-jdbc and the rest are the probe's own. The node is
+ * opened and driven by reflection, with the same schema and applier as the probe's {@code node}.
+ */
+final class BaseNode {
+    private static final String PACKAGE = "io.github.wal4j.sqlite.";
+
+    private BaseNode() {
+    }
+
+    /** Loads the package's classes from its own URL first, everything else from the parent. */
+    private static final class ChildFirst extends URLClassLoader {
+        ChildFirst(URL url, ClassLoader parent) {
+            super(new URL[] {url}, parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (!name.startsWith(PACKAGE)) {
+                return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    c = findClass(name);
+                }
+                if (resolve) {
+                    resolveClass(c);
+                }
+                return c;
+            }
+        }
+    }
+
+    private static ClassLoader loader;
+
+    private static Object objectMethod(Object proxy, Method method, Object[] args) {
+        return switch (method.getName()) {
+            case "equals" -> proxy == args[0];
+            case "hashCode" -> System.identityHashCode(proxy);
+            default -> "node-base " + proxy.getClass().getInterfaces()[0].getSimpleName();
+        };
+    }
+
+    static synchronized SqliteNodeProbe.Committer open(Path dir, String classes) throws Exception {
+        if (classes == null) {
+            throw new IllegalArgumentException("node-base needs -Dprobe.baseClasses=DIR_OR_JAR");
+        }
+        if (loader == null) {
+            loader = new ChildFirst(Path.of(classes).toUri().toURL(), SqliteNodeProbe.class.getClassLoader());
+        }
+        Class<?> nodeClass = loader.loadClass(PACKAGE + "SqliteCommitNode");
+        Class<?> applierType = loader.loadClass(PACKAGE + "ChangeApplier");
+        Class<?> optionsType = loader.loadClass(PACKAGE + "SqliteNodeOptions");
+        Class<?> schemaType = loader.loadClass(PACKAGE + "SqliteNodeOptions$Schema");
+        Object schema = Proxy.newProxyInstance(loader, new Class<?>[] {schemaType}, (proxy, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return objectMethod(proxy, method, args);
+            }
+            try (Statement s = ((Connection) args[0]).createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
+            }
+            return null;
+        });
+        Object applier = Proxy.newProxyInstance(loader, new Class<?>[] {applierType}, (proxy, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return objectMethod(proxy, method, args);
+            }
+            try (PreparedStatement insert = ((Connection) args[0]).prepareStatement(
+                    "INSERT INTO log (payload) VALUES (?)")) {
+                insert.setBytes(1, (byte[]) args[2]);
+                insert.executeUpdate();
+            }
+            return null;
+        });
+        Object options = optionsType.getMethod("defaults").invoke(null);
+        options = optionsType.getMethod("withSchema", schemaType).invoke(options, schema);
+        Object node = nodeClass.getMethod("open", Path.class, Path.class, applierType, optionsType)
+                .invoke(null, dir.resolve("wal"), dir.resolve("node.db"), applier, options);
+        Method commit = nodeClass.getMethod("commit", byte[].class);
+        Method close = nodeClass.getMethod("close");
+        return new SqliteNodeProbe.Committer() {
+            @Override
+            public void commit(byte[] change) throws Exception {
+                try {
+                    commit.invoke(node, (Object) change);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause() instanceof Exception x ? x : e;
+                }
+            }
+
+            @Override
+            public void close() throws Exception {
+                close.invoke(node);
+            }
+        };
+    }
+}
