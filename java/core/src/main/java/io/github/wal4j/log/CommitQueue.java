@@ -55,7 +55,8 @@ final class CommitQueue {
     private int gatherWanted;
     private long nextSequence;
     private boolean closing;
-    private WalFailedException failure;
+    /** Set once, under {@link #lock}; volatile so that {@link #failure()} reads it without the lock. */
+    private volatile WalFailedException failure;
 
     /**
      * @param dir the log directory, for messages
@@ -321,12 +322,9 @@ final class CommitQueue {
 
     /** The failure that stopped the log, or {@code null}. */
     WalFailedException failure() {
-        lock.lock();
-        try {
-            return failure;
-        } finally {
-            lock.unlock();
-        }
+        // Without the lock: tailers test it every time they wake, and must not queue behind the
+        // appenders on the lock for it (the field is written once, under the lock, and volatile).
+        return failure;
     }
 
     /** Refuses everything from now on with {@link WalClosedException}, and wakes the writer to drain what is left. */

@@ -1,47 +1,89 @@
 package io.github.wal4j.log;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
  * Tells tailers that the durable mark moved (or that their log closed or failed), so that they wait
  * for it instead of polling the files. The writer calls {@link #publish()} after a commit moved the
- * mark (once it completed the commit's futures, so acknowledgements go out first); a tailer that found nothing to read calls {@link #await} with a test of what it waits for.
+ * mark (once it completed the commit's futures, so acknowledgements go out first); a tailer that
+ * found nothing to read calls {@link #await} with a test of what it waits for.
  *
- * <p>Cost to the writer: with no tailer waiting, {@link #publish()} is one volatile read. When some
- * wait, it takes the lock and wakes <i>one</i> of them, whatever their number: each woken waiter
- * wakes the next before it reads (a relay), so the writer's cost does not grow with the tailers.
- * It never waits for a tailer itself (the lock is held by a waiter only between testing its
- * condition and parking). The relay ends: a waiter passes each new {@link #generation} on once,
- * and the condition queue is first in, first out, so the wake-up reaches every waiter and then
- * stops at one that passed it already.
+ * <p>Cost to the writer: with no tailer waiting, {@link #publish()} is one volatile read (is the
+ * queue of waiters empty). When some wait, it takes no lock: it claims the first waiter of the
+ * queue (a compare-and-set) and unparks it, <i>one</i> whatever their number; each woken waiter
+ * wakes the next before it reads (a relay), so the writer's cost does not grow with the tailers,
+ * and a tailer busy reading is not in the queue, so it is not woken at all (it tests the mark again
+ * before it parks). What is left on the commit path while a tailer is parked is one futex wake of
+ * a sleeping thread: on the 2-vCPU benchmark VM about 6-9 us of the waker's CPU (bench
+ * {@code WakeProbe}; docs/benchmarks.md, "Tailing readers"), against under 1 us to unpark a thread
+ * that is not parked.
  *
- * <p>Why no wake-up is lost: the writer writes the mark (a volatile field), then reads
- * {@link #waiting}; a tailer increments {@link #waiting}, then tests the mark. Volatile accesses are
- * totally ordered, so either the writer sees the tailer waiting (and signals under the lock, which
- * it can take only once the tailer parks or gave up), or the tailer sees the new mark.
+ * <p>Why no wake-up is lost: the writer writes the mark (a volatile field), then reads the queue; a
+ * waiter adds itself to the queue, then tests the mark. Volatile accesses and the queue's
+ * compare-and-sets are totally ordered, so either the writer sees the waiter (and unparks it: an
+ * unpark before the park makes the park return at once), or the waiter sees the new mark. A waiter
+ * that leaves (its test passed, timeout, interrupt) after the writer claimed it passes the wake-up
+ * on as if it had been woken, so a claim never ends at a thread that no longer waits. A waiter
+ * looks at its claim before it parks, not only at the permit: its test may park (on a lock), which
+ * uses up the permit of an unpark that came meanwhile.
+ *
+ * <p>Why the relay ends: {@link #generation} counts the wake-ups given while someone waited; a
+ * waiter passes the wake-up on only if the generation moved since it last passed one (or since it
+ * joined), so each waiter passes each wake-up once, and the relay stops at a waiter that passed it
+ * already. The queue is first in, first out: a waiter that goes back to waiting joins at the end.
  *
  * <p>Thread-safe.
  */
 final class MarkSignal {
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition moved = lock.newCondition();
-    private final AtomicInteger waiting = new AtomicInteger();
-    /** Under {@link #lock}: counts the wake-ups, so that a waiter passes each one on once. */
-    private long generation;
+    private static final int WAITING = 0;
+    private static final int WOKEN = 1;
+    private static final int LEFT = 2;
+
+    /** One wait of one thread, from joining the queue to being woken or leaving. */
+    private static final class Waiter {
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final Thread thread = Thread.currentThread();
+        /** The {@link #generation} its thread read before it joined the queue. */
+        final long joinedAt;
+        @SuppressWarnings("unused") // through STATE
+        private volatile int state = WAITING;
+
+        Waiter(long joinedAt) {
+            this.joinedAt = joinedAt;
+        }
+
+        boolean moveFrom(int from, int to) {
+            return STATE.compareAndSet(this, from, to);
+        }
+
+        boolean woken() {
+            return state == WOKEN;
+        }
+    }
+
+    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** Counts the wake-ups given while someone waited, so that a waiter passes each one on once. */
+    private final AtomicLong generation = new AtomicLong();
 
     /** The durable mark moved: wakes every waiting tailer. Called by the writer after the move. */
     void publish() {
-        if (waiting.get() != 0) {
-            lock.lock();
-            try {
-                generation++;
-                moved.signal();
-            } finally {
-                lock.unlock();
-            }
+        if (!waiters.isEmpty()) {
+            generation.incrementAndGet();
+            wakeFirst();
         }
     }
 
@@ -50,12 +92,28 @@ final class MarkSignal {
      * tail dispatcher, after the caller changed what their tests read.
      */
     void wakeAll() {
-        lock.lock();
-        try {
-            generation++;
-            moved.signalAll();
-        } finally {
-            lock.unlock();
+        long now = generation.incrementAndGet();
+        Waiter w;
+        while ((w = waiters.poll()) != null) {
+            if (w.moveFrom(WAITING, WOKEN)) {
+                LockSupport.unpark(w.thread);
+            }
+            if (w.joinedAt >= now) {
+                // It joined after the increment, so it tests what the caller changed; so do all
+                // behind it (first in, first out). Woken waiters that joined again stop here too.
+                return;
+            }
+        }
+    }
+
+    /** Claims and unparks the first waiter still waiting; the ones that left are dropped. */
+    private void wakeFirst() {
+        Waiter w;
+        while ((w = waiters.poll()) != null) {
+            if (w.moveFrom(WAITING, WOKEN)) {
+                LockSupport.unpark(w.thread);
+                return;
+            }
         }
     }
 
@@ -68,28 +126,60 @@ final class MarkSignal {
      * @throws InterruptedException if the thread was interrupted while waiting
      */
     boolean await(BooleanSupplier ready, long nanos) throws InterruptedException {
-        lock.lock();
-        waiting.incrementAndGet();
+        if (ready.getAsBoolean()) {
+            return true;
+        }
+        if (nanos <= 0) {
+            return false;
+        }
+        long start = System.nanoTime();
+        long seen = generation.get();
+        Waiter self = join(seen);
         try {
-            long seen = generation;
-            long left = nanos;
             while (true) {
                 if (ready.getAsBoolean()) {
                     return true;
                 }
+                long left = nanos - (System.nanoTime() - start);
                 if (left <= 0) {
                     return false;
                 }
-                left = moved.awaitNanos(left);
-                if (generation != seen) {
+                if (!self.woken()) {
+                    // The claim, not the permit, says whether it was woken: a park inside the test
+                    // (a lock it takes) may have used up the permit of the unpark that went with it.
+                    LockSupport.parkNanos(this, left);
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (self.woken()) {
                     // The relay: wake the next waiter before looking, once per wake-up.
-                    seen = generation;
-                    moved.signal();
+                    seen = passOn(seen);
+                    self = join(seen);
                 }
             }
         } finally {
-            waiting.decrementAndGet();
-            lock.unlock();
+            if (!self.moveFrom(WAITING, LEFT)) {
+                // Claimed as it left: the wake-up it did not wait for goes on to the next.
+                passOn(seen);
+            } else {
+                waiters.remove(self);
+            }
         }
+    }
+
+    private Waiter join(long seen) {
+        Waiter w = new Waiter(seen);
+        waiters.add(w);
+        return w;
+    }
+
+    /** Wakes the next waiter if a wake-up came since {@code seen}; returns the generation passed on. */
+    private long passOn(long seen) {
+        long now = generation.get();
+        if (now != seen) {
+            wakeFirst();
+        }
+        return now;
     }
 }
