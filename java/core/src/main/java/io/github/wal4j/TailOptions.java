@@ -1,5 +1,7 @@
 package io.github.wal4j;
 
+import java.time.Duration;
+
 /**
  * How a tailer ({@link WriteAheadLog#tail}, {@link WriteAheadLog#subscribe}) lives beside
  * checkpoints, and how a subscription shares its executor. Immutable; each {@code with} method
@@ -28,17 +30,19 @@ public final class TailOptions {
         HOLD_SEGMENTS
     }
 
-    private static final TailOptions DEFAULTS = new TailOptions(Checkpoints.FAIL_TAILER, 256);
+    private static final TailOptions DEFAULTS = new TailOptions(Checkpoints.FAIL_TAILER, 256, 0);
 
     private final Checkpoints checkpoints;
     private final int maxRecordsPerTask;
+    private final long spinNanos;
 
-    private TailOptions(Checkpoints checkpoints, int maxRecordsPerTask) {
+    private TailOptions(Checkpoints checkpoints, int maxRecordsPerTask, long spinNanos) {
         this.checkpoints = checkpoints;
         this.maxRecordsPerTask = maxRecordsPerTask;
+        this.spinNanos = spinNanos;
     }
 
-    /** {@link Checkpoints#FAIL_TAILER}, 256 records per subscription task. */
+    /** {@link Checkpoints#FAIL_TAILER}, 256 records per subscription task, no spin. */
     public static TailOptions defaults() {
         return DEFAULTS;
     }
@@ -52,7 +56,7 @@ public final class TailOptions {
         if (checkpoints == null) {
             throw new NullPointerException("checkpoints");
         }
-        return new TailOptions(checkpoints, maxRecordsPerTask);
+        return new TailOptions(checkpoints, maxRecordsPerTask, spinNanos);
     }
 
     /**
@@ -66,7 +70,43 @@ public final class TailOptions {
         if (records < 1) {
             throw new IllegalArgumentException("maxRecordsPerTask must be at least 1: " + records);
         }
-        return new TailOptions(checkpoints, records);
+        return new TailOptions(checkpoints, records, spinNanos);
+    }
+
+    /**
+     * How long a blocking tailer ({@link WalTailer#next}, {@link WalTailer#nextView}) that caught up
+     * keeps testing the log's in-memory durable mark on its own thread before it parks (default
+     * zero: it parks at once). It never reads past the durable mark, spinning or not. While it
+     * spins the writer does not wake it: waking a parked thread costs the committing thread a futex
+     * wake-up per commit (a few microseconds of its CPU on a small VM, a measurable share when one
+     * appender commits its own records), and a spinning tailer takes that off the writer, at the
+     * price of the tailer's thread running on a core for up to this long after every record it
+     * delivers (a whole core if records come more often than the spin lasts). Worth it only with a
+     * core to spare and a commit interval (roughly the fdatasync time) shorter than the spin;
+     * subscriptions do not spin. At most the time left of the call's timeout is spent spinning.
+     *
+     * @throws NullPointerException if {@code spin} is null
+     * @throws IllegalArgumentException if {@code spin} is negative
+     */
+    public TailOptions withSpinBeforePark(Duration spin) {
+        if (spin == null) {
+            throw new NullPointerException("spin");
+        }
+        if (spin.isNegative()) {
+            throw new IllegalArgumentException("spin must not be negative: " + spin);
+        }
+        long nanos;
+        try {
+            nanos = spin.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE;
+        }
+        return new TailOptions(checkpoints, maxRecordsPerTask, nanos);
+    }
+
+    /** How long a blocking tailer spins on the durable mark before it parks. */
+    public Duration spinBeforePark() {
+        return Duration.ofNanos(spinNanos);
     }
 
     /** What a checkpoint does to the tailer. */
@@ -81,6 +121,7 @@ public final class TailOptions {
 
     @Override
     public String toString() {
-        return "TailOptions[checkpoints=" + checkpoints + ", maxRecordsPerTask=" + maxRecordsPerTask + "]";
+        return "TailOptions[checkpoints=" + checkpoints + ", maxRecordsPerTask=" + maxRecordsPerTask
+                + ", spinBeforePark=" + spinBeforePark() + "]";
     }
 }

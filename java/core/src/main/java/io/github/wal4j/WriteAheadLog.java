@@ -432,7 +432,8 @@ public final class WriteAheadLog implements DurableLog {
      */
     public WalTailer tail(long fromSequence, TailOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        return engine.tail(fromSequence, options.checkpoints() == TailOptions.Checkpoints.HOLD_SEGMENTS);
+        return engine.tail(fromSequence, options.checkpoints() == TailOptions.Checkpoints.HOLD_SEGMENTS,
+                options.spinBeforePark().toNanos());
     }
 
     /**

@@ -126,6 +126,47 @@ class TailerTest {
     }
 
     @Test
+    void aSpinningTailerDeliversWhatComesWhileItSpinsAndAfterItParked() throws Exception {
+        TailOptions spinning = TailOptions.defaults().withSpinBeforePark(Duration.ofMillis(5));
+        assertEquals(Duration.ofMillis(5), spinning.spinBeforePark());
+        assertEquals(Duration.ZERO, TailOptions.defaults().spinBeforePark());
+        assertThrows(IllegalArgumentException.class, () -> TailOptions.defaults().withSpinBeforePark(Duration.ofNanos(-1)));
+        assertThrows(NullPointerException.class, () -> TailOptions.defaults().withSpinBeforePark(null));
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"), SMALL_SEGMENTS);
+                WalTailer tailer = wal.tail(1, spinning)) {
+            // A timeout shorter than the spin: it spins no longer than the call may wait.
+            long started = System.nanoTime();
+            assertNull(tailer.next(Duration.ofMillis(1)));
+            assertNull(tailer.next(Duration.ZERO));
+            assertTrue(System.nanoTime() - started < WAIT.toNanos(), "returned at its timeout");
+            Map<Long, byte[]> acknowledged = new ConcurrentHashMap<>();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 300; i++) {
+                        byte[] payload = Records.payload(i);
+                        acknowledged.put(wal.append(payload), payload);
+                        if (i % 50 == 0) {
+                            // Longer than the spin: the tailer parks and must be woken.
+                            Thread.sleep(20);
+                        }
+                    }
+                } catch (IOException | InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            }, pool);
+            List<WalRecord> got = take(tailer, 300);
+            writer.get();
+            for (int i = 0; i < got.size(); i++) {
+                WalRecord r = got.get(i);
+                assertEquals(i + 1, r.sequence(), "in order, each once");
+                assertArrayEquals(acknowledged.get(r.sequence()), r.payload(), "payload of " + r.sequence());
+                assertTrue(r.sequence() <= wal.durableSequence(), "delivered means durable");
+            }
+            assertNull(tailer.next(Duration.ZERO), "nothing after the last record");
+        }
+    }
+
+    @Test
     void nextTimesOutWithNullAndReturnsARecordAppendedWhileItWaits() throws Exception {
         try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"));
                 WalTailer tailer = wal.tail(1, TailOptions.defaults())) {

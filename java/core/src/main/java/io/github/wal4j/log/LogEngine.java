@@ -329,14 +329,15 @@ public final class LogEngine {
      * segment between the check and the registration.
      *
      * @param holds whether checkpoints keep the segments it still has to read
+     * @param spinNanos how long it tests the durable mark before it parks, when it caught up
      * @throws WalTruncatedException if {@code fromSequence} is at or below the checkpoint in force
      * @throws WalSequenceAheadException if it is past the sequence the next append gets
      */
-    public WalTailer tail(long fromSequence, boolean holds) throws IOException {
+    public WalTailer tail(long fromSequence, boolean holds, long spinNanos) throws IOException {
         committer.checkMayBlock("tail");
         synchronized (lifecycleLock) {
             checkTailStart(fromSequence);
-            return tails.tail(fromSequence, holds);
+            return tails.tail(fromSequence, holds, spinNanos);
         }
     }
 

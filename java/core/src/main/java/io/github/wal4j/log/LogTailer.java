@@ -36,6 +36,8 @@ final class LogTailer implements WalTailer {
     private final TailRegistry.Log log;
     private final MarkSignal signal;
     private final boolean holds;
+    /** How long {@link #await} tests the durable mark on this thread before it parks on the signal. */
+    private final long spinNanos;
     private final SegmentFollower follower;
     private final ReentrantLock reading = new ReentrantLock();
     private volatile long nextSequence;
@@ -48,8 +50,9 @@ final class LogTailer implements WalTailer {
     private boolean released;
 
     LogTailer(TailRegistry registry, TailRegistry.Log log, MarkSignal signal, SegmentFollower follower,
-            long fromSequence, boolean holds) {
+            long fromSequence, boolean holds, long spinNanos) {
         this.registry = registry;
+        this.spinNanos = spinNanos;
         this.log = log;
         this.signal = signal;
         this.follower = follower;
@@ -117,12 +120,36 @@ final class LogTailer implements WalTailer {
             if (nanos == 0 || left <= 0) {
                 return false;
             }
+            if (spinNanos > 0 && spin(mark, Math.min(left, spinNanos))) {
+                continue;
+            }
+            left = deadline - System.nanoTime();
             try {
                 signal.await(() -> ended != null || log.durableMark() != mark || log.failure() != null, left);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting for a durable record at sequence "
                         + nextSequence);
+            }
+        }
+    }
+
+    /**
+     * Tests, for up to {@code nanos}, whether the durable mark moved from {@code mark} (or the tailer
+     * ended, or the log failed), without parking: the writer wakes only parked tailers, so while
+     * this runs a commit costs it nothing for this tailer. True as soon as one did.
+     */
+    private boolean spin(WriteMark mark, long nanos) {
+        long start = System.nanoTime();
+        while (true) {
+            for (int i = 0; i < 64; i++) {
+                if (ended != null || log.durableMark() != mark || log.failure() != null) {
+                    return true;
+                }
+                Thread.onSpinWait();
+            }
+            if (System.nanoTime() - start >= nanos) {
+                return false;
             }
         }
     }

@@ -64,11 +64,15 @@ final class TailRegistry {
         this.directory = directory;
     }
 
-    /** A blocking tailer from {@code fromSequence}, which the caller checked against the log's ends. */
-    synchronized LogTailer tail(long fromSequence, boolean holds) throws WalClosedException {
+    /**
+     * A blocking tailer from {@code fromSequence}, which the caller checked against the log's ends,
+     * spinning up to {@code spinNanos} on the durable mark before it parks.
+     */
+    synchronized LogTailer tail(long fromSequence, boolean holds, long spinNanos) throws WalClosedException {
         checkOpen();
         LogTailer tailer = new LogTailer(this, log, signal,
-                new SegmentFollower(storage, segments, fromSequence, maxRecordSize, keys), fromSequence, holds);
+                new SegmentFollower(storage, segments, fromSequence, maxRecordSize, keys), fromSequence, holds,
+                spinNanos);
         tailers.add(tailer);
         return tailer;
     }
@@ -78,7 +82,7 @@ final class TailRegistry {
             PayloadVisitor visitor) throws WalClosedException {
         TailSubscription subscription;
         synchronized (this) {
-            LogTailer tailer = tail(fromSequence, holds);
+            LogTailer tailer = tail(fromSequence, holds, 0);
             if (dispatcher == null) {
                 dispatcher = new TailDispatcher(log, signal, String.valueOf(directory.getFileName()));
             }
