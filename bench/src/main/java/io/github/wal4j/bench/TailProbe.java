@@ -1,0 +1,239 @@
+package io.github.wal4j.bench;
+
+import io.github.wal4j.TailOptions;
+import io.github.wal4j.WalOptions;
+import io.github.wal4j.WalTailer;
+import io.github.wal4j.WriteAheadLog;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * One run of the writer-cost measurement of tailing (docs/benchmarks.md, "Tailing readers (issue
+ * 15)"), for bench/tail-ab, which runs it in separate JVMs against the library of a base commit
+ * and of this checkout, interleaved. The default durable log ({@code WalOptions.defaults()}, SYNC)
+ * on the given I/O layer, 100 B records from {@code threads} appending threads for a window, with
+ * {@code tailers} blocking tailers ({@code nextView} loops, one thread each) attached; prints one
+ * line: records/s, the CPU time of the log's writing threads (the appenders, which commit their
+ * own records when alone, and the writer thread) per record, the tailers' CPU per record, and the
+ * delivery latency of the first tailer (from the append's return to its hand-over, p50/p99; a
+ * record handed over before its append returned counts 0). Every tailer must have delivered every
+ * record by the end, or the line says so.
+ *
+ * <p>Usage: {@code TailProbe DIR LAYER THREADS TAILERS SECONDS SPIN_US}; SPIN_US above 0 sets
+ * {@code TailOptions.withSpinBeforePark} (by reflection: a base library without it refuses).
+ * Compiles against the public API of the base commit too.
+ */
+public final class TailProbe {
+    private static final int SIZE = 100;
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+
+    private TailProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path parent = Path.of(args[0]);
+        String layer = args[1];
+        int threads = Integer.parseInt(args[2]);
+        int tailers = Integer.parseInt(args[3]);
+        double seconds = Double.parseDouble(args[4]);
+        long spinMicros = Long.parseLong(args[5]);
+        TailOptions options = TailOptions.defaults();
+        if (spinMicros > 0) {
+            options = (TailOptions) TailOptions.class.getMethod("withSpinBeforePark", Duration.class)
+                    .invoke(options, Duration.ofNanos(spinMicros * 1000));
+        }
+        // JIT warm-up on its own log, not reported.
+        run(parent, layer, threads, Math.max(1, tailers), 1.0, options, false);
+        run(parent, layer, threads, tailers, seconds, options, true);
+    }
+
+    private static void run(Path parent, String layer, int threads, int tailers, double seconds, TailOptions options,
+            boolean print) throws Exception {
+        Path dir = Files.createTempDirectory(parent, "tail-probe-");
+        int capacity = 1 << 21;
+        long[] acked = new long[capacity];
+        long[] tailed = new long[capacity];
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withIoLayer(layer))) {
+            if (!wal.ioLayer().equals(layer)) {
+                throw new IllegalStateException("asked for the " + layer + " layer, got " + wal.ioLayer());
+            }
+            Thread[] readers = new Thread[tailers];
+            AtomicLong[] delivered = new AtomicLong[tailers];
+            WalTailer[] opened = new WalTailer[tailers];
+            for (int t = 0; t < tailers; t++) {
+                WalTailer tailer = opened[t] = wal.tail(1, options);
+                AtomicLong count = delivered[t] = new AtomicLong();
+                boolean timesIt = t == 0;
+                readers[t] = new Thread(() -> {
+                    try {
+                        while (true) {
+                            ByteBuffer view = tailer.nextView(Duration.ofSeconds(1));
+                            if (view != null) {
+                                long seq = tailer.lastSequence();
+                                if (timesIt && seq < capacity) {
+                                    tailed[(int) seq] = System.nanoTime();
+                                }
+                                count.incrementAndGet();
+                            }
+                        }
+                    } catch (Exception e) {
+                        // Closed at the end of the run.
+                    }
+                }, "tailer-" + t);
+                readers[t].start();
+            }
+            AtomicLong counted = new AtomicLong();
+            long measureFrom = System.nanoTime() + 500_000_000L;
+            long end = measureFrom + (long) (seconds * 1e9);
+            long[] last = new long[threads];
+            long[] cpu = new long[threads];
+            long[] firstSeq = new long[threads];
+            Thread[] appenders = new Thread[threads];
+            for (int i = 0; i < threads; i++) {
+                int id = i;
+                appenders[i] = new Thread(() -> {
+                    byte[] p = new byte[SIZE];
+                    try {
+                        long now;
+                        long cpuFrom = -1;
+                        while ((now = System.nanoTime()) < end) {
+                            if (now >= measureFrom && cpuFrom < 0) {
+                                cpuFrom = CPU.getCurrentThreadCpuTime();
+                            }
+                            long seq = wal.append(p);
+                            long done = System.nanoTime();
+                            if (seq < capacity) {
+                                acked[(int) seq] = done;
+                            }
+                            if (now >= measureFrom) {
+                                if (firstSeq[id] == 0) {
+                                    firstSeq[id] = seq;
+                                }
+                                counted.incrementAndGet();
+                                last[id] = done;
+                            }
+                        }
+                        cpu[id] = cpuFrom < 0 ? 0 : CPU.getCurrentThreadCpuTime() - cpuFrom;
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }, "appender-" + i);
+                appenders[i].start();
+            }
+            long sleep = measureFrom - System.nanoTime();
+            if (sleep > 0) {
+                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+            }
+            long writerFrom = cpuOf("wal4j-writer-" + dir.getFileName());
+            long[] tailerFrom = new long[tailers];
+            for (int t = 0; t < tailers; t++) {
+                tailerFrom[t] = CPU.getThreadCpuTime(readers[t].getId());
+            }
+            for (Thread t : appenders) {
+                t.join();
+            }
+            long writerSpent = cpuOf("wal4j-writer-" + dir.getFileName()) - writerFrom;
+            long tailerSpent = 0;
+            for (int t = 0; t < tailers; t++) {
+                tailerSpent += CPU.getThreadCpuTime(readers[t].getId()) - tailerFrom[t];
+            }
+            long stop = measureFrom;
+            for (long l : last) {
+                stop = Math.max(stop, l);
+            }
+            long records = counted.get();
+            double rate = records / ((stop - measureFrom) / 1e9);
+            long spent = writerSpent;
+            for (long c : cpu) {
+                spent += c;
+            }
+            long written = wal.lastSequence();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            String note = "";
+            for (AtomicLong d : delivered) {
+                while (d.get() < written && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                if (d.get() < written) {
+                    note = "  (a tailer delivered " + d.get() + " of " + written + ")";
+                }
+            }
+            for (WalTailer t : opened) {
+                t.close();
+            }
+            for (Thread r : readers) {
+                r.join();
+            }
+            long from = Long.MAX_VALUE;
+            for (long f : firstSeq) {
+                if (f > 0) {
+                    from = Math.min(from, f);
+                }
+            }
+            long[] lat = new long[(int) Math.max(0, Math.min(written, capacity - 1) - Math.min(from, written) + 1)];
+            int n = 0;
+            long early = 0;
+            for (long seq = from; tailers > 0 && seq <= Math.min(written, capacity - 1); seq++) {
+                if (acked[(int) seq] == 0 || tailed[(int) seq] == 0) {
+                    continue;
+                }
+                long d = tailed[(int) seq] - acked[(int) seq];
+                early += d < 0 ? 1 : 0;
+                lat[n++] = Math.max(0, d);
+            }
+            Arrays.sort(lat, 0, n);
+            if (print) {
+                System.out.printf(Locale.ROOT, "threads %d tailers %d spin %d us: %8.0f rec/s %8.0f ns writer CPU/record"
+                        + " %8.0f ns tailers' CPU/record  latency p50 %7.1f p99 %8.1f us (%d records, %.0f %% before"
+                        + " the ack)  load %s%s%n", threads, tailers, spinOf(options), rate, (double) spent / Math.max(1, records),
+                        (double) tailerSpent / Math.max(1, records), n == 0 ? 0 : lat[n / 2] / 1e3,
+                        n == 0 ? 0 : lat[Math.min(n - 1, (int) (n * 0.99))] / 1e3, n,
+                        100.0 * early / Math.max(1, n), loadavg(), note);
+            }
+        } finally {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
+                for (Path p : paths) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static long spinOf(TailOptions options) {
+        try {
+            return ((Duration) TailOptions.class.getMethod("spinBeforePark").invoke(options)).toNanos() / 1000;
+        } catch (ReflectiveOperationException e) {
+            return 0;
+        }
+    }
+
+    private static String loadavg() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+
+    /** CPU time of the thread of this name (0 if not found). */
+    private static long cpuOf(String name) {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals(name)) {
+                return Math.max(0, CPU.getThreadCpuTime(t.getId()));
+            }
+        }
+        return 0;
+    }
+}
