@@ -29,7 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>{@code signal-parked}: {@code ReentrantLock} + {@code Condition.signal} + unlock, the target
  *       in {@code awaitNanos} (the shape of the mark signal's publish on main);
  *   <li>{@code volatile-read}: one volatile read of a flag nobody sets (the publish with nobody
- *       waiting).
+ *       waiting);
+ *   <li>{@code marksignal-parked}: the library's own {@code MarkSignal.publish()} (package-private,
+ *       reached by reflection from the wal4j jar on the class path, so the probe measures whichever
+ *       version that jar holds), one thread waiting in its {@code await}; skipped if the class is
+ *       not there.
  * </ul>
  *
  * <p>Usage: {@code WakeProbe DIR ITERATIONS ROUNDS IDLE} with IDLE {@code fsync} (100 B write +
@@ -51,7 +55,10 @@ public final class WakeProbe {
         int iterations = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
         String idle = args[3];
-        String[] modes = {"none", "unpark-parked", "unpark-running", "signal-parked", "volatile-read"};
+        String[] modes = markSignal() == null
+                ? new String[] {"none", "unpark-parked", "unpark-running", "signal-parked", "volatile-read"}
+                : new String[] {"none", "unpark-parked", "unpark-running", "signal-parked", "volatile-read",
+                    "marksignal-parked"};
         double[][] perIteration = new double[modes.length][rounds];
         double[][] inCall = new double[modes.length][rounds];
         Path file = Files.createTempFile(dir, "wake-", ".bin");
@@ -90,12 +97,47 @@ public final class WakeProbe {
         }
     }
 
+    private static volatile long version;
+
+    /** The library's MarkSignal class with publish/await made accessible, or null if not on the class path. */
+    private static Object[] markSignal() {
+        try {
+            Class<?> c = Class.forName("io.github.wal4j.log.MarkSignal");
+            java.lang.reflect.Constructor<?> k = c.getDeclaredConstructor();
+            java.lang.reflect.Method publish = c.getDeclaredMethod("publish");
+            java.lang.reflect.Method await = c.getDeclaredMethod("await", java.util.function.BooleanSupplier.class,
+                    long.class);
+            k.setAccessible(true);
+            publish.setAccessible(true);
+            await.setAccessible(true);
+            return new Object[] {k, publish, await};
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The waker's thread CPU nanoseconds per iteration of {@code mode}. */
     private static double run(FileChannel ch, String mode, int iterations, String idle) throws Exception {
         stop = false;
         ReentrantLock lock = new ReentrantLock();
         Condition moved = lock.newCondition();
+        Object[] ms = mode.equals("marksignal-parked") ? markSignal() : null;
+        Object signal = ms == null ? null : ((java.lang.reflect.Constructor<?>) ms[0]).newInstance();
+        java.lang.reflect.Method publish = ms == null ? null : (java.lang.reflect.Method) ms[1];
         Thread target = switch (mode) {
+            case "marksignal-parked" -> new Thread(() -> {
+                try {
+                    java.lang.reflect.Method await = (java.lang.reflect.Method) ms[2];
+                    while (!stop) {
+                        long seen = version;
+                        await.invoke(signal, (java.util.function.BooleanSupplier) () -> stop || version != seen,
+                                1_000_000_000L);
+                        wakes++;
+                    }
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             case "unpark-parked" -> new Thread(() -> {
                 while (!stop) {
                     LockSupport.park();
@@ -151,6 +193,10 @@ public final class WakeProbe {
                         lock.unlock();
                     }
                 }
+                case "marksignal-parked" -> {
+                    version++;
+                    publish.invoke(signal);
+                }
                 case "volatile-read" -> {
                     if (flag) {
                         throw new IllegalStateException();
@@ -170,6 +216,10 @@ public final class WakeProbe {
                 moved.signalAll();
             } finally {
                 lock.unlock();
+            }
+            if (signal != null) {
+                version++;
+                publish.invoke(signal);
             }
             target.join();
         }
