@@ -1,6 +1,7 @@
 package io.github.wal4j.bench;
 
 import io.github.wal4j.WriteAheadLog;
+import io.github.wal4j.sqlite.ChangeApplier;
 import io.github.wal4j.sqlite.JournalMode;
 import io.github.wal4j.sqlite.SqliteCommitNode;
 import io.github.wal4j.sqlite.SqliteNodeOptions;
@@ -100,7 +101,9 @@ public final class SqliteNodeProbe {
                 if (phases != null) {
                     options = options.withListener(phases);
                 }
-                SqliteCommitNode node = SqliteCommitNode.open(dir.resolve("wal"), dir.resolve("node.db"), (db, seq, change) -> {
+                // node-phases opens the WAL itself, to read its batch sizes (the node owns it from there).
+                WriteAheadLog phasesWal = phases == null ? null : WriteAheadLog.open(dir.resolve("wal"));
+                ChangeApplier applier = (db, seq, change) -> {
                     if (phases != null) {
                         phases.applying();
                     }
@@ -108,7 +111,10 @@ public final class SqliteNodeProbe {
                         insert.setBytes(1, change);
                         insert.executeUpdate();
                     }
-                }, options);
+                };
+                SqliteCommitNode node = phasesWal == null
+                        ? SqliteCommitNode.open(dir.resolve("wal"), dir.resolve("node.db"), applier, options)
+                        : SqliteCommitNode.open(phasesWal, dir.resolve("node.db"), applier, options);
                 return new Committer() {
                     @Override
                     public void commit(byte[] change) throws Exception {
@@ -123,9 +129,11 @@ public final class SqliteNodeProbe {
 
                     @Override
                     public void close() throws Exception {
+                        String walStats = phasesWal == null ? null : walStats(phasesWal);
                         node.close();
                         if (phases != null) {
                             phases.print();
+                            System.out.println(walStats);
                         }
                     }
                 };
@@ -188,10 +196,12 @@ public final class SqliteNodeProbe {
 
                     @Override
                     public synchronized void close() throws Exception {
+                        String walStats = walStats(wal);
                         insert.close();
                         c.close();
                         wal.close();
                         phases.print();
+                        System.out.println(walStats);
                     }
                 };
             }
@@ -205,7 +215,9 @@ public final class SqliteNodeProbe {
 
                     @Override
                     public void close() throws Exception {
+                        String walStats = walStats(wal);
                         wal.close();
+                        System.out.println(walStats);
                     }
                 };
             }
@@ -340,6 +352,13 @@ public final class SqliteNodeProbe {
                     transaction.getValueAtPercentile(50) / 1e3, transaction.getMean() / 1e3,
                     batch.getMean(), batch.getMaxValue(), batch.getTotalCount());
         }
+    }
+
+    /** The WAL's group commit over the cell's whole run (warm-up included): appends per fdatasync. */
+    static String walStats(WriteAheadLog wal) {
+        io.github.wal4j.WalStats st = wal.stats();
+        return String.format("  wal: %d appends, %d batches, %d fsyncs, %.1f appends per batch", st.appends(),
+                st.batches(), st.fsyncs(), st.meanBatchSize());
     }
 
     private static void delete(Path dir) throws Exception {
