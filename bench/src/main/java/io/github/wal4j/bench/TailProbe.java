@@ -11,11 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * One run of the writer-cost measurement of tailing (docs/benchmarks.md, "Tailing readers (issue
@@ -31,7 +28,7 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code TailProbe DIR LAYER THREADS TAILERS SECONDS SPIN_US}; SPIN_US above 0 sets
  * {@code TailOptions.withSpinBeforePark} (by reflection: a base library without it refuses).
- * Compiles against the public API of the base commit too.
+ * Compiles (with {@link Files2}) against the public API of the base commit too.
  */
 public final class TailProbe {
     private static final int SIZE = 100;
@@ -201,12 +198,7 @@ public final class TailProbe {
                         100.0 * early / Math.max(1, n), loadavg(), note);
             }
         } finally {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
-                for (Path p : paths) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            Files2.deleteTree(dir);
         }
     }
 
