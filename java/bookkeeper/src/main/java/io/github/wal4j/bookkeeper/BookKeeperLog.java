@@ -197,11 +197,7 @@ public final class BookKeeperLog implements DurableLog {
         ZooKeeper zk = null;
         BookKeeper bk = null;
         try {
-            zk = new ZooKeeper(options.zooKeeper(), (int) options.sessionTimeout().toMillis(), watcher);
-            if (!connected.await(options.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new WalMetadataException("could not connect to ZooKeeper " + options.zooKeeper() + " within "
-                        + options.operationTimeout().toMillis() + " ms", null);
-            }
+            zk = connect(options, watcher, connected);
             bk = new BookKeeper(clientConfiguration(options));
             BookKeeperLog log = new BookKeeperLog(options, zk, bk);
             owner.set(log);
@@ -222,6 +218,115 @@ public final class BookKeeperLog implements DurableLog {
             }
             closeQuietly(zk, bk);
             throw e;
+        }
+    }
+
+    private static ZooKeeper connect(BookKeeperLogOptions options, Watcher watcher, CountDownLatch connected)
+            throws IOException, InterruptedException {
+        ZooKeeper zk = new ZooKeeper(options.zooKeeper(), (int) options.sessionTimeout().toMillis(), watcher);
+        if (!connected.await(options.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            zk.close();
+            throw new WalMetadataException("could not connect to ZooKeeper " + options.zooKeeper() + " within "
+                    + options.operationTimeout().toMillis() + " ms", null);
+        }
+        return zk;
+    }
+
+    /**
+     * Makes a new replicated log from {@code source}: the same records with the same sequence
+     * numbers, the replicated log's checkpoint the source's (docs/replication.md, "Migrating").
+     * Creates the list at {@code target.logPath()} with no ledger and the source's checkpoint,
+     * opens it as {@link #open} does, and appends every record {@code source} returns after its
+     * checkpoint, checking that each gets its source sequence. Returns the open log, every record
+     * durable. The source is only read; the caller keeps and closes it.
+     *
+     * @throws WalException if {@code target.logPath()} already exists (an import is never merged into
+     *     a log), or a record got another sequence than in the source
+     * @throws WalMetadataException as {@link #open}
+     */
+    public static BookKeeperLog importFrom(DurableLog source, BookKeeperLogOptions target) throws IOException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(target, "target");
+        long checkpoint = source.checkpointSequence();
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper zk;
+        try {
+            zk = connect(target, e -> {
+                if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                    connected.countDown();
+                }
+            }, connected);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalException("interrupted while connecting to ZooKeeper " + target.zooKeeper(), e);
+        }
+        String where = "bookkeeper log " + target.logPath() + " on ZooKeeper " + target.zooKeeper();
+        try {
+            ensureParents(zk, target.logPath(), where);
+            zk.create(target.logPath(), new LogMetadata(0, checkpoint, List.of()).encode(),
+                    ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+        } catch (KeeperException.NodeExistsException e) {
+            throw new WalException(where + " already exists: an import makes a new log only", e);
+        } catch (KeeperException e) {
+            throw new WalMetadataException(where + ": cannot create the ledger list", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalException(where + ": interrupted while creating the ledger list", e);
+        } finally {
+            try {
+                zk.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        BookKeeperLog log = open(target);
+        try {
+            ArrayDeque<CompletableFuture<Long>> window = new ArrayDeque<>();
+            long[] expected = {checkpoint + 1};
+            source.replay(checkpoint + 1, (seq, payload) -> {
+                if (seq != expected[0]) {
+                    throw new WalException(where + ": the source returned sequence " + seq + ", expected "
+                            + expected[0]);
+                }
+                expected[0]++;
+                byte[] copy = new byte[payload.remaining()];
+                payload.get(copy);
+                CompletableFuture<Long> f = log.appendAsync(copy);
+                window.add(f.thenApply(got -> {
+                    if (got != seq) {
+                        throw new IllegalStateException("record " + seq + " of the source got sequence " + got);
+                    }
+                    return got;
+                }));
+                if (window.size() >= 1024) {
+                    awaitImported(window.poll(), where);
+                }
+            });
+            while (!window.isEmpty()) {
+                awaitImported(window.poll(), where);
+            }
+            return log;
+        } catch (IOException | RuntimeException e) {
+            try {
+                log.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    private static void awaitImported(CompletableFuture<Long> f, String where) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalException(where + ": interrupted while importing", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new WalException(where + ": import failed: " + e.getCause().getMessage(), e.getCause());
         }
     }
 
@@ -258,7 +363,7 @@ public final class BookKeeperLog implements DurableLog {
     // ---------------------------------------------------------------------------------------- open
 
     private void takeOver() throws IOException, InterruptedException {
-        ensureParents();
+        ensureParents(zk, options.logPath(), description);
         for (int attempt = 1; ; attempt++) {
             try {
                 takeOverOnce();
@@ -281,8 +386,8 @@ public final class BookKeeperLog implements DurableLog {
         }
     }
 
-    private void ensureParents() throws WalMetadataException, InterruptedException {
-        String path = options.logPath();
+    private static void ensureParents(ZooKeeper zk, String path, String description)
+            throws WalMetadataException, InterruptedException {
         for (int i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) {
             try {
                 zk.create(path.substring(0, i), new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
@@ -860,6 +965,17 @@ public final class BookKeeperLog implements DurableLog {
             ids.add(l.id());
         }
         return ids;
+    }
+
+    /** The bookies of the active ledger's current ensemble (for tests). */
+    List<String> activeEnsemble() {
+        LedgerHandle h;
+        synchronized (lock) {
+            h = writeHandle;
+        }
+        List<String> out = new ArrayList<>();
+        h.getLedgerMetadata().getAllEnsembles().lastEntry().getValue().forEach(b -> out.add(b.toString()));
+        return out;
     }
 
     long zooKeeperSessionId() {

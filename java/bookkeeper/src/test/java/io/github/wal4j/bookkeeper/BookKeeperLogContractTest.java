@@ -1,11 +1,20 @@
 package io.github.wal4j.bookkeeper;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.github.wal4j.DurableLog;
+import io.github.wal4j.WalException;
+import io.github.wal4j.WalOptions;
+import io.github.wal4j.WriteAheadLog;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The DurableLog contract on {@link BookKeeperLog} (3 bookies, 3/3/2), with ledgers rolled every
@@ -43,5 +52,27 @@ class BookKeeperLogContractTest extends DurableLogContract {
         DurableLog again = BookKeeperLog.open(o);
         options.put(again, o);
         return again;
+    }
+
+    @Test
+    void importFromALocalLogKeepsEverySequenceAndTheCheckpoint(@TempDir Path dir) throws Exception {
+        BookKeeperLogOptions o = cluster.newLog("import", 3, 3, 2).withRoll(2048, Duration.ofMinutes(10));
+        try (WriteAheadLog local = WriteAheadLog.open(dir, WalOptions.defaults())) {
+            for (long i = 1; i <= 120; i++) {
+                local.append(record(i));
+            }
+            local.checkpoint(40);
+            try (BookKeeperLog log = BookKeeperLog.importFrom(local, o)) {
+                assertEquals(40, log.checkpointSequence());
+                assertEquals(120, log.lastSequence());
+                assertEquals(120, log.durableSequence());
+                assertRecords(41, 120, replayAll(log, 1));
+                assertEquals(121, log.append(record(121)));
+            }
+            assertThrows(WalException.class, () -> BookKeeperLog.importFrom(local, o));
+        }
+        try (BookKeeperLog again = BookKeeperLog.open(o)) {
+            assertRecords(41, 121, readAll(again, 1));
+        }
     }
 }

@@ -1,0 +1,167 @@
+package io.github.wal4j.bookkeeper;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wal4j.WalRecord;
+import io.github.wal4j.testing.AckWriter;
+import io.github.wal4j.testing.internal.AckFile;
+import io.github.wal4j.testing.internal.ChildSupport;
+import io.github.wal4j.testing.internal.CrashJvm;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One writer at a time: a second writer fences the first while it writes; a writer whose ZooKeeper
+ * session expires stops acknowledging; a writer JVM killed with SIGKILL loses nothing it
+ * acknowledged. In every case the next writer's log holds every acknowledged record at its
+ * sequence, once, with sequences contiguous.
+ */
+class WriterTakeoverTest {
+    private static BookKeeperCluster cluster;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = BookKeeperCluster.start(3);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Small ledgers, so the first writer also rolls (and its roll's compare-and-set can lose). */
+    private static BookKeeperLogOptions options() {
+        return cluster.newLog("takeover", 3, 3, 2).withRoll(16 * 1024, Duration.ofMinutes(10));
+    }
+
+    @Test
+    void aSecondWriterFencesTheFirstWhileItWrites() throws Exception {
+        BookKeeperLogOptions o = options();
+        BookKeeperLog first = BookKeeperLog.open(o);
+        Appender a = new Appender(first, "a");
+        a.awaitAcks(1500, 60_000);
+        BookKeeperLog second = BookKeeperLog.open(o);
+        try {
+            Throwable fenced = a.awaitFailure(30_000);
+            a.close();
+            assertInstanceOf(WalFencedException.class, fenced, "the first writer's failure");
+            assertEquals(first.epoch() + 1, second.epoch());
+            // Nothing acknowledged after the fence: the deposed writer refuses, and all it acknowledged
+            // is below the second writer's first sequence.
+            assertThrows(WalFencedException.class, () -> first.append("late".getBytes(StandardCharsets.UTF_8)));
+            long secondFirst = second.lastSequence() + 1;
+            for (long seq : a.acked.keySet()) {
+                assertTrue(seq < secondFirst, "acknowledged " + seq + " at or after the new writer's start " + secondFirst);
+            }
+            Appender b = new Appender(second, "b");
+            b.awaitAcks(200, 60_000);
+            b.close();
+            List<WalRecord> all = DurableLogContract.readAll(second, 1);
+            Appender.assertHoldsEveryAck(all, 1, a.acked);
+            Appender.assertHoldsEveryAck(all, 1, b.acked);
+            assertEquals(second.durableSequence(), all.size());
+        } finally {
+            second.close();
+            first.close();
+        }
+    }
+
+    @Test
+    void aWriterWhoseSessionExpiresStopsAcknowledgingAndTheNextTakesOver() throws Exception {
+        // No roll during the test: the writer must notice the expiry itself, not through a failed
+        // metadata update.
+        BookKeeperLogOptions o = cluster.newLog("expiry", 3, 3, 2);
+        BookKeeperLog first = BookKeeperLog.open(o);
+        Appender a = new Appender(first, "a");
+        a.awaitAcks(500, 60_000);
+        cluster.expireSession(first.zooKeeperSessionId(), first.zooKeeperSessionPassword());
+        Throwable failure = a.awaitFailure(30_000);
+        a.close();
+        assertInstanceOf(WalMetadataException.class, failure, "the expired writer's failure");
+        int ackedAtFailure = a.acked.size();
+        CompletionException late = assertThrows(CompletionException.class,
+                () -> first.appendAsync("late".getBytes(StandardCharsets.UTF_8)).join());
+        assertInstanceOf(WalMetadataException.class, late.getCause());
+        assertEquals(ackedAtFailure, a.acked.size(), "acknowledged after the failure");
+        try (BookKeeperLog second = BookKeeperLog.open(o)) {
+            long start = second.lastSequence() + 1;
+            assertEquals(start, second.append("b-0".getBytes(StandardCharsets.UTF_8)));
+            List<WalRecord> all = DurableLogContract.readAll(second, 1);
+            Appender.assertHoldsEveryAck(all, 1, a.acked);
+        } finally {
+            first.close();
+        }
+    }
+
+    /** The child: appends until killed (64 in flight), one ack line per acknowledged append. */
+    public static void main(String[] args) throws Exception {
+        ChildSupport.watchdog(120);
+        BookKeeperLogOptions o = BookKeeperLogOptions.of(args[0], args[1]).withRoll(16 * 1024, Duration.ofMinutes(10));
+        AckWriter ack = new AckWriter(Path.of(args[2]));
+        BookKeeperLog log = BookKeeperLog.open(o);
+        ack.line("open " + log.epoch());
+        Semaphore window = new Semaphore(64);
+        for (long i = 0; ; i++) {
+            window.acquire();
+            String payload = "c-" + i;
+            log.appendAsync(payload.getBytes(StandardCharsets.UTF_8)).whenComplete((seq, e) -> {
+                if (e != null) {
+                    ChildSupport.bad(ack, "append of " + payload + " failed", e);
+                    Runtime.getRuntime().halt(3);
+                }
+                try {
+                    ack.line("ack " + seq + " " + payload);
+                } catch (IOException io) {
+                    Runtime.getRuntime().halt(5);
+                }
+                window.release();
+            });
+        }
+    }
+
+    @Test
+    void aWriterKilledWithSigkillLosesNothingItAcknowledged() throws Exception {
+        BookKeeperLogOptions o = options();
+        Path ackFile = dir.resolve("acks");
+        AckFile acks = new AckFile(ackFile);
+        try (CrashJvm child = CrashJvm.start(WriterTakeoverTest.class, dir, "writer", cluster.zooKeeper(),
+                o.logPath(), ackFile.toString())) {
+            acks.awaitLines(child, lines -> AckFile.count(lines, "ack") >= 800, 90_000, "800 acks");
+            child.kill();
+        }
+        Map<Long, String> acked = new TreeMap<>();
+        for (String line : AckFile.readAll(ackFile)) {
+            assertTrue(!line.startsWith("BAD"), line);
+            if (line.startsWith("ack ")) {
+                String[] w = line.split(" ");
+                acked.put(Long.parseLong(w[1]), w[2]);
+            }
+        }
+        assertTrue(acked.size() >= 800, acked.size() + " acks");
+        try (BookKeeperLog next = BookKeeperLog.open(o)) {
+            List<WalRecord> all = DurableLogContract.readAll(next, 1);
+            Appender.assertHoldsEveryAck(all, 1, acked);
+            assertEquals(next.lastSequence(), all.size());
+            assertEquals(all.size() + 1L, next.append("after".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+}
