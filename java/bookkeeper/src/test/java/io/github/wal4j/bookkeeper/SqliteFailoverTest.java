@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.sqlite.ChangeApplier;
 import io.github.wal4j.sqlite.SqliteCheckpointPolicy;
 import io.github.wal4j.sqlite.SqliteCommitNode;
@@ -15,6 +16,7 @@ import io.github.wal4j.testing.internal.CrashJvm;
 import io.github.wal4j.testing.internal.Seeds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -194,5 +196,36 @@ class SqliteFailoverTest {
             }
         }
         return false;
+    }
+
+    @Test
+    void aNodeMovesFromALocalLogToAnImportedReplicatedOneWithItsDatabase() throws Exception {
+        Path walDir = Files.createDirectories(dir.resolve("local-wal"));
+        Path db = dir.resolve("moving.db");
+        // The default checkpoint policy: the local log is checkpointed as the node goes.
+        SqliteNodeOptions local = nodeOptions().withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(16));
+        try (SqliteCommitNode node = SqliteCommitNode.open(walDir, db, APPLIER, local)) {
+            for (int i = 0; i < 50; i++) {
+                node.commit(("local-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        BookKeeperLogOptions o = logOptions(cluster.zooKeeper(), "/wal4j-test/sqlite-moved");
+        BookKeeperLog replicated;
+        try (WriteAheadLog wal = WriteAheadLog.open(walDir)) {
+            replicated = BookKeeperLog.importFrom(wal, o);
+        }
+        try (SqliteCommitNode node = SqliteCommitNode.open(replicated, db, APPLIER, nodeOptions())) {
+            assertEquals(50, node.appliedSequence());
+            assertEquals(51, node.commit("replicated-0".getBytes(StandardCharsets.UTF_8)));
+            Map<String, Integer> have = bodies(node);
+            assertEquals(51, have.size());
+            assertEquals(Set.of(1), new HashSet<>(have.values()));
+        }
+        // Another machine with an empty database cannot rebuild what the local log had checkpointed:
+        // the imported log starts after the local checkpoint, and the node refuses the older database.
+        BookKeeperLog again = BookKeeperLog.open(o);
+        assertTrue(again.checkpointSequence() > 0, "the local node checkpointed its log");
+        assertThrows(IOException.class,
+                () -> SqliteCommitNode.open(again, dir.resolve("empty.db"), APPLIER, nodeOptions()).close());
     }
 }
