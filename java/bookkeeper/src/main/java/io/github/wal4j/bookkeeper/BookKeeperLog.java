@@ -54,8 +54,8 @@ import org.apache.zookeeper.data.Stat;
  * <h2>What is durable when</h2>
  * An append is acknowledged (returns, or its future completes) once BookKeeper reports the entry
  * written to the ack quorum of bookies, each of which has forced it to its journal, and every earlier
- * entry too. It survives the loss of fewer bookies than the ack quorum (the default 3/3/2: any one),
- * the loss of this process, and the loss of ZooKeeper's data only by an operator restoring it.
+ * entry too. It survives the loss of fewer bookies than the ack quorum (the default 3/3/2: any one)
+ * and the loss of this process; not the loss of ZooKeeper's data, which holds the ledger list.
  * {@link #checkpoint} is durable in ZooKeeper when it returns.
  *
  * <h2>Opening: one writer at a time</h2>
