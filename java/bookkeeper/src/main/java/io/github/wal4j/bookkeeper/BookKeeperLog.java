@@ -381,7 +381,7 @@ public final class BookKeeperLog implements DurableLog {
     private static final class ListChangedException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        ListChangedException(KeeperException cause) {
+        ListChangedException(Exception cause) {
             super(cause);
         }
     }
@@ -423,7 +423,20 @@ public final class BookKeeperLog implements DurableLog {
                     kept.add(l);
                     continue;
                 }
-                LedgerHandle h = bk.openLedger(l.id(), digestType, password);
+                LedgerHandle h;
+                try {
+                    h = bk.openLedger(l.id(), digestType, password);
+                } catch (BKException.BKNoSuchLedgerExistsException
+                        | BKException.BKNoSuchLedgerExistsOnMetadataServerException e) {
+                    // Another writer opening at the same time won its CAS and deleted this (empty)
+                    // ledger: read the list again. If the list did not change, it names a ledger
+                    // that is gone, which is damage.
+                    if (listVersionNow() != stat.getVersion()) {
+                        closeHandles(recovered);
+                        throw new ListChangedException(e);
+                    }
+                    throw e;
+                }
                 long lastSequence = l.first() + h.getLastAddConfirmed();
                 // An empty ledger (a writer that died before its first add) is dropped, unless the
                 // list would lose where the next sequence starts.
@@ -495,6 +508,16 @@ public final class BookKeeperLog implements DurableLog {
         last = first - 1;
         durable = first - 1;
         checkpoint = old.checkpoint();
+    }
+
+    /** The list node's version now, -1 if it is gone. */
+    private int listVersionNow() throws WalMetadataException, InterruptedException {
+        try {
+            Stat now = zk.exists(options.logPath(), false);
+            return now == null ? -1 : now.getVersion();
+        } catch (KeeperException e) {
+            throw new WalMetadataException(description + ": cannot read the ledger list", e);
+        }
     }
 
     private LedgerHandle createLedger(long epoch) throws BKException, InterruptedException {

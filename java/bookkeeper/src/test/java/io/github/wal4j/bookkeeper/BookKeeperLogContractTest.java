@@ -2,13 +2,20 @@ package io.github.wal4j.bookkeeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.DurableLog;
 import io.github.wal4j.WalException;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WriteAheadLog;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.bookkeeper.client.BKException;
+import org.apache.bookkeeper.client.BookKeeper;
+import org.apache.bookkeeper.conf.ClientConfiguration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -73,6 +80,56 @@ class BookKeeperLogContractTest extends DurableLogContract {
         }
         try (BookKeeperLog again = BookKeeperLog.open(o)) {
             assertRecords(41, 121, readAll(again, 1));
+        }
+    }
+
+    @Test
+    void ledgersRollBySizeAndACheckpointDeletesTheWholeLedgersItCovers() throws Exception {
+        BookKeeperLogOptions o = cluster.newLog("roll", 3, 3, 2).withRoll(1024, Duration.ofMinutes(10));
+        try (BookKeeperLog log = BookKeeperLog.open(o)) {
+            for (long i = 1; i <= 200; i++) {
+                log.append(record(i));
+            }
+            List<Long> before = log.ledgerIds();
+            assertTrue(before.size() >= 5, "ledgers after 200 appends with 1 KiB ledgers: " + before);
+            log.checkpoint(100);
+            List<Long> after = log.ledgerIds();
+            List<Long> removed = new ArrayList<>(before);
+            removed.removeAll(after);
+            assertTrue(before.containsAll(after), before + " then " + after);
+            assertTrue(!removed.isEmpty() && after.size() >= 2, before + " then " + after);
+            assertRecords(101, 200, replayAll(log, 1));
+            ClientConfiguration conf = new ClientConfiguration()
+                    .setMetadataServiceUri("zk+null://" + cluster.zooKeeper() + "/ledgers");
+            BookKeeper bk = new BookKeeper(conf);
+            try {
+                for (long id : removed) {
+                    assertThrows(BKException.class, () -> bk.openLedgerNoRecovery(id, BookKeeper.DigestType.CRC32C,
+                            "wal4j".getBytes(StandardCharsets.UTF_8)).close(), "ledger " + id + " still exists");
+                }
+                // A ledger the list still names is there.
+                bk.openLedgerNoRecovery(after.get(0), BookKeeper.DigestType.CRC32C,
+                        "wal4j".getBytes(StandardCharsets.UTF_8)).close();
+            } finally {
+                bk.close();
+            }
+        }
+        try (BookKeeperLog again = BookKeeperLog.open(o)) {
+            assertRecords(101, 200, readAll(again, 1));
+        }
+    }
+
+    @Test
+    void aLedgerRollsAfterItsIntervalAtTheNextAppend() throws Exception {
+        BookKeeperLogOptions o = cluster.newLog("rolltime", 3, 3, 2).withRoll(1L << 30, Duration.ofMillis(300));
+        try (BookKeeperLog log = BookKeeperLog.open(o)) {
+            log.append(record(1));
+            log.append(record(2));
+            assertEquals(1, log.ledgerIds().size());
+            Thread.sleep(400);
+            log.append(record(3));
+            assertEquals(2, log.ledgerIds().size(), "ledgers after the interval: " + log.ledgerIds());
+            assertRecords(1, 3, readAll(log, 1));
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.WalRecord;
+import io.github.wal4j.bookkeeper.internal.LogMetadata;
 import io.github.wal4j.testing.AckWriter;
 import io.github.wal4j.testing.internal.AckFile;
 import io.github.wal4j.testing.internal.ChildSupport;
@@ -17,7 +18,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.bookkeeper.client.BookKeeper;
+import org.apache.bookkeeper.conf.ClientConfiguration;
+import org.apache.zookeeper.ZooKeeper;
 import java.util.concurrent.Semaphore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -162,6 +174,84 @@ class WriterTakeoverTest {
             Appender.assertHoldsEveryAck(all, 1, acked);
             assertEquals(next.lastSequence(), all.size());
             assertEquals(all.size() + 1L, next.append("after".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
+    void writersOpeningAtOnceLeaveOneOwnerAndNoLedgerOutsideTheList() throws Exception {
+        BookKeeperLogOptions o = cluster.newLog("race", 3, 3, 2);
+        Map<Long, String> acked = new TreeMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<BookKeeperLog> opened = new ArrayList<>();
+        try {
+            for (int round = 0; round < 3; round++) {
+                List<Future<BookKeeperLog>> opens = new ArrayList<>();
+                for (int w = 0; w < 4; w++) {
+                    Callable<BookKeeperLog> open = () -> BookKeeperLog.open(o);
+                    opens.add(pool.submit(open));
+                }
+                for (Future<BookKeeperLog> f : opens) {
+                    try {
+                        opened.add(f.get(120, TimeUnit.SECONDS));
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // Lost every attempt to others: typed, and it created nothing that stays.
+                        assertInstanceOf(WalFencedException.class, e.getCause());
+                    }
+                }
+                // Every open writer tries one append: only the last one to open may succeed.
+                int succeeded = 0;
+                for (BookKeeperLog log : opened) {
+                    String payload = "r" + round + "-e" + log.epoch();
+                    try {
+                        acked.put(log.append(payload.getBytes(StandardCharsets.UTF_8)), payload);
+                        succeeded++;
+                    } catch (WalFencedException expected) {
+                        // Fenced by a later open.
+                    }
+                }
+                assertEquals(1, succeeded, "writers that could append after round " + round);
+                for (BookKeeperLog log : opened) {
+                    try {
+                        log.close();
+                    } catch (java.io.IOException fenced) {
+                        // A fenced writer's close: nothing to seal.
+                    }
+                }
+                opened.clear();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        ZooKeeper zk = cluster.client();
+        Set<Long> listed = new HashSet<>();
+        try {
+            LogMetadata m = LogMetadata.decode("test", zk.getData(o.logPath(), false, null));
+            for (LogMetadata.Ledger l : m.ledgers()) {
+                listed.add(l.id());
+            }
+        } finally {
+            zk.close();
+        }
+        BookKeeper bk = new BookKeeper(new ClientConfiguration()
+                .setMetadataServiceUri("zk+null://" + cluster.zooKeeper() + "/ledgers"));
+        Set<Long> ofThisLog = new HashSet<>();
+        try {
+            // An admin on the client: closing the client is what ends both.
+            for (long id : new org.apache.bookkeeper.client.BookKeeperAdmin(bk).listLedgers()) {
+                byte[] owner = bk.getLedgerMetadata(id).get(30, TimeUnit.SECONDS).getCustomMetadata().get("wal4j-log");
+                if (owner != null && new String(owner, StandardCharsets.UTF_8).equals(o.logPath())) {
+                    ofThisLog.add(id);
+                }
+            }
+        } finally {
+            bk.close();
+        }
+        assertTrue(listed.containsAll(ofThisLog), "ledgers of the log in no list (orphans): "
+                + ofThisLog.stream().filter(id -> !listed.contains(id)).toList() + "; listed " + listed);
+        try (BookKeeperLog last = BookKeeperLog.open(o)) {
+            List<WalRecord> all = DurableLogContract.readAll(last, 1);
+            Appender.assertHoldsEveryAck(all, 1, acked);
+            assertEquals(acked.size(), all.size());
         }
     }
 }
