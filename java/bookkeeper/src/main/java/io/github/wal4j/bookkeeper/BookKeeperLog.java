@@ -11,15 +11,14 @@ import io.github.wal4j.WalInterruptedException;
 import io.github.wal4j.WalReader;
 import io.github.wal4j.WalRecord;
 import io.github.wal4j.bookkeeper.internal.EntryFormat;
+import io.github.wal4j.bookkeeper.internal.LedgerReads;
 import io.github.wal4j.bookkeeper.internal.LogMetadata;
 import io.github.wal4j.bookkeeper.internal.LogMetadata.Ledger;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,7 +33,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.bookkeeper.client.AsyncCallback.AddCallback;
 import org.apache.bookkeeper.client.BKException;
 import org.apache.bookkeeper.client.BookKeeper;
-import org.apache.bookkeeper.client.LedgerEntry;
 import org.apache.bookkeeper.client.LedgerHandle;
 import org.apache.bookkeeper.conf.ClientConfiguration;
 import org.apache.zookeeper.CreateMode;
@@ -97,7 +95,8 @@ import org.apache.zookeeper.data.Stat;
  * the durable sequence when they start; BookKeeper checks each entry's digest, and each entry's own
  * sequence is checked against the list (a mismatch is {@link WalCorruptedException}, its file the
  * ledger's name {@code bookkeeper-ledger-<id>}, its offset the entry id). A reader that meets a ledger
- * a checkpoint deleted fails with {@link WalException}.
+ * a checkpoint deleted fails with {@link WalException}. Another process follows the log without
+ * fencing it with {@link BookKeeperLogFollower}.
  *
  * <h2>Threads</h2>
  * Every method is thread-safe. Futures of {@link #appendAsync} complete on BookKeeper's callback
@@ -221,7 +220,7 @@ public final class BookKeeperLog implements DurableLog {
         }
     }
 
-    private static ZooKeeper connect(BookKeeperLogOptions options, Watcher watcher, CountDownLatch connected)
+    static ZooKeeper connect(BookKeeperLogOptions options, Watcher watcher, CountDownLatch connected)
             throws IOException, InterruptedException {
         ZooKeeper zk = new ZooKeeper(options.zooKeeper(), (int) options.sessionTimeout().toMillis(), watcher);
         if (!connected.await(options.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -330,7 +329,7 @@ public final class BookKeeperLog implements DurableLog {
         }
     }
 
-    private static ClientConfiguration clientConfiguration(BookKeeperLogOptions options) {
+    static ClientConfiguration clientConfiguration(BookKeeperLogOptions options) {
         ClientConfiguration conf = new ClientConfiguration();
         conf.setMetadataServiceUri("zk+null://" + options.zooKeeper().replace(',', ';') + options.ledgersRootPath());
         conf.setZkTimeout((int) options.sessionTimeout().toMillis());
@@ -343,7 +342,7 @@ public final class BookKeeperLog implements DurableLog {
         return conf;
     }
 
-    private static void closeQuietly(ZooKeeper zk, BookKeeper bk) {
+    static void closeQuietly(ZooKeeper zk, BookKeeper bk) {
         if (bk != null) {
             try {
                 bk.close();
@@ -534,7 +533,7 @@ public final class BookKeeperLog implements DurableLog {
         }
     }
 
-    private static void closeQuietly(LedgerHandle h) {
+    static void closeQuietly(LedgerHandle h) {
         try {
             h.close();
         } catch (BKException e) {
@@ -885,13 +884,7 @@ public final class BookKeeperLog implements DurableLog {
 
     /** Up to {@link #READ_BATCH} entries from {@code from}, all in one ledger, none past {@code to}. */
     private List<byte[]> readBatch(List<Ledger> ledgers, long from, long to) throws IOException {
-        Ledger ledger = null;
-        for (Ledger l : ledgers) {
-            if (l.first() <= from && (!l.closed() || from <= l.last())) {
-                ledger = l;
-                break;
-            }
-        }
+        Ledger ledger = LedgerReads.find(ledgers, from);
         if (ledger == null) {
             throw new WalException(description + ": no ledger of the list holds sequence " + from
                     + " (a checkpoint removed it)");
@@ -900,42 +893,7 @@ public final class BookKeeperLog implements DurableLog {
         if (ledger.closed()) {
             end = Math.min(end, ledger.last());
         }
-        long firstEntry = from - ledger.first();
-        List<byte[]> out = new ArrayList<>((int) (end - from + 1));
-        try {
-            LedgerHandle h = readHandle(ledger.id());
-            Enumeration<LedgerEntry> entries = h.readEntries(firstEntry, end - ledger.first());
-            while (entries.hasMoreElements()) {
-                LedgerEntry e = entries.nextElement();
-                byte[] entry = e.getEntry();
-                long expected = ledger.first() + e.getEntryId();
-                if (entry.length < EntryFormat.HEADER || EntryFormat.sequence(entry) != expected
-                        || expected != from + out.size()) {
-                    throw new WalCorruptedException(Path.of("bookkeeper-ledger-" + ledger.id()), e.getEntryId(),
-                            "entry holds sequence " + (entry.length < EntryFormat.HEADER ? "(none: " + entry.length
-                                    + " bytes)" : EntryFormat.sequence(entry)) + ", the ledger list maps it to "
-                                    + expected);
-                }
-                out.add(entry);
-            }
-        } catch (BKException.BKNoSuchLedgerExistsException
-                | BKException.BKNoSuchLedgerExistsOnMetadataServerException e) {
-            throw new WalException(description + ": ledger " + ledger.id() + " is gone (a checkpoint removed it "
-                    + "while this reader still had to read it)", e);
-        } catch (BKException.BKDigestMatchException e) {
-            throw new WalCorruptedException(Path.of("bookkeeper-ledger-" + ledger.id()), firstEntry,
-                    "digest mismatch in entries " + firstEntry + ".." + (end - ledger.first()));
-        } catch (BKException e) {
-            throw new WalException(description + ": cannot read ledger " + ledger.id() + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WalException(description + ": interrupted while reading ledger " + ledger.id(), e);
-        }
-        if (out.size() != end - from + 1) {
-            throw new WalCorruptedException(Path.of("bookkeeper-ledger-" + ledger.id()), firstEntry,
-                    "asked for " + (end - from + 1) + " entries, BookKeeper returned " + out.size());
-        }
-        return out;
+        return LedgerReads.read(this::readHandle, ledger, from, end, false, description);
     }
 
     private LedgerHandle readHandle(long ledgerId) throws BKException, InterruptedException {
