@@ -125,7 +125,9 @@ class SqliteFailoverTest {
     void aNodeOnAnEmptyDatabaseTakesOverAKilledNodesLogWithEveryAcknowledgedChangeOnce() throws Exception {
         long seed = Seeds.seed("SqliteFailoverTest");
         Random random = new Random(seed);
-        for (int round = 0; round < 3; round++) {
+        // Three rounds in the build; a soak: -Dwal4j.bookkeeper.rounds=50 (and -Dwal4j.seed=N to replay).
+        int rounds = Integer.getInteger("wal4j.bookkeeper.rounds", 3);
+        for (int round = 0; round < rounds; round++) {
             int killAfter = 50 + random.nextInt(400);
             String context = "seed " + seed + ", round " + round + ", kill after " + killAfter + " acks";
             BookKeeperLogOptions o = logOptions(cluster.zooKeeper(), "/wal4j-test/sqlite-failover-" + seed + "-" + round);
