@@ -88,7 +88,8 @@ import org.apache.zookeeper.data.Stat;
  * a new one created and the list compare-and-set. {@link #checkpoint} removes from the list every
  * closed ledger whose records are all covered, sets the list's checkpoint, and only after that update
  * is in ZooKeeper deletes those ledgers. A ledger created by a writer that died before its list update
- * is not in any list and is not deleted (docs/replication.md, "Orphan ledgers").
+ * is in no list; {@link #deleteOrphanLedgers} removes such ledgers (docs/replication.md, "Orphan
+ * ledgers").
  *
  * <h2>Readers</h2>
  * {@link #replay} and {@link #reader} read the records after the checkpoint from the bookies, up to
@@ -312,6 +313,89 @@ public final class BookKeeperLog implements DurableLog {
                 e.addSuppressed(closing);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Deletes the ledgers of this log that no list names and that no live writer can still add to
+     * the list: those whose creator's epoch ({@code wal4j-epoch}) is below the list's epoch. They are
+     * what writers left when they died between creating a ledger and their compare-and-set
+     * (docs/replication.md, "Orphan ledgers"). A ledger of the current writer's epoch (a roll not yet
+     * in the list) or newer (an open in progress) is left alone, so this is safe while the log is in
+     * use. Lists every ledger of the cluster: an operator's tool, not for a hot path.
+     *
+     * @return the ids deleted
+     * @throws WalMetadataException if ZooKeeper cannot be read, or the log does not exist
+     * @throws WalFailedException if BookKeeper cannot list or delete the ledgers
+     */
+    public static List<Long> deleteOrphanLedgers(BookKeeperLogOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        String where = "bookkeeper log " + options.logPath() + " on ZooKeeper " + options.zooKeeper();
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper zk = null;
+        BookKeeper bk = null;
+        try {
+            zk = connect(options, e -> {
+                if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                    connected.countDown();
+                }
+            }, connected);
+            LogMetadata list;
+            try {
+                list = LogMetadata.decode(where, zk.getData(options.logPath(), false, null));
+            } catch (KeeperException e) {
+                throw new WalMetadataException(where + ": cannot read the ledger list", e);
+            }
+            java.util.Set<Long> listed = new java.util.HashSet<>();
+            for (Ledger l : list.ledgers()) {
+                listed.add(l.id());
+            }
+            bk = new BookKeeper(clientConfiguration(options));
+            List<Long> deleted = new ArrayList<>();
+            for (long id : new org.apache.bookkeeper.client.BookKeeperAdmin(bk).listLedgers()) {
+                if (listed.contains(id)) {
+                    continue;
+                }
+                Map<String, byte[]> custom;
+                try {
+                    custom = bk.getLedgerMetadata(id).get().getCustomMetadata();
+                } catch (ExecutionException e) {
+                    continue; // deleted meanwhile
+                }
+                byte[] log = custom.get("wal4j-log");
+                byte[] epoch = custom.get("wal4j-epoch");
+                if (log == null || epoch == null
+                        || !new String(log, StandardCharsets.UTF_8).equals(options.logPath())) {
+                    continue;
+                }
+                long created;
+                try {
+                    created = Long.parseLong(new String(epoch, StandardCharsets.UTF_8));
+                } catch (NumberFormatException e) {
+                    continue; // not one of ours
+                }
+                if (created < list.epoch()) {
+                    try {
+                        bk.deleteLedger(id);
+                        deleted.add(id);
+                    } catch (BKException.BKNoSuchLedgerExistsException
+                            | BKException.BKNoSuchLedgerExistsOnMetadataServerException e) {
+                        // Deleted meanwhile (its writer's own clean-up).
+                    }
+                }
+            }
+            return deleted;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalException(where + ": interrupted while deleting orphan ledgers", e);
+        } catch (BKException e) {
+            throw new WalFailedException(where + ": cannot list or delete ledgers: " + e.getMessage(), e);
+        } catch (WalException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new WalFailedException(where + ": cannot list the ledgers: " + e.getMessage(), e);
+        } finally {
+            closeQuietly(zk, bk);
         }
     }
 

@@ -254,4 +254,45 @@ class WriterTakeoverTest {
             assertEquals(acked.size(), all.size());
         }
     }
+
+    @Test
+    void deleteOrphanLedgersRemovesOnlyUnlistedLedgersOfEarlierEpochs() throws Exception {
+        BookKeeperLogOptions o = cluster.newLog("orphans", 3, 3, 2);
+        byte[] password = "wal4j".getBytes(StandardCharsets.UTF_8);
+        BookKeeper bk = new BookKeeper(new ClientConfiguration()
+                .setMetadataServiceUri("zk+null://" + cluster.zooKeeper() + "/ledgers"));
+        try {
+            // What an opener of epoch 1 leaves when it dies between creating its ledger and its CAS.
+            long orphan = ledgerOf(bk, o, 1, password);
+            try (BookKeeperLog w1 = BookKeeperLog.open(o)) {
+                assertEquals(1, w1.epoch());
+                w1.append("one".getBytes(StandardCharsets.UTF_8));
+                // Epoch 1 is the writer's own: the ledger could be its roll about to be listed.
+                assertEquals(List.of(), BookKeeperLog.deleteOrphanLedgers(o));
+            }
+            try (BookKeeperLog w2 = BookKeeperLog.open(o)) {
+                // Epoch 3: an open in progress, not to be touched.
+                long opening = ledgerOf(bk, o, 3, password);
+                assertEquals(List.of(orphan), BookKeeperLog.deleteOrphanLedgers(o));
+                assertThrows(org.apache.bookkeeper.client.BKException.class,
+                        () -> bk.openLedgerNoRecovery(orphan, BookKeeper.DigestType.CRC32C, password).close());
+                bk.openLedgerNoRecovery(opening, BookKeeper.DigestType.CRC32C, password).close();
+                bk.deleteLedger(opening);
+                assertEquals(2, w2.append("two".getBytes(StandardCharsets.UTF_8)));
+                List<WalRecord> all = DurableLogContract.readAll(w2, 1);
+                assertEquals(2, all.size());
+            }
+        } finally {
+            bk.close();
+        }
+    }
+
+    private static long ledgerOf(BookKeeper bk, BookKeeperLogOptions o, long epoch, byte[] password)
+            throws Exception {
+        org.apache.bookkeeper.client.LedgerHandle h = bk.createLedger(3, 3, 2, BookKeeper.DigestType.CRC32C, password,
+                Map.of("wal4j-log", o.logPath().getBytes(StandardCharsets.UTF_8),
+                        "wal4j-epoch", Long.toString(epoch).getBytes(StandardCharsets.UTF_8)));
+        h.close();
+        return h.getId();
+    }
 }
