@@ -453,19 +453,31 @@ public final class BookKeeperLog implements DurableLog {
                 return;
             } catch (ListChangedException e) {
                 if (attempt == OPEN_ATTEMPTS) {
+                    if (e.recoveryFailed) {
+                        throw new WalFailedException(description + ": cannot recover the previous writer's ledger "
+                                + "in " + OPEN_ATTEMPTS + " attempts: " + e.getCause().getMessage(), e.getCause());
+                    }
                     throw new WalFencedException(description + ": the ledger list changed under each of "
                             + OPEN_ATTEMPTS + " attempts to open (other writers are opening it)", e.getCause());
                 }
+                // Openers racing for the log: back off by a random time, so one of them gets through.
+                Thread.sleep(10L * attempt + java.util.concurrent.ThreadLocalRandom.current().nextLong(50L * attempt));
             }
         }
     }
 
-    /** The list's version moved between this writer's read and its compare-and-set. */
+    /**
+     * The list's version moved between this writer's read and its compare-and-set, or the recovery
+     * of a listed ledger failed while others may be recovering it too ({@code recoveryFailed}): try
+     * the open again from the start.
+     */
     private static final class ListChangedException extends Exception {
         private static final long serialVersionUID = 1L;
+        final boolean recoveryFailed;
 
-        ListChangedException(Exception cause) {
+        ListChangedException(Exception cause, boolean recoveryFailed) {
             super(cause);
+            this.recoveryFailed = recoveryFailed;
         }
     }
 
@@ -509,6 +521,12 @@ public final class BookKeeperLog implements DurableLog {
                 LedgerHandle h;
                 try {
                     h = bk.openLedger(l.id(), digestType, password);
+                } catch (BKException.BKLedgerRecoveryException | BKException.BKMetadataVersionException e) {
+                    // Two openers recovering the same ledger at once: one of them loses the race
+                    // to seal it. Try again; a recovery that keeps failing is reported after the
+                    // last attempt.
+                    closeHandles(recovered);
+                    throw new ListChangedException(e, true);
                 } catch (BKException.BKNoSuchLedgerExistsException
                         | BKException.BKNoSuchLedgerExistsOnMetadataServerException e) {
                     // Another writer opening at the same time won its CAS and deleted this (empty)
@@ -516,7 +534,7 @@ public final class BookKeeperLog implements DurableLog {
                     // that is gone, which is damage.
                     if (listVersionNow() != stat.getVersion()) {
                         closeHandles(recovered);
-                        throw new ListChangedException(e);
+                        throw new ListChangedException(e, false);
                     }
                     throw e;
                 }
@@ -563,7 +581,7 @@ public final class BookKeeperLog implements DurableLog {
             // Another writer's list won: this ledger is in no list, so delete it (an orphan otherwise).
             closeHandles(recovered);
             deleteQuietly(fresh);
-            throw new ListChangedException(e);
+            throw new ListChangedException(e, false);
         } catch (KeeperException e) {
             // Unknown whether the set was applied: the ledger may be in the list, so it stays.
             closeHandles(recovered);

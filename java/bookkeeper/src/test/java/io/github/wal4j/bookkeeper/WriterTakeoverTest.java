@@ -195,7 +195,7 @@ class WriterTakeoverTest {
                         opened.add(f.get(120, TimeUnit.SECONDS));
                     } catch (java.util.concurrent.ExecutionException e) {
                         // Lost every attempt to others: typed, and it created nothing that stays.
-                        assertInstanceOf(WalFencedException.class, e.getCause());
+                        assertInstanceOf(WalFencedException.class, e.getCause(), () -> stackOf(e.getCause()));
                     }
                 }
                 // Every open writer tries one append: only the last one to open may succeed.
@@ -294,5 +294,11 @@ class WriterTakeoverTest {
                         "wal4j-epoch", Long.toString(epoch).getBytes(StandardCharsets.UTF_8)));
         h.close();
         return h.getId();
+    }
+
+    private static String stackOf(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
     }
 }
