@@ -163,6 +163,10 @@ public final class LogReader implements WalReader {
                     + header.firstSequence() + " but the previous segment ends before " + expected);
         }
         cursor = new SegmentCursor(file, header, limit, maxRecordSize, keys.sealerFor(header, current.path()), spent);
+        if (current.id() != mark.segmentId() && index < segments.size()) {
+            // A recycled segment's data ends where its successor's records begin.
+            cursor.endOfUseAt(segments.get(index).firstSequence());
+        }
         spent = null;
         return true;
     }
