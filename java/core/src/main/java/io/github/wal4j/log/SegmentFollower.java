@@ -195,7 +195,7 @@ final class SegmentFollower {
         if (entry == null || entry.id() > mark.segmentId()) {
             return false;
         }
-        StorageFile opened = storage.openRead(entry.path());
+        StorageFile opened = segments.openForRead(storage, entry);
         try {
             SegmentHeader.Decoded decoded = SegmentCursor.readHeader(opened);
             if (decoded.header().isEmpty()) {
