@@ -68,6 +68,8 @@ final class SegmentPreparer implements AutoCloseable {
     private final boolean recycling;
     /** A freed segment's file, renamed to its temporary name, waiting to be recycled; or null. Guarded by {@link #lock}. */
     private Path freed;
+    /** Whether an {@link #offer} is renaming its file (outside the lock). Guarded by {@link #lock}. */
+    private boolean offering;
     private final int chunk;
     private final Executor executor;
     private final Object lock = new Object();
@@ -117,18 +119,32 @@ final class SegmentPreparer implements AutoCloseable {
     boolean offer(Path segment) {
         Path temporary = LogFiles.temporary(segment);
         synchronized (lock) {
-            if (!recycling || closed || freed != null) {
+            if (!recycling || closed || freed != null || offering) {
                 return false;
             }
-            try {
-                storage.rename(segment, temporary);
-            } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, () -> "could not keep " + segment + " for recycling: " + e);
-                return false;
-            }
-            freed = temporary;
-            return true;
+            offering = true;
         }
+        // The rename runs outside the lock: a rotation's take() must not wait behind it.
+        boolean renamed = false;
+        try {
+            storage.rename(segment, temporary);
+            renamed = true;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not keep " + segment + " for recycling: " + e);
+        }
+        boolean closedMeanwhile;
+        synchronized (lock) {
+            offering = false;
+            closedMeanwhile = closed;
+            if (renamed && !closedMeanwhile) {
+                freed = temporary;
+            }
+        }
+        if (renamed && closedMeanwhile) {
+            // close() ran while it was renamed and removed nothing of it: the caller's directory sync covers this.
+            deleteQuietly(temporary);
+        }
+        return renamed;
     }
 
     /**
