@@ -277,6 +277,32 @@ class RecycledSegmentRecoveryTest {
     }
 
     /**
+     * What an operator's tools show ({@code wal4j verify}, {@code wal4j dump}): the inspection's
+     * verdict is clean, and each recycled segment's scan ends, undamaged, after its current batches.
+     */
+    @Test
+    void theInspectionShowsRecycledSegmentsEndingAfterTheirCurrentBatches() throws IOException {
+        Path dir = dir("inspected");
+        byte[] image = staleImage(6);
+        new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1).writeOver(image);
+        write(dir, 1, image);
+        byte[] newest = staleImage(6);
+        new Use(2, 0xBEEFL, 6, true, sizes(3, 1000), 2).writeOver(newest);
+        write(dir, 2, newest);
+        try (io.github.wal4j.inspect.LogInspection inspection = io.github.wal4j.inspect.LogInspection.open(dir,
+                options())) {
+            io.github.wal4j.inspect.Verdict verdict = inspection.verify();
+            assertEquals(io.github.wal4j.inspect.Verdict.Outcome.CLEAN, verdict.outcome(), verdict.findings().toString());
+            for (long id = 1; id <= 2; id++) {
+                io.github.wal4j.inspect.SegmentScan scan = inspection.scan(id);
+                assertTrue(!scan.damaged(), "segment " + id + ": " + scan.reason());
+                assertEquals(id == 1 ? 5 : 3, scan.batches().size(), "segment " + id);
+                assertEquals(id == 1 ? 6 : 9, scan.nextSequence(), "segment " + id);
+            }
+        }
+    }
+
+    /**
      * The same stale bytes behind a segment without the RECYCLED flag stay damage: only a recycled
      * segment may hold bytes of an earlier use.
      */
