@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.wal4j.fixtures.Protections;
 import io.github.wal4j.fixtures.Tries;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.testing.internal.Seeds;
@@ -28,7 +28,7 @@ import org.quicktheories.core.Gen;
  * The power-loss property with segment recycling on: random logs of appends (one to four 4 KiB
  * blocks each, so batches of one use straddle those of another), checkpoints at random distances
  * behind the last append (which free segments to recycle), reopens, with segment preparation on or
- * off and lost writes tearing 512-byte or 4 KiB blocks; the power is cut after a random number of
+ * off, lost writes tearing 512-byte or 4 KiB blocks, and each protection; the power is cut after a random number of
  * file operations, the disk rebooted from a random seed. After reopening: every acknowledged record
  * is there, the records are consecutive from the checkpoint on, each holds its own payload (a record
  * of an earlier use of a recycled file would hold another's), and the log goes on.
@@ -70,24 +70,27 @@ class RecyclingPowerLossPropertyTest {
     void acknowledgedRecordsSurviveAnyPowerCutWithRecycledSegments() {
         qt().withFixedSeed(Seeds.seed("RecyclingPowerLossPropertyTest")).withExamples(Tries.scaled(0.2, 100))
                 .withShrinkCycles(100)
+                // setup: bit 0 preparation, bit 1 4 KiB tears, the rest the protection (none, AES-GCM, HMAC chain)
                 .forAll(lists().of(ops()).ofSizeBetween(10, 80), integers().between(0, 600), longs().all(),
-                        booleans().all().zip(booleans().all(), (prepare, tear4k) -> new boolean[] {prepare, tear4k}))
-                .checkAssert((ops, cutAfter, crashSeed, flags) -> {
+                        integers().between(0, 11))
+                .checkAssert((ops, cutAfter, crashSeed, setup) -> {
                     try {
-                        run(ops, cutAfter, crashSeed, flags[0], flags[1] ? 4096 : 512);
+                        run(ops, cutAfter, crashSeed, (setup & 1) != 0, (setup & 2) != 0 ? 4096 : 512,
+                                Protection.values()[setup >> 2]);
                     } catch (IOException e) {
                         throw new AssertionError(e);
                     }
                 });
     }
 
-    private void run(List<Op> ops, int cutAfter, long crashSeed, boolean prepare, int block) throws IOException {
+    private void run(List<Op> ops, int cutAfter, long crashSeed, boolean prepare, int block, Protection protection)
+            throws IOException {
         String label = ops + ", cut after " + cutAfter + ", crash seed " + crashSeed + ", preparation " + prepare
-                + ", " + block + "-byte tears";
+                + ", " + block + "-byte tears, " + protection;
         SimulatedDisk disk = new SimulatedDisk(block);
         Path dir = Files.createDirectories(tmp.resolve("run-" + RUNS.incrementAndGet())).toRealPath();
-        WalOptions options = WalOptions.defaults().withSegmentSize(SEGMENT).withMaxBatchBytes(1)
-                .withSegmentPreparation(prepare).withSegmentRecycling(true);
+        WalOptions options = Protections.apply(WalOptions.defaults().withSegmentSize(SEGMENT).withMaxBatchBytes(1)
+                .withSegmentPreparation(prepare).withSegmentRecycling(true), protection);
         Map<Long, Integer> sizes = new HashMap<>();
         long acked = 0;
         long checkpointed = 0;

@@ -140,6 +140,14 @@ class SegmentRecyclingTest {
         // From the first kept segment to past the second recycled rotation.
         long from = numbers.get(0);
         long to = numbers.get(1) + 40;
+        // The cuts include the recycled header's write before its sync and the rename into place
+        // before the directory sync, of the first recycled segment.
+        String first = recording.ops.stream().filter(o -> o.matches("\\d+ rename \\d+\\.wal\\.tmp \\d+\\.wal\\.tmp"))
+                .findFirst().orElseThrow().split(" ")[3];
+        long header = number(recording.ops, "write " + first + " 0 4096");
+        long intoPlace = number(recording.ops, "rename " + first + " " + first.substring(0, first.length() - 4));
+        assertTrue(from < header && header < intoPlace && intoPlace < to, from + " < " + header + " < " + intoPlace
+                + " < " + to + ": " + recording.ops);
         int cases = 0;
         for (long cut = from; cut <= to; cut++) {
             for (long seed = 0; seed < 6; seed++) {
@@ -148,6 +156,13 @@ class SegmentRecyclingTest {
             }
         }
         assertTrue(cases > 100, "cases: " + cases);
+    }
+
+    /** The mutation number of the first recorded operation {@code op}. */
+    private static long number(List<String> ops, String op) {
+        String found = ops.stream().filter(o -> o.substring(o.indexOf(' ') + 1).equals(op)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + op + " in " + ops));
+        return Long.parseLong(found.substring(0, found.indexOf(' ')));
     }
 
     private void cutAndRecover(long cut, long seed) throws IOException {
