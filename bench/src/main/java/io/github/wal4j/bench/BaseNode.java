@@ -46,7 +46,8 @@ final class BaseNode {
         }
     }
 
-    private static ClassLoader loader;
+    /** One loader per classes path: {@code node-base} and {@code node-prev} may be two builds. */
+    private static final java.util.Map<String, ClassLoader> LOADERS = new java.util.HashMap<>();
 
     private static Object objectMethod(Object proxy, Method method, Object[] args) {
         return switch (method.getName()) {
@@ -58,10 +59,12 @@ final class BaseNode {
 
     static synchronized SqliteNodeProbe.Committer open(Path dir, String classes) throws Exception {
         if (classes == null) {
-            throw new IllegalArgumentException("node-base needs -Dprobe.baseClasses=DIR_OR_JAR");
+            throw new IllegalArgumentException("node-base needs -Dprobe.baseClasses=DIR_OR_JAR (node-prev: -Dprobe.prevClasses)");
         }
+        ClassLoader loader = LOADERS.get(classes);
         if (loader == null) {
             loader = new ChildFirst(Path.of(classes).toUri().toURL(), SqliteNodeProbe.class.getClassLoader());
+            LOADERS.put(classes, loader);
         }
         Class<?> nodeClass = loader.loadClass(PACKAGE + "SqliteCommitNode");
         Class<?> applierType = loader.loadClass(PACKAGE + "ChangeApplier");

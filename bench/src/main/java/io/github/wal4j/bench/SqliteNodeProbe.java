@@ -1,6 +1,7 @@
 package io.github.wal4j.bench;
 
 import io.github.wal4j.WriteAheadLog;
+import io.github.wal4j.sqlite.ChangeApplier;
 import io.github.wal4j.sqlite.JournalMode;
 import io.github.wal4j.sqlite.SqliteCommitNode;
 import io.github.wal4j.sqlite.SqliteNodeOptions;
@@ -33,11 +34,15 @@ import org.HdrHistogram.Histogram;
  * java -cp ... io.github.wal4j.bench.SqliteNodeProbe DIR SECONDS REPS THREADS SUBJECTS
  *   e.g. target/probe 3 2 1,4,16,64 node,sqlite-full,sqlite-off,log
  * </pre>
- * {@code -Dprobe.checkpointEvery=N} runs the node with a checkpoint every N changes (the policy's
+ * {@code log-sqlite} is the node's two steps without the node: the WAL append, then the change in a
+ * SQLite transaction at the node's settings, on the committing thread (the transactions one at a
+ * time). {@code node-phases} is {@code node} with timers that print where each commit's time goes
+ * ({@link Phases}). {@code -Dprobe.checkpointEvery=N} runs the node with a checkpoint every N changes (the policy's
  * other bounds at their defaults). {@code node-base} is another build of the node in the same
  * process: the classes of {@code io.github.wal4j.sqlite} in the directory or jar
  * {@code -Dprobe.baseClasses=PATH} (say, the base commit's, compiled against the same core), loaded
- * child-first by a class loader of their own, everything else shared; so {@code node} and
+ * child-first by a class loader of their own, everything else shared ({@code node-prev}: a third
+ * build, from {@code -Dprobe.prevClasses=PATH}, in a loader of its own); so {@code node} and
  * {@code node-base} cells interleave in one JVM and their ratio is not moved by the machine's load.
  * After each node cell the probe prints what each commit cost in CPU time (all threads of the
  * process, {@code /proc/self/stat}) and in voluntary context switches ({@code /proc/self/status}
@@ -78,7 +83,8 @@ public final class SqliteNodeProbe {
 
     private static Committer open(String subject, Path dir) throws Exception {
         switch (subject) {
-            case "node", "node-delete" -> {
+            case "node", "node-delete", "node-phases" -> {
+                Phases phases = subject.equals("node-phases") ? new Phases() : null;
                 SqliteNodeOptions options = SqliteNodeOptions.defaults().withSchema(db -> {
                     try (Statement s = db.createStatement()) {
                         s.execute("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
@@ -92,26 +98,51 @@ public final class SqliteNodeProbe {
                 if (subject.equals("node-delete")) {
                     options = options.withJournalMode(JournalMode.DELETE);
                 }
-                SqliteCommitNode node = SqliteCommitNode.open(dir.resolve("wal"), dir.resolve("node.db"), (db, seq, change) -> {
+                if (phases != null) {
+                    options = options.withListener(phases);
+                }
+                // node-phases opens the WAL itself, to read its batch sizes (the node owns it from there).
+                WriteAheadLog phasesWal = phases == null ? null : WriteAheadLog.open(dir.resolve("wal"));
+                ChangeApplier applier = (db, seq, change) -> {
+                    if (phases != null) {
+                        phases.applying();
+                    }
                     try (PreparedStatement insert = db.prepareStatement("INSERT INTO log (payload) VALUES (?)")) {
                         insert.setBytes(1, change);
                         insert.executeUpdate();
                     }
-                }, options);
+                };
+                SqliteCommitNode node = phasesWal == null
+                        ? SqliteCommitNode.open(dir.resolve("wal"), dir.resolve("node.db"), applier, options)
+                        : SqliteCommitNode.open(phasesWal, dir.resolve("node.db"), applier, options);
                 return new Committer() {
                     @Override
                     public void commit(byte[] change) throws Exception {
+                        if (phases == null) {
+                            node.commit(change);
+                            return;
+                        }
+                        phases.started();
                         node.commit(change);
+                        phases.returned();
                     }
 
                     @Override
                     public void close() throws Exception {
+                        String walStats = phasesWal == null ? null : walStats(phasesWal);
                         node.close();
+                        if (phases != null) {
+                            phases.print();
+                            System.out.println(walStats);
+                        }
                     }
                 };
             }
             case "node-base" -> {
                 return BaseNode.open(dir, System.getProperty("probe.baseClasses"));
+            }
+            case "node-prev" -> {
+                return BaseNode.open(dir, System.getProperty("probe.prevClasses"));
             }
             case "sqlite-full", "sqlite-off" -> {
                 Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("plain.db"));
@@ -136,6 +167,44 @@ public final class SqliteNodeProbe {
                     }
                 };
             }
+            case "log-sqlite" -> {
+                // The node's two steps with none of its machinery: the WAL append, then the change in
+                // a SQLite transaction at the node's settings (WAL, synchronous=NORMAL), one thread at a time.
+                WriteAheadLog wal = WriteAheadLog.open(dir.resolve("wal"));
+                Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("plain.db"));
+                try (Statement s = c.createStatement()) {
+                    s.execute("PRAGMA journal_mode=WAL");
+                    s.execute("PRAGMA synchronous=NORMAL");
+                    s.execute("CREATE TABLE log (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
+                }
+                c.setAutoCommit(false);
+                PreparedStatement insert = c.prepareStatement("INSERT INTO log (payload) VALUES (?)");
+                Phases phases = new Phases();
+                return new Committer() {
+                    @Override
+                    public void commit(byte[] change) throws Exception {
+                        phases.started();
+                        wal.append(change);
+                        phases.appended(0);
+                        synchronized (this) {
+                            insert.setBytes(1, change);
+                            insert.executeUpdate();
+                            c.commit();
+                        }
+                        phases.returned();
+                    }
+
+                    @Override
+                    public synchronized void close() throws Exception {
+                        String walStats = walStats(wal);
+                        insert.close();
+                        c.close();
+                        wal.close();
+                        phases.print();
+                        System.out.println(walStats);
+                    }
+                };
+            }
             case "log" -> {
                 WriteAheadLog wal = WriteAheadLog.open(dir.resolve("wal"));
                 return new Committer() {
@@ -146,7 +215,9 @@ public final class SqliteNodeProbe {
 
                     @Override
                     public void close() throws Exception {
+                        String walStats = walStats(wal);
                         wal.close();
+                        System.out.println(walStats);
                     }
                 };
             }
@@ -215,6 +286,79 @@ public final class SqliteNodeProbe {
                     (double) (after.voluntarySwitches() - before.voluntarySwitches()) / Math.max(1, ops),
                     ProcessCost.loadAverage());
         }
+    }
+
+    /**
+     * {@code node-phases}: the node as {@code node}, with a {@link io.github.wal4j.sqlite.CommitListener}
+     * and the applier timing where each commit's time goes: from the call to the WAL append's return
+     * ({@code appended}: the WAL's group commit, its fdatasync), from there to the return ({@code
+     * after}: waiting for a leader and the batch's SQLite transaction, and the wake-up), the
+     * leaders' transactions (first applier call to the batch's first {@code applied}: the applier,
+     * the applied row, SQLite's commit) and the batch sizes. Printed at close, over the cell's whole
+     * run (warm-up included).
+     */
+    static final class Phases implements io.github.wal4j.sqlite.CommitListener {
+        private final ThreadLocal<long[]> times = ThreadLocal.withInitial(() -> new long[2]);
+        private final Histogram append = new Histogram(60_000_000_000L, 3);
+        private final Histogram after = new Histogram(60_000_000_000L, 3);
+        private final Histogram transaction = new Histogram(60_000_000_000L, 3);
+        private final Histogram batch = new Histogram(1_000_000L, 3);
+        // Written by the leader only (one at a time, under the node's connection lock).
+        private long batchStart;
+        private int batchChanges;
+
+        void started() {
+            times.get()[0] = System.nanoTime();
+        }
+
+        @Override
+        public void appended(long sequence) {
+            long[] t = times.get();
+            t[1] = System.nanoTime();
+            synchronized (append) {
+                append.recordValue(t[1] - t[0]);
+            }
+        }
+
+        void applying() {
+            if (batchChanges++ == 0) {
+                batchStart = System.nanoTime();
+            }
+        }
+
+        @Override
+        public void applied(long sequence, boolean replay) {
+            if (batchChanges > 0) {
+                synchronized (transaction) {
+                    transaction.recordValue(System.nanoTime() - batchStart);
+                    batch.recordValue(batchChanges);
+                }
+                batchChanges = 0;
+            }
+        }
+
+        void returned() {
+            long now = System.nanoTime();
+            synchronized (after) {
+                after.recordValue(now - times.get()[1]);
+            }
+        }
+
+        void print() {
+            System.out.printf("  phases: append p50=%.0f mean=%.0f us | after append p50=%.0f mean=%.0f p99=%.0f us"
+                    + " | leader transaction p50=%.0f mean=%.0f us | batch mean=%.1f max=%d changes (%d batches)%n",
+                    append.getValueAtPercentile(50) / 1e3, append.getMean() / 1e3,
+                    after.getValueAtPercentile(50) / 1e3, after.getMean() / 1e3, after.getValueAtPercentile(99) / 1e3,
+                    transaction.getValueAtPercentile(50) / 1e3, transaction.getMean() / 1e3,
+                    batch.getMean(), batch.getMaxValue(), batch.getTotalCount());
+        }
+    }
+
+    /** The WAL's group commit over the cell's whole run (warm-up included): appends per fdatasync. */
+    static String walStats(WriteAheadLog wal) {
+        io.github.wal4j.WalStats st = wal.stats();
+        return String.format("  wal: %d appends, %d batches, %d fsyncs, %.1f appends per batch", st.appends(),
+                st.batches(), st.fsyncs(), st.meanBatchSize());
     }
 
     private static void delete(Path dir) throws Exception {

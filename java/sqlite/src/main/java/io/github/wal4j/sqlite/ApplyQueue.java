@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The changes durable in the WAL and not yet applied, in WAL sequence order, and who applies the
@@ -22,6 +24,14 @@ import java.util.function.Function;
  * one that precedes it in the WAL, no change is skipped, at most one thread applies at a time, and
  * a lone committer applies its own change without waking any thread.
  *
+ * <p>A new leader also <b>gathers</b>: the committers of one WAL batch return from their append
+ * together, but on a busy machine they are scheduled one after another, and the first to submit
+ * would otherwise lead a batch of one while the others queue behind it, each returning at a
+ * different time and appending again into a smaller WAL batch. So the leader takes, besides what is
+ * queued, every change up to the WAL's durable mark as it was when it started to lead, waiting for
+ * their committers to submit them (each submit wakes it), at most the gathering time; a change
+ * durable later goes to the next batch. Only changes whose appends returned are ever taken.
+ *
  * <p>Waiting committers park, and are unparked one by one, directly, by the thread that settles
  * their change or hands them the lead: a woken committer whose change is done returns without
  * taking the queue's lock, so the batch's committers do not wake each other in a chain.
@@ -32,11 +42,16 @@ import java.util.function.Function;
  */
 final class ApplyQueue {
     private final ReentrantLock lock = new ReentrantLock();
+    /** A gathering leader waits on it; a submit of the next change, a stop or a kill signals it. */
+    private final Condition arrived = lock.newCondition();
     private final TreeMap<Long, PendingChange> waiting = new TreeMap<>();
     private final int maxChanges;
     private final long maxBytes;
+    private final LongSupplier durable;
+    private final long gatherNanos;
     private long next;
     private boolean leading;
+    private boolean gathering;
     private Function<PendingChange, WalException> stopping;
     private Function<PendingChange, WalException> dead;
 
@@ -44,11 +59,16 @@ final class ApplyQueue {
      * @param next the sequence number of the first change to apply (the database's applied + 1)
      * @param maxChanges at most this many changes in a batch
      * @param maxBytes at most this many bytes of changes in a batch, past its first change
+     * @param durable the WAL's durable mark ({@link io.github.wal4j.DurableLog#durableSequence()}):
+     *     the changes up to it are durable, and their committers are on their way to submit them
+     * @param gatherNanos a new leader waits at most this long for them
      */
-    ApplyQueue(long next, int maxChanges, long maxBytes) {
+    ApplyQueue(long next, int maxChanges, long maxBytes, LongSupplier durable, long gatherNanos) {
         this.next = next;
         this.maxChanges = maxChanges;
         this.maxBytes = maxBytes;
+        this.durable = durable;
+        this.gatherNanos = gatherNanos;
     }
 
     /**
@@ -69,6 +89,8 @@ final class ApplyQueue {
                         + " is durable in the write-ahead log, but the node had already applied or queued that"
                         + " sequence number (next to apply: " + next + "): something else appends to the node's"
                         + " WAL. It is applied at the next open if the database lacks it", null));
+            } else if (gathering && change.sequence() == next) {
+                arrived.signal();
             }
             // If it is next and no one leads, its own committer leads when it comes to awaitTurn.
         } finally {
@@ -94,7 +116,10 @@ final class ApplyQueue {
                 mine.owner(Thread.currentThread()); // the thread that waits is the one to wake
                 if (!leading && waiting.containsKey(next)) {
                     leading = true;
-                    return takeBatch();
+                    List<PendingChange> batch = new ArrayList<>();
+                    take(batch);
+                    gather(batch);
+                    return batch;
                 }
             } finally {
                 lock.unlock();
@@ -105,9 +130,13 @@ final class ApplyQueue {
         return null;
     }
 
-    private List<PendingChange> takeBatch() {
-        List<PendingChange> batch = new ArrayList<>();
+    /** Adds the run of queued changes from {@code next} to {@code batch}, within the bounds; returns how many. */
+    private int take(List<PendingChange> batch) {
         long bytes = 0;
+        for (PendingChange c : batch) {
+            bytes += c.change().length;
+        }
+        int taken = 0;
         PendingChange c;
         while ((c = waiting.get(next)) != null && batch.size() < maxChanges
                 && (batch.isEmpty() || bytes + c.change().length <= maxBytes)) {
@@ -115,8 +144,45 @@ final class ApplyQueue {
             batch.add(c);
             bytes += c.change().length;
             next++;
+            taken++;
         }
-        return batch;
+        return taken;
+    }
+
+    /**
+     * With the lock held, as the new leader of {@code batch}: adds the changes up to the durable
+     * mark of now as their committers submit them, until the batch is full, the gathering time is
+     * over, or the queue stops. An interrupt ends the gathering (the flag is kept).
+     */
+    private void gather(List<PendingChange> batch) {
+        long upTo = durable.getAsLong();
+        if (next > upTo || batch.size() >= maxChanges || gatherNanos <= 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + gatherNanos;
+        gathering = true;
+        try {
+            while (next <= upTo && batch.size() < maxChanges && stopping == null && dead == null) {
+                if (waiting.containsKey(next)) {
+                    if (take(batch) == 0) {
+                        return; // the bytes bound
+                    }
+                    continue;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    arrived.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        } finally {
+            gathering = false;
+        }
     }
 
     /** The changes are committed in the database: their committers return. */
@@ -196,6 +262,7 @@ final class ApplyQueue {
             if (stopping == null) {
                 stopping = why;
             }
+            arrived.signal();
             if (!leading) {
                 handOn();
             }
@@ -221,6 +288,7 @@ final class ApplyQueue {
         if (dead == null) {
             dead = why;
         }
+        arrived.signal();
         for (PendingChange c : waiting.values()) {
             if (c.settle(dead.apply(c))) {
                 LockSupport.unpark(c.owner());

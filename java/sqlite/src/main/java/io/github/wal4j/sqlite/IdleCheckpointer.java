@@ -44,7 +44,12 @@ final class IdleCheckpointer implements Runnable {
             } finally {
                 connectionLock.unlock();
             }
-            // A wake() before this park leaves a permit: the park returns at once, and the loop looks again.
+            // Looked at again here, not only under the lock: the checkpoint may have waited (parked) for
+            // the WAL, and that wait took the permit of a stop() that came meanwhile.
+            if (stopped) {
+                return;
+            }
+            // A wake() or stop() from here on leaves a permit: the park returns at once, and the loop looks again.
             if (wait == Long.MAX_VALUE) {
                 LockSupport.park(this);
             } else if (wait > 0) {

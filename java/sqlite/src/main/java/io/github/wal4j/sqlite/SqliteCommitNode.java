@@ -28,7 +28,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>queues it, in WAL sequence order, and waits for its turn: there is no applier thread. When
  *       no one is applying and the next change the database needs is queued, one committer becomes
  *       the <b>leader</b> and applies, on its own thread, the run of consecutive changes queued from
- *       there (its own and others', whose appends are durable), in one SQLite transaction: the
+ *       there (its own and others', whose appends are durable; it first waits, up to the batch time,
+ *       for the committers of the changes the WAL has already made durable), in one SQLite transaction: the
  *       caller's {@link ChangeApplier} changes the tables for each, and the node sets the single row
  *       of its table {@value #APPLIED_TABLE} to the last one's sequence number, in the <em>same</em>
  *       transaction (bounded by {@link SqliteNodeOptions#withBatchLimits count, bytes and time}); then
@@ -476,7 +477,8 @@ public final class SqliteCommitNode implements Closeable {
         catchUp.run();
         applied = catchUp.applied();
         replayed = catchUp.replayed();
-        queue = new ApplyQueue(applied + 1, options.batchChanges(), options.batchBytes());
+        queue = new ApplyQueue(applied + 1, options.batchChanges(), options.batchBytes(), wal::durableSequence,
+                options.batchTime().toNanos());
         applier = new BatchApplier(queue, transactions, checkpoints, connectionLock, options.batchTime().toNanos(),
                 listener, state, databaseFile, applied, a -> applied = a);
         if (options.checkpointPolicy().intervalNanos() != Long.MAX_VALUE) {

@@ -154,8 +154,11 @@ public final class SqliteNodeOptions {
     /**
      * Bounds of the applier's batches: concurrent commits are applied in one SQLite transaction,
      * at most {@code changes} of them, at most {@code bytes} of changes (a larger change goes alone),
-     * and no change is started in a transaction open for longer than {@code time}. One change per
-     * transaction with {@code changes = 1}.
+     * and no change is started in a transaction open for longer than {@code time}. A committer that
+     * takes the lead also waits, at most {@code time}, for the committers of the changes the WAL had
+     * made durable by then (their appends returned together, their threads are being scheduled), so
+     * that one transaction applies them all; it never waits for a change not yet durable. One change
+     * per transaction with {@code changes = 1}.
      *
      * @throws IllegalArgumentException if {@code changes} or {@code bytes} is below 1 or {@code time} is negative
      */

@@ -36,7 +36,7 @@ class ApplyQueueTest {
     }
 
     private static ApplyQueue queue(long next) {
-        return new ApplyQueue(next, 100, 1000);
+        return new ApplyQueue(next, 100, 1000, () -> 0, 0);
     }
 
     @Test
@@ -77,9 +77,86 @@ class ApplyQueueTest {
         }
     }
 
+    /**
+     * The committers of one WAL batch come back from their append together, but on a busy machine
+     * one at a time: the first to submit leads. It waits (up to the gathering time) for the others
+     * whose appends the WAL has already made durable, so that one SQLite transaction applies them
+     * all and they return together, instead of a run of one-change batches.
+     */
+    @Test
+    void aLeaderWaitsForTheChangesTheWalHasAlreadyMadeDurableAndAppliesThemInItsBatch() throws Exception {
+        AtomicLong durable = new AtomicLong(3);
+        ApplyQueue queue = new ApplyQueue(1, 100, 1000, durable::get, TimeUnit.SECONDS.toNanos(30));
+        PendingChange one = change(1, 1);
+        PendingChange two = change(2, 1);
+        PendingChange three = change(3, 1);
+        PendingChange four = change(4, 1);
+        queue.submit(one);
+        ExecutorService late = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> others = late.submit(() -> {
+                Thread.sleep(100);
+                queue.submit(three);
+                Thread.sleep(50);
+                durable.set(4); // 4 is durable after the leader looked: the next batch's, not waited for
+                queue.submit(two);
+                return null;
+            });
+            long started = System.nanoTime();
+            List<PendingChange> batch = queue.awaitTurn(one);
+            assertEquals(List.of(1L, 2L, 3L), sequences(batch),
+                    "the leader's batch holds every change durable when it started to lead, not only those queued then");
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(20), "4 was not waited for");
+            others.get(10, TimeUnit.SECONDS);
+            queue.completed(batch);
+            queue.release(List.of());
+            queue.submit(four);
+            assertTrue(two.done() && three.done() && !four.done(), "2 and 3 applied with 1; 4 is the next batch's");
+            assertEquals(List.of(4L), sequences(queue.awaitTurn(four)));
+        } finally {
+            late.shutdownNow();
+        }
+    }
+
+    /** A change durable in the WAL whose committer does not come (descheduled) is waited for no longer than the gathering time. */
+    @Test
+    void theLeaderWaitsForAMissingDurableChangeOnlyUpToTheGatheringTime() throws Exception {
+        ApplyQueue queue = new ApplyQueue(1, 100, 1000, () -> 5, TimeUnit.MILLISECONDS.toNanos(50));
+        PendingChange one = change(1, 1);
+        queue.submit(one);
+        queue.submit(change(3, 1));
+        long started = System.nanoTime();
+        List<PendingChange> batch = queue.awaitTurn(one);
+        long waitedMillis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(List.of(1L), sequences(batch), "2 never came: 1 alone, 3 waits for it");
+        assertTrue(waitedMillis >= 40, "waited " + waitedMillis + " ms for 2, the gathering time is 50 ms");
+    }
+
+    /** An append that failed ends the gathering at once: the change the leader waits for may never exist. */
+    @Test
+    void aStopEndsTheGatheringAtOnce() throws Exception {
+        ApplyQueue queue = new ApplyQueue(1, 100, 1000, () -> 3, TimeUnit.SECONDS.toNanos(60));
+        PendingChange one = change(1, 1);
+        queue.submit(one);
+        ExecutorService stopper = Executors.newSingleThreadExecutor();
+        try {
+            stopper.submit(() -> {
+                Thread.sleep(100);
+                queue.stop(c -> new ChangeNotAppliedException(c.sequence(), "stopped", null));
+                return null;
+            });
+            long started = System.nanoTime();
+            List<PendingChange> batch = queue.awaitTurn(one);
+            assertEquals(List.of(1L), sequences(batch));
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(30), "the stop ended the gathering");
+        } finally {
+            stopper.shutdownNow();
+        }
+    }
+
     @Test
     void batchesAreBoundedByCountAndBytesAndALeadersLeftoversComeFirst() throws Exception {
-        ApplyQueue queue = new ApplyQueue(1, 2, 25);
+        ApplyQueue queue = new ApplyQueue(1, 2, 25, () -> 0, 0);
         List<PendingChange> all = new ArrayList<>();
         for (long s = 1; s <= 6; s++) {
             PendingChange c = change(s, 10);
@@ -94,7 +171,7 @@ class ApplyQueueTest {
         assertEquals(List.of(2L, 3L), sequences(batch), "the leftover first");
         queue.completed(batch);
         queue.release(List.of());
-        ApplyQueue bytes = new ApplyQueue(1, 100, 25);
+        ApplyQueue bytes = new ApplyQueue(1, 100, 25, () -> 0, 0);
         for (long s = 1; s <= 3; s++) {
             bytes.submit(change(s, 10));
         }
@@ -187,7 +264,7 @@ class ApplyQueueTest {
         int threads = 16;
         int perThread = 40;
         int total = threads * perThread;
-        ApplyQueue queue = new ApplyQueue(1, 8, 1 << 20);
+        ApplyQueue queue = new ApplyQueue(1, 8, 1 << 20, () -> 0, 0);
         ReentrantLock wal = new ReentrantLock();
         AtomicLong lastSequence = new AtomicLong();
         AtomicInteger leaders = new AtomicInteger();
