@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import jdk.jfr.Recording;
@@ -27,8 +28,13 @@ import jdk.jfr.consumer.RecordingFile;
  * prepared segment; their duration from the JFR {@code io.github.wal4j.SegmentRotation} event) and
  * the slowest append (what the append that rotates waits, at worst).
  *
- * <p>Arguments: {@code DIR LAYER THREADS SECONDS BYTES on|off [SEGMENT_MIB [DEVICE]]}. Run by
- * {@code bench/preparation}, A B A B in fresh JVMs.
+ * <p>Arguments: {@code DIR LAYER THREADS SECONDS BYTES on|off|recycle [SEGMENT_MIB [DEVICE]]}. Run by
+ * {@code bench/preparation}, A B A B in fresh JVMs. {@code recycle} is preparation with
+ * {@code withSegmentRecycling(true)}: the next segment is made from a segment a checkpoint freed
+ * (zeros only when none is at hand). With {@code -Dprobe.checkpointMs=N} a thread checkpoints up to
+ * the last appended record every N ms during the fill and the window (so segments are freed), and
+ * the fill runs until segment {@code -Dprobe.fillSegments} (default 2) exists, so that with
+ * recycling the window runs in a recycled segment ({@code bench/recycling}).
  */
 public final class PreparationProbe {
     private PreparationProbe() {
@@ -40,14 +46,34 @@ public final class PreparationProbe {
         int threads = Integer.parseInt(a[2]);
         double seconds = Double.parseDouble(a[3]);
         int size = Integer.parseInt(a[4]);
-        boolean prepare = a[5].equals("on");
+        boolean recycle = a[5].equals("recycle");
+        boolean prepare = recycle || a[5].equals("on");
+        long checkpointMs = Long.getLong("probe.checkpointMs", 0);
+        long fillSegments = Long.getLong("probe.fillSegments", 2);
         long segment = (a.length > 6 ? Long.parseLong(a[6]) : 64) << 20;
         String device = a.length > 7 ? a[7] : null;
         WalOptions options = WalOptions.defaults().withIoLayer(layer).withSegmentSize(segment)
-                .withSegmentPreparation(prepare);
+                .withSegmentPreparation(prepare).withSegmentRecycling(recycle);
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
             // Fill: until the first rotation, so the window runs in a segment the rotation made.
-            Path second = dir.resolve("0000000000000002.wal");
+            Path second = dir.resolve(String.format("%016d.wal", fillSegments));
+            // Stopped by a flag, never an interrupt: an interrupt closes a java-layer file channel
+            // in the middle of the checkpoint's sync and fails the log.
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread checkpointer = checkpointMs <= 0 ? null : new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        Thread.sleep(checkpointMs);
+                        wal.checkpoint(wal.durableSequence());
+                    }
+                } catch (InterruptedException | IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "probe-checkpointer");
+            if (checkpointer != null) {
+                checkpointer.setDaemon(true);
+                checkpointer.start();
+            }
             run(wal, threads, size, Long.MAX_VALUE, () -> Files.exists(second));
             Path jfr = Files.createTempFile("prep", ".jfr");
             long before = sectorsWritten(device);
@@ -63,6 +89,10 @@ public final class PreparationProbe {
                 recording.stop();
                 recording.dump(jfr);
             }
+            if (checkpointer != null) {
+                stop.set(true);
+                checkpointer.join();
+            }
             long after = sectorsWritten(device);
             WalStats end = wal.stats();
             long records = end.appends() - start.appends();
@@ -71,15 +101,16 @@ public final class PreparationProbe {
                     .filter(e -> e.getEventType().getName().equals("io.github.wal4j.SegmentRotation")).toList();
             Files.delete(jfr);
             long prepared = rotations.stream().filter(e -> e.getBoolean("prepared")).count();
+            long recycled = rotations.stream().filter(e -> e.getBoolean("recycled")).count();
             double meanMs = rotations.stream().mapToDouble(e -> e.getDuration().toNanos() / 1e6).average().orElse(0);
             double maxMs = rotations.stream().mapToDouble(e -> e.getDuration().toNanos() / 1e6).max().orElse(0);
             System.out.printf("layer %s threads %d size %d preparation %s: %.0f rec/s, %.1f MB/s, device %s bytes"
-                    + " per payload byte, rotations %d (%d prepared), rotation mean %.2f ms max %.2f ms,"
+                    + " per payload byte, rotations %d (%d prepared, %d recycled), rotation mean %.2f ms max %.2f ms,"
                     + " slowest append %.2f ms%n",
-                    layer, threads, size, prepare ? "on " : "off", records / (elapsed / 1e9),
+                    layer, threads, size, recycle ? "recycle" : prepare ? "on " : "off", records / (elapsed / 1e9),
                     payload / (elapsed / 1e3), device == null ? "n/a" : String.format("%.2f",
                             (after - before) * 512.0 / payload),
-                    rotations.size(), prepared, meanMs, maxMs, slowest[0] / 1e6);
+                    rotations.size(), prepared, recycled, meanMs, maxMs, slowest[0] / 1e6);
         }
         deleteAll(dir);
     }

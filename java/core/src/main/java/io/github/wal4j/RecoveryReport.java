@@ -21,6 +21,11 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
         CLEAN,
         /** The valid data ends in zero bytes: preallocated or never written space. */
         ZERO_TAIL,
+        /**
+         * A recycled segment's data ends where bytes of an earlier use of its file begin (their
+         * batches carry that use's salt): the end of its data, not damage; nothing is cut.
+         */
+        STALE_TAIL,
         /** Damage after the last acknowledged record and nothing claims it was durable: cut off. */
         TORN_TAIL,
         /** Damage to acknowledged data, found by an inspection that changes nothing (open refuses it). */
@@ -49,11 +54,11 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
 
         /**
          * Whether a finding of this kind leaves the log as it was: no record cut, set aside or in
-         * doubt ({@link #CLEAN}, {@link #ZERO_TAIL}, and {@link #COVERED_REMOVED}, whose segment holds
-         * no live record).
+         * doubt ({@link #CLEAN}, {@link #ZERO_TAIL}, {@link #STALE_TAIL}, and {@link #COVERED_REMOVED},
+         * whose segment holds no live record).
          */
         public boolean clean() {
-            return this == CLEAN || this == ZERO_TAIL || this == COVERED_REMOVED;
+            return this == CLEAN || this == ZERO_TAIL || this == STALE_TAIL || this == COVERED_REMOVED;
         }
     }
 
@@ -97,7 +102,8 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
     /** One readable line. */
     public String summary() {
         StringBuilder s = new StringBuilder("wal4j recovery: ");
-        s.append(findings.stream().filter(f -> f.kind() == Kind.CLEAN || f.kind() == Kind.ZERO_TAIL).count())
+        s.append(findings.stream().filter(f -> f.kind() == Kind.CLEAN || f.kind() == Kind.ZERO_TAIL
+                || f.kind() == Kind.STALE_TAIL).count())
                 .append(" segment(s) clean");
         for (Finding f : findings) {
             if (f.kind() != Kind.CLEAN && f.kind() != Kind.ZERO_TAIL) {

@@ -27,6 +27,10 @@ import java.util.Random;
  * with its payload; sequence numbers are contiguous after the checkpoint; a log opened with
  * point-in-time recovery accepts appends.
  *
+ * <p>{@link #recycledLogsNeverYieldWhatWasNotAppended} is the same over logs with segment recycling
+ * on, more records and more checkpoints, so that damaged recycled segments (stale bytes of an
+ * earlier use behind the current batches) are judged too.
+ *
  * <p>The default test run replays the committed corpus under
  * {@code java/tests/src/test/resources/io/github/wal4j/RecordReaderFuzzTestInputs}; {@code JAZZER_FUZZ=1}
  * fuzzes (see docs/security/wal.md, "How this is tested").
@@ -46,12 +50,22 @@ class RecordReaderFuzzTest {
 
     @FuzzTest(maxDuration = "60s")
     void damagedLogsNeverYieldWhatWasNotAppended(FuzzedDataProvider data) throws IOException {
+        fuzz(data, false);
+    }
+
+    @FuzzTest(maxDuration = "60s")
+    void recycledLogsNeverYieldWhatWasNotAppended(FuzzedDataProvider data) throws IOException {
+        fuzz(data, true);
+    }
+
+    private static void fuzz(FuzzedDataProvider data, boolean recycling) throws IOException {
         SimulatedDisk disk = new SimulatedDisk();
-        WalOptions options = WalOptions.defaults().withSegmentSize(32 << 10).withMaxRecordSize(3000).withStorage(disk);
+        WalOptions options = WalOptions.defaults().withSegmentSize(32 << 10).withMaxRecordSize(3000).withStorage(disk)
+                .withSegmentRecycling(recycling);
         List<byte[]> appended = new ArrayList<>();
         SimulatedDisk target;
         WriteAheadLog wal = WriteAheadLog.open(DIR, options);
-        int count = data.consumeInt(0, 16);
+        int count = data.consumeInt(0, recycling ? 60 : 16);
         // Payload bytes come from a seed so that short inputs still build logs of realistic size.
         Random payloads = new Random(data.consumeLong());
         for (int i = 0; i < count; i++) {
@@ -59,8 +73,10 @@ class RecordReaderFuzzTest {
             payloads.nextBytes(payload);
             assertEquals(i + 1, wal.append(payload));
             appended.add(payload);
-            if (data.consumeInt(0, 15) == 0) {
-                wal.checkpoint(wal.lastSequence() / 2);
+            if (data.consumeInt(0, recycling ? 3 : 15) == 0) {
+                // With recycling, close behind the last record, so that freed segments are reused
+                // while several recycled ones stay live.
+                wal.checkpoint(recycling ? Math.max(0, wal.lastSequence() - 12) : wal.lastSequence() / 2);
             }
         }
         if (data.consumeBoolean()) {

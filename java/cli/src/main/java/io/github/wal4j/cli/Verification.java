@@ -124,6 +124,9 @@ final class Verification {
                 return seq + sep + "data ends at " + f.offset();
             case ZERO_TAIL:
                 return seq + sep + "data ends at " + f.offset() + ", then " + f.bytes() + " zero bytes";
+            case STALE_TAIL:
+                return seq + sep + "data ends at " + f.offset() + ", then " + f.bytes()
+                        + " bytes of an earlier use of this recycled file";
             case TORN_TAIL:
                 if (f.firstSequence() == 0 && f.offset() == 0) {
                     return f.bytes() + " bytes, no complete header: " + (planned ? "open removes the file" : "removed");

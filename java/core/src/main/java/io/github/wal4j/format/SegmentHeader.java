@@ -13,7 +13,8 @@ import java.util.Optional;
  *  offset size  field
  *   0      8    magic "WAL4JSEG"
  *   8      2    format version (1)
- *  10      2    flags: bits 0-7 the protection (0 in version 1), bit 8 FOLLOWS_LOSS; the rest 0
+ *  10      2    flags: bits 0-7 the protection (0 in version 1), bit 8 FOLLOWS_LOSS, bit 9 RECYCLED;
+ *               the rest 0
  *  12      4    alignment A: batches start at multiples of A; the header occupies bytes [0, A)
  *  16      8    segment id (also the file name: %016d.wal)
  *  24      8    salt: random, new for every segment
@@ -45,6 +46,16 @@ import java.util.Optional;
  * before the loss and are never handed out again (a consumer that saw one never sees a different
  * record under it). A reader accepts that gap, and only in a segment so marked.
  *
+ * <p>RECYCLED marks a segment written over the file of an earlier segment that a checkpoint freed
+ * (see {@code WalOptions.withSegmentRecycling}): behind its last batch lie the bytes of the earlier
+ * use (its batches, under its own salt, which therefore fail this header's checksums; see
+ * {@link BatchHeader}). In such a segment a reader takes bytes that are not a batch of this use as
+ * the end of its data where that is provably so: in a segment a newer one follows, once its records
+ * reach the newer segment's first sequence (every record it held is accounted for); in the newest,
+ * when no batch header of this use lies at or after them. Anywhere else they are damage, as in a
+ * segment without the flag, whose bytes after the last batch were never written by anyone else.
+ * A wal4j without the flag refuses such a segment ("unknown header flags"): it cannot tell.
+ *
  * <p>All integers are big-endian. The header is written and synced, under a temporary name, before the
  * file is renamed into place, so a {@code .wal} file with a bad header is damage, never a torn write.
  *
@@ -54,9 +65,10 @@ import java.util.Optional;
  * @param keyId the key id of a protected segment, else {@code null}
  * @param tag the header's HMAC for a protected segment (32 bytes), else {@code null}
  * @param followsLoss the FOLLOWS_LOSS flag
+ * @param recycled the RECYCLED flag
  */
 public record SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
-        int protection, String keyId, byte[] tag, boolean followsLoss) {
+        int protection, String keyId, byte[] tag, boolean followsLoss, boolean recycled) {
 
     /** Protection code of a segment with checksums only. */
     public static final int PLAIN = 0;
@@ -66,6 +78,8 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public static final int HMAC_CHAIN = 2;
     /** The FOLLOWS_LOSS bit of the flags field. */
     public static final int FLAG_FOLLOWS_LOSS = 0x100;
+    /** The RECYCLED bit of the flags field. */
+    public static final int FLAG_RECYCLED = 0x200;
     private static final int PROTECTION_MASK = 0xFF;
     /** The most bytes any header occupies: read this many (or the file, if shorter) to decode one. */
     public static final int MAX_ENCODED_SIZE = 48 + 1 + 255 + KeyDerivation.MAC_BYTES + 4;
@@ -108,6 +122,12 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         }
     }
 
+    /** A header of a segment written over fresh blocks (not recycled). */
+    public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
+            int protection, String keyId, byte[] tag, boolean followsLoss) {
+        this(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag, followsLoss, false);
+    }
+
     /** A header that follows no loss. */
     public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
             int protection, String keyId, byte[] tag) {
@@ -116,7 +136,14 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
 
     /** This header with the FOLLOWS_LOSS flag (before its tag is computed: the tag covers the flag). */
     public SegmentHeader followingLoss() {
-        return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag, true);
+        return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag, true,
+                recycled);
+    }
+
+    /** This header with the RECYCLED flag (before its tag is computed: the tag covers the flag). */
+    public SegmentHeader asRecycled() {
+        return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag,
+                followsLoss, true);
     }
 
     /** An unprotected header that records no maximum record size. */
@@ -137,7 +164,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     /** This header with its HMAC set. */
     public SegmentHeader withTag(byte[] value) {
         return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId,
-                value.clone(), followsLoss);
+                value.clone(), followsLoss, recycled);
     }
 
     /** The bytes the header HMAC covers: [0, 49+k) of the encoded header. */
@@ -169,7 +196,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
 
     private void encodeFixed(ByteBuffer dst, Checksums checksums) {
         int start = dst.position();
-        dst.putLong(MAGIC).putShort(isProtected() ? VERSION_PROTECTED : VERSION).putShort((short) (protection | (followsLoss ? FLAG_FOLLOWS_LOSS : 0)))
+        dst.putLong(MAGIC).putShort(isProtected() ? VERSION_PROTECTED : VERSION).putShort((short) (protection | (followsLoss ? FLAG_FOLLOWS_LOSS : 0) | (recycled ? FLAG_RECYCLED : 0)))
                 .putInt(alignment).putLong(segmentId).putLong(salt).putLong(firstSequence).putInt(maxRecordSize);
         ByteBuffer covered = dst.duplicate().position(start).limit(start + CRC_OFFSET);
         dst.putInt(checksums.plain(covered));
@@ -179,7 +206,8 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public boolean equals(Object o) {
         return o instanceof SegmentHeader h && h.alignment == alignment && h.segmentId == segmentId && h.salt == salt
                 && h.firstSequence == firstSequence && h.maxRecordSize == maxRecordSize && h.protection == protection
-                && java.util.Objects.equals(h.keyId, keyId) && Arrays.equals(h.tag, tag) && h.followsLoss == followsLoss;
+                && java.util.Objects.equals(h.keyId, keyId) && Arrays.equals(h.tag, tag) && h.followsLoss == followsLoss
+                && h.recycled == recycled;
     }
 
     @Override
@@ -190,7 +218,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     @Override
     public String toString() {
         return "SegmentHeader[id=" + segmentId + ", firstSequence=" + firstSequence + ", alignment=" + alignment
-                + ", maxRecordSize=" + maxRecordSize + (followsLoss ? ", followsLoss" : "") + (isProtected() ? ", protection=" + protection + ", keyId=" + keyId : "") + "]";
+                + ", maxRecordSize=" + maxRecordSize + (followsLoss ? ", followsLoss" : "") + (recycled ? ", recycled" : "") + (isProtected() ? ", protection=" + protection + ", keyId=" + keyId : "") + "]";
     }
 
     /** Why a header did not decode; {@link #FOREIGN} and {@link #UNSUPPORTED_VERSION} are not damage. */
@@ -241,10 +269,11 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
                     + VERSION + " and " + VERSION_PROTECTED);
         }
         int flags = b.getShort(start + 10) & 0xFFFF;
-        if ((flags & ~(PROTECTION_MASK | FLAG_FOLLOWS_LOSS)) != 0) {
+        if ((flags & ~(PROTECTION_MASK | FLAG_FOLLOWS_LOSS | FLAG_RECYCLED)) != 0) {
             return problem(Problem.DAMAGED, "unknown header flags 0x" + Integer.toHexString(flags));
         }
         boolean followsLoss = (flags & FLAG_FOLLOWS_LOSS) != 0;
+        boolean recycled = (flags & FLAG_RECYCLED) != 0;
         int protection = flags & PROTECTION_MASK;
         if (version == VERSION ? protection != PLAIN : protection != AES_GCM && protection != HMAC_CHAIN) {
             return problem(Problem.DAMAGED, "format version " + version + " with protection " + protection);
@@ -292,7 +321,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
             }
         }
         return new Decoded(Optional.of(new SegmentHeader(alignment, segmentIdAt(b, start), b.getLong(start + SALT_OFFSET),
-                firstSequence, maxRecordSize, protection, keyId, tag, followsLoss)), null, "ok");
+                firstSequence, maxRecordSize, protection, keyId, tag, followsLoss, recycled)), null, "ok");
     }
 
     /**

@@ -48,7 +48,7 @@ final class ActiveSegment {
             int alignment, long preallocate, boolean directIo, boolean followsLoss) throws IOException {
         Path temporary = LogFiles.temporary(dir.resolve(LogFiles.segmentName(id)));
         storage.delete(temporary);
-        return complete(storage, dir, keys, id, firstSequence, alignment, preallocate, directIo, followsLoss,
+        return complete(storage, dir, keys, id, firstSequence, alignment, preallocate, directIo, followsLoss, false,
                 storage.create(temporary));
     }
 
@@ -57,17 +57,21 @@ final class ActiveSegment {
      * {@link SegmentPreparer} made: {@code <id>.wal.tmp}, zeros written over the whole segment and
      * synced. The header is written over the zeros, synced, and the file renamed into place, then the
      * directory synced: the same order as a new file, so a crash leaves the same two outcomes. The
-     * file is not preallocated: its blocks are written already.
+     * file is not preallocated: its blocks are written already. A recycled file (a freed segment's,
+     * {@link SegmentPreparer}) gets a header with a new salt and the RECYCLED flag
+     * ({@link SegmentHeader#recycled()}): the bytes of its earlier use behind the header carry the
+     * earlier salt.
      *
      * @param prepared the prepared file, open; owned by this call (closed if it fails)
+     * @param recycled whether it holds an earlier use's bytes rather than zeros
      */
     static ActiveSegment createPrepared(Storage storage, Path dir, SegmentKeys keys, long id, long firstSequence,
-            int alignment, boolean directIo, StorageFile prepared) throws IOException {
-        return complete(storage, dir, keys, id, firstSequence, alignment, 0, directIo, false, prepared);
+            int alignment, boolean directIo, StorageFile prepared, boolean recycled) throws IOException {
+        return complete(storage, dir, keys, id, firstSequence, alignment, 0, directIo, false, recycled, prepared);
     }
 
     private static ActiveSegment complete(Storage storage, Path dir, SegmentKeys keys, long id, long firstSequence,
-            int alignment, long preallocate, boolean directIo, boolean followsLoss, StorageFile created)
+            int alignment, long preallocate, boolean directIo, boolean followsLoss, boolean recycled, StorageFile created)
             throws IOException {
         StorageFile file = created;
         Path path = dir.resolve(LogFiles.segmentName(id));
@@ -75,7 +79,7 @@ final class ActiveSegment {
         SegmentHeader header;
         RecordSealer sealer;
         try {
-            header = keys.newHeader(alignment, id, SALTS.nextLong(), firstSequence, followsLoss);
+            header = keys.newHeader(alignment, id, SALTS.nextLong(), firstSequence, followsLoss, recycled);
             sealer = keys.sealerFor(header, path);
             ByteBuffer block = ByteBuffer.allocate(alignment);
             header.encode(block, new Checksums());

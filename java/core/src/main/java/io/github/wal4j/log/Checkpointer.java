@@ -68,6 +68,8 @@ final class Checkpointer {
     /** The lowest sequence a tailer holding segments still needs ({@link TailRegistry#heldFrom()}). */
     private final LongSupplier heldFrom;
     private volatile Checkpoint inForce;
+    /** Takes freed segments for recycling ({@link SegmentPreparer#offer}); null: they are deleted. */
+    private final SegmentPreparer recycler;
 
     /**
      * @param inForce the checkpoint in force (from {@link #inForceAtOpen}, or {@link Checkpoint#NONE})
@@ -75,6 +77,16 @@ final class Checkpointer {
      */
     Checkpointer(LogDirectory directory, CheckpointStore store, Checkpoint inForce, SegmentList segments,
             Writer writer, LongSupplier heldFrom) {
+        this(directory, store, inForce, segments, writer, heldFrom, null);
+    }
+
+    /**
+     * As {@link #Checkpointer(LogDirectory, CheckpointStore, Checkpoint, SegmentList, Writer, LongSupplier)},
+     * offering each segment a checkpoint frees to {@code recycler} (if not null) before deleting it.
+     */
+    Checkpointer(LogDirectory directory, CheckpointStore store, Checkpoint inForce, SegmentList segments,
+            Writer writer, LongSupplier heldFrom, SegmentPreparer recycler) {
+        this.recycler = recycler;
         this.heldFrom = heldFrom;
         this.directory = directory;
         this.storage = directory.storage();
@@ -211,18 +223,34 @@ final class Checkpointer {
      * Deletes the segments a durable checkpoint at {@code upTo} covers, but none that holds a record
      * a tailer holding segments still has to read ({@link #heldFrom}). A failure here loses nothing:
      * a segment that survives is covered by the checkpoint, recovery lists it again and a later
-     * checkpoint deletes it; so it is logged, not thrown.
+     * checkpoint deletes it; so it is logged, not thrown. With recycling one of them may be kept
+     * instead ({@link SegmentPreparer#offer}), renamed to a temporary name, if no reader of the log has
+     * it open ({@link SegmentList#retireIfUnread}); the directory sync covers that rename too.
      *
      * @return how many segments were taken off the live list
      */
     int deleteCovered(long upTo) {
         List<SegmentList.Entry> removed = segments.removeCoveredBy(Math.min(upTo, heldFrom.getAsLong() - 1));
         List<Path> files = new ArrayList<>(removed.size());
-        for (SegmentList.Entry entry : removed) {
+        boolean kept = false;
+        // The newest freed segment is the one offered: the others were freed by earlier checkpoints
+        // and are the first to be deleted.
+        for (int i = removed.size() - 1; i >= 0; i--) {
+            SegmentList.Entry entry = removed.get(i);
+            if (recycler != null && !kept && segments.retireIfUnread(entry.id())) {
+                kept = recycler.offer(entry.path());
+                segments.forgetRetired(entry.id());
+                if (kept) {
+                    continue;
+                }
+            }
             files.add(entry.path());
         }
         try {
             directory.deleteAll(files);
+            if (kept && files.isEmpty()) {
+                storage.syncDirectory(directory.path());
+            }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, () -> "wal4j: could not delete segments covered by the checkpoint at "
                     + upTo + " in " + directory.path() + " (they are deleted after the next open): " + e);

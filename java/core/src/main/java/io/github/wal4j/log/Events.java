@@ -42,6 +42,9 @@ final class Events {
         @Label("Prepared ahead")
         @Description("Whether the segment's blocks were written (zeros, synced) before rotation")
         boolean prepared;
+        @Label("Recycled")
+        @Description("Whether the prepared file was a segment a checkpoint freed (its header rewritten with a new salt)")
+        boolean recycled;
     }
 
     @Name("io.github.wal4j.Checkpoint")

@@ -31,10 +31,11 @@ import java.util.Set;
  * @param sharedDirectoryAllowed whether a directory others could change is accepted
  * @param inFlightLimit the bound on queued appends, and what an append does at it
  * @param segmentPreparation whether the next segment's blocks are written ahead of rotation
+ * @param segmentRecycling whether segments a checkpoint freed are reused as next segments
  */
 public record LogConfig(Durability durability, RecoveryMode recoveryMode, long segmentSize, int maxRecordSize,
         int maxBatchBytes, Duration lockTimeout, boolean directIo, Protection protection, KeyProvider keys,
         DurableWatermark durableWatermark, Set<PosixFilePermission> filePermissions,
         Set<PosixFilePermission> directoryPermissions, boolean sharedDirectoryAllowed, InFlightLimit inFlightLimit,
-        boolean segmentPreparation) {
+        boolean segmentPreparation, boolean segmentRecycling) {
 }

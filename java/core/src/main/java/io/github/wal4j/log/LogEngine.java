@@ -112,7 +112,7 @@ public final class LogEngine {
             public void fail(Throwable cause) {
                 committer.fail(cause);
             }
-        }, tails::heldFrom);
+        }, tails::heldFrom, options.segmentRecycling() ? preparer : null);
         committer.start();
     }
 
@@ -169,8 +169,9 @@ public final class LogEngine {
      * old way, so opening a new log writes no zeros in the foreground.
      */
     private static SegmentPreparer preparer(LogConfig options, Storage storage, Path dir) {
-        return options.segmentPreparation()
-                ? new SegmentPreparer(storage, dir, options.segmentSize(), SegmentPreparer.chunkFor(options.segmentSize()))
+        return options.segmentPreparation() || options.segmentRecycling()
+                ? new SegmentPreparer(storage, dir, options.segmentSize(), SegmentPreparer.chunkFor(options.segmentSize()),
+                        options.segmentPreparation(), options.segmentRecycling())
                 : null;
     }
 
@@ -319,7 +320,7 @@ public final class LogEngine {
         // sit in the queue).
         Futures.await(committer.barrier(options.durability() == Durability.SYNC, call));
         WriteMark mark = committer.readableMark();
-        return new LogReader(storage, segments.snapshot(), mark,
+        return new LogReader(storage, segments, segments.snapshot(), mark,
                 Math.max(fromSequence, checkpointer.inForce().upToSequence() + 1), options.maxRecordSize(), keys);
     }
 

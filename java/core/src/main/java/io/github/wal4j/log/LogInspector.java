@@ -260,6 +260,9 @@ public final class LogInspector implements LogInspection {
             }
             SegmentHeader header = d.header().get();
             SegmentCursor cursor = new SegmentCursor(file, header, size, maxRecordSize, keys.sealerFor(header, path));
+            long successorFirst = header.recycled() ? firstSequenceAfter(id) : -1;
+            // A recycled segment's data ends where its successor's records begin (SegmentCursor#endOfUseAt).
+            cursor.endOfUseAt(successorFirst);
             List<BatchInfo> batches = new ArrayList<>();
             while (cursor.next()) {
                 BatchHeader b = cursor.batch();
@@ -267,9 +270,28 @@ public final class LogInspector implements LogInspection {
                         b.recordsLength(), b.isSeal()));
             }
             SegmentCursor.Stop stop = cursor.stop();
+            if (stop.damaged() && header.recycled() && successorFirst < 1 && !cursor.anyBatchFrom(stop.offset())) {
+                // The newest recycled segment: no batch of this use from here on, the bytes are an earlier use's.
+                return new SegmentScan(info, batches, stop.offset(), false, "end of this use of a recycled segment ("
+                        + stop.reason() + "); " + (size - stop.offset()) + " bytes of an earlier use follow", 0,
+                        cursor.expectedSequence());
+            }
             return new SegmentScan(info, batches, stop.offset(), stop.damaged(), stop.reason(), stop.zeroBytes(),
                     cursor.expectedSequence());
         }
+    }
+
+    /** The first sequence the header of the segment after {@code id} names, or -1 if there is none or it does not decode. */
+    private long firstSequenceAfter(long id) throws IOException {
+        for (long later : segmentIds()) {
+            if (later > id) {
+                try (StorageFile next = storage.openRead(segmentPath(later))) {
+                    return SegmentCursor.readHeader(next).header().filter(h -> h.segmentId() == later)
+                            .map(SegmentHeader::firstSequence).orElse(-1L);
+                }
+            }
+        }
+        return -1;
     }
 
     @Override

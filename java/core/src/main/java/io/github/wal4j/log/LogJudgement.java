@@ -147,6 +147,10 @@ final class LogJudgement {
         SegmentCursor cursor = new SegmentCursor(file, header, size, maxRecordSize, keys.sealerFor(header, path),
                 previous);
         previous = cursor;
+        if (!newest) {
+            // A recycled segment's data ends where the next segment's records begin (SegmentCursor#endOfUseAt).
+            cursor.endOfUseAt(nextStart);
+        }
         boolean lastWasSeal = false;
         // An unprotected segment in a protected log may have been planted: its live records are
         // refused by the verdict, after the scan, so none may reach the visitor before that.
@@ -174,6 +178,9 @@ final class LogJudgement {
         SegmentScan scan = SegmentScan.ofBatches(name, newest, newer, size, checkpointed, nextStart, header, stop,
                 next, claim, keys.protects() && !header.isProtected() ? String.valueOf(keys.protection())
                         : null);
+        if (claim == null && newest && stop.damaged() && header.recycled() && !cursor.anyBatchFrom(stop.offset())) {
+            scan = scan.withStaleAfterDamage();
+        }
         Verdict verdict = Verdict.of(scan);
         if (verdict instanceof Verdict.Covered covered) {
             removeCovered(path, covered);
@@ -183,7 +190,7 @@ final class LogJudgement {
             throw new WalFormatException(path + " " + unprotected.reason());
         }
         if (tail != null && (verdict instanceof Verdict.Clean || verdict instanceof Verdict.ZeroTail
-                || verdict instanceof Verdict.TornTail)) {
+                || verdict instanceof Verdict.TornTail || verdict instanceof Verdict.StaleTail)) {
             long[] missing = notOnTheDisk(path, file, tail, stop.offset());
             if (missing != null) {
                 verdict = Verdict.of(scan.withMissing(missing));
@@ -202,6 +209,13 @@ final class LogJudgement {
             plan.reportCut(new Finding(name, Kind.TORN_TAIL, first, cut.next(), cut.offset(), cut.cut(), cut.reason()),
                     cut.cut());
             plan.truncate(path, cut.offset());
+            return true;
+        }
+        if (verdict instanceof Verdict.StaleTail stale) {
+            // Nothing to cut: no byte of this use lies there, and the writer overwrites them.
+            lastEnd = stale.end();
+            plan.report(new Finding(name, Kind.STALE_TAIL, first, next, stale.end(), stale.staleBytes(),
+                    stale.reason()));
             return true;
         }
         if (verdict instanceof Verdict.Clean || verdict instanceof Verdict.ZeroTail) {

@@ -27,6 +27,7 @@ public final class LogReader implements WalReader {
     private final long fromSequence;
     private final int maxRecordSize;
     private final SegmentKeys keys;
+    private final SegmentList reads;
     private int index;
     private StorageFile file;
     private SegmentList.Entry current;
@@ -47,6 +48,17 @@ public final class LogReader implements WalReader {
 
     public LogReader(Storage storage, List<SegmentList.Entry> segments, WriteMark mark,
             long fromSequence, int maxRecordSize, SegmentKeys keys) {
+        this(storage, null, segments, mark, fromSequence, maxRecordSize, keys);
+    }
+
+    /**
+     * As {@link #LogReader(Storage, List, WriteMark, long, int, SegmentKeys)}, opening each segment
+     * through {@code reads} ({@link SegmentList#openForRead}), so that a checkpoint never recycles
+     * a file this reader has open; null opens them directly.
+     */
+    LogReader(Storage storage, SegmentList reads, List<SegmentList.Entry> segments, WriteMark mark,
+            long fromSequence, int maxRecordSize, SegmentKeys keys) {
+        this.reads = reads;
         this.keys = keys;
         this.storage = storage;
         this.segments = segments;
@@ -144,7 +156,7 @@ public final class LogReader implements WalReader {
         }
         current = segments.get(index++);
         try {
-            file = storage.openRead(current.path());
+            file = reads != null ? reads.openForRead(storage, current) : storage.openRead(current.path());
         } catch (NoSuchFileException e) {
             throw new WalException("segment " + current.path().getFileName() + " was removed by a checkpoint "
                     + "while this reader still had to read it", e);
@@ -163,6 +175,10 @@ public final class LogReader implements WalReader {
                     + header.firstSequence() + " but the previous segment ends before " + expected);
         }
         cursor = new SegmentCursor(file, header, limit, maxRecordSize, keys.sealerFor(header, current.path()), spent);
+        if (current.id() != mark.segmentId() && index < segments.size()) {
+            // A recycled segment's data ends where its successor's records begin.
+            cursor.endOfUseAt(segments.get(index).firstSequence());
+        }
         spent = null;
         return true;
     }

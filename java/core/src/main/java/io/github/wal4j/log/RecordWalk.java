@@ -78,11 +78,16 @@ final class RecordWalk {
                 }
                 RecordSealer sealer = keys.sealerFor(header, path);
                 SegmentCursor cursor = new SegmentCursor(file, header, file.size(), maxRecordSize, sealer);
+                if (i + 1 < ids.size()) {
+                    // A recycled segment's data ends where its successor's records begin.
+                    cursor.endOfUseAt(starts[i + 1]);
+                }
                 if (!lend(cursor, file, sealer, name, first, last)) {
                     return new RecordScanEnd(null, 0, null, -1);
                 }
                 SegmentCursor.Stop stop = cursor.stop();
-                if (stop.damaged()) {
+                boolean staleEnd = i == ids.size() - 1 && header.recycled() && !cursor.anyBatchFrom(stop.offset());
+                if (stop.damaged() && !staleEnd) {
                     return stop(name, stop.offset(), stop.reason());
                 }
                 expected = cursor.expectedSequence();

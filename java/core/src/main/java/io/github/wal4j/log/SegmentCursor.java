@@ -44,8 +44,14 @@ final class SegmentCursor {
      * @param damaged whether the bytes at {@code offset} are neither a valid batch nor end of data
      * @param reason what is there, with numbers
      * @param zeroBytes for an undamaged stop, how many zero bytes follow {@code offset}
+     * @param staleBytes for an undamaged stop in a recycled segment ({@link SegmentHeader#recycled()}),
+     *     how many bytes of an earlier use of the file follow {@code offset} ({@link #endOfUseAt})
      */
-    public record Stop(long offset, boolean damaged, String reason, long zeroBytes) {
+    public record Stop(long offset, boolean damaged, String reason, long zeroBytes, long staleBytes) {
+        /** A stop with no stale bytes after it. */
+        public Stop(long offset, boolean damaged, String reason, long zeroBytes) {
+            this(offset, damaged, reason, zeroBytes, 0);
+        }
     }
 
     private final StorageFile file;
@@ -56,6 +62,8 @@ final class SegmentCursor {
     private ReadAhead buffers = new ReadAhead();
     private long position;
     private long expectedSequence;
+    /** In a recycled segment, the sequence at which its data provably ends ({@link #endOfUseAt}); 0 if unknown. */
+    private long endOfUse;
     /** The batch {@link #next()} accepted last, or null. */
     private BatchValidator.Valid current;
     private Stop stop;
@@ -187,8 +195,22 @@ final class SegmentCursor {
             return;
         }
         limit = newLimit;
-        if (stop != null && !stop.damaged() && stop.zeroBytes() == 0) {
+        if (stop != null && !stop.damaged() && stop.zeroBytes() == 0 && stop.staleBytes() == 0) {
             stop = null;
+        }
+    }
+
+    /**
+     * Tells a cursor over a segment that a newer segment follows where the log goes on: at
+     * {@code successorFirst}, that segment's first sequence. In a recycled segment
+     * ({@link SegmentHeader#recycled()}) the data then ends once its records reach that sequence:
+     * every record the segment held is accounted for, and what follows is the bytes of an earlier use
+     * of the file, never read ({@link Stop#staleBytes()}). Anywhere else, and in a segment that is
+     * not recycled, it changes nothing: bytes that are not a batch there are still damage.
+     */
+    void endOfUseAt(long successorFirst) {
+        if (header.recycled() && successorFirst >= 1) {
+            endOfUse = successorFirst;
         }
     }
 
@@ -216,6 +238,12 @@ final class SegmentCursor {
         long remaining = limit - position;
         if (remaining <= 0) {
             return end(0);
+        }
+        if (endOfUse > 0 && expectedSequence == endOfUse) {
+            stop = new Stop(position, false, "end of this use of a recycled segment: its records reach sequence "
+                    + endOfUse + ", where the next segment starts; " + remaining + " bytes of an earlier use follow",
+                    0, remaining);
+            return false;
         }
         int head = buffers.locate(file, limit, position, (int) Math.min(BatchHeader.SIZE, remaining));
         BatchValidator.Result result = validator.header(buffers.window(), head, position, expectedSequence, limit);
@@ -272,6 +300,15 @@ final class SegmentCursor {
             return false;
         });
         return highest[0];
+    }
+
+    /**
+     * Whether any valid batch header of this segment's use (its salt, at its place) lies at an aligned
+     * offset from {@code fromOffset} on. In a recycled segment, bytes that are not a batch with no
+     * such header at or after them are an earlier use's: nothing of this use was written there.
+     */
+    public boolean anyBatchFrom(long fromOffset) throws IOException {
+        return scanHeaders(fromOffset, (offset, candidate) -> true) != null;
     }
 
     /** What {@link #scanHeaders} does with each valid header: true stops the scan there. */

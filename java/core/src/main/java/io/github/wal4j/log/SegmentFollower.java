@@ -195,7 +195,7 @@ final class SegmentFollower {
         if (entry == null || entry.id() > mark.segmentId()) {
             return false;
         }
-        StorageFile opened = storage.openRead(entry.path());
+        StorageFile opened = segments.openForRead(storage, entry);
         try {
             SegmentHeader.Decoded decoded = SegmentCursor.readHeader(opened);
             if (decoded.header().isEmpty()) {
@@ -210,6 +210,10 @@ final class SegmentFollower {
             }
             long limit = entry.id() == mark.segmentId() ? mark.offset() : opened.size();
             cursor = new SegmentCursor(opened, header, limit, maxRecordSize, keys.sealerFor(header, entry.path()), spent);
+            if (entry.id() != mark.segmentId()) {
+                // A recycled segment's data ends where its successor's records begin.
+                cursor.endOfUseAt(firstSequenceAfter(entry.id()));
+            }
         } catch (IOException | RuntimeException e) {
             opened.close();
             throw e;

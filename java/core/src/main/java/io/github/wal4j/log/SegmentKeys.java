@@ -65,14 +65,24 @@ public final class SegmentKeys {
      */
     SegmentHeader newHeader(int alignment, long id, long salt, long firstSequence, boolean followsLoss)
             throws WalKeyException {
+        return newHeader(alignment, id, salt, firstSequence, followsLoss, false);
+    }
+
+    /** As {@link #newHeader(int, long, long, long, boolean)}, marked RECYCLED if {@code recycled}. */
+    SegmentHeader newHeader(int alignment, long id, long salt, long firstSequence, boolean followsLoss,
+            boolean recycled) throws WalKeyException {
         if (!protects()) {
-            return new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize, SegmentHeader.PLAIN, null,
-                    null, followsLoss);
+            SegmentHeader plain = new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize,
+                    SegmentHeader.PLAIN, null, null, followsLoss);
+            return recycled ? plain.asRecycled() : plain;
         }
         String keyId = keys.currentKeyId();
         int code = protection == Protection.AES_256_GCM ? SegmentHeader.AES_GCM : SegmentHeader.HMAC_CHAIN;
         SegmentHeader header = new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize, code, keyId, null,
                 followsLoss);
+        if (recycled) {
+            header = header.asRecycled();
+        }
         byte[] master = master(keyId, null);
         try {
             return header.withTag(KeyDerivation.hmac(KeyDerivation.headerKey(master), header.authenticatedBytes()));

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Executor;
 
 /**
- * Writes the next segment's blocks before the writer needs them: creates {@code <id>.wal.tmp}
+ * Writes the next segment's blocks before the writer needs them, from zeros or from the file of a
+ * segment a checkpoint freed. Zeros: creates {@code <id>.wal.tmp}
  * (the name {@link ActiveSegment#create} uses and recovery removes: {@link LogFiles#temporary}),
  * writes zeros over the whole segment size in chunks and fdatasyncs it. At rotation the writer
  * {@link #take takes} the file and writes the header over the zeros
@@ -20,8 +21,19 @@ import java.util.concurrent.Executor;
  * <p>Why zeros are safe: until the rename the file is a temporary file that recovery removes
  * ({@code TEMPORARY_REMOVED}), and nothing acknowledged is ever in it; once renamed it is a segment
  * whose bytes after the header are zeros, which recovery reads as the end of the log, as it reads the
- * zeros of a fallocated file ({@link Verdict.ZeroTail}). No file is reused: stale bytes of an earlier
- * life never exist (lesson 3).
+ * zeros of a fallocated file ({@link Verdict.ZeroTail}).
+ *
+ * <p>Recycling ({@code WalOptions.withSegmentRecycling}): a checkpoint {@link #offer offers} a
+ * segment it freed instead of deleting it; the file is renamed to its own temporary name
+ * ({@code <old id>.wal.tmp}, which recovery removes) and kept, one at a time. A preparation then
+ * renames it to {@code <id>.wal.tmp}, syncs the directory (so that the file is durably a temporary
+ * file before anything in it changes), writes zeros from its end to the segment size if it is
+ * shorter, and fdatasyncs it; {@link #take} says it is recycled, and the writer writes a header with
+ * a new salt and the RECYCLED flag over its first block ({@link ActiveSegment#createPrepared}).
+ * The earlier use's bytes after that block are never read as records: their checksums are seeded
+ * with the earlier salt, and recovery takes them as the end of the data only where it is provable
+ * ({@link SegmentCursor#endOfUseAt}, {@link Verdict.StaleTail}). Without a freed file the
+ * preparation writes zeros, or, with zero-filling off, prepares nothing.
  *
  * <p>Rules: {@link #take} never waits for a preparation longer than it takes to stop it (the work
  * stops between chunks; a chunk is at most 1 MiB), and one that has not started is simply
@@ -43,9 +55,21 @@ final class SegmentPreparer implements AutoCloseable {
 
     private enum State { QUEUED, WRITING, SYNCING, READY, DONE }
 
+    /** The prepared file {@link #take} hands over, and whether it was recycled. */
+    record Prepared(StorageFile file, boolean recycled) {
+    }
+
     private final Storage storage;
     private final Path dir;
     private final long segmentSize;
+    /** Whether a segment without a freed file is prepared with zeros. */
+    private final boolean zeroFill;
+    /** Whether {@link #offer} keeps freed segments. */
+    private final boolean recycling;
+    /** A freed segment's file, renamed to its temporary name, waiting to be recycled; or null. Guarded by {@link #lock}. */
+    private Path freed;
+    /** Whether an {@link #offer} is renaming its file (outside the lock). Guarded by {@link #lock}. */
+    private boolean offering;
     private final int chunk;
     private final Executor executor;
     private final Object lock = new Object();
@@ -59,6 +83,16 @@ final class SegmentPreparer implements AutoCloseable {
      * @param chunk the bytes of one zero write, at most {@link #MAX_CHUNK}
      */
     SegmentPreparer(Storage storage, Path dir, long segmentSize, int chunk) {
+        this(storage, dir, segmentSize, chunk, true, false);
+    }
+
+    /**
+     * @param zeroFill whether a segment is prepared with zeros when no freed file is at hand
+     * @param recycling whether freed segments are kept ({@link #offer}) and recycled
+     */
+    SegmentPreparer(Storage storage, Path dir, long segmentSize, int chunk, boolean zeroFill, boolean recycling) {
+        this.zeroFill = zeroFill;
+        this.recycling = recycling;
         this.storage = storage;
         this.dir = dir;
         this.segmentSize = segmentSize;
@@ -74,6 +108,43 @@ final class SegmentPreparer implements AutoCloseable {
     /** The chunk of zero writes for a segment: an eighth of it, between 4 KiB and {@link #MAX_CHUNK}. */
     static int chunkFor(long segmentSize) {
         return (int) Math.max(4096, Math.min(MAX_CHUNK, segmentSize / 8 / 4096 * 4096));
+    }
+
+    /**
+     * Keeps the file of {@code segment}, a segment a durable checkpoint covers and that no reader has
+     * open (the caller made sure), for recycling: renames it to its temporary name. The caller syncs
+     * the directory after, as after a deletion. False if it is not kept (recycling off, a freed file
+     * already in hand, closed, or the rename failed): then the caller deletes it.
+     */
+    boolean offer(Path segment) {
+        Path temporary = LogFiles.temporary(segment);
+        synchronized (lock) {
+            if (!recycling || closed || freed != null || offering) {
+                return false;
+            }
+            offering = true;
+        }
+        // The rename runs outside the lock: a rotation's take() must not wait behind it.
+        boolean renamed = false;
+        try {
+            storage.rename(segment, temporary);
+            renamed = true;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not keep " + segment + " for recycling: " + e);
+        }
+        boolean closedMeanwhile;
+        synchronized (lock) {
+            offering = false;
+            closedMeanwhile = closed;
+            if (renamed && !closedMeanwhile) {
+                freed = temporary;
+            }
+        }
+        if (renamed && closedMeanwhile) {
+            // close() ran while it was renamed and removed nothing of it: the caller's directory sync covers this.
+            deleteQuietly(temporary);
+        }
+        return renamed;
     }
 
     /**
@@ -102,7 +173,7 @@ final class SegmentPreparer implements AutoCloseable {
      * its next chunk, and its file left for {@link ActiveSegment#create}, which removes it before it
      * creates the segment). A preparation already syncing is waited for, and its file used.
      */
-    StorageFile take(long id) {
+    Prepared take(long id) {
         synchronized (lock) {
             Job j = job;
             if (j == null) {
@@ -114,7 +185,7 @@ final class SegmentPreparer implements AutoCloseable {
                 closeQuietly(file);
                 return null;
             }
-            return file;
+            return file == null ? null : new Prepared(file, j.recycled);
         }
     }
 
@@ -127,17 +198,23 @@ final class SegmentPreparer implements AutoCloseable {
     public void close() {
         Job j;
         StorageFile file;
+        Path kept;
         synchronized (lock) {
             closed = true;
+            kept = freed;
+            freed = null;
             j = job;
             job = null;
-            if (j == null) {
-                return;
+            file = j == null ? null : stop(j);
+        }
+        if (kept != null) {
+            deleteQuietly(kept);
+        }
+        if (j == null || !j.created) {
+            if (kept != null) {
+                syncDirectoryQuietly();
             }
-            file = stop(j);
-            if (!j.created) {
-                return;
-            }
+            return;
         }
         try {
             closeQuietly(file);
@@ -171,6 +248,23 @@ final class SegmentPreparer implements AutoCloseable {
             return j.file;
         }
         return null;
+    }
+
+    private void deleteQuietly(Path path) {
+        try {
+            storage.delete(path);
+        } catch (IOException | RuntimeException e) {
+            // Recovery removes a temporary file whatever it holds.
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not remove " + path + ": " + e);
+        }
+    }
+
+    private void syncDirectoryQuietly() {
+        try {
+            storage.syncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not sync " + dir + ": " + e);
+        }
     }
 
     private void awaitQuietly() {
@@ -211,6 +305,8 @@ final class SegmentPreparer implements AutoCloseable {
         /** Set under {@link #lock} while WRITING; read between chunks. */
         volatile boolean cancelled;
         volatile boolean created;
+        /** Whether the file is a freed segment's (set before READY). */
+        volatile boolean recycled;
         /** The synced file once READY. */
         StorageFile file;
 
@@ -221,8 +317,16 @@ final class SegmentPreparer implements AutoCloseable {
 
         @Override
         public void run() {
+            Path source;
             synchronized (lock) {
                 if (state != State.QUEUED) {
+                    return;
+                }
+                source = freed;
+                freed = null;
+                if (source == null && !zeroFill) {
+                    state = State.DONE;
+                    lock.notifyAll();
                     return;
                 }
                 state = State.WRITING;
@@ -231,12 +335,26 @@ final class SegmentPreparer implements AutoCloseable {
             boolean synced = false;
             try {
                 storage.delete(path);
-                f = storage.create(path);
-                created = true;
-                ByteBuffer zeros = ByteBuffer.allocateDirect(chunk);
-                for (long at = 0; at < segmentSize && !cancelled; at += chunk) {
-                    zeros.clear().limit((int) Math.min(chunk, segmentSize - at));
-                    f.write(zeros, at);
+                long from = 0;
+                if (source != null) {
+                    // Durably a temporary file before any byte of it changes: a crash from here on
+                    // leaves a file recovery removes, never a segment with a half-written header.
+                    storage.rename(source, path);
+                    created = true;
+                    storage.syncDirectory(dir);
+                    f = storage.openWrite(path);
+                    recycled = true;
+                    from = f.size();
+                } else {
+                    f = storage.create(path);
+                    created = true;
+                }
+                if (from < segmentSize) {
+                    ByteBuffer zeros = ByteBuffer.allocateDirect(chunk);
+                    for (long at = from; at < segmentSize && !cancelled; at += chunk) {
+                        zeros.clear().limit((int) Math.min(chunk, segmentSize - at));
+                        f.write(zeros, at);
+                    }
                 }
                 boolean stopped;
                 synchronized (lock) {

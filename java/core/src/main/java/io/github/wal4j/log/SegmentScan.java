@@ -26,16 +26,19 @@ import io.github.wal4j.format.SegmentHeader;
  *     segment is not (so it could have been planted); else null
  * @param missing where the disk lacks what the page cache holds of its unvouched tail: the offset
  *     and first sequence of the first batch it lacks; null if not checked or the disk holds it all
+ * @param staleAfterDamage for damage in a recycled segment ({@link SegmentHeader#recycled()}): no
+ *     batch header of this use lies at or after it ({@link SegmentCursor#anyBatchFrom}), so the bytes
+ *     there are an earlier use's; false if not checked
  */
 record SegmentScan(String name, boolean newest, String newer, long size, long checkpointed, long nextStart,
         String foreign, String headerDamage, SegmentHeader header, SegmentCursor.Stop stop, long next,
-        String durableClaim, String requiredProtection, long[] missing) {
+        String durableClaim, String requiredProtection, long[] missing, boolean staleAfterDamage) {
 
     /** A segment whose header stopped the scan: unknown format ({@code foreign}) or damage. */
     static SegmentScan ofHeader(String name, boolean newest, String newer, long size, long checkpointed,
             long nextStart, String foreign, String headerDamage, SegmentHeader header) {
         return new SegmentScan(name, newest, newer, size, checkpointed, nextStart, foreign, headerDamage, header,
-                null, 0, null, null, null);
+                null, 0, null, null, null, false);
     }
 
     /** A segment whose batches were scanned up to {@code stop}. */
@@ -43,13 +46,19 @@ record SegmentScan(String name, boolean newest, String newer, long size, long ch
             long nextStart, SegmentHeader header, SegmentCursor.Stop stop, long next, String durableClaim,
             String requiredProtection) {
         return new SegmentScan(name, newest, newer, size, checkpointed, nextStart, null, null, header, stop, next,
-                durableClaim, requiredProtection, null);
+                durableClaim, requiredProtection, null, false);
     }
 
     /** These facts, with what the device check of the unvouched tail found. */
     SegmentScan withMissing(long[] missing) {
         return new SegmentScan(name, newest, newer, size, checkpointed, nextStart, foreign, headerDamage, header, stop,
-                next, durableClaim, requiredProtection, missing);
+                next, durableClaim, requiredProtection, missing, staleAfterDamage);
+    }
+
+    /** These facts, with no batch header of this use at or after the damage ({@link #staleAfterDamage}). */
+    SegmentScan withStaleAfterDamage() {
+        return new SegmentScan(name, newest, newer, size, checkpointed, nextStart, foreign, headerDamage, header, stop,
+                next, durableClaim, requiredProtection, missing, true);
     }
 
     /** The header's first sequence, 0 without a header. */

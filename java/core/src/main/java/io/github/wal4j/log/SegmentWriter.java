@@ -229,10 +229,10 @@ final class SegmentWriter {
         Events.SegmentRotation event = new Events.SegmentRotation();
         event.begin();
         long id = active.header.segmentId() + 1;
-        StorageFile prepared = config.preparer() == null ? null : config.preparer().take(id);
+        SegmentPreparer.Prepared prepared = config.preparer() == null ? null : config.preparer().take(id);
         ActiveSegment next = prepared != null
                 ? ActiveSegment.createPrepared(config.storage(), config.dir(), config.keys(), id, firstSequence,
-                        config.alignment(), config.directIo(), prepared)
+                        config.alignment(), config.directIo(), prepared.file(), prepared.recycled())
                 : ActiveSegment.create(config.storage(), config.dir(), config.keys(), id, firstSequence,
                         config.alignment(), config.segmentSize(), config.directIo());
         segments.add(new SegmentList.Entry(next.header.segmentId(), next.path, firstSequence));
@@ -247,6 +247,7 @@ final class SegmentWriter {
             event.segment = next.path.getFileName().toString();
             event.firstSequence = firstSequence;
             event.prepared = prepared != null;
+            event.recycled = prepared != null && prepared.recycled();
             event.commit();
         }
     }

@@ -43,6 +43,16 @@ sealed interface Verdict {
     }
 
     /**
+     * Row "a recycled segment's data ends where bytes of an earlier use begin": in a segment a newer
+     * one follows, its records reached that segment's first sequence; in the newest, no batch header
+     * of this use lies at or after the bytes that are not a batch, and no later batch claims them
+     * durable. The end of the log (or of this segment's part of it), not damage: nothing is cut, the
+     * writer overwrites the {@code staleBytes} as it goes.
+     */
+    record StaleTail(long end, long staleBytes, String reason) implements Verdict {
+    }
+
+    /**
      * Row "damage in the newest segment, and no valid batch after it has durable-through &gt;= the
      * damaged batch's first sequence": never acknowledged; cut at {@code offset}, {@code cut} bytes.
      */
@@ -188,6 +198,10 @@ sealed interface Verdict {
                     + " so nothing cut was acknowledged");
         }
         if (!stop.damaged()) {
+            if (stop.staleBytes() > 0) {
+                // Row "a recycled segment's data ends where bytes of an earlier use begin" (a newer segment follows).
+                return new StaleTail(stop.offset(), stop.staleBytes(), stop.reason());
+            }
             // Row "end of file, or only zero bytes after the last batch".
             return stop.zeroBytes() > 0 ? new ZeroTail(stop.offset(), stop.zeroBytes()) : new Clean(stop.offset());
         }
@@ -197,6 +211,12 @@ sealed interface Verdict {
             return new NewerSegmentFollows(offset, "damage to acknowledged data: " + stop.reason() + "; but a newer "
                     + "segment, " + s.newer() + ", exists, and a segment is synced before the next one is created",
                     s.size() - offset, s.firstSequence(), s.next());
+        }
+        if (s.durableClaim() == null && s.staleAfterDamage() && s.header() != null && s.header().recycled()) {
+            // Row "a recycled segment's data ends where bytes of an earlier use begin" (the newest segment).
+            return new StaleTail(offset, s.size() - offset, "end of this use of a recycled segment: " + stop.reason()
+                    + ", and no batch of this use lies at or after it, so the " + (s.size() - offset)
+                    + " bytes there are an earlier use's");
         }
         if (s.durableClaim() == null) {
             // Row "damage in the newest segment, and no valid batch after it has durable-through >= ...".

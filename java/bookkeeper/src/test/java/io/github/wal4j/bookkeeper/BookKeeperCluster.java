@@ -1,0 +1,274 @@
+package io.github.wal4j.bookkeeper;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.bookkeeper.client.BookKeeperAdmin;
+import org.apache.bookkeeper.common.component.LifecycleComponentStack;
+import org.apache.bookkeeper.conf.ServerConfiguration;
+import org.apache.bookkeeper.proto.BookieServer;
+import org.apache.bookkeeper.server.EmbeddedServer;
+import org.apache.bookkeeper.server.conf.BookieConfiguration;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.server.ServerCnxnFactory;
+import org.apache.zookeeper.server.ZooKeeperServer;
+
+/**
+ * One ZooKeeper server and a few bookies inside the test JVM, on 127.0.0.1 only, on free ports, in
+ * a temporary directory that {@link #close()} deletes. Every wait is bounded ({@link #START_TIMEOUT_MS}).
+ * Bookies flush their journal as soon as its queue is empty (no 2 ms group wait), as a latency-minded
+ * deployment would. Under JDK 17 the JVM needs {@code --add-opens java.base/java.io=ALL-UNNAMED}
+ * (this module's surefire configuration has it).
+ */
+final class BookKeeperCluster implements AutoCloseable {
+    static final long START_TIMEOUT_MS = 60_000;
+    private static final AtomicInteger LOGS = new AtomicInteger();
+
+    private final Path root;
+    private final ZooKeeperServer zkServer;
+    private final ServerCnxnFactory zkFactory;
+    private final String connect;
+    private final List<Bookie> bookies = new ArrayList<>();
+
+    /** One bookie: its configuration (port and directories, kept across restarts) and its server. */
+    private static final class Bookie {
+        final ServerConfiguration conf;
+        EmbeddedServer server;
+        LifecycleComponentStack stack;
+
+        Bookie(ServerConfiguration conf) {
+            this.conf = conf;
+        }
+    }
+
+    private BookKeeperCluster(Path root, ZooKeeperServer zkServer, ServerCnxnFactory zkFactory) {
+        this.root = root;
+        this.zkServer = zkServer;
+        this.zkFactory = zkFactory;
+        this.connect = "127.0.0.1:" + zkFactory.getLocalPort();
+    }
+
+    /** Starts ZooKeeper and {@code bookieCount} bookies, or fails within {@link #START_TIMEOUT_MS}. */
+    static BookKeeperCluster start(int bookieCount) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+        Path root = Files.createTempDirectory("wal4j-bk-");
+        System.setProperty("zookeeper.4lw.commands.whitelist", "srvr,ruok");
+        System.setProperty("zookeeper.admin.enableServer", "false");
+        File zkDir = Files.createDirectories(root.resolve("zookeeper")).toFile();
+        ZooKeeperServer server = new ZooKeeperServer(zkDir, zkDir, 500);
+        ServerCnxnFactory factory = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", 0), 200);
+        factory.startup(server);
+        BookKeeperCluster cluster = new BookKeeperCluster(root, server, factory);
+        try {
+            cluster.awaitZooKeeper(deadline);
+            ServerConfiguration base = cluster.bookieConfiguration(0);
+            if (!BookKeeperAdmin.initNewCluster(base)) {
+                throw new IllegalStateException("BookKeeper cluster metadata was not initialized");
+            }
+            for (int i = 0; i < bookieCount; i++) {
+                Bookie b = new Bookie(cluster.bookieConfiguration(i));
+                cluster.bookies.add(b);
+                cluster.startBookie(b);
+            }
+            cluster.awaitBookies(bookieCount, deadline);
+            return cluster;
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private ServerConfiguration bookieConfiguration(int i) throws IOException {
+        Path dir = Files.createDirectories(root.resolve("bookie-" + i));
+        ServerConfiguration conf = new ServerConfiguration();
+        conf.setMetadataServiceUri("zk+null://" + connect + "/ledgers");
+        conf.setZkTimeout(10_000);
+        conf.setBookiePort(freePort());
+        conf.setAdvertisedAddress("127.0.0.1");
+        conf.setAllowLoopback(true);
+        conf.setJournalDirName(Files.createDirectories(dir.resolve("journal")).toString());
+        conf.setLedgerDirNames(new String[] {Files.createDirectories(dir.resolve("ledgers")).toString()});
+        conf.setJournalFlushWhenQueueEmpty(true);
+        conf.setHttpServerEnabled(false);
+        conf.setDiskUsageThreshold(0.999f);
+        conf.setDiskUsageWarnThreshold(0.998f);
+        conf.setAutoRecoveryDaemonEnabled(false);
+        conf.setProperty("dataIntegrityCheckingEnabled", false);
+        // Small buffers: four bookies share one test JVM.
+        conf.setProperty("journalPreAllocSizeMB", 1);
+        conf.setProperty("journalBufferedWritesThreshold", 64 * 1024);
+        conf.setProperty("skipListSizeLimit", 4 * 1024 * 1024);
+        conf.setProperty("sortedLedgerStorageEnabled", true);
+        conf.setProperty("entryLogSizeLimit", 16 * 1024 * 1024);
+        return conf;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private void startBookie(Bookie b) throws Exception {
+        b.server = EmbeddedServer.builder(new BookieConfiguration(b.conf)).build();
+        b.stack = b.server.getLifecycleComponentStack();
+        b.stack.start();
+    }
+
+    /** Polls {@code srvr} (not {@code ruok}, which answers {@code imok} after the server died). */
+    private void awaitZooKeeper(long deadline) throws InterruptedException {
+        while (System.nanoTime() < deadline) {
+            if (fourLetter("srvr").contains("Mode: standalone")) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("ZooKeeper on " + connect + " did not answer srvr in time");
+    }
+
+    private String fourLetter(String word) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", zkFactory.getLocalPort()), 1000);
+            s.setSoTimeout(1000);
+            OutputStream out = s.getOutputStream();
+            out.write(word.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            StringBuilder b = new StringBuilder();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            for (String line; (line = in.readLine()) != null; ) {
+                b.append(line).append('\n');
+            }
+            return b.toString();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private void awaitBookies(int count, long deadline) throws Exception {
+        ZooKeeper zk = client();
+        try {
+            while (System.nanoTime() < deadline) {
+                List<String> available = zk.getChildren("/ledgers/available", false);
+                long bookiesUp = available.stream().filter(n -> !n.equals("readonly")).count();
+                if (bookiesUp >= count) {
+                    return;
+                }
+                Thread.sleep(50);
+            }
+        } finally {
+            zk.close();
+        }
+        throw new IllegalStateException(count + " bookies did not register within " + START_TIMEOUT_MS + " ms");
+    }
+
+    /** A plain ZooKeeper client of this cluster, connected (bounded). */
+    ZooKeeper client() throws IOException, InterruptedException {
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper zk = new ZooKeeper(connect, 10_000, e -> {
+            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+            }
+        });
+        if (!connected.await(START_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            zk.close();
+            throw new IllegalStateException("no connection to ZooKeeper " + connect);
+        }
+        return zk;
+    }
+
+    String zooKeeper() {
+        return connect;
+    }
+
+    /** Options for a log of its own (a fresh path per call), with the given quorum. */
+    BookKeeperLogOptions newLog(String name, int ensemble, int write, int ack) {
+        return BookKeeperLogOptions.of(connect, "/wal4j-test/" + name + "-" + LOGS.incrementAndGet())
+                .withQuorum(ensemble, write, ack);
+    }
+
+    int bookieCount() {
+        return bookies.size();
+    }
+
+    BookieServer bookieServer(int i) {
+        return bookies.get(i).server.getBookieService().getServer();
+    }
+
+    /** Stops bookie {@code i} at once (its connections drop, as when its process dies). */
+    void stopBookie(int i) {
+        Bookie b = bookies.get(i);
+        if (b.stack != null) {
+            b.stack.close();
+            b.stack = null;
+            b.server = null;
+        }
+    }
+
+    /** Starts every stopped bookie again on its port and directories, and waits for all. */
+    void restartStoppedBookies() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+        for (Bookie b : bookies) {
+            if (b.stack == null) {
+                startBookie(b);
+            }
+        }
+        awaitBookies(bookies.size(), deadline);
+    }
+
+    /**
+     * Ends a client's session as ZooKeeper does when it expires: a second client joins the same
+     * session (id and password) and closes it.
+     */
+    void expireSession(long sessionId, byte[] password) throws Exception {
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper twin = new ZooKeeper(connect, 10_000, e -> {
+            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+            }
+        }, sessionId, password);
+        try {
+            if (!connected.await(START_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("could not join session 0x" + Long.toHexString(sessionId));
+            }
+        } finally {
+            twin.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < bookies.size(); i++) {
+            try {
+                stopBookie(i);
+            } catch (RuntimeException e) {
+                // Stop the others and ZooKeeper anyway.
+            }
+        }
+        zkFactory.shutdown();
+        zkServer.shutdown();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
