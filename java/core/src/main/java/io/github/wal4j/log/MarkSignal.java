@@ -19,7 +19,7 @@ import java.util.function.BooleanSupplier;
  * wakes the next before it reads (a relay), so the writer's cost does not grow with the tailers,
  * and a tailer busy reading is not in the queue, so it is not woken at all (it tests the mark again
  * before it parks). What is left on the commit path while a tailer is parked is one futex wake of
- * a sleeping thread: on the 2-vCPU benchmark VM about 6-9 us of the waker's CPU (bench
+ * a sleeping thread: on the 2-vCPU benchmark VM about 5-6 us of the waker's CPU (bench
  * {@code WakeProbe}; docs/benchmarks.md, "Tailing readers"), against under 1 us to unpark a thread
  * that is not parked.
  *
