@@ -303,6 +303,38 @@ class RecycledSegmentRecoveryTest {
     }
 
     /**
+     * A segment a checkpoint kept for recycling ({@code <id>.wal.free}) beside the live segment:
+     * recovery removes it and reports that as clean, never reads it as a segment; a {@code .wal.tmp}
+     * beside it (an interrupted creation) is still {@code TEMPORARY_REMOVED}, and not clean.
+     */
+    @Test
+    void aSegmentKeptForRecyclingIsRemovedCleanlyAndATemporaryIsNot() throws IOException {
+        Path dir = dir("kept");
+        byte[] kept = new byte[SEGMENT];
+        new Use(1, 0x5a1eL, 1, false, sizes(3, 1000), 7).writeOver(kept);
+        Files.write(dir.resolve("0000000000000001.wal.free"), kept);
+        byte[] live = new byte[SEGMENT];
+        new Use(2, 0xBEEFL, 1, false, sizes(3, 1000), 2).writeOver(live);
+        write(dir, 2, live);
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options())) {
+            RecoveryReport report = wal.recoveryReport();
+            assertTrue(report.clean(), report.summary());
+            assertTrue(report.findings().stream().anyMatch(f -> f.kind() == RecoveryReport.Kind.FREED_REMOVED
+                    && f.file().equals("0000000000000001.wal.free")), report.summary());
+            assertEquals(3, wal.recover().size(), report.summary());
+        }
+        assertTrue(Files.notExists(dir.resolve("0000000000000001.wal.free")));
+        Files.write(dir.resolve("0000000000000004.wal.tmp"), new byte[100]);
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options())) {
+            RecoveryReport report = wal.recoveryReport();
+            assertTrue(report.findings().stream().anyMatch(f -> f.kind() == RecoveryReport.Kind.TEMPORARY_REMOVED
+                    && f.file().equals("0000000000000004.wal.tmp")), report.summary());
+            assertTrue(!report.clean(), report.summary());
+        }
+        assertTrue(Files.notExists(dir.resolve("0000000000000004.wal.tmp")));
+    }
+
+    /**
      * The same stale bytes behind a segment without the RECYCLED flag stay damage: only a recycled
      * segment may hold bytes of an earlier use.
      */

@@ -224,7 +224,7 @@ final class Checkpointer {
      * a tailer holding segments still has to read ({@link #heldFrom}). A failure here loses nothing:
      * a segment that survives is covered by the checkpoint, recovery lists it again and a later
      * checkpoint deletes it; so it is logged, not thrown. With recycling one of them may be kept
-     * instead ({@link SegmentPreparer#offer}), renamed to a temporary name, if no reader of the log has
+     * instead ({@link SegmentPreparer#offer}), renamed to {@code <id>.wal.free}, if no reader of the log has
      * it open ({@link SegmentList#retireIfUnread}); the directory sync covers that rename too.
      *
      * @return how many segments were taken off the live list

@@ -24,8 +24,9 @@ import java.util.concurrent.Executor;
  * zeros of a fallocated file ({@link Verdict.ZeroTail}).
  *
  * <p>Recycling ({@code WalOptions.withSegmentRecycling}): a checkpoint {@link #offer offers} a
- * segment it freed instead of deleting it; the file is renamed to its own temporary name
- * ({@code <old id>.wal.tmp}, which recovery removes) and kept, one at a time. A preparation then
+ * segment it freed instead of deleting it; the file is renamed to a name of its own
+ * ({@code <old id>.wal.free}, {@link LogFiles#freed}: never a segment, and recovery removes it as
+ * clean, {@code FREED_REMOVED}) and kept, one at a time. A preparation then
  * renames it to {@code <id>.wal.tmp}, syncs the directory (so that the file is durably a temporary
  * file before anything in it changes), writes zeros from its end to the segment size if it is
  * shorter, and fdatasyncs it; {@link #take} says it is recycled, and the writer writes a header with
@@ -66,7 +67,7 @@ final class SegmentPreparer implements AutoCloseable {
     private final boolean zeroFill;
     /** Whether {@link #offer} keeps freed segments. */
     private final boolean recycling;
-    /** A freed segment's file, renamed to its temporary name, waiting to be recycled; or null. Guarded by {@link #lock}. */
+    /** A freed segment's file, renamed to {@code <id>.wal.free}, waiting to be recycled; or null. Guarded by {@link #lock}. */
     private Path freed;
     /** Whether an {@link #offer} is renaming its file (outside the lock). Guarded by {@link #lock}. */
     private boolean offering;
@@ -112,12 +113,12 @@ final class SegmentPreparer implements AutoCloseable {
 
     /**
      * Keeps the file of {@code segment}, a segment a durable checkpoint covers and that no reader has
-     * open (the caller made sure), for recycling: renames it to its temporary name. The caller syncs
+     * open (the caller made sure), for recycling: renames it to {@link LogFiles#freed}. The caller syncs
      * the directory after, as after a deletion. False if it is not kept (recycling off, a freed file
      * already in hand, closed, or the rename failed): then the caller deletes it.
      */
     boolean offer(Path segment) {
-        Path temporary = LogFiles.temporary(segment);
+        Path kept = LogFiles.freed(segment);
         synchronized (lock) {
             if (!recycling || closed || freed != null || offering) {
                 return false;
@@ -127,7 +128,7 @@ final class SegmentPreparer implements AutoCloseable {
         // The rename runs outside the lock: a rotation's take() must not wait behind it.
         boolean renamed = false;
         try {
-            storage.rename(segment, temporary);
+            storage.rename(segment, kept);
             renamed = true;
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "could not keep " + segment + " for recycling: " + e);
@@ -137,12 +138,12 @@ final class SegmentPreparer implements AutoCloseable {
             offering = false;
             closedMeanwhile = closed;
             if (renamed && !closedMeanwhile) {
-                freed = temporary;
+                freed = kept;
             }
         }
         if (renamed && closedMeanwhile) {
             // close() ran while it was renamed and removed nothing of it: the caller's directory sync covers this.
-            deleteQuietly(temporary);
+            deleteQuietly(kept);
         }
         return renamed;
     }
