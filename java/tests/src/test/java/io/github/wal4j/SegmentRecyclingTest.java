@@ -206,6 +206,42 @@ class SegmentRecyclingTest {
         }
     }
 
+    /**
+     * A checkpoint that frees several segments keeps two of them (the pool), so the next two
+     * rotations are both made from freed files; a third freed segment is deleted.
+     */
+    @Test
+    void aCheckpointThatFreesManySegmentsKeepsTwoForTheNextTwoRotations() throws IOException {
+        SimulatedDisk disk = new SimulatedDisk();
+        SegmentPreparationTest.Recording storage = new SegmentPreparationTest.Recording(disk, null);
+        Path dir = Files.createDirectories(tmp.resolve("pool"));
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(storage))) {
+            long last = 0;
+            while (disk.list(wal.directory()).stream().filter(n -> n.endsWith(".wal")).count() < 6) {
+                last = wal.append(payload(last + 1));
+            }
+            int mark = storage.ops.size();
+            wal.checkpoint(last);
+            List<String> kept = storage.ops.subList(mark, storage.ops.size()).stream()
+                    .filter(o -> o.matches("\\d+ rename (\\d+)\\.wal \\1\\.wal\\.free")).map(o -> o.split(" ")[3])
+                    .toList();
+            assertEquals(2, kept.size(), "segments kept by a checkpoint that freed five: " + storage.ops.subList(mark,
+                    storage.ops.size()));
+            long segments = disk.list(wal.directory()).stream().filter(n -> n.endsWith(".wal")).count();
+            while (disk.list(wal.directory()).stream().filter(n -> n.endsWith(".wal")).count() < segments + 2) {
+                last = wal.append(payload(last + 1));
+            }
+            for (String file : kept) {
+                assertTrue(storage.ops.stream().anyMatch(o -> o.matches("\\d+ rename " + file.replace(".", "\\.")
+                        + " \\d+\\.wal\\.tmp")), file + " was recycled by one of the next two rotations: "
+                        + storage.ops.subList(mark, storage.ops.size()));
+            }
+        }
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(disk))) {
+            assertTrue(wal.recoveryReport().clean(), wal.recoveryReport().summary());
+        }
+    }
+
     /** The mutation number of the first recorded operation {@code op}. */
     private static long number(List<String> ops, String op) {
         String found = ops.stream().filter(o -> o.substring(o.indexOf(' ') + 1).equals(op)).findFirst()
