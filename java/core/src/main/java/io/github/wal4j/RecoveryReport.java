@@ -36,6 +36,11 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
         SEGMENT_SET_ASIDE,
         /** A temporary file of an interrupted segment creation, segment preparation or checkpoint, removed. */
         TEMPORARY_REMOVED,
+        /**
+         * A segment a durable checkpoint freed and kept for recycling ({@code <id>.wal.free}), found
+         * after a crash: the checkpoint covers it, so it holds no live record; removed.
+         */
+        FREED_REMOVED,
         /** A checkpoint had committed but its snapshot rename had not: the rename was completed. */
         SNAPSHOT_ROLLED_FORWARD,
         /**
@@ -54,11 +59,11 @@ public record RecoveryReport(List<Finding> findings, long checkpointSequence, lo
 
         /**
          * Whether a finding of this kind leaves the log as it was: no record cut, set aside or in
-         * doubt ({@link #CLEAN}, {@link #ZERO_TAIL}, {@link #STALE_TAIL}, and {@link #COVERED_REMOVED},
-         * whose segment holds no live record).
+         * doubt ({@link #CLEAN}, {@link #ZERO_TAIL}, {@link #STALE_TAIL}, and {@link #COVERED_REMOVED}
+         * and {@link #FREED_REMOVED}, whose segment holds no live record).
          */
         public boolean clean() {
-            return this == CLEAN || this == ZERO_TAIL || this == STALE_TAIL || this == COVERED_REMOVED;
+            return this == CLEAN || this == ZERO_TAIL || this == STALE_TAIL || this == COVERED_REMOVED || this == FREED_REMOVED;
         }
     }
 

@@ -278,8 +278,8 @@ public final class WalOptions {
      * Whether the next segment is made, ahead of rotation, from the file of a segment a checkpoint
      * freed instead of new zeros (false by default). Where {@link #withSegmentPreparation} writes
      * every segment twice (zeros, then batches), a recycled file's blocks were written by its earlier
-     * use: the checkpoint renames the freed file to a temporary name (one such file is kept, more are
-     * deleted); once the active segment is half full, the preparer's thread renames it to the next
+     * use: the checkpoint renames the freed file to {@code <id>.wal.free} (up to two such files are kept, more
+     * are deleted); once the active segment is half full, the preparer's thread renames it to the next
      * segment's temporary name, fills it with zeros to the segment size if it is shorter, and
      * fdatasyncs it; at rotation the header is written over its first block with a new salt and the
      * RECYCLED flag, synced, and the file renamed into place, directory synced, as for a prepared

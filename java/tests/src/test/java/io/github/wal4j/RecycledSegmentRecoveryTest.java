@@ -303,6 +303,71 @@ class RecycledSegmentRecoveryTest {
     }
 
     /**
+     * A recycled segment whose successor's header is damaged: where the recycled segment's data
+     * ends cannot be proved (the successor's first sequence is unreadable), so its stale bytes are
+     * the first damage. The loss report and the point-in-time cut agree on what is lost: the
+     * successor's batches name sequences up to 8, so the log goes on at 9, and no sequence the lost
+     * records had is handed out again.
+     */
+    @Test
+    void aPointInTimeCutBeforeASuccessorWithADamagedHeaderSkipsEverySequenceItHeld() throws IOException {
+        Path dir = dir("damaged-successor");
+        byte[] image = staleImage(6);
+        new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1).writeOver(image);
+        write(dir, 1, image);
+        byte[] second = new byte[SEGMENT];
+        new Use(2, 0xBEEFL, 6, false, sizes(3, 1000), 2).writeOver(second);
+        second[20] ^= 1;
+        write(dir, 2, second);
+        io.github.wal4j.inspect.DataLoss loss;
+        try (io.github.wal4j.inspect.LogInspection inspection = io.github.wal4j.inspect.LogInspection.open(dir,
+                options())) {
+            io.github.wal4j.inspect.Verdict verdict = inspection.verify();
+            assertEquals(6, verdict.damagedSequence(), verdict.findings().toString());
+            loss = inspection.loss(verdict);
+        }
+        assertEquals(8, loss.last(), loss.toString());
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options().withRecoveryMode(RecoveryMode.POINT_IN_TIME))) {
+            assertEquals(5, wal.recover().size(), wal.recoveryReport().summary());
+            assertEquals(loss.last(), wal.lastSequence(), "the cut skips what the loss report names: "
+                    + wal.recoveryReport().summary());
+            assertEquals(9, wal.append(new byte[] {1}));
+        }
+    }
+
+    /**
+     * A segment a checkpoint kept for recycling ({@code <id>.wal.free}) beside the live segment:
+     * recovery removes it and reports that as clean, never reads it as a segment; a {@code .wal.tmp}
+     * beside it (an interrupted creation) is still {@code TEMPORARY_REMOVED}, and not clean.
+     */
+    @Test
+    void aSegmentKeptForRecyclingIsRemovedCleanlyAndATemporaryIsNot() throws IOException {
+        Path dir = dir("kept");
+        byte[] kept = new byte[SEGMENT];
+        new Use(1, 0x5a1eL, 1, false, sizes(3, 1000), 7).writeOver(kept);
+        Files.write(dir.resolve("0000000000000001.wal.free"), kept);
+        byte[] live = new byte[SEGMENT];
+        new Use(2, 0xBEEFL, 1, false, sizes(3, 1000), 2).writeOver(live);
+        write(dir, 2, live);
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options())) {
+            RecoveryReport report = wal.recoveryReport();
+            assertTrue(report.clean(), report.summary());
+            assertTrue(report.findings().stream().anyMatch(f -> f.kind() == RecoveryReport.Kind.FREED_REMOVED
+                    && f.file().equals("0000000000000001.wal.free")), report.summary());
+            assertEquals(3, wal.recover().size(), report.summary());
+        }
+        assertTrue(Files.notExists(dir.resolve("0000000000000001.wal.free")));
+        Files.write(dir.resolve("0000000000000004.wal.tmp"), new byte[100]);
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options())) {
+            RecoveryReport report = wal.recoveryReport();
+            assertTrue(report.findings().stream().anyMatch(f -> f.kind() == RecoveryReport.Kind.TEMPORARY_REMOVED
+                    && f.file().equals("0000000000000004.wal.tmp")), report.summary());
+            assertTrue(!report.clean(), report.summary());
+        }
+        assertTrue(Files.notExists(dir.resolve("0000000000000004.wal.tmp")));
+    }
+
+    /**
      * The same stale bytes behind a segment without the RECYCLED flag stay damage: only a recycled
      * segment may hold bytes of an earlier use.
      */

@@ -83,8 +83,8 @@ class SegmentRecyclingTest {
             assertEquals(RECORDS, appendAndCheckpoint(wal, disk));
         }
         List<String> renames = storage.on("rename");
-        // A freed segment kept at a checkpoint: <old>.wal -> <old>.wal.tmp; recycled: -> <new>.wal.tmp.
-        String kept = renames.stream().filter(r -> r.matches("rename (\\d+)\\.wal \\1\\.wal\\.tmp")).findFirst()
+        // A freed segment kept at a checkpoint: <old>.wal -> <old>.wal.free; recycled: -> <new>.wal.tmp.
+        String kept = renames.stream().filter(r -> r.matches("rename (\\d+)\\.wal \\1\\.wal\\.free")).findFirst()
                 .orElseThrow(() -> new AssertionError("no segment kept for recycling: " + storage.ops));
         String old = kept.split(" ")[2];
         String recycledInto = renames.stream().filter(r -> r.startsWith("rename " + old + " ") && r.endsWith(".wal.tmp")).findFirst()
@@ -134,7 +134,7 @@ class SegmentRecyclingTest {
         try (WriteAheadLog wal = WriteAheadLog.open(Files.createDirectories(tmp.resolve("dry")), options(recording))) {
             appendAndCheckpoint(wal, dry);
         }
-        List<Long> numbers = recording.ops.stream().filter(o -> o.matches("\\d+ rename (\\d+)\\.wal \\1\\.wal\\.tmp"))
+        List<Long> numbers = recording.ops.stream().filter(o -> o.matches("\\d+ rename (\\d+)\\.wal \\1\\.wal\\.free"))
                 .map(o -> Long.parseLong(o.substring(0, o.indexOf(' ')))).toList();
         assertTrue(numbers.size() >= 2, "segments were kept for recycling: " + recording.ops);
         // From the first kept segment to past the second recycled rotation.
@@ -142,7 +142,7 @@ class SegmentRecyclingTest {
         long to = numbers.get(1) + 40;
         // The cuts include the recycled header's write before its sync and the rename into place
         // before the directory sync, of the first recycled segment.
-        String first = recording.ops.stream().filter(o -> o.matches("\\d+ rename \\d+\\.wal\\.tmp \\d+\\.wal\\.tmp"))
+        String first = recording.ops.stream().filter(o -> o.matches("\\d+ rename \\d+\\.wal\\.free \\d+\\.wal\\.tmp"))
                 .findFirst().orElseThrow().split(" ")[3];
         long header = number(recording.ops, "write " + first + " 0 4096");
         long intoPlace = number(recording.ops, "rename " + first + " " + first.substring(0, first.length() - 4));
@@ -156,6 +156,90 @@ class SegmentRecyclingTest {
             }
         }
         assertTrue(cases > 100, "cases: " + cases);
+    }
+
+    /**
+     * A power cut once a checkpoint's kept segment is durably renamed (the directory synced): the
+     * kept file is a recycling candidate of its own name, not an interrupted creation, so the
+     * recovery that removes it reports clean; the log holds what was acknowledged. (Zero-filled
+     * preparation is off, so that no interrupted preparation's {@code .wal.tmp} is beside it.)
+     */
+    @Test
+    void aPowerCutWhileASegmentIsKeptForRecyclingRecoversClean() throws IOException {
+        SimulatedDisk dry = new SimulatedDisk();
+        SegmentPreparationTest.Recording recording = new SegmentPreparationTest.Recording(dry, null);
+        try (WriteAheadLog wal = WriteAheadLog.open(Files.createDirectories(tmp.resolve("dry")), options(recording).withSegmentPreparation(false))) {
+            appendAndCheckpoint(wal, dry);
+        }
+        int at = -1;
+        for (int i = 0; i < recording.ops.size() && at < 0; i++) {
+            if (recording.ops.get(i).matches("\\d+ rename (\\d+)\\.wal \\1\\.wal\\.\\w+")) {
+                at = i;
+            }
+        }
+        assertTrue(at >= 0, "no segment kept for recycling: " + recording.ops);
+        String kept = recording.ops.get(at).split(" ")[3];
+        String syncdir = recording.ops.subList(at, recording.ops.size()).stream().filter(o -> o.endsWith(" syncdir"))
+                .findFirst().orElseThrow();
+        // The power goes off with that directory sync, before the preparation creates anything.
+        long cut = Long.parseLong(syncdir.substring(0, syncdir.indexOf(' ')));
+        SimulatedDisk disk = new SimulatedDisk();
+        disk.powerOffAfter(cut);
+        Path dir = Files.createDirectories(tmp.resolve("kept")).toRealPath();
+        WriteAheadLog wal = WriteAheadLog.open(dir, options(disk).withSegmentPreparation(false));
+        long acked = appendAndCheckpoint(wal, disk);
+        try {
+            wal.close();
+        } catch (IOException expected) {
+            // the power is off
+        }
+        SimulatedDisk after = disk.crash(new Random(1));
+        assertTrue(after.list(dir).contains(kept), "the kept file survived the cut: " + after.list(dir));
+        assertTrue(after.list(dir).stream().noneMatch(n -> n.endsWith(".tmp") && !n.equals(kept)), "no interrupted creation: " + after.list(dir));
+        try (WriteAheadLog reopened = WriteAheadLog.open(dir, options(after).withSegmentPreparation(false))) {
+            RecoveryReport report = reopened.recoveryReport();
+            assertTrue(report.clean(), "cut after mutation " + cut + ": " + report.summary());
+            assertTrue(report.findings().stream().noneMatch(f -> f.kind() == RecoveryReport.Kind.TEMPORARY_REMOVED),
+                    report.summary());
+            assertFalse(after.list(dir).contains(kept), "the kept file is not left behind: " + after.list(dir));
+            assertRecordsFrom(reopened.recover(), 0, acked, report.summary());
+        }
+    }
+
+    /**
+     * A checkpoint that frees several segments keeps two of them (the pool), so the next two
+     * rotations are both made from freed files; a third freed segment is deleted.
+     */
+    @Test
+    void aCheckpointThatFreesManySegmentsKeepsTwoForTheNextTwoRotations() throws IOException {
+        SimulatedDisk disk = new SimulatedDisk();
+        SegmentPreparationTest.Recording storage = new SegmentPreparationTest.Recording(disk, null);
+        Path dir = Files.createDirectories(tmp.resolve("pool"));
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(storage))) {
+            long last = 0;
+            while (disk.list(wal.directory()).stream().filter(n -> n.endsWith(".wal")).count() < 6) {
+                last = wal.append(payload(last + 1));
+            }
+            int mark = storage.ops.size();
+            wal.checkpoint(last);
+            List<String> kept = storage.ops.subList(mark, storage.ops.size()).stream()
+                    .filter(o -> o.matches("\\d+ rename (\\d+)\\.wal \\1\\.wal\\.free")).map(o -> o.split(" ")[3])
+                    .toList();
+            assertEquals(2, kept.size(), "segments kept by a checkpoint that freed five: " + storage.ops.subList(mark,
+                    storage.ops.size()));
+            long segments = disk.list(wal.directory()).stream().filter(n -> n.endsWith(".wal")).count();
+            while (disk.list(wal.directory()).stream().filter(n -> n.endsWith(".wal")).count() < segments + 2) {
+                last = wal.append(payload(last + 1));
+            }
+            for (String file : kept) {
+                assertTrue(storage.ops.stream().anyMatch(o -> o.matches("\\d+ rename " + file.replace(".", "\\.")
+                        + " \\d+\\.wal\\.tmp")), file + " was recycled by one of the next two rotations: "
+                        + storage.ops.subList(mark, storage.ops.size()));
+            }
+        }
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(disk))) {
+            assertTrue(wal.recoveryReport().clean(), wal.recoveryReport().summary());
+        }
     }
 
     /** The mutation number of the first recorded operation {@code op}. */

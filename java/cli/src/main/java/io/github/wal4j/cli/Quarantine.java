@@ -48,7 +48,9 @@ final class Quarantine {
         for (Finding f : v.findings) {
             switch (f.kind()) {
                 case TEMPORARY_REMOVED -> plan.add(new Planned(wal.dir.resolve(f.file()), f.file(),
-                        "removed by open (leftover of an interrupted segment creation, segment preparation or checkpoint, or a freed segment kept for recycling)"));
+                        "removed by open (leftover of an interrupted segment creation, segment preparation or checkpoint)"));
+                case FREED_REMOVED -> plan.add(new Planned(wal.dir.resolve(f.file()), f.file(),
+                        "removed by open (a segment the checkpoint freed, kept for recycling)"));
                 case COVERED_REMOVED -> plan.add(new Planned(wal.dir.resolve(f.file()), f.file(),
                         "removed by open (the checkpoint in force covers every record in it)"));
                 case TORN_TAIL -> plan.add(new Planned(wal.dir.resolve(f.file()), f.file(),

@@ -250,7 +250,8 @@ final class RepairCommand implements Callable<Integer> {
                 // (A cut reported on CLOSE_MARK says the log ended before it; open leaves the file as is.)
                 boolean changed = f.kind() == Kind.TORN_TAIL || f.kind() == Kind.TEMPORARY_REMOVED
                         || (f.kind() == Kind.CORRUPTION_CUT && !f.file().equals(LogFileNames.CLOSE_MARK))
-                        || f.kind() == Kind.SEGMENT_SET_ASIDE || f.kind() == Kind.COVERED_REMOVED;
+                        || f.kind() == Kind.SEGMENT_SET_ASIDE || f.kind() == Kind.COVERED_REMOVED
+                        || f.kind() == Kind.FREED_REMOVED;
                 if (changed && plan.stream().noneMatch(p -> p.name().equals(f.file()))) {
                     missed.add(f.file());
                 }

@@ -150,6 +150,8 @@ final class Verification {
                 return planned ? "rename would be completed" : "rename completed";
             case COVERED_REMOVED:
                 return "covered by the checkpoint: " + (planned ? "open removes it" : "removed");
+            case FREED_REMOVED:
+                return "freed by the checkpoint, kept for recycling: " + (planned ? "open removes it" : "removed");
             case SEQUENCES_SKIPPED:
                 return seq + " never handed out again; the next append gets " + f.nextSequence();
             default:

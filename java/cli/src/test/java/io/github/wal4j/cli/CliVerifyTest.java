@@ -34,6 +34,25 @@ class CliVerifyTest {
         return (List<Map<String, Object>>) report.get("findings");
     }
 
+    /**
+     * A segment a checkpoint kept for recycling ({@code <id>.wal.free}, left by a crash): verify
+     * reports the log clean, names the file and that open removes it, and changes nothing.
+     */
+    @Test
+    void aSegmentKeptForRecyclingIsCleanAndRemovedByOpen() throws Exception {
+        Path dir = tmp.resolve("wal");
+        Cli.closedLog(dir, Cli.SMALL_SEGMENTS, 30);
+        java.nio.file.Files.copy(dir.resolve("0000000000000001.wal"), dir.resolve("0000000000000099.wal.free"));
+        Map<String, byte[]> before = Cli.files(dir);
+
+        Result r = Cli.run("verify", dir);
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("result: CLEAN (exit 0)"), r::toString);
+        assertTrue(r.out().contains("0000000000000099.wal.free")
+                && r.out().contains("freed by the checkpoint, kept for recycling: open removes it"), r::toString);
+        LogDirs.assertUnchanged(before, dir);
+    }
+
     @Test
     void cleanLogExitsZeroAndChangesNothing() throws Exception {
         Path dir = tmp.resolve("wal");

@@ -223,8 +223,9 @@ final class Checkpointer {
      * Deletes the segments a durable checkpoint at {@code upTo} covers, but none that holds a record
      * a tailer holding segments still has to read ({@link #heldFrom}). A failure here loses nothing:
      * a segment that survives is covered by the checkpoint, recovery lists it again and a later
-     * checkpoint deletes it; so it is logged, not thrown. With recycling one of them may be kept
-     * instead ({@link SegmentPreparer#offer}), renamed to a temporary name, if no reader of the log has
+     * checkpoint deletes it; so it is logged, not thrown. With recycling the newest of them, up to
+     * {@link SegmentPreparer#POOL}, may be kept instead ({@link SegmentPreparer#offer}), each renamed to
+     * {@code <id>.wal.free}, if no reader of the log has
      * it open ({@link SegmentList#retireIfUnread}); the directory sync covers that rename too.
      *
      * @return how many segments were taken off the live list
@@ -233,16 +234,19 @@ final class Checkpointer {
         List<SegmentList.Entry> removed = segments.removeCoveredBy(Math.min(upTo, heldFrom.getAsLong() - 1));
         List<Path> files = new ArrayList<>(removed.size());
         boolean kept = false;
-        // The newest freed segment is the one offered: the others were freed by earlier checkpoints
-        // and are the first to be deleted.
+        boolean full = recycler == null;
+        // The newest freed segments are offered, until the recycler's pool is full: the others were
+        // freed by earlier checkpoints and are the first to be deleted.
         for (int i = removed.size() - 1; i >= 0; i--) {
             SegmentList.Entry entry = removed.get(i);
-            if (recycler != null && !kept && segments.retireIfUnread(entry.id())) {
-                kept = recycler.offer(entry.path());
+            if (!full && segments.retireIfUnread(entry.id())) {
+                boolean taken = recycler.offer(entry.path());
                 segments.forgetRetired(entry.id());
-                if (kept) {
+                if (taken) {
+                    kept = true;
                     continue;
                 }
+                full = true;
             }
             files.add(entry.path());
         }

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * <pre>
  *  0000000000000001.wal        segment 1
  *  0000000000000002.wal.tmp    segment 2 being created (removed by recovery)
+ *  0000000000000001.wal.free   segment 1, freed by a checkpoint and kept for recycling (removed by recovery)
  *  CHECKPOINT                  the checkpoint in force
  *  CHECKPOINT.tmp              a checkpoint being written (removed by recovery)
  *  CLOSE_MARK                  where the log ended at its last clean close
@@ -33,9 +34,12 @@ public final class LogFiles {
     public static final String CLOSE_MARK = "CLOSE_MARK";
     public static final String TMP_SUFFIX = ".tmp";
     public static final String BROKEN_SUFFIX = ".broken";
+    /** Suffix of a segment a durable checkpoint freed and that is kept for recycling. */
+    public static final String FREED_SUFFIX = ".free";
+    private static final Pattern FREED = Pattern.compile("\\d{16}\\.wal\\.free");
     private static final Pattern SEGMENT = Pattern.compile("(\\d{16})\\.wal");
     private static final Pattern OURS = Pattern.compile(
-            "\\d{16}\\.wal(\\.tmp)?(\\.broken(\\.\\d+)?)?|CHECKPOINT(\\.tmp)?|CLOSE_MARK(\\.tmp)?|wal\\.lock|"
+            "\\d{16}\\.wal(\\.tmp)?(\\.broken(\\.\\d+)?)?|\\d{16}\\.wal\\.free|CHECKPOINT(\\.tmp)?|CLOSE_MARK(\\.tmp)?|wal\\.lock|"
             + "\\.wal4j-direct-probe-\\d+-\\d+");
     /** Prefix of the probe file the native layer writes to test O_DIRECT; a crash may leave one. */
     public static final String DIRECT_PROBE_PREFIX = ".wal4j-direct-probe-";
@@ -57,6 +61,19 @@ public final class LogFiles {
     /** Whether a file of this name is left over from an interrupted operation and may be removed. */
     public static boolean isLeftover(String name) {
         return name.endsWith(TMP_SUFFIX) || name.startsWith(DIRECT_PROBE_PREFIX);
+    }
+
+    /**
+     * Whether a file of this name is a segment a durable checkpoint freed and kept for recycling
+     * ({@link #freed}): covered by the checkpoint, never a segment of the log, garbage after a crash.
+     */
+    public static boolean isFreed(String name) {
+        return FREED.matcher(name).matches();
+    }
+
+    /** The name under which a segment a checkpoint freed is kept for recycling. */
+    public static Path freed(Path segment) {
+        return segment.resolveSibling(segment.getFileName() + FREED_SUFFIX);
     }
 
     /** Whether a file of this name may live in a WAL directory. */

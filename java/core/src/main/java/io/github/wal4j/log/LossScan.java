@@ -6,14 +6,13 @@ import io.github.wal4j.format.SegmentHeader;
 import io.github.wal4j.inspect.DataLoss;
 import io.github.wal4j.inspect.Verdict;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 
 /**
  * What a point-in-time cut at a verdict's first damage loses ({@link DataLoss}), found by
  * recovery's own search for batch headers behind damage ({@link SegmentCursor#highestSequenceFrom}
  * and {@link SegmentCursor#findDurableClaim}), in the damaged segment from the damage on and in
  * every later segment, a segment whose header does not decode included (its salt and alignment
- * taken as they are: {@link SegmentHeader#salvage}). Reads only.
+ * taken as they are: {@link SegmentProbe#searchHeader}, as a point-in-time cut searches). Reads only.
  */
 final class LossScan {
 
@@ -35,15 +34,9 @@ final class LossScan {
                 continue;
             }
             try (var file = inspection.storage().openRead(inspection.segmentPath(id))) {
-                SegmentHeader.Decoded d = SegmentCursor.readHeader(file);
-                if (d.header().isPresent() && d.header().get().segmentId() != id) {
-                    continue; // a segment of another place or log: its batches say nothing about this one
-                }
-                SegmentHeader header = d.header().isPresent() ? d.header().get()
-                        : SegmentHeader.salvage(file.readFully(ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE), 0)
-                                .flip(), id);
+                SegmentHeader header = SegmentProbe.searchHeader(file, id);
                 if (header == null) {
-                    continue; // too short to hold a header, let alone a batch
+                    continue;
                 }
                 SegmentCursor cursor = new SegmentCursor(file, header, file.size(), 0, RecordSealer.PLAIN);
                 long from = Math.max(id == damagedId ? damage.offset() : 0, header.alignment());

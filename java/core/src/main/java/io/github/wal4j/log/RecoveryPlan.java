@@ -64,7 +64,11 @@ final class RecoveryPlan {
         }
     }
 
-    /** Plans the removal of the temporary files among {@code names} (report {@code TEMPORARY_REMOVED}). */
+    /**
+     * Plans the removal of the temporary files among {@code names} (report {@code TEMPORARY_REMOVED})
+     * and of the segments a checkpoint kept for recycling (report {@code FREED_REMOVED}, clean), then
+     * one directory sync.
+     */
     void removeTemporaries(List<String> names) {
         List<Path> temporaries = new ArrayList<>();
         for (String name : names) {
@@ -73,6 +77,10 @@ final class RecoveryPlan {
                 findings.add(new Finding(name, Kind.TEMPORARY_REMOVED, 0, 0, 0, 0,
                         "an interrupted segment creation, segment preparation or checkpoint left it; its target was never"
                                 + " committed"));
+            } else if (LogFiles.isFreed(name)) {
+                temporaries.add(dir.resolve(name));
+                findings.add(new Finding(name, Kind.FREED_REMOVED, 0, 0, 0, 0,
+                        "a segment a durable checkpoint freed and kept for recycling; it holds no live record"));
             }
         }
         if (!temporaries.isEmpty()) {

@@ -5,6 +5,8 @@ import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
@@ -24,8 +26,9 @@ import java.util.concurrent.Executor;
  * zeros of a fallocated file ({@link Verdict.ZeroTail}).
  *
  * <p>Recycling ({@code WalOptions.withSegmentRecycling}): a checkpoint {@link #offer offers} a
- * segment it freed instead of deleting it; the file is renamed to its own temporary name
- * ({@code <old id>.wal.tmp}, which recovery removes) and kept, one at a time. A preparation then
+ * segment it freed instead of deleting it; the file is renamed to a name of its own
+ * ({@code <old id>.wal.free}, {@link LogFiles#freed}: never a segment, and recovery removes it as
+ * clean, {@code FREED_REMOVED}) and kept, at most {@link #POOL} at a time. A preparation then
  * renames it to {@code <id>.wal.tmp}, syncs the directory (so that the file is durably a temporary
  * file before anything in it changes), writes zeros from its end to the segment size if it is
  * shorter, and fdatasyncs it; {@link #take} says it is recycled, and the writer writes a header with
@@ -66,8 +69,16 @@ final class SegmentPreparer implements AutoCloseable {
     private final boolean zeroFill;
     /** Whether {@link #offer} keeps freed segments. */
     private final boolean recycling;
-    /** A freed segment's file, renamed to its temporary name, waiting to be recycled; or null. Guarded by {@link #lock}. */
-    private Path freed;
+    /**
+     * How many freed segments are kept at most: two, so that a checkpoint that frees several feeds
+     * the next two rotations, and a rotation that comes before the next checkpoint still finds one.
+     */
+    static final int POOL = 2;
+    /**
+     * Freed segments' files, renamed to {@code <id>.wal.free}, waiting to be recycled, in the order
+     * kept (a preparation takes the first); at most {@link #POOL}. Guarded by {@link #lock}.
+     */
+    private final ArrayDeque<Path> freed = new ArrayDeque<>(POOL);
     /** Whether an {@link #offer} is renaming its file (outside the lock). Guarded by {@link #lock}. */
     private boolean offering;
     private final int chunk;
@@ -112,14 +123,14 @@ final class SegmentPreparer implements AutoCloseable {
 
     /**
      * Keeps the file of {@code segment}, a segment a durable checkpoint covers and that no reader has
-     * open (the caller made sure), for recycling: renames it to its temporary name. The caller syncs
-     * the directory after, as after a deletion. False if it is not kept (recycling off, a freed file
-     * already in hand, closed, or the rename failed): then the caller deletes it.
+     * open (the caller made sure), for recycling: renames it to {@link LogFiles#freed}. The caller syncs
+     * the directory after, as after a deletion. False if it is not kept (recycling off, {@link #POOL}
+     * files already in hand, closed, or the rename failed): then the caller deletes it.
      */
     boolean offer(Path segment) {
-        Path temporary = LogFiles.temporary(segment);
+        Path kept = LogFiles.freed(segment);
         synchronized (lock) {
-            if (!recycling || closed || freed != null || offering) {
+            if (!recycling || closed || freed.size() >= POOL || offering) {
                 return false;
             }
             offering = true;
@@ -127,7 +138,7 @@ final class SegmentPreparer implements AutoCloseable {
         // The rename runs outside the lock: a rotation's take() must not wait behind it.
         boolean renamed = false;
         try {
-            storage.rename(segment, temporary);
+            storage.rename(segment, kept);
             renamed = true;
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "could not keep " + segment + " for recycling: " + e);
@@ -137,12 +148,12 @@ final class SegmentPreparer implements AutoCloseable {
             offering = false;
             closedMeanwhile = closed;
             if (renamed && !closedMeanwhile) {
-                freed = temporary;
+                freed.addLast(kept);
             }
         }
         if (renamed && closedMeanwhile) {
             // close() ran while it was renamed and removed nothing of it: the caller's directory sync covers this.
-            deleteQuietly(temporary);
+            deleteQuietly(kept);
         }
         return renamed;
     }
@@ -198,20 +209,20 @@ final class SegmentPreparer implements AutoCloseable {
     public void close() {
         Job j;
         StorageFile file;
-        Path kept;
+        List<Path> kept;
         synchronized (lock) {
             closed = true;
-            kept = freed;
-            freed = null;
+            kept = List.copyOf(freed);
+            freed.clear();
             j = job;
             job = null;
             file = j == null ? null : stop(j);
         }
-        if (kept != null) {
-            deleteQuietly(kept);
+        for (Path path : kept) {
+            deleteQuietly(path);
         }
         if (j == null || !j.created) {
-            if (kept != null) {
+            if (!kept.isEmpty()) {
                 syncDirectoryQuietly();
             }
             return;
@@ -322,8 +333,7 @@ final class SegmentPreparer implements AutoCloseable {
                 if (state != State.QUEUED) {
                     return;
                 }
-                source = freed;
-                freed = null;
+                source = freed.pollFirst();
                 if (source == null && !zeroFill) {
                     state = State.DONE;
                     lock.notifyAll();

@@ -123,16 +123,31 @@ final class SegmentProbe {
     }
 
     /**
-     * The highest sequence the batch headers of these segments name (0 if none): what a point-in-time
-     * cut that sets them aside takes, read before anything is changed.
+     * The header to look for batch headers behind in segment {@code id}: its own, or, if it does not
+     * decode, one salvaged from its salt and alignment as they are ({@link SegmentHeader#salvage});
+     * null for a segment of another place or log (its batches say nothing about this one) or a file
+     * too short to hold a header. What the loss report ({@link LossScan}) and a point-in-time cut
+     * ({@link #highestWritten}) both search with, so that they name the same lost sequences.
+     */
+    static SegmentHeader searchHeader(StorageFile file, long id) throws IOException {
+        SegmentHeader.Decoded d = SegmentCursor.readHeader(file);
+        if (d.header().isPresent()) {
+            return d.header().get().segmentId() == id ? d.header().get() : null;
+        }
+        return SegmentHeader.salvage(file.readFully(ByteBuffer.allocate(SegmentHeader.ENCODED_SIZE), 0).flip(), id);
+    }
+
+    /**
+     * The highest sequence the batch headers of these segments name (0 if none), a segment whose
+     * header does not decode included ({@link #searchHeader}): what a point-in-time cut that sets
+     * them aside takes, read before anything is changed.
      */
     long highestWritten(List<Long> ids) throws IOException {
         long highest = 0;
         for (long id : ids) {
             Path path = dir.resolve(LogFiles.segmentName(id));
             try (StorageFile file = storage.openRead(path)) {
-                SegmentHeader header = SegmentCursor.readHeader(file).header().filter(h -> h.segmentId() == id)
-                        .orElse(null);
+                SegmentHeader header = searchHeader(file, id);
                 if (header == null || file.size() < header.alignment()) {
                     continue;
                 }
