@@ -66,7 +66,8 @@ final class Appender {
                 throw new AssertionError("the log failed after " + acked.size() + " acks", failure.get());
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + acked.size() + " of " + count + " acks within " + timeoutMillis + " ms");
+                throw new AssertionError("only " + acked.size() + " of " + count + " acks within " + timeoutMillis
+                        + " ms; the threads then:\n" + threadDump());
             }
             Thread.sleep(5);
         }
@@ -113,5 +114,25 @@ final class Appender {
             assertArrayEquals(a.getValue().getBytes(StandardCharsets.UTF_8),
                     records.get((int) (a.getKey() - first)).payload(), "record " + a.getKey());
         }
+    }
+
+    /** Every thread's stack, for a stall's failure message (what waited on what). */
+    static String threadDump() {
+        StringBuilder out = new StringBuilder();
+        for (java.lang.management.ThreadInfo t : java.lang.management.ManagementFactory.getThreadMXBean()
+                .dumpAllThreads(true, true)) {
+            out.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState());
+            if (t.getLockName() != null) {
+                out.append(" on ").append(t.getLockName());
+            }
+            if (t.getLockOwnerName() != null) {
+                out.append(" owned by \"").append(t.getLockOwnerName()).append('"');
+            }
+            out.append('\n');
+            for (StackTraceElement e : t.getStackTrace()) {
+                out.append("    at ").append(e).append('\n');
+            }
+        }
+        return out.toString();
     }
 }
