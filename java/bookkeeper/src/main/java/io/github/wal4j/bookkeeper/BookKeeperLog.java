@@ -118,6 +118,14 @@ public final class BookKeeperLog implements DurableLog {
     private final Map<Long, LedgerHandle> handles = new ConcurrentHashMap<>();
     private final AddCallback addCallback = this::addComplete;
 
+    /**
+     * Held while records are handed to BookKeeper, so that its entry ids follow the sequence order,
+     * and taken before {@link #lock}, never after it. BookKeeper is never called with {@link #lock}
+     * held: its worker threads complete adds holding their own monitors and then take
+     * {@link #lock} in {@link #addComplete}, so an add sent under {@link #lock} deadlocked with the
+     * completion of another during an ensemble change (seen in {@code BookieFailureTest}).
+     */
+    private final Object submitOrder = new Object();
     private final Object lock = new Object();
     // Guarded by lock.
     private LedgerHandle writeHandle;
@@ -145,6 +153,9 @@ public final class BookKeeperLog implements DurableLog {
         final CompletableFuture<Long> future;
         long sequence;
         long first;
+        // Set under lock when the sequence is handed out, sent outside it.
+        byte[] entry;
+        LedgerHandle handle;
 
         Pending(byte[] record, CompletableFuture<Long> future) {
             this.record = record;
@@ -692,23 +703,28 @@ public final class BookKeeperLog implements DurableLog {
         }
         Pending p = new Pending(record, future);
         boolean startRoll = false;
-        synchronized (lock) {
-            WalException refusal = refusal();
-            if (refusal != null) {
-                future.completeExceptionally(refusal);
-                return future;
+        synchronized (submitOrder) {
+            synchronized (lock) {
+                WalException refusal = refusal();
+                if (refusal != null) {
+                    future.completeExceptionally(refusal);
+                    return future;
+                }
+                if (rolling) {
+                    parked.add(p);
+                    return future;
+                }
+                if (writeBytes > 0 && (writeBytes >= options.rollBytes()
+                        || System.nanoTime() - writeStartNanos >= options.rollInterval().toNanos())) {
+                    rolling = true;
+                    parked.add(p);
+                    startRoll = true;
+                } else {
+                    prepare(p);
+                }
             }
-            if (rolling) {
-                parked.add(p);
-                return future;
-            }
-            if (writeBytes > 0 && (writeBytes >= options.rollBytes()
-                    || System.nanoTime() - writeStartNanos >= options.rollInterval().toNanos())) {
-                rolling = true;
-                parked.add(p);
-                startRoll = true;
-            } else {
-                submit(p);
+            if (!startRoll) {
+                send(p);
             }
         }
         if (startRoll) {
@@ -726,15 +742,25 @@ public final class BookKeeperLog implements DurableLog {
         return closed ? new WalClosedException(description + " is closed") : null;
     }
 
-    /** Hands one record to the active ledger; the caller holds {@link #lock}. */
-    private void submit(Pending p) {
+    /**
+     * Gives one record its sequence in the active ledger; the caller holds {@link #submitOrder} and
+     * {@link #lock}, and sends it with {@link #send} after releasing {@link #lock} only.
+     */
+    private void prepare(Pending p) {
         p.sequence = nextSequence++;
         p.first = writeFirst;
         last = p.sequence;
-        byte[] entry = EntryFormat.encode(p.sequence, p.record);
-        writeBytes += entry.length;
+        p.entry = EntryFormat.encode(p.sequence, p.record);
+        p.handle = writeHandle;
+        writeBytes += p.entry.length;
         outstanding++;
-        writeHandle.asyncAddEntry(entry, addCallback, p);
+    }
+
+    /** Hands a prepared record to BookKeeper; the caller holds {@link #submitOrder}, not {@link #lock}. */
+    private void send(Pending p) {
+        byte[] entry = p.entry;
+        p.entry = null;
+        p.handle.asyncAddEntry(entry, addCallback, p);
     }
 
     private void addComplete(int rc, LedgerHandle handle, long entryId, Object ctx) {
@@ -830,18 +856,26 @@ public final class BookKeeperLog implements DurableLog {
                 }
             }
             handles.put(fresh.getId(), fresh);
-            synchronized (lock) {
-                writeHandle = fresh;
-                writeFirst = lastSequence + 1;
-                writeBytes = 0;
-                writeStartNanos = System.nanoTime();
-                rolling = false;
-                if (failure == null) {
-                    while (!parked.isEmpty()) {
-                        submit(parked.poll());
+            synchronized (submitOrder) {
+                List<Pending> toSend = new ArrayList<>();
+                synchronized (lock) {
+                    writeHandle = fresh;
+                    writeFirst = lastSequence + 1;
+                    writeBytes = 0;
+                    writeStartNanos = System.nanoTime();
+                    rolling = false;
+                    if (failure == null) {
+                        while (!parked.isEmpty()) {
+                            Pending p = parked.poll();
+                            prepare(p);
+                            toSend.add(p);
+                        }
                     }
+                    lock.notifyAll();
                 }
-                lock.notifyAll();
+                for (Pending p : toSend) {
+                    send(p);
+                }
             }
         } catch (BKException e) {
             int rc = e.getCode();
