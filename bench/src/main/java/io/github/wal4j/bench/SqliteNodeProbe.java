@@ -37,7 +37,9 @@ import org.HdrHistogram.Histogram;
  * {@code log-sqlite} is the node's two steps without the node: the WAL append, then the change in a
  * SQLite transaction at the node's settings, on the committing thread (the transactions one at a
  * time). {@code node-phases} is {@code node} with timers that print where each commit's time goes
- * ({@link Phases}). {@code -Dprobe.checkpointEvery=N} runs the node with a checkpoint every N changes (the policy's
+ * ({@link Phases}). {@code node-overlap} (and {@code node-overlap-phases}) is {@code node} with
+ * {@code SqliteNodeOptions.withOverlappedApply(true)}: a batch applied while its WAL fdatasync runs.
+ * {@code -Dprobe.checkpointEvery=N} runs the node with a checkpoint every N changes (the policy's
  * other bounds at their defaults). {@code node-base} is another build of the node in the same
  * process: the classes of {@code io.github.wal4j.sqlite} in the directory or jar
  * {@code -Dprobe.baseClasses=PATH} (say, the base commit's, compiled against the same core), loaded
@@ -83,8 +85,8 @@ public final class SqliteNodeProbe {
 
     private static Committer open(String subject, Path dir) throws Exception {
         switch (subject) {
-            case "node", "node-delete", "node-phases" -> {
-                Phases phases = subject.equals("node-phases") ? new Phases() : null;
+            case "node", "node-delete", "node-phases", "node-overlap", "node-overlap-phases" -> {
+                Phases phases = subject.endsWith("-phases") ? new Phases() : null;
                 SqliteNodeOptions options = SqliteNodeOptions.defaults().withSchema(db -> {
                     try (Statement s = db.createStatement()) {
                         s.execute("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
@@ -97,6 +99,9 @@ public final class SqliteNodeProbe {
                 }
                 if (subject.equals("node-delete")) {
                     options = options.withJournalMode(JournalMode.DELETE);
+                }
+                if (subject.startsWith("node-overlap")) {
+                    options = options.withOverlappedApply(true);
                 }
                 if (phases != null) {
                     options = options.withListener(phases);

@@ -1,6 +1,7 @@
 package io.github.wal4j.sqlite;
 
 import io.github.wal4j.WalException;
+import io.github.wal4j.sqlite.CommitOrder.AppendFailedException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.List;
@@ -24,6 +25,12 @@ import java.util.function.LongConsumer;
  * and every change after it get that exception. Whatever happens, the leader settles every change
  * of its batch and hands on ({@link ApplyQueue#release}), so that no committer waits for a leader
  * that is gone.
+ *
+ * <p>With overlapped apply the batch's appends may not be durable when it is applied;
+ * {@link ChangeTransactions} waits for them before it commits ({@link CommitOrder}). When one of
+ * them failed, the transaction is rolled back: the changes before it in the batch are durable in
+ * the WAL and get {@link ChangeNotAppliedException}, it and the changes after it get the append's
+ * failure (they may or may not be in the WAL), and the node stops.
  *
  * <p>{@link #lead} holds the node's connection lock while it uses the connection, so that
  * {@link SqliteCommitNode#read} and the {@link IdleCheckpointer} run between batches; the
@@ -117,6 +124,9 @@ final class BatchApplier {
         } catch (ChangeTransactions.BatchFailedException f) {
             applyOneByOne(batch, f);
             return List.of();
+        } catch (AppendFailedException f) {
+            appendFailed(batch, f.index(), f.getCause());
+            return List.of();
         }
         committed(batch.subList(0, done));
         return batch.subList(done, batch.size());
@@ -129,9 +139,12 @@ final class BatchApplier {
         for (int i = 0; i < failing; i++) {
             PendingChange c = batch.get(i);
             try {
-                transactions.apply(c.sequence(), c.change());
+                transactions.apply(c);
             } catch (ApplierEndedTransactionException e) {
                 failFrom(batch, i, x -> e, "the applier of change " + c.sequence() + " ended the node's transaction", e);
+                return;
+            } catch (AppendFailedException e) {
+                appendFailed(batch, i, e.getCause());
                 return;
             } catch (SQLException | RuntimeException e) {
                 failing = i;
@@ -165,6 +178,37 @@ final class BatchApplier {
         }
         queue.completed(done);
         checkpoints.applied(applied, done.size(), bytes);
+    }
+
+    /**
+     * The append of {@code batch}'s change {@code failing} failed and the transaction was rolled back:
+     * the changes before it are durable ({@link ChangeNotAppliedException}), it and every change
+     * after it, in the batch or queued, get the append's failure, and the node stops.
+     */
+    private void appendFailed(List<PendingChange> batch, int failing, Throwable cause) {
+        long sequence = batch.get(failing).sequence();
+        WalException failure = cause instanceof WalException w ? w
+                : new WalException("the write-ahead log append of change " + sequence + " failed", cause);
+        LOG.log(System.Logger.Level.ERROR, "wal4j sqlite: the WAL append of change " + sequence
+                + " failed while its batch was being applied; the batch's transaction was rolled back", cause);
+        Function<PendingChange, WalException> why = c -> c.sequence() < sequence
+                ? notApplied(c.sequence(), "the WAL append of change " + sequence + ", in the same SQLite transaction,"
+                        + " failed (" + cause + "), so the transaction was rolled back", failure)
+                : appendUnknown(c.sequence(), sequence, failure);
+        for (PendingChange c : batch.subList(0, failing)) {
+            queue.fail(c, why.apply(c));
+        }
+        failFrom(batch, failing, why, "the WAL append of change " + sequence + " failed", failure);
+    }
+
+    /** The exception of a change not applied because the append of {@code failed} (at or before it) failed. */
+    private WalException appendUnknown(long sequence, long failed, WalException failure) {
+        String which = sequence == failed ? "its write-ahead log append failed"
+                : "the write-ahead log append of change " + failed + " before it failed";
+        return new WalException("change " + sequence + " was not committed: " + which + " (" + failure.getMessage()
+                + "), so it may or may not be in the WAL and may or may not be applied at the next open, as with any"
+                + " append that was not acknowledged; the database does not have it. This node accepts no more"
+                + " commits until it is opened again", failure);
     }
 
     /** Stops the node and fails {@code batch} from {@code from} on, and everything queued after it. */

@@ -3,6 +3,7 @@ package io.github.wal4j.sqlite;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import io.github.wal4j.sqlite.CommitOrder.AppendFailedException;
 import java.util.List;
 
 /**
@@ -17,6 +18,10 @@ import java.util.List;
  * <p>{@link #applyBatch} puts several changes in one transaction, the leader's way of
  * making many commits cost one SQLite commit.
  *
+ * <p>Before every commit of a change, {@link CommitOrder#awaitDurable} waits until the changes of
+ * the transaction are durable in the WAL (rule 1 there); if an append failed, the transaction is
+ * rolled back instead ({@link AppendFailedException}).
+ *
  * <p>Not thread-safe: the node's connection lock guards every call.
  */
 final class ChangeTransactions {
@@ -27,14 +32,16 @@ final class ChangeTransactions {
     private final ChangeApplier applier;
     private final AppliedTable appliedTable;
     private final TransactionWatch watch;
+    private final CommitOrder order;
 
     /**
      * @param connection the node's connection, auto-commit off
      * @param guarded the same connection as the applier sees it ({@link GuardedConnection})
      */
-    ChangeTransactions(Connection connection, Connection guarded, ChangeApplier applier, AppliedTable appliedTable)
-            throws SQLException {
+    ChangeTransactions(Connection connection, Connection guarded, ChangeApplier applier, AppliedTable appliedTable,
+            CommitOrder order) throws SQLException {
         this.connection = connection;
+        this.order = order;
         this.guarded = guarded;
         this.applier = applier;
         this.appliedTable = appliedTable;
@@ -50,6 +57,22 @@ final class ChangeTransactions {
      *     was still open was rolled back, and the applying row holds {@code sequence}
      */
     void apply(long sequence, byte[] change) throws SQLException, ApplierEndedTransactionException {
+        try {
+            apply(new PendingChange(sequence, change));
+        } catch (AppendFailedException e) {
+            throw new IllegalStateException("a change whose append returned cannot fail its append", e);
+        }
+    }
+
+    /**
+     * As {@link #apply(long, byte[])} for a change queued by a committer, whose append may not be
+     * durable yet: the transaction commits once it is.
+     *
+     * @throws AppendFailedException if its append failed; the transaction was rolled back
+     */
+    void apply(PendingChange pending) throws SQLException, ApplierEndedTransactionException, AppendFailedException {
+        long sequence = pending.sequence();
+        byte[] change = pending.change();
         String ended;
         try {
             watch.start();
@@ -62,9 +85,13 @@ final class ChangeTransactions {
                 ended = watch.stop();
             }
             if (ended == null) {
+                order.awaitDurable(List.of(pending));
                 connection.commit();
                 return;
             }
+        } catch (AppendFailedException e) {
+            rollbackAfter(e);
+            throw e;
         } catch (SQLException | RuntimeException | Error e) {
             String endedBefore = watch.stop();
             rollbackAfter(e);
@@ -88,9 +115,11 @@ final class ChangeTransactions {
      *     back, so none of the batch is applied
      * @throws ApplierEndedTransactionException an applier ended the transaction itself; what was
      *     still open was rolled back, and the applying row holds the batch's first number
+     * @throws AppendFailedException the WAL append of a change applied failed; the transaction was
+     *     rolled back
      */
     int applyBatch(List<PendingChange> batch, long deadlineNanos)
-            throws BatchFailedException, ApplierEndedTransactionException {
+            throws BatchFailedException, ApplierEndedTransactionException, AppendFailedException {
         long first = batch.get(0).sequence();
         int i = 0;
         boolean inApplier = false;
@@ -112,8 +141,12 @@ final class ChangeTransactions {
             if (ended != null) {
                 throw refuseEnded(first, first + i - 1, ended);
             }
+            order.awaitDurable(batch.subList(0, i));
             connection.commit();
             return i;
+        } catch (AppendFailedException e) {
+            rollbackAfter(e);
+            throw e;
         } catch (SQLException | RuntimeException | Error e) {
             String ended = watch.stop();
             rollbackAfter(e);

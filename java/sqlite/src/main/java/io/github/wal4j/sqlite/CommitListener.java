@@ -17,7 +17,11 @@ public interface CommitListener {
 
     /**
      * The change is durable in the WAL with this sequence number; the database does not have it yet.
-     * A crash from here on applies it at the next start.
+     * A crash from here on applies it at the next start. With
+     * {@link SqliteNodeOptions#withOverlappedApply overlapped apply} it is called as soon as the WAL
+     * took the change and its sequence number is known, while its fdatasync may still run: the
+     * change is then durable only once its database transaction commits, and a crash before that
+     * may or may not leave it in the WAL (as any append not yet acknowledged).
      */
     default void appended(long sequence) {
     }

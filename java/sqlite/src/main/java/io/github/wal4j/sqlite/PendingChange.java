@@ -1,10 +1,12 @@
 package io.github.wal4j.sqlite;
 
 import io.github.wal4j.WalException;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * One change durable in the WAL, on its way to the database: its sequence number, its bytes, and
- * its outcome. The thread that applies the batch holding it (its own committer, or another
+ * One change on its way to the database: its sequence number, its bytes, its WAL append (null once
+ * it returned: the change is durable; otherwise the future of an overlapped append, see
+ * {@link CommitOrder}), and its outcome. The thread that applies the batch holding it (its own committer, or another
  * committer leading that batch) settles the outcome once, through the {@link ApplyQueue}: applied,
  * after the database transaction holding it committed, or failed with the {@link WalException}
  * its committer throws; the first outcome stays.
@@ -16,6 +18,7 @@ import io.github.wal4j.WalException;
 final class PendingChange {
     private final long sequence;
     private final byte[] change;
+    private final CompletableFuture<Long> append;
     private Thread owner;
     private WalException failure;
     /** Written last, after the failure: a read of true publishes it. */
@@ -23,8 +26,22 @@ final class PendingChange {
 
     /** @param change the caller's array, not copied: its committer waits until the change is done with it */
     PendingChange(long sequence, byte[] change) {
+        this(sequence, change, null);
+    }
+
+    /**
+     * @param append the future of its WAL append, not yet known to be durable ({@link CommitOrder}
+     *     waits for it before its transaction commits), or null if the append returned
+     */
+    PendingChange(long sequence, byte[] change, CompletableFuture<Long> append) {
         this.sequence = sequence;
         this.change = change;
+        this.append = append;
+    }
+
+    /** The future of its WAL append if it may not be durable yet, or null if it is. */
+    CompletableFuture<Long> append() {
+        return append;
     }
 
     long sequence() {

@@ -12,6 +12,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -155,6 +157,13 @@ public final class SqliteCommitNode implements Closeable {
     private final CheckpointSchedule checkpoints;
     private final NodeState state;
     private volatile long applied;
+    /**
+     * With overlapped apply: held while a change is handed to the WAL and queued, so that the
+     * appends are made in the order of the sequence numbers the node expects ({@link #nextAppend}).
+     */
+    private final ReentrantLock appendLock = new ReentrantLock();
+    /** With overlapped apply, under {@link #appendLock}: the sequence number the WAL gives the next append. */
+    private long nextAppend;
     private long replayed;
     private ApplyQueue queue;
     private BatchApplier applier;
@@ -170,7 +179,8 @@ public final class SqliteCommitNode implements Closeable {
         this.options = options;
         this.listener = new IsolatedListener(options.listener());
         this.appliedTable = new AppliedTable(connection, databaseFile);
-        this.transactions = new ChangeTransactions(connection, guarded, applier, appliedTable);
+        this.transactions = new ChangeTransactions(connection, guarded, applier, appliedTable,
+                new CommitOrder());
         this.checkpoints = new CheckpointSchedule(wal,
                 new SqliteDurablePoint(connection, options.journalMode(), options.durablePointHook()),
                 options.checkpointPolicy(), listener, options.checkpointPastDurablePoint());
@@ -308,34 +318,93 @@ public final class SqliteCommitNode implements Closeable {
         gate.readLock().lock();
         try {
             state.ensureRunning();
-            long sequence;
-            try {
-                sequence = wal.append(change);
-            } catch (RecordTooLargeException e) {
-                throw e;
-            } catch (IOException | RuntimeException | Error e) {
-                state.stop("appending a change to the WAL failed, and whether it reached the WAL is unknown", e);
-                // A sequence number may be missing for good: what is consecutive is applied, the rest fails.
-                queue.stop(c -> applier.notApplied(c.sequence(), "an append before or beside it failed (" + e
-                        + "), and a change before it may be missing from the WAL's order", e));
-                throw e;
-            }
-            PendingChange pending = new PendingChange(sequence, change);
-            try {
-                listener.appended(sequence);
-            } finally {
-                queue.submit(pending);
-            }
+            PendingChange pending = options.overlappedApply() ? appendOverlapped(change) : appendDurably(change);
             // Wait for the change to be applied, or lead a batch (one's own, others' too) when it is this thread's turn.
             List<PendingChange> batch;
             while ((batch = queue.awaitTurn(pending)) != null) {
                 applier.lead(batch);
             }
             queue.outcome(pending);
-            return sequence;
+            return pending.sequence();
         } finally {
             gate.readLock().unlock();
         }
+    }
+
+    /** Appends {@code change} and waits until it is durable in the WAL, then queues it. */
+    private PendingChange appendDurably(byte[] change) throws IOException {
+        long sequence;
+        try {
+            sequence = wal.append(change);
+        } catch (RecordTooLargeException e) {
+            throw e;
+        } catch (IOException | RuntimeException | Error e) {
+            throw appendFailed(e);
+        }
+        PendingChange pending = new PendingChange(sequence, change);
+        try {
+            listener.appended(sequence);
+        } finally {
+            queue.submit(pending);
+        }
+        return pending;
+    }
+
+    /**
+     * Hands {@code change} to the WAL without waiting for its fdatasync and queues it under the
+     * sequence number the WAL gives it (appends are made one at a time, in sequence order, and
+     * {@link CommitOrder} checks the number before the change's transaction commits).
+     */
+    private PendingChange appendOverlapped(byte[] change) throws IOException {
+        PendingChange pending;
+        appendLock.lock();
+        try {
+            state.ensureRunning(); // again: a change appended after a stop would have no leader to apply it
+            CompletableFuture<Long> append;
+            try {
+                append = wal.appendAsync(change);
+            } catch (RuntimeException | Error e) {
+                throw appendFailed(e);
+            }
+            if (append.isCompletedExceptionally()) {
+                // Refused at once: a record too large took no sequence number and the node goes on.
+                Throwable refused = append.handle((v, t) -> t instanceof CompletionException c ? c.getCause() : t).join();
+                if (refused instanceof RecordTooLargeException tooLarge) {
+                    throw tooLarge;
+                }
+                throw appendFailed(refused);
+            }
+            pending = new PendingChange(nextAppend++, change, append);
+        } finally {
+            appendLock.unlock();
+        }
+        try {
+            listener.appended(pending.sequence());
+        } finally {
+            queue.submit(pending);
+        }
+        return pending;
+    }
+
+    /**
+     * An append failed and whether it took a sequence number is unknown: stops the node, lets what is
+     * consecutive be applied, and returns what the committer throws.
+     */
+    private IOException appendFailed(Throwable e) {
+        state.stop("appending a change to the WAL failed, and whether it reached the WAL is unknown", e);
+        // A sequence number may be missing for good: what is consecutive is applied, the rest fails.
+        queue.stop(c -> applier.notApplied(c.sequence(), "an append before or beside it failed (" + e
+                + "), and a change before it may be missing from the WAL's order", e));
+        if (e instanceof IOException io) {
+            return io;
+        }
+        if (e instanceof Error error) {
+            throw error;
+        }
+        if (e instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        return new WalException("appending a change to the WAL failed", e);
     }
 
     /**
@@ -477,8 +546,10 @@ public final class SqliteCommitNode implements Closeable {
         catchUp.run();
         applied = catchUp.applied();
         replayed = catchUp.replayed();
-        queue = new ApplyQueue(applied + 1, options.batchChanges(), options.batchBytes(), wal::durableSequence,
-                options.batchTime().toNanos());
+        nextAppend = applied + 1;
+        // Overlapped, a change is queued as it is appended: there is nothing to gather.
+        queue = new ApplyQueue(applied + 1, options.batchChanges(), options.batchBytes(),
+                options.overlappedApply() ? () -> 0L : wal::durableSequence, options.batchTime().toNanos());
         applier = new BatchApplier(queue, transactions, checkpoints, connectionLock, options.batchTime().toNanos(),
                 listener, state, databaseFile, applied, a -> applied = a);
         if (options.checkpointPolicy().intervalNanos() != Long.MAX_VALUE) {

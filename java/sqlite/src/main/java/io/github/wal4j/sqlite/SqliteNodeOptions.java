@@ -38,10 +38,12 @@ public final class SqliteNodeOptions {
     private final Duration batchTime;
     private final LongConsumer durablePointHook;
     private final boolean checkpointPastDurablePoint;
+    private final boolean overlappedApply;
 
     private SqliteNodeOptions(JournalMode journalMode, WalOptions walOptions, Duration busyTimeout,
             CommitListener listener, Schema schema, SqliteCheckpointPolicy checkpointPolicy, int batchChanges,
-            long batchBytes, Duration batchTime, LongConsumer durablePointHook, boolean checkpointPastDurablePoint) {
+            long batchBytes, Duration batchTime, LongConsumer durablePointHook, boolean checkpointPastDurablePoint,
+            boolean overlappedApply) {
         this.journalMode = journalMode;
         this.walOptions = walOptions;
         this.busyTimeout = busyTimeout;
@@ -53,6 +55,7 @@ public final class SqliteNodeOptions {
         this.batchTime = batchTime;
         this.durablePointHook = durablePointHook;
         this.checkpointPastDurablePoint = checkpointPastDurablePoint;
+        this.overlappedApply = overlappedApply;
     }
 
     /**
@@ -64,7 +67,7 @@ public final class SqliteNodeOptions {
         return new SqliteNodeOptions(JournalMode.WAL, WalOptions.defaults(), Duration.ofSeconds(10),
                 CommitListener.NONE, NO_SCHEMA, SqliteCheckpointPolicy.defaults(), 1024, 4L << 20,
                 Duration.ofMillis(10), s -> {
-                }, false);
+                }, false, false);
     }
 
     public JournalMode journalMode() {
@@ -89,7 +92,7 @@ public final class SqliteNodeOptions {
 
     /** The database's journal mode, set at every open; see {@link JournalMode}. */
     public SqliteNodeOptions withJournalMode(JournalMode value) {
-        return new SqliteNodeOptions(Objects.requireNonNull(value, "journalMode"), walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
+        return new SqliteNodeOptions(Objects.requireNonNull(value, "journalMode"), walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, overlappedApply);
     }
 
     /**
@@ -105,7 +108,7 @@ public final class SqliteNodeOptions {
             throw new IllegalArgumentException("the SQLite node needs Durability.SYNC: a change is applied to the "
                     + "database only after it is durable in the WAL; got " + value.durability());
         }
-        return new SqliteNodeOptions(journalMode, value, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
+        return new SqliteNodeOptions(journalMode, value, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, overlappedApply);
     }
 
     /**
@@ -117,17 +120,17 @@ public final class SqliteNodeOptions {
         if (value.isNegative() || value.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("busy timeout must be in [0, " + Integer.MAX_VALUE + "] ms: " + value);
         }
-        return new SqliteNodeOptions(journalMode, walOptions, value, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
+        return new SqliteNodeOptions(journalMode, walOptions, value, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, overlappedApply);
     }
 
     /** Observes every commit's steps; see {@link CommitListener}. */
     public SqliteNodeOptions withListener(CommitListener value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, Objects.requireNonNull(value, "listener"), schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, Objects.requireNonNull(value, "listener"), schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, overlappedApply);
     }
 
     /** Creates the caller's tables at open; see {@link Schema#create(Connection)}. */
     public SqliteNodeOptions withSchema(Schema value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, Objects.requireNonNull(value, "schema"), checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, Objects.requireNonNull(value, "schema"), checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, overlappedApply);
     }
 
     public SqliteCheckpointPolicy checkpointPolicy() {
@@ -136,7 +139,7 @@ public final class SqliteNodeOptions {
 
     /** When the node makes SQLite durable and checkpoints its WAL; see {@link SqliteCheckpointPolicy}. */
     public SqliteNodeOptions withCheckpointPolicy(SqliteCheckpointPolicy value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, Objects.requireNonNull(value, "checkpointPolicy"), batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, Objects.requireNonNull(value, "checkpointPolicy"), batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, overlappedApply);
     }
 
     public int batchChanges() {
@@ -168,7 +171,26 @@ public final class SqliteNodeOptions {
             throw new IllegalArgumentException("batch limits must be at least 1 change, 1 byte and 0 s: " + changes
                     + ", " + bytes + ", " + time);
         }
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, changes, bytes, time, durablePointHook, checkpointPastDurablePoint);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, changes, bytes, time, durablePointHook, checkpointPastDurablePoint, overlappedApply);
+    }
+
+    public boolean overlappedApply() {
+        return overlappedApply;
+    }
+
+    /**
+     * Whether a batch is applied while its WAL fdatasync runs. Off (the default): a committer's
+     * {@code commit} appends its change and waits until it is durable in the WAL, and only then
+     * queues it for a leader to apply. On: the committer hands its change to the WAL without
+     * waiting ({@link io.github.wal4j.DurableLog#appendAsync}) and queues it at once; the leader
+     * applies the batch in an open SQLite transaction while the WAL syncs it, and commits that
+     * transaction only once every change in it is durable in the WAL. If an append fails, the
+     * transaction is rolled back and nothing of it is acknowledged. The contract of
+     * {@link SqliteCommitNode#commit} is the same either way; the ordering rules are those of the
+     * node's design (docs/security/wal.md, section 11.1).
+     */
+    public SqliteNodeOptions withOverlappedApply(boolean value) {
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, value);
     }
 
     LongConsumer durablePointHook() {
@@ -181,7 +203,7 @@ public final class SqliteNodeOptions {
      * as a power cut would leave it).
      */
     SqliteNodeOptions withDurablePointHook(LongConsumer value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, Objects.requireNonNull(value, "hook"), checkpointPastDurablePoint);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, Objects.requireNonNull(value, "hook"), checkpointPastDurablePoint, overlappedApply);
     }
 
     boolean checkpointPastDurablePoint() {
@@ -193,13 +215,14 @@ public final class SqliteNodeOptions {
      * SQLite has made durable, so that a test can show it notices.
      */
     SqliteNodeOptions withCheckpointPastDurablePoint() {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, true);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, true, overlappedApply);
     }
 
     @Override
     public String toString() {
         return "SqliteNodeOptions[journalMode=" + journalMode + ", synchronous=" + journalMode.synchronousName()
                 + ", busyTimeout=" + busyTimeout + ", checkpoint=" + checkpointPolicy + ", batch=" + batchChanges
-                + " changes/" + batchBytes + " B/" + batchTime + ", wal=" + walOptions + "]";
+                + " changes/" + batchBytes + " B/" + batchTime + ", overlappedApply=" + overlappedApply + ", wal=" + walOptions
+                + "]";
     }
 }

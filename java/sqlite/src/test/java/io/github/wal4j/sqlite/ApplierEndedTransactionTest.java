@@ -37,7 +37,7 @@ class ApplierEndedTransactionTest {
     }
 
     private static SqliteNodeOptions options(JournalMode mode) {
-        return SqliteNodeOptions.defaults().withSchema(Bank.schema(ACCOUNTS)).withJournalMode(mode);
+        return NodeDefaults.options().withSchema(Bank.schema(ACCOUNTS)).withJournalMode(mode);
     }
 
     private static byte[] transfer(long id) {

@@ -74,7 +74,7 @@ class ConcurrentCommitTest {
         Map<Long, Long> transactionOf = new ConcurrentHashMap<>();
         Map<Long, Long> sequenceOf = new ConcurrentHashMap<>();
         try (SqliteCommitNode node = open(recordingTransactions(transactionOf),
-                SqliteNodeOptions.defaults().withJournalMode(mode))) {
+                NodeDefaults.options().withJournalMode(mode))) {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<Future<?>> done = new ArrayList<>();
@@ -144,7 +144,7 @@ class ConcurrentCommitTest {
             }
         };
         Map<Long, Object> outcome = new ConcurrentHashMap<>();
-        try (SqliteCommitNode node = open(applier, SqliteNodeOptions.defaults().withListener(counting))) {
+        try (SqliteCommitNode node = open(applier, NodeDefaults.options().withListener(counting))) {
             ExecutorService pool = Executors.newCachedThreadPool();
             try {
                 List<Future<?>> done = new ArrayList<>();
@@ -199,7 +199,7 @@ class ConcurrentCommitTest {
             assertEquals(s, transactionOf.get(s), "change " + s + " committed in a transaction of its own");
         }
         assertEquals(9, rows().size());
-        try (SqliteCommitNode node = open(Bank.applier(), SqliteNodeOptions.defaults())) {
+        try (SqliteCommitNode node = open(Bank.applier(), NodeDefaults.options())) {
             assertEquals(2, node.replayedAtOpen());
             assertEquals(11, node.appliedSequence());
         }
@@ -225,7 +225,7 @@ class ConcurrentCommitTest {
                 }
             }
         };
-        SqliteNodeOptions options = SqliteNodeOptions.defaults().withListener(watching)
+        SqliteNodeOptions options = NodeDefaults.options().withListener(watching)
                 .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(7))
                 .withDurablePointHook(durable::set);
         try (SqliteCommitNode node = open(Bank.applier(), options)) {
@@ -248,7 +248,7 @@ class ConcurrentCommitTest {
 
     @Test
     void aReaderHoldingASnapshotHoldsBackTheWalCheckpointNotTheCommits() throws Exception {
-        SqliteNodeOptions options = SqliteNodeOptions.defaults().withBusyTimeout(java.time.Duration.ofMillis(20))
+        SqliteNodeOptions options = NodeDefaults.options().withBusyTimeout(java.time.Duration.ofMillis(20))
                 .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(5));
         try (SqliteCommitNode node = open(Bank.applier(), options)) {
             try (Connection reader = DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("bank.db"))) {
@@ -293,7 +293,7 @@ class ConcurrentCommitTest {
             }
             Bank.applier().apply(c, sequence, change);
         };
-        try (SqliteCommitNode node = open(reentrant, SqliteNodeOptions.defaults())) {
+        try (SqliteCommitNode node = open(reentrant, NodeDefaults.options())) {
             self[0] = node;
             node.commit(transfer(1));
             ChangeNotAppliedException e = assertThrows(ChangeNotAppliedException.class, () -> node.commit(transfer(2)));
@@ -311,7 +311,7 @@ class ConcurrentCommitTest {
             applyingThreads.add(Thread.currentThread());
             bank.apply(c, sequence, change);
         };
-        try (SqliteCommitNode node = open(recording, SqliteNodeOptions.defaults())) {
+        try (SqliteCommitNode node = open(recording, NodeDefaults.options())) {
             for (long id = 1; id <= 5; id++) {
                 node.commit(transfer(id));
             }
@@ -345,7 +345,7 @@ class ConcurrentCommitTest {
                 appended.set(sequence);
             }
         };
-        try (SqliteCommitNode node = open(applier, SqliteNodeOptions.defaults().withListener(counting))) {
+        try (SqliteCommitNode node = open(applier, NodeDefaults.options().withListener(counting))) {
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
                 Future<Long> first = pool.submit(() -> node.commit(transfer(1)));
@@ -400,7 +400,7 @@ class ConcurrentCommitTest {
         Path walDir = tmp.resolve("wal-" + dir);
         Path db = tmp.resolve("bank-" + dir + ".db");
         try (SqliteCommitNode node = SqliteCommitNode.open(walDir, db, applier,
-                SqliteNodeOptions.defaults().withBatchLimits(1 + random.nextInt(16), 1 << 20,
+                NodeDefaults.options().withBatchLimits(1 + random.nextInt(16), 1 << 20,
                         java.time.Duration.ofMillis(10)).withSchema(Bank.schema(ACCOUNTS)))) {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
@@ -457,7 +457,7 @@ class ConcurrentCommitTest {
         }
         // Reopened with an applier that accepts it: everything appended is applied exactly once.
         try (SqliteCommitNode node = SqliteCommitNode.open(walDir, db, Bank.applier(),
-                SqliteNodeOptions.defaults().withSchema(Bank.schema(ACCOUNTS)))) {
+                NodeDefaults.options().withSchema(Bank.schema(ACCOUNTS)))) {
             assertEquals(failAt - 1 + appendedNotApplied, node.appliedSequence(), label);
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
@@ -481,7 +481,7 @@ class ConcurrentCommitTest {
                 checkpointedOn.put(sequence, Thread.currentThread().getName());
             }
         };
-        SqliteNodeOptions timed = SqliteNodeOptions.defaults().withListener(watching).withDurablePointHook(durable::set)
+        SqliteNodeOptions timed = NodeDefaults.options().withListener(watching).withDurablePointHook(durable::set)
                 .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(Long.MAX_VALUE)
                         .withBytes(Long.MAX_VALUE).withInterval(java.time.Duration.ofMillis(200)));
         try (SqliteCommitNode node = open(Bank.applier(), timed)) {
@@ -496,7 +496,7 @@ class ConcurrentCommitTest {
             node.commit(transfer(4));
             waitFor(() -> node.checkpointSequence() == 4); // and again after the next change
         }
-        SqliteNodeOptions untimed = SqliteNodeOptions.defaults().withCheckpointPolicy(SqliteCheckpointPolicy.defaults()
+        SqliteNodeOptions untimed = NodeDefaults.options().withCheckpointPolicy(SqliteCheckpointPolicy.defaults()
                 .withChanges(Long.MAX_VALUE).withBytes(Long.MAX_VALUE).withInterval(java.time.Duration.ZERO));
         try (SqliteCommitNode node = open(Bank.applier(), untimed)) {
             node.commit(transfer(5));

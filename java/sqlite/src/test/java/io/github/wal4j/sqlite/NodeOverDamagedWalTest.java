@@ -37,7 +37,7 @@ class NodeOverDamagedWalTest {
     Path tmp;
 
     private static SqliteNodeOptions options() {
-        return SqliteNodeOptions.defaults().withSchema(Bank.schema(ACCOUNTS));
+        return NodeDefaults.options().withSchema(Bank.schema(ACCOUNTS));
     }
 
     private static byte[] transfer(long id) {

@@ -42,7 +42,7 @@ class SqliteCommitExampleTest {
         };
 
         // The journal mode, and the tables (created at every open, so idempotent).
-        SqliteNodeOptions options = SqliteNodeOptions.defaults()
+        SqliteNodeOptions options = NodeDefaults.options()
                 .withJournalMode(JournalMode.WAL)
                 .withSchema(db -> {
                     try (Statement s = db.createStatement()) {

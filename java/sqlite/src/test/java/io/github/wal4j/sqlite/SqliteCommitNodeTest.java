@@ -45,7 +45,7 @@ class SqliteCommitNodeTest {
     }
 
     private static SqliteNodeOptions options() {
-        return SqliteNodeOptions.defaults().withSchema(Bank.schema(ACCOUNTS));
+        return NodeDefaults.options().withSchema(Bank.schema(ACCOUNTS));
     }
 
     private static byte[] transfer(long id) {
@@ -381,7 +381,7 @@ class SqliteCommitNodeTest {
 
     @Test
     void optionsAndLifecycle() throws Exception {
-        assertThrows(IllegalArgumentException.class, () -> SqliteNodeOptions.defaults()
+        assertThrows(IllegalArgumentException.class, () -> NodeDefaults.options()
                 .withWalOptions(WalOptions.defaults().withDurability(Durability.BUFFERED)));
         assertThrows(IllegalArgumentException.class, () -> SqliteCommitNode.open(walDir(), tmp.resolve("a?b.db"),
                 Bank.applier()));

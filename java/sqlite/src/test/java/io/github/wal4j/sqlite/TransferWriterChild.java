@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * seed, crash point, crash at (the n-th change appended in this run, from 1), sqlite-jdbc's
  * temporary directory, committing threads, a directory for the copy of the database at SQLite's
  * last durable point ({@code -}: none), {@code unsafe} to checkpoint the WAL past SQLite's durable
- * point ({@code safe} otherwise), and the checkpoint policy's number of changes. Crash points
+ * point ({@code safe} otherwise), the checkpoint policy's number of changes, and {@code true} for
+ * overlapped apply ({@link SqliteNodeOptions#withOverlappedApply}). Crash points
  * ({@link Point}): {@code none} (run until SIGKILL), {@code append} (between the WAL append and
  * the database transaction), {@code midApply} (inside the database transaction, between the debit
  * and the credit), {@code apply} (after the database commit, before the committers are released
@@ -70,6 +71,7 @@ public final class TransferWriterChild {
         Path durableDir = args[11].equals("-") ? null : Path.of(args[11]);
         boolean unsafe = args[12].equals("unsafe");
         long checkpointEvery = Long.parseLong(args[13]);
+        boolean overlapped = Boolean.parseBoolean(args[14]);
         ack.line("S");
 
         // Which transfer each appended sequence carries, and which one each thread is committing.
@@ -104,7 +106,7 @@ public final class TransferWriterChild {
                 halt.run();
             }
         });
-        SqliteNodeOptions options = SqliteNodeOptions.defaults().withJournalMode(mode)
+        SqliteNodeOptions options = SqliteNodeOptions.defaults().withOverlappedApply(overlapped).withJournalMode(mode)
                 .withSchema(Bank.schema(accounts)).withListener(listener)
                 .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(checkpointEvery));
         if (durableDir != null) {
