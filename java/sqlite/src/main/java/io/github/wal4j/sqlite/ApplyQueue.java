@@ -32,6 +32,12 @@ import java.util.function.LongSupplier;
  * their committers to submit them (each submit wakes it), at most the gathering time; a change
  * durable later goes to the next batch. Only changes whose appends returned are ever taken.
  *
+ * <p>With overlapped apply ({@link SqliteNodeOptions#withOverlappedApply}) changes are submitted
+ * as soon as the WAL took them, before they are durable ({@link CommitOrder} makes the leader wait
+ * for them before its commit), so there is nothing to gather; instead a new leader takes only the
+ * changes that were queued when the previous leader released (the WAL is syncing those), not the
+ * ones the released committers appended after, which wait for the next fdatasync.
+ *
  * <p>Waiting committers park, and are unparked one by one, directly, by the thread that settles
  * their change or hands them the lead: a woken committer whose change is done returns without
  * taking the queue's lock, so the batch's committers do not wake each other in a chain.
@@ -49,6 +55,9 @@ final class ApplyQueue {
     private final long maxBytes;
     private final LongSupplier durable;
     private final long gatherNanos;
+    private final boolean cutAtRelease;
+    /** With {@link #cutAtRelease}: the last change the next leader may take (what was queued at the last release). */
+    private long cut = Long.MAX_VALUE;
     private long next;
     private boolean leading;
     private boolean gathering;
@@ -64,6 +73,17 @@ final class ApplyQueue {
      * @param gatherNanos a new leader waits at most this long for them
      */
     ApplyQueue(long next, int maxChanges, long maxBytes, LongSupplier durable, long gatherNanos) {
+        this(next, maxChanges, maxBytes, durable, gatherNanos, false);
+    }
+
+    /**
+     * @param cutAtRelease for overlapped apply (changes queued before they are durable): a new
+     *     leader takes only the changes that were queued when the previous leader released, so that
+     *     its batch waits for the fdatasync already running, not for the next one, which holds the
+     *     changes its predecessor's committers appended once released
+     */
+    ApplyQueue(long next, int maxChanges, long maxBytes, LongSupplier durable, long gatherNanos, boolean cutAtRelease) {
+        this.cutAtRelease = cutAtRelease;
         this.next = next;
         this.maxChanges = maxChanges;
         this.maxBytes = maxBytes;
@@ -118,6 +138,7 @@ final class ApplyQueue {
                     leading = true;
                     List<PendingChange> batch = new ArrayList<>();
                     take(batch);
+                    cut = Long.MAX_VALUE;
                     gather(batch);
                     return batch;
                 }
@@ -139,7 +160,7 @@ final class ApplyQueue {
         int taken = 0;
         PendingChange c;
         while ((c = waiting.get(next)) != null && batch.size() < maxChanges
-                && (batch.isEmpty() || bytes + c.change().length <= maxBytes)) {
+                && (batch.isEmpty() || (bytes + c.change().length <= maxBytes && next <= cut))) {
             waiting.remove(next);
             batch.add(c);
             bytes += c.change().length;
@@ -235,6 +256,9 @@ final class ApplyQueue {
                 next = Math.min(next, rest.get(0).sequence());
             }
             leading = false;
+            if (cutAtRelease && !waiting.isEmpty()) {
+                cut = waiting.lastKey();
+            }
             handOn();
         } finally {
             lock.unlock();

@@ -39,6 +39,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       if any. A lone committer thus applies its own change without waking any thread;</li>
  *   <li>returns once that transaction committed.</li>
  * </ol>
+ * With {@link SqliteNodeOptions#withOverlappedApply overlapped apply} step 1 does not wait: the
+ * committer hands its change to the WAL ({@link DurableLog#appendAsync}) and queues it at once, the
+ * leader applies the batch while the WAL syncs it, and commits the SQLite transaction only once
+ * every change in it is durable; if an append failed the transaction is rolled back. The ordering
+ * rules of both modes are in one place, {@code CommitOrder}.
+ *
  * In {@link JournalMode#WAL} SQLite commits with {@code synchronous=NORMAL}, without an fsync: a
  * power cut may take the newest commits from the database, but not from the WAL. So the one rule:
  * <b>the WAL is checkpointed only up to what SQLite has made durable</b>. From time to time
@@ -63,6 +69,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       fsync), the change may or may not have reached the WAL, so it may or may not be applied at
  *       the next open, as with any WAL append that was not acknowledged. Give changes an id the
  *       applier can check if the caller retries them.</li>
+ *   <li>With overlapped apply, when the WAL append of a change fails while its batch is applied,
+ *       the batch's changes before it throw {@link ChangeNotAppliedException} (durable in the
+ *       WAL), it and the changes after it throw the append's {@link WalException}: none of them is
+ *       in the database, and the node is stopped.</li>
  *   <li>A failure of a checkpoint alone does not make any {@code commit} throw: the changes are
  *       committed, the WAL keeps them, and the next open skips them. It is logged.</li>
  * </ul>
@@ -549,7 +559,8 @@ public final class SqliteCommitNode implements Closeable {
         nextAppend = applied + 1;
         // Overlapped, a change is queued as it is appended: there is nothing to gather.
         queue = new ApplyQueue(applied + 1, options.batchChanges(), options.batchBytes(),
-                options.overlappedApply() ? () -> 0L : wal::durableSequence, options.batchTime().toNanos());
+                options.overlappedApply() ? () -> 0L : wal::durableSequence, options.batchTime().toNanos(),
+                options.overlappedApply());
         applier = new BatchApplier(queue, transactions, checkpoints, connectionLock, options.batchTime().toNanos(),
                 listener, state, databaseFile, applied, a -> applied = a);
         if (options.checkpointPolicy().intervalNanos() != Long.MAX_VALUE) {

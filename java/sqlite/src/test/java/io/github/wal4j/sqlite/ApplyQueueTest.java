@@ -53,6 +53,29 @@ class ApplyQueueTest {
     }
 
     @Test
+    void overlappedANewLeaderTakesOnlyWhatWasQueuedWhenThePreviousLeaderReleased() throws Exception {
+        for (boolean cut : new boolean[] {true, false}) {
+            ApplyQueue queue = new ApplyQueue(1, 100, 1000, () -> 0, 0, cut);
+            PendingChange one = change(1, 1);
+            queue.submit(one);
+            List<PendingChange> first = queue.awaitTurn(one);
+            assertEquals(List.of(1L), sequences(first));
+            // Queued while 1 is applied: in the WAL's fdatasync that runs when 1's leader releases.
+            PendingChange two = change(2, 1);
+            queue.submit(two);
+            queue.submit(change(3, 1));
+            queue.completed(first);
+            queue.release(List.of());
+            // Appended by 1's committer once released: in the WAL's next fdatasync.
+            queue.submit(change(4, 1));
+            List<PendingChange> second = queue.awaitTurn(two);
+            assertEquals(cut ? List.of(2L, 3L) : List.of(2L, 3L, 4L), sequences(second), "cut at release: " + cut);
+            queue.completed(second);
+            queue.release(List.of());
+        }
+    }
+
+    @Test
     void aGapIsWaitedForAndTheCommitterOfTheNextChangeLeadsTheRunAfterIt() throws Exception {
         ApplyQueue queue = queue(5);
         PendingChange seven = change(7, 1);
