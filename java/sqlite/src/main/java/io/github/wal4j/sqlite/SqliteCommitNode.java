@@ -132,6 +132,13 @@ public final class SqliteCommitNode implements Closeable {
      */
     public static final String APPLYING_TABLE = "wal4j_applying";
 
+    /**
+     * The node's table of snapshots: one row with the applied sequence of the newest
+     * {@link #snapshot} of the database (0 if none); in a snapshot's copy, the copy's own sequence.
+     * {@link SqliteNodeOptions#withSnapshotRetention} keeps the log from being checkpointed past it.
+     */
+    public static final String SNAPSHOT_TABLE = "wal4j_snapshot";
+
     private static final System.Logger LOG = System.getLogger("io.github.wal4j.sqlite");
 
     /** A read of the database; see {@link #read(Query)}. */
@@ -367,6 +374,77 @@ public final class SqliteCommitNode implements Closeable {
             return result;
         } finally {
             connectionLock.unlock();
+        }
+    }
+
+    /**
+     * Writes a consistent copy of the database to {@code target}, durably, and returns the applied
+     * sequence number S it holds: the copy holds every change applied up to S, each once, and none
+     * after it, with S in its {@value #APPLIED_TABLE} (and in its {@value #SNAPSHOT_TABLE}). A node
+     * on another machine may open the copy (as a database file of its own) over this node's log once
+     * this node is gone: its open replays the changes from S + 1, provided the log still holds them
+     * (keep them with {@link SqliteNodeOptions#withSnapshotRetention}; otherwise that open may refuse
+     * with {@link LogCheckpointedPastDatabaseException}).
+     *
+     * <p>When this returns the copy is durable: it was written under a temporary name beside
+     * {@code target} ({@code target + ".wal4j-snapshot-tmp"}), fsynced, renamed over {@code target}
+     * (an existing file there is replaced) and the directory fsynced; a crash before leaves
+     * {@code target} as it was. Then S is recorded in this database's {@value #SNAPSHOT_TABLE},
+     * which with snapshot retention lets the log's checkpoint move up to S, and no further, from now
+     * on (and after a restart).
+     *
+     * <p>Runs on the caller's thread, with a connection of its own (SQLite's {@code VACUUM INTO},
+     * one read transaction), while commits go on; it holds the node's connection only to record S.
+     * A long copy delays SQLite's checkpoints as any reader does. Allowed on a stopped node (the
+     * database is consistent up to its applied sequence).
+     *
+     * @param target the snapshot file; its directory must exist; not the database file itself
+     * @return the applied sequence number the snapshot holds
+     * @throws WalClosedException if the node is closed
+     * @throws WalException if SQLite failed to write the copy, or recording S failed (the copy is
+     *     durable then, and the retention bound was not moved)
+     * @throws IOException if fsyncing or renaming the copy failed ({@code target} is as it was)
+     * @throws IllegalArgumentException if {@code target} is the database file or its path has a {@code '?'}
+     * @throws IllegalStateException if called from an applier or a listener while it applies or checkpoints
+     */
+    public long snapshot(Path target) throws IOException {
+        Objects.requireNonNull(target, "target");
+        Path file = checkedDatabasePath(target);
+        if (file.equals(databaseFile)) {
+            throw new IllegalArgumentException("a snapshot of " + databaseFile + " cannot be written over it");
+        }
+        refuseWhileApplying("snapshot");
+        gate.readLock().lock();
+        try {
+            if (state.closed()) {
+                throw new WalClosedException("the SQLite commit node on " + databaseFile + " is closed");
+            }
+            long sequence;
+            try {
+                sequence = DatabaseSnapshot.write(databaseFile, file, options);
+            } catch (SQLException e) {
+                throw new WalException("writing a snapshot of " + databaseFile + " to " + file + " failed: " + e, e);
+            }
+            connectionLock.lock();
+            try {
+                appliedTable.recordSnapshot(sequence);
+                connection.commit();
+                if (options.snapshotRetention()) {
+                    checkpoints.limitTo(appliedTable.readSnapshot());
+                }
+                connection.rollback();
+            } catch (SQLException | RuntimeException e) {
+                transactions.rollbackAfter(e);
+                throw new WalException("the snapshot " + file + " of " + databaseFile + " at change " + sequence
+                        + " is written, but recording it in " + SNAPSHOT_TABLE + " failed: " + e, e);
+            } finally {
+                connectionLock.unlock();
+            }
+            LOG.log(System.Logger.Level.INFO, () -> "wal4j sqlite: snapshot of " + databaseFile + " at change "
+                    + sequence + " written to " + file);
+            return sequence;
+        } finally {
+            gate.readLock().unlock();
         }
     }
 
