@@ -79,11 +79,19 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>The database and the WAL belong together: {@code open} refuses a database that has applied
  *       more than the WAL ever held (another WAL, or a WAL that lost records) and one that has
  *       applied less than the WAL's checkpoint (an older copy of the database: those changes are
- *       gone).</li>
+ *       gone; {@link LogCheckpointedPastDatabaseException}).</li>
  *   <li>Neither the applier nor a {@link CommitListener}'s {@code applied} or {@code checkpointed}
  *       may call the node: they run on the thread applying a batch or checkpointing, which a commit
  *       from it would wait for ({@link IllegalStateException}).</li>
  * </ul>
+ *
+ * <h2>Snapshots</h2>
+ * {@link #snapshot} writes a consistent copy of the database, durably, holding every change up to
+ * its applied sequence S. A node on another machine restored from it opens this node's log and
+ * replays the changes after S, provided the log still holds them: with
+ * {@link SqliteNodeOptions#withSnapshotRetention} the log is checkpointed only up to the newest
+ * snapshot; without, an open on a snapshot older than the log's checkpoint is refused
+ * ({@link LogCheckpointedPastDatabaseException}), never skipped ({@code docs/replication.md}).
  *
  * <h2>Example</h2>
  * <pre>{@code
@@ -118,7 +126,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@code ApplyQueue} (the changes in sequence order, and whose turn it is to lead), {@code BatchApplier}
  * (a leader's batch), {@code CheckpointSchedule}, {@code IdleCheckpointer} and
  * {@code SqliteDurablePoint} (the checkpoint rule),
- * {@code CatchUp} (set-up, checks and replay at open) and {@code IsolatedListener}. It is longer than
+ * {@code CatchUp} (set-up, checks and replay at open), {@code DatabaseSnapshot} (a snapshot's copy) and
+ * {@code IsolatedListener}. It is longer than
  * most classes here because of its documentation, more than half of it: the contract of the
  * exactly-once protocol is written where a user reads it.
  */
@@ -203,7 +212,9 @@ public final class SqliteCommitNode implements Closeable {
      *
      * @throws ChangeNotAppliedException if the applier or the database refused a change being
      *     replayed; it stays in the WAL, changes before it were applied, and the node is not opened
-     * @throws WalException if the database and the WAL do not belong together (see the class
+     * @throws LogCheckpointedPastDatabaseException if the database has applied less than the WAL's
+     *     checkpoint (an older copy, such as a snapshot the WAL was checkpointed past); nothing is changed
+     * @throws WalException if the database and the WAL do not belong together otherwise (see the class
      *     comment), and the WAL's exceptions ({@link io.github.wal4j.WalLockedException} if another
      *     node has the WAL open, {@link io.github.wal4j.WalCorruptedException}, ...)
      * @throws SQLException if the database cannot be opened or set up

@@ -251,6 +251,12 @@ class SnapshotTakeoverTest {
             assertEquals(0, node.checkpointSequence(), "retention without a snapshot keeps the whole log");
             assertEquals(30, node.snapshot(snapshot));
             assertFalse(Files.exists(DatabaseSnapshot.temporaryFor(snapshot)));
+            assertFalse(Files.exists(dir.resolve("snap.db-wal")), "the copy is whole without a -wal");
+            try (Connection c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + snapshot, new Properties());
+                    Statement s = c.createStatement(); ResultSet r = s.executeQuery("PRAGMA journal_mode")) {
+                r.next();
+                assertEquals("delete", r.getString(1));
+            }
             assertEquals(30, rows(snapshot).size());
             assertEquals(30, table(snapshot, SqliteCommitNode.SNAPSHOT_TABLE));
             node.commit("c-30".getBytes(StandardCharsets.UTF_8));
