@@ -22,7 +22,7 @@ import java.util.Properties;
  * without a {@code -wal} beside it); then the copy is fsynced, renamed over the target, and the
  * directory fsynced. A crash at any point leaves the target as it was (absent, or the previous
  * snapshot) or the new snapshot whole, and perhaps the temporary file, which the next snapshot
- * to the same target replaces.
+ * to the same target replaces; a failure deletes it.
  *
  * <p>Runs on the caller's thread; touches neither the node's connection nor its locks.
  */
@@ -40,7 +40,8 @@ final class DatabaseSnapshot {
      *
      * @return the applied sequence the copy holds
      * @throws SQLException if SQLite failed to copy, or the copy has no applied row
-     * @throws IOException if the fsyncs or the rename failed (the target is as it was)
+     * @throws IOException if the fsyncs or the rename failed (the target is as it was, or holds the
+     *     copy if only the directory's fsync failed)
      */
     static long write(Path database, Path target, SqliteNodeOptions options) throws IOException, SQLException {
         Path tmp = temporaryFor(target);
@@ -49,13 +50,32 @@ final class DatabaseSnapshot {
         Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + "-journal"));
         // Empty, with the node's file mode: SQLite would create it readable by every user.
         SqliteDatabase.createFile(tmp, options.walOptions());
-        try (Connection source = connect(database, options); PreparedStatement vacuum = source.prepareStatement(
-                "VACUUM INTO ?")) {
-            vacuum.setString(1, tmp.toString());
-            vacuum.execute();
+        try {
+            try (Connection source = connect(database, options);
+                    PreparedStatement vacuum = source.prepareStatement("VACUUM INTO ?")) {
+                vacuum.setString(1, tmp.toString());
+                vacuum.execute();
+            }
+            long sequence = finish(tmp);
+            fsync(tmp, false);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsync(target.getParent(), true);
+            return sequence;
+        } catch (IOException | SQLException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException | RuntimeException deleting) {
+                e.addSuppressed(deleting);
+            }
+            throw e;
         }
+    }
+
+    /** Sets the copy's snapshot row and journal mode (synced: {@code synchronous=FULL}); returns its applied sequence. */
+    private static long finish(Path tmp) throws SQLException {
         long sequence;
-        try (Connection copy = connect(tmp, options); Statement s = copy.createStatement()) {
+        try (Connection copy = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + tmp, new Properties());
+                Statement s = copy.createStatement()) {
             s.execute("PRAGMA journal_mode = DELETE");
             s.execute("PRAGMA synchronous = FULL");
             copy.setAutoCommit(false);
@@ -65,9 +85,6 @@ final class DatabaseSnapshot {
             table.recordSnapshot(sequence);
             copy.commit();
         }
-        fsync(tmp, false);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsync(target.getParent(), true);
         return sequence;
     }
 

@@ -160,6 +160,8 @@ public final class SqliteCommitNode implements Closeable {
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     /** Whoever uses the connection holds it: the applier per batch, {@link #read}, open and close. */
     private final ReentrantLock connectionLock = new ReentrantLock();
+    /** One {@link #snapshot} at a time: two to the same target would share its temporary file. */
+    private final ReentrantLock snapshotLock = new ReentrantLock();
     private final DurableLog wal;
     private final Connection connection;
     private final Connection guarded;
@@ -406,15 +408,19 @@ public final class SqliteCommitNode implements Closeable {
      *
      * <p>Runs on the caller's thread, with a connection of its own (SQLite's {@code VACUUM INTO},
      * one read transaction), while commits go on; it holds the node's connection only to record S.
-     * A long copy delays SQLite's checkpoints as any reader does. Allowed on a stopped node (the
-     * database is consistent up to its applied sequence).
+     * A long copy delays SQLite's checkpoints as any reader does; in {@link JournalMode#DELETE} a
+     * reader also keeps writers out, so commits wait for the copy, up to the busy timeout (a longer
+     * copy makes a commit fail with {@link ChangeNotAppliedException}: snapshot a large DELETE-mode
+     * database with a long busy timeout, or in WAL mode). Snapshots run one at a time. Allowed on a
+     * stopped node (the database is consistent up to its applied sequence).
      *
      * @param target the snapshot file; its directory must exist; not the database file itself
      * @return the applied sequence number the snapshot holds
      * @throws WalClosedException if the node is closed
      * @throws WalException if SQLite failed to write the copy, or recording S failed (the copy is
      *     durable then, and the retention bound was not moved)
-     * @throws IOException if fsyncing or renaming the copy failed ({@code target} is as it was)
+     * @throws IOException if fsyncing or renaming the copy failed ({@code target} is as it was, or,
+     *     if only the directory's fsync failed, holds the copy, not known to be durable)
      * @throws IllegalArgumentException if {@code target} is the database file or its path has a {@code '?'}
      * @throws IllegalStateException if called from an applier or a listener while it applies or checkpoints
      */
@@ -430,33 +436,42 @@ public final class SqliteCommitNode implements Closeable {
             if (state.closed()) {
                 throw new WalClosedException("the SQLite commit node on " + databaseFile + " is closed");
             }
-            long sequence;
+            snapshotLock.lock();
             try {
-                sequence = DatabaseSnapshot.write(databaseFile, file, options);
-            } catch (SQLException e) {
-                throw new WalException("writing a snapshot of " + databaseFile + " to " + file + " failed: " + e, e);
-            }
-            connectionLock.lock();
-            try {
-                appliedTable.recordSnapshot(sequence);
-                connection.commit();
-                if (options.snapshotRetention()) {
-                    checkpoints.limitTo(appliedTable.readSnapshot());
-                }
-                connection.rollback();
-            } catch (SQLException | RuntimeException e) {
-                transactions.rollbackAfter(e);
-                throw new WalException("the snapshot " + file + " of " + databaseFile + " at change " + sequence
-                        + " is written, but recording it in " + SNAPSHOT_TABLE + " failed: " + e, e);
+                return snapshotTo(file);
             } finally {
-                connectionLock.unlock();
+                snapshotLock.unlock();
             }
-            LOG.log(System.Logger.Level.INFO, () -> "wal4j sqlite: snapshot of " + databaseFile + " at change "
-                    + sequence + " written to " + file);
-            return sequence;
         } finally {
             gate.readLock().unlock();
         }
+    }
+
+    private long snapshotTo(Path file) throws IOException {
+        long sequence;
+        try {
+            sequence = DatabaseSnapshot.write(databaseFile, file, options);
+        } catch (SQLException e) {
+            throw new WalException("writing a snapshot of " + databaseFile + " to " + file + " failed: " + e, e);
+        }
+        connectionLock.lock();
+        try {
+            appliedTable.recordSnapshot(sequence);
+            connection.commit();
+            if (options.snapshotRetention()) {
+                checkpoints.limitTo(appliedTable.readSnapshot());
+            }
+            connection.rollback();
+        } catch (SQLException | RuntimeException e) {
+            transactions.rollbackAfter(e);
+            throw new WalException("the snapshot " + file + " of " + databaseFile + " at change " + sequence
+                    + " is written, but recording it in " + SNAPSHOT_TABLE + " failed: " + e, e);
+        } finally {
+            connectionLock.unlock();
+        }
+        LOG.log(System.Logger.Level.INFO, () -> "wal4j sqlite: snapshot of " + databaseFile + " at change "
+                + sequence + " written to " + file);
+        return sequence;
     }
 
     /** The sequence number of the last change applied to the database (0 if none). */
@@ -491,7 +506,8 @@ public final class SqliteCommitNode implements Closeable {
 
     /**
      * Waits for the commits in flight to return, stops the checkpointer thread, makes SQLite durable and
-     * checkpoints the WAL up to the last change applied (a failure there is logged: the next open
+     * checkpoints the WAL up to the last change applied (with snapshot retention, up to the newest
+     * snapshot at most; a failure there is logged: the next open
      * replays instead), closes the database connection, then the WAL (which releases its lock).
      * Nothing committed is lost, nothing in the WAL is dropped. Closing again does nothing.
      *

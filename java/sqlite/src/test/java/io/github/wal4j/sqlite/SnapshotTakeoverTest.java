@@ -284,6 +284,63 @@ class SnapshotTakeoverTest {
         assertThrows(io.github.wal4j.WalClosedException.class, () -> closed.snapshot(dir.resolve("late.db")));
     }
 
+    /**
+     * Snapshots taken while four threads commit, in both journal modes: each holds exactly the
+     * changes 1..S it reports, each once (one read transaction), and opens as a node's database.
+     */
+    @Test
+    void snapshotsTakenWhileCommitsGoOnAreEachOneConsistentState() throws Exception {
+        for (JournalMode mode : JournalMode.values()) {
+            Path walDir = Files.createDirectories(dir.resolve("busy-wal-" + mode));
+            SqliteNodeOptions o = options(true).withJournalMode(mode);
+            List<Long> taken = new ArrayList<>();
+            try (SqliteCommitNode node = SqliteCommitNode.open(walDir, dir.resolve("busy-" + mode + ".db"), APPLIER, o)) {
+                AtomicLong next = new AtomicLong();
+                List<Thread> threads = new ArrayList<>();
+                List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+                for (int t = 0; t < 4; t++) {
+                    Thread thread = new Thread(() -> {
+                        try {
+                            for (int i = 0; i < 150; i++) {
+                                node.commit(("busy-" + next.getAndIncrement()).getBytes(StandardCharsets.UTF_8));
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            failures.add(e);
+                        }
+                    });
+                    thread.start();
+                    threads.add(thread);
+                }
+                for (int i = 0; i < 5; i++) {
+                    Path snapshot = dir.resolve("busy-" + mode + "-" + i + ".db");
+                    long s = node.snapshot(snapshot);
+                    taken.add(s);
+                    Map<Long, String> rows = rows(snapshot);
+                    assertEquals(s, rows.size(), mode + ": snapshot " + i + " at " + s);
+                    assertEquals(s, table(snapshot, SqliteCommitNode.APPLIED_TABLE), mode + ": snapshot " + i);
+                    for (long q = 1; q <= s; q++) {
+                        assertTrue(rows.containsKey(q), mode + ": change " + q + " missing from snapshot at " + s);
+                    }
+                    assertEquals(s, new java.util.HashSet<>(rows.values()).size(), mode + ": a change twice");
+                }
+                for (Thread thread : threads) {
+                    thread.join();
+                }
+                assertEquals(List.of(), failures, mode + ": commits beside the snapshots");
+                assertEquals(600, node.appliedSequence(), mode.toString());
+            }
+            long newest = taken.get(taken.size() - 1);
+            // The newest snapshot takes the log over; its own sequence is its retention bound.
+            Path b = dir.resolve("busy-" + mode + "-b.db");
+            Files.copy(dir.resolve("busy-" + mode + "-4.db"), b);
+            try (SqliteCommitNode node = SqliteCommitNode.open(walDir, b, APPLIER, o)) {
+                assertEquals(600 - newest, node.replayedAtOpen(), mode + ": snapshots at " + taken);
+                assertEquals(600, rows(b).size(), mode.toString());
+                assertEquals(newest, node.checkpointSequence(), mode.toString());
+            }
+        }
+    }
+
     static void assertEveryAcknowledgedChangeOnce(SqliteCommitNode node, Map<Long, String> acked, String context)
             throws SQLException {
         List<String[]> all = node.read(db -> {
