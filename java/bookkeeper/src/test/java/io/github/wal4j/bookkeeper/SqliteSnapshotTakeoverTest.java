@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledgements, goes on, and dies (SIGKILL of its JVM at a seeded point); node B, on machine B
  * with its own database file restored from the snapshot, opens the same log, which fences A,
  * replays the changes after the snapshot's sequence, and holds every change A acknowledged exactly
- * once. With {@link SqliteNodeOptions#withSnapshotRetention} the log keeps those changes; without
+ * once. With {@link SqliteCheckpointPolicy#withSnapshotRetention} the log keeps those changes; without
  * it A checkpointed them away and B's open refuses ({@link LogCheckpointedPastDatabaseException}).
  * A node whose log was fenced by B's takeover cannot commit.
  */
@@ -62,8 +62,7 @@ class SqliteSnapshotTakeoverTest {
     /** The failover test's schema and applier, checkpointing every 8 changes. */
     static SqliteNodeOptions nodeOptions(boolean retention) {
         return SqliteFailoverTest.nodeOptions()
-                .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(8))
-                .withSnapshotRetention(retention);
+                .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(8).withSnapshotRetention(retention));
     }
 
     /**

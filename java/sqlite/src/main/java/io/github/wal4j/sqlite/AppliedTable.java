@@ -19,7 +19,7 @@ import java.sql.Statement;
  * that ran {@code COMMIT} as SQL), and the change is in the database in part.
  *
  * <p>{@value SqliteCommitNode#SNAPSHOT_TABLE}: one row holding the applied sequence of the newest
- * snapshot made of the database (0 if none), which {@link SqliteNodeOptions#withSnapshotRetention}
+ * snapshot made of the database (0 if none), which {@link SqliteCheckpointPolicy#withSnapshotRetention}
  * keeps the log's checkpoint at or below. A snapshot's own copy holds its own sequence there.
  *
  * <p>Each method runs on the caller's connection, inside its transaction; none commits. The two

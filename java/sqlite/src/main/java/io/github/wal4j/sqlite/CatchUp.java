@@ -109,7 +109,7 @@ final class CatchUp {
             }
             options.schema().create(guarded);
             applied = appliedTable.read();
-            if (options.snapshotRetention()) {
+            if (options.checkpointPolicy().snapshotRetention()) {
                 checkpoints.limitTo(appliedTable.readSnapshot());
             }
             connection.commit();
@@ -131,7 +131,7 @@ final class CatchUp {
                     + " were applied to a database and are no longer in the WAL. Is this an older copy of the"
                     + " database (a snapshot older than the log's checkpoint), or another database? Refusing to"
                     + " open; nothing was changed. Take over from a snapshot at or after " + checkpoint
-                    + " (SqliteNodeOptions.withSnapshotRetention keeps the log from the newest snapshot)");
+                    + " (SqliteCheckpointPolicy.withSnapshotRetention keeps the log from the newest snapshot)");
         }
         if (applied > last) {
             throw new WalException("the database " + databaseFile + " has applied changes up to " + applied

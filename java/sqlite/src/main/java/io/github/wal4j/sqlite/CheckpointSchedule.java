@@ -86,7 +86,7 @@ final class CheckpointSchedule {
 
     /**
      * From now on the WAL is checkpointed at most up to {@code sequence}, whatever SQLite holds
-     * ({@link SqliteNodeOptions#withSnapshotRetention}: the newest snapshot's sequence, so that a
+     * ({@link SqliteCheckpointPolicy#withSnapshotRetention}: the newest snapshot's sequence, so that a
      * node restored from it finds every change after it in the log). SQLite's own checkpoints go
      * on as the policy says.
      */

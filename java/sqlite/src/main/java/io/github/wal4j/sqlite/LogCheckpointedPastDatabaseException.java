@@ -13,7 +13,7 @@ import io.github.wal4j.WalException;
  * <p>Thrown by {@link SqliteCommitNode#open} before it changes anything in the database or the
  * log; the log stays as it was and another database may still open on it. Take over from a
  * snapshot at or after the log's checkpoint instead (the newest one, if the writing node ran with
- * {@link SqliteNodeOptions#withSnapshotRetention(boolean)}), or from the database the log belongs to.
+ * {@link SqliteCheckpointPolicy#withSnapshotRetention(boolean)}), or from the database the log belongs to.
  */
 public final class LogCheckpointedPastDatabaseException extends WalException {
     private static final long serialVersionUID = 1L;

@@ -89,7 +89,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link #snapshot} writes a consistent copy of the database, durably, holding every change up to
  * its applied sequence S. A node on another machine restored from it opens this node's log and
  * replays the changes after S, provided the log still holds them: with
- * {@link SqliteNodeOptions#withSnapshotRetention} the log is checkpointed only up to the newest
+ * {@link SqliteCheckpointPolicy#withSnapshotRetention} the log is checkpointed only up to the newest
  * snapshot; without, an open on a snapshot older than the log's checkpoint is refused
  * ({@link LogCheckpointedPastDatabaseException}), never skipped ({@code docs/replication.md}).
  *
@@ -144,7 +144,7 @@ public final class SqliteCommitNode implements Closeable {
     /**
      * The node's table of snapshots: one row with the applied sequence of the newest
      * {@link #snapshot} of the database (0 if none); in a snapshot's copy, the copy's own sequence.
-     * {@link SqliteNodeOptions#withSnapshotRetention} keeps the log from being checkpointed past it.
+     * {@link SqliteCheckpointPolicy#withSnapshotRetention} keeps the log from being checkpointed past it.
      */
     public static final String SNAPSHOT_TABLE = "wal4j_snapshot";
 
@@ -396,7 +396,7 @@ public final class SqliteCommitNode implements Closeable {
      * after it, with S in its {@value #APPLIED_TABLE} (and in its {@value #SNAPSHOT_TABLE}). A node
      * on another machine may open the copy (as a database file of its own) over this node's log once
      * this node is gone: its open replays the changes from S + 1, provided the log still holds them
-     * (keep them with {@link SqliteNodeOptions#withSnapshotRetention}; otherwise that open may refuse
+     * (keep them with {@link SqliteCheckpointPolicy#withSnapshotRetention}; otherwise that open may refuse
      * with {@link LogCheckpointedPastDatabaseException}).
      *
      * <p>When this returns the copy is durable: it was written under a temporary name beside
@@ -458,7 +458,7 @@ public final class SqliteCommitNode implements Closeable {
         try {
             appliedTable.recordSnapshot(sequence);
             connection.commit();
-            if (options.snapshotRetention()) {
+            if (options.checkpointPolicy().snapshotRetention()) {
                 checkpoints.limitTo(appliedTable.readSnapshot());
             }
             connection.rollback();

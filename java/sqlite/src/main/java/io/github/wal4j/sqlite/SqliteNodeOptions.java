@@ -38,12 +38,10 @@ public final class SqliteNodeOptions {
     private final Duration batchTime;
     private final LongConsumer durablePointHook;
     private final boolean checkpointPastDurablePoint;
-    private final boolean snapshotRetention;
 
     private SqliteNodeOptions(JournalMode journalMode, WalOptions walOptions, Duration busyTimeout,
             CommitListener listener, Schema schema, SqliteCheckpointPolicy checkpointPolicy, int batchChanges,
-            long batchBytes, Duration batchTime, LongConsumer durablePointHook, boolean checkpointPastDurablePoint,
-            boolean snapshotRetention) {
+            long batchBytes, Duration batchTime, LongConsumer durablePointHook, boolean checkpointPastDurablePoint) {
         this.journalMode = journalMode;
         this.walOptions = walOptions;
         this.busyTimeout = busyTimeout;
@@ -55,7 +53,6 @@ public final class SqliteNodeOptions {
         this.batchTime = batchTime;
         this.durablePointHook = durablePointHook;
         this.checkpointPastDurablePoint = checkpointPastDurablePoint;
-        this.snapshotRetention = snapshotRetention;
     }
 
     /**
@@ -67,7 +64,7 @@ public final class SqliteNodeOptions {
         return new SqliteNodeOptions(JournalMode.WAL, WalOptions.defaults(), Duration.ofSeconds(10),
                 CommitListener.NONE, NO_SCHEMA, SqliteCheckpointPolicy.defaults(), 1024, 4L << 20,
                 Duration.ofMillis(10), s -> {
-                }, false, false);
+                }, false);
     }
 
     public JournalMode journalMode() {
@@ -92,7 +89,7 @@ public final class SqliteNodeOptions {
 
     /** The database's journal mode, set at every open; see {@link JournalMode}. */
     public SqliteNodeOptions withJournalMode(JournalMode value) {
-        return new SqliteNodeOptions(Objects.requireNonNull(value, "journalMode"), walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, snapshotRetention);
+        return new SqliteNodeOptions(Objects.requireNonNull(value, "journalMode"), walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     /**
@@ -108,7 +105,7 @@ public final class SqliteNodeOptions {
             throw new IllegalArgumentException("the SQLite node needs Durability.SYNC: a change is applied to the "
                     + "database only after it is durable in the WAL; got " + value.durability());
         }
-        return new SqliteNodeOptions(journalMode, value, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, snapshotRetention);
+        return new SqliteNodeOptions(journalMode, value, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     /**
@@ -120,17 +117,17 @@ public final class SqliteNodeOptions {
         if (value.isNegative() || value.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("busy timeout must be in [0, " + Integer.MAX_VALUE + "] ms: " + value);
         }
-        return new SqliteNodeOptions(journalMode, walOptions, value, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, snapshotRetention);
+        return new SqliteNodeOptions(journalMode, walOptions, value, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     /** Observes every commit's steps; see {@link CommitListener}. */
     public SqliteNodeOptions withListener(CommitListener value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, Objects.requireNonNull(value, "listener"), schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, snapshotRetention);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, Objects.requireNonNull(value, "listener"), schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     /** Creates the caller's tables at open; see {@link Schema#create(Connection)}. */
     public SqliteNodeOptions withSchema(Schema value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, Objects.requireNonNull(value, "schema"), checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, snapshotRetention);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, Objects.requireNonNull(value, "schema"), checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     public SqliteCheckpointPolicy checkpointPolicy() {
@@ -139,7 +136,7 @@ public final class SqliteNodeOptions {
 
     /** When the node makes SQLite durable and checkpoints its WAL; see {@link SqliteCheckpointPolicy}. */
     public SqliteNodeOptions withCheckpointPolicy(SqliteCheckpointPolicy value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, Objects.requireNonNull(value, "checkpointPolicy"), batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, snapshotRetention);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, Objects.requireNonNull(value, "checkpointPolicy"), batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint);
     }
 
     public int batchChanges() {
@@ -171,30 +168,7 @@ public final class SqliteNodeOptions {
             throw new IllegalArgumentException("batch limits must be at least 1 change, 1 byte and 0 s: " + changes
                     + ", " + bytes + ", " + time);
         }
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, changes, bytes, time, durablePointHook, checkpointPastDurablePoint, snapshotRetention);
-    }
-
-    public boolean snapshotRetention() {
-        return snapshotRetention;
-    }
-
-    /**
-     * With {@code true}, the node checkpoints its log only up to the newest snapshot of its database
-     * ({@link SqliteCommitNode#snapshot}), recorded in the database's table
-     * {@value SqliteCommitNode#SNAPSHOT_TABLE}, and never past what SQLite holds durably: the log
-     * then keeps every change after the newest snapshot, so that a node on another machine, restored
-     * from that snapshot, can open the log and replay exactly what the snapshot lacks. Until the
-     * database's first snapshot the log is never checkpointed (a node on an empty database can then
-     * rebuild it). A snapshot replaces the one before it as the bound: only the newest snapshot is
-     * sure to be usable. The bound holds across restarts (it is in the database), and a node restored
-     * from a snapshot starts with that snapshot's own sequence as its bound.
-     *
-     * <p>With {@code false} (the default) the log is checkpointed up to what SQLite holds durably
-     * (see {@link SqliteCheckpointPolicy}), and a snapshot older than the log's checkpoint is refused
-     * at open ({@link LogCheckpointedPastDatabaseException}).
-     */
-    public SqliteNodeOptions withSnapshotRetention(boolean value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, checkpointPastDurablePoint, value);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, changes, bytes, time, durablePointHook, checkpointPastDurablePoint);
     }
 
     LongConsumer durablePointHook() {
@@ -207,7 +181,7 @@ public final class SqliteNodeOptions {
      * as a power cut would leave it).
      */
     SqliteNodeOptions withDurablePointHook(LongConsumer value) {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, Objects.requireNonNull(value, "hook"), checkpointPastDurablePoint, snapshotRetention);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, Objects.requireNonNull(value, "hook"), checkpointPastDurablePoint);
     }
 
     boolean checkpointPastDurablePoint() {
@@ -219,14 +193,13 @@ public final class SqliteNodeOptions {
      * SQLite has made durable, so that a test can show it notices.
      */
     SqliteNodeOptions withCheckpointPastDurablePoint() {
-        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, true, snapshotRetention);
+        return new SqliteNodeOptions(journalMode, walOptions, busyTimeout, listener, schema, checkpointPolicy, batchChanges, batchBytes, batchTime, durablePointHook, true);
     }
 
     @Override
     public String toString() {
         return "SqliteNodeOptions[journalMode=" + journalMode + ", synchronous=" + journalMode.synchronousName()
                 + ", busyTimeout=" + busyTimeout + ", checkpoint=" + checkpointPolicy + ", batch=" + batchChanges
-                + " changes/" + batchBytes + " B/" + batchTime + (snapshotRetention ? ", log kept from the newest snapshot" : "")
-                + ", wal=" + walOptions + "]";
+                + " changes/" + batchBytes + " B/" + batchTime + ", wal=" + walOptions + "]";
     }
 }

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledgements, goes on committing and is killed with SIGKILL at a seeded point. Node B opens
  * a copy of the snapshot as its database over A's log.
  * <ul>
- *   <li>With {@link SqliteNodeOptions#withSnapshotRetention} on A, the log was checkpointed up to
+ *   <li>With {@link SqliteCheckpointPolicy#withSnapshotRetention} on A, the log was checkpointed up to
  *       the snapshot and no further; B replays exactly the changes after the snapshot's sequence,
  *       and holds every change A acknowledged exactly once, then commits on.</li>
  *   <li>Without it, A checkpointed the log past the snapshot: B's open refuses with
@@ -62,8 +62,7 @@ class SnapshotTakeoverTest {
         return SqliteNodeOptions.defaults()
                 .withSchema(db -> db.createStatement().execute(
                         "CREATE TABLE IF NOT EXISTS events (seq INTEGER NOT NULL, body TEXT NOT NULL)"))
-                .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(8))
-                .withSnapshotRetention(retention);
+                .withCheckpointPolicy(SqliteCheckpointPolicy.defaults().withChanges(8).withSnapshotRetention(retention));
     }
 
     /**
