@@ -118,6 +118,12 @@ class RecycledSegmentRecoveryTest {
         Files.write(dir.resolve(String.format("%016d.wal", id)), image);
     }
 
+    /** Writes {@code use} over {@code base} (a fresh or a stale image) as segment file {@code use.id()}. */
+    private static void lay(Path dir, byte[] base, Use use) throws IOException {
+        use.writeOver(base);
+        write(dir, use.id(), base);
+    }
+
     private static WalOptions options() {
         return WalOptions.defaults().withSegmentSize(SEGMENT).withSegmentPreparation(false);
     }
@@ -157,9 +163,7 @@ class RecycledSegmentRecoveryTest {
     @Test
     void staleBatchesAtTheNextBoundaryWithTheNextSequencesEndTheNewestSegment() throws IOException {
         Path dir = dir("newest");
-        byte[] image = staleImage(6);
-        new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1).writeOver(image);
-        write(dir, 1, image);
+        lay(dir, staleImage(6), new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1));
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options())) {
             assertTrue(wal.recoveryReport().clean(), "stale bytes are the end of this use, not a torn tail: "
                     + wal.recoveryReport().summary());
@@ -174,12 +178,8 @@ class RecycledSegmentRecoveryTest {
     @Test
     void staleBytesBehindASegmentThatANewerOneFollowsAreItsEnd() throws IOException {
         Path dir = dir("older");
-        byte[] image = staleImage(6);
-        new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1).writeOver(image);
-        write(dir, 1, image);
-        byte[] second = new byte[SEGMENT];
-        new Use(2, 0xBEEFL, 6, false, sizes(3, 1000), 2).writeOver(second);
-        write(dir, 2, second);
+        lay(dir, staleImage(6), new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1));
+        lay(dir, new byte[SEGMENT], new Use(2, 0xBEEFL, 6, false, sizes(3, 1000), 2));
         List<long[]> e = expected(1, 5, 1000, 1);
         e.addAll(expected(6, 8, 1000, 2));
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options())) {
@@ -199,9 +199,7 @@ class RecycledSegmentRecoveryTest {
         new Use(99, 0x5a1eL, 4, false, sizes(16, 6000), 7).writeOver(image);
         new Use(1, 0xC0FFEEL, 1, true, sizes(3, 1000), 1).writeOver(image);
         write(dir, 1, image);
-        byte[] second = new byte[SEGMENT];
-        new Use(2, 0xBEEFL, 4, false, sizes(2, 1000), 2).writeOver(second);
-        write(dir, 2, second);
+        lay(dir, new byte[SEGMENT], new Use(2, 0xBEEFL, 4, false, sizes(2, 1000), 2));
         List<long[]> e = expected(1, 3, 1000, 1);
         e.addAll(expected(4, 5, 1000, 2));
         assertRecovers(dir, e);
@@ -229,12 +227,8 @@ class RecycledSegmentRecoveryTest {
     @Test
     void aRecycledSegmentWithoutCurrentBatchesHoldsNoRecord() throws IOException {
         Path dir = dir("empty");
-        byte[] first = new byte[SEGMENT];
-        new Use(1, 0xBEEFL, 1, false, sizes(3, 1000), 2).writeOver(first);
-        write(dir, 1, first);
-        byte[] image = staleImage(4);
-        new Use(2, 0xC0FFEEL, 4, true, new int[0], 1).writeOver(image);
-        write(dir, 2, image);
+        lay(dir, new byte[SEGMENT], new Use(1, 0xBEEFL, 1, false, sizes(3, 1000), 2));
+        lay(dir, staleImage(4), new Use(2, 0xC0FFEEL, 4, true, new int[0], 1));
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options())) {
             assertTrue(wal.recoveryReport().clean(), wal.recoveryReport().summary());
         }
@@ -269,9 +263,7 @@ class RecycledSegmentRecoveryTest {
         use.writeOver(image);
         image[use.batchOffset(4) + BatchHeader.SIZE + 10] ^= 0x01;
         write(dir, 1, image);
-        byte[] second = new byte[SEGMENT];
-        new Use(2, 0xBEEFL, 6, false, sizes(3, 1000), 2).writeOver(second);
-        write(dir, 2, second);
+        lay(dir, new byte[SEGMENT], new Use(2, 0xBEEFL, 6, false, sizes(3, 1000), 2));
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir, options()));
         assertTrue(e.getMessage().contains("record 5"), e.getMessage());
     }
@@ -283,12 +275,8 @@ class RecycledSegmentRecoveryTest {
     @Test
     void theInspectionShowsRecycledSegmentsEndingAfterTheirCurrentBatches() throws IOException {
         Path dir = dir("inspected");
-        byte[] image = staleImage(6);
-        new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1).writeOver(image);
-        write(dir, 1, image);
-        byte[] newest = staleImage(6);
-        new Use(2, 0xBEEFL, 6, true, sizes(3, 1000), 2).writeOver(newest);
-        write(dir, 2, newest);
+        lay(dir, staleImage(6), new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1));
+        lay(dir, staleImage(6), new Use(2, 0xBEEFL, 6, true, sizes(3, 1000), 2));
         try (io.github.wal4j.inspect.LogInspection inspection = io.github.wal4j.inspect.LogInspection.open(dir,
                 options())) {
             io.github.wal4j.inspect.Verdict verdict = inspection.verify();
@@ -312,9 +300,7 @@ class RecycledSegmentRecoveryTest {
     @Test
     void aPointInTimeCutBeforeASuccessorWithADamagedHeaderSkipsEverySequenceItHeld() throws IOException {
         Path dir = dir("damaged-successor");
-        byte[] image = staleImage(6);
-        new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1).writeOver(image);
-        write(dir, 1, image);
+        lay(dir, staleImage(6), new Use(1, 0xC0FFEEL, 1, true, sizes(5, 1000), 1));
         byte[] second = new byte[SEGMENT];
         new Use(2, 0xBEEFL, 6, false, sizes(3, 1000), 2).writeOver(second);
         second[20] ^= 1;
@@ -346,9 +332,7 @@ class RecycledSegmentRecoveryTest {
         byte[] kept = new byte[SEGMENT];
         new Use(1, 0x5a1eL, 1, false, sizes(3, 1000), 7).writeOver(kept);
         Files.write(dir.resolve("0000000000000001.wal.free"), kept);
-        byte[] live = new byte[SEGMENT];
-        new Use(2, 0xBEEFL, 1, false, sizes(3, 1000), 2).writeOver(live);
-        write(dir, 2, live);
+        lay(dir, new byte[SEGMENT], new Use(2, 0xBEEFL, 1, false, sizes(3, 1000), 2));
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options())) {
             RecoveryReport report = wal.recoveryReport();
             assertTrue(report.clean(), report.summary());
@@ -374,12 +358,8 @@ class RecycledSegmentRecoveryTest {
     @Test
     void staleBytesBehindASegmentThatIsNotRecycledAreDamage() throws IOException {
         Path dir = dir("not-recycled");
-        byte[] image = staleImage(6);
-        new Use(1, 0xC0FFEEL, 1, false, sizes(5, 1000), 1).writeOver(image);
-        write(dir, 1, image);
-        byte[] second = new byte[SEGMENT];
-        new Use(2, 0xBEEFL, 6, false, sizes(3, 1000), 2).writeOver(second);
-        write(dir, 2, second);
+        lay(dir, staleImage(6), new Use(1, 0xC0FFEEL, 1, false, sizes(5, 1000), 1));
+        lay(dir, new byte[SEGMENT], new Use(2, 0xBEEFL, 6, false, sizes(3, 1000), 2));
         assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir, options()));
     }
 }

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.github.wal4j.spi.ForwardingStorage;
-import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.spi.Storage;
-import io.github.wal4j.spi.StorageFile;
 import io.github.wal4j.testing.internal.Records;
 import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;
@@ -19,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -71,64 +67,15 @@ class WriterThreadCallbackTest {
         return simulated ? new SimulatedDisk() : IoLayers.select(WalOptions.defaults().ioLayer());
     }
 
-    /**
-     * Holds the next segment sync until {@link #release()}, so that a callback is attached to a
-     * future before the writer completes it (a callback attached to a completed future runs on the
-     * attaching thread, which would not test the writer thread at all).
-     */
-    private static final class SyncGate extends ForwardingStorage {
-        /** The latch the next sync waits on, taken (set to null) by that sync. */
-        private volatile CountDownLatch held;
-        private final CountDownLatch gate = new CountDownLatch(1);
-        private final CountDownLatch reached = new CountDownLatch(1);
-
-        SyncGate(Storage delegate) {
-            super(delegate);
-        }
-
-        void holdNextSync() {
-            held = gate;
-        }
-
-        void awaitHeld() throws InterruptedException {
-            assertTrue(reached.await(10, TimeUnit.SECONDS), "the writer never reached its sync");
-        }
-
-        void release() {
-            gate.countDown();
-        }
-
-        @Override
-        protected StorageFile wrap(Path path, StorageFile file) {
-            if (!path.getFileName().toString().contains(".wal")) {
-                return file;
-            }
-            return new ForwardingStorageFile(file) {
-                @Override
-                public void sync() throws IOException {
-                    CountDownLatch latch = held;
-                    if (latch != null) {
-                        held = null;
-                        reached.countDown();
-                        try {
-                            latch.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    super.sync();
-                }
-            };
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(Call.class)
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void blockingCallOnTheWriterThreadFailsAtOnceAndLosesNothing(Call call) throws Exception {
         for (boolean simulated : new boolean[] {true, false}) {
             Path dir = tmp.resolve(call + (simulated ? "-sim" : "-layer"));
-            SyncGate gate = new SyncGate(layer(simulated));
+            // Held, the writer stops inside the sync of record 5, so the callback is attached to a future
+            // the writer completes later (attached to a completed future it would run on this thread).
+            HeldSyncs gate = new HeldSyncs(layer(simulated));
             WalOptions options = WalOptions.defaults().withStorage(gate);
             List<byte[]> acknowledged = new ArrayList<>();
             try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
@@ -136,9 +83,9 @@ class WriterThreadCallbackTest {
                     assertEquals(i, wal.append(Records.payload(i)));
                     acknowledged.add(Records.payload(i));
                 }
-                gate.holdNextSync();
+                gate.hold();
                 CompletableFuture<Long> outer = wal.appendAsync(Records.payload(5));
-                gate.awaitHeld();
+                assertTrue(gate.awaitWriterHeld(10), "the writer never reached its sync");
                 String[] ranOn = new String[1];
                 CompletableFuture<Void> inner = outer.thenAccept(sequence -> {
                     ranOn[0] = Thread.currentThread().getName();

@@ -18,6 +18,10 @@ import java.sql.Statement;
  * committed non-zero value means that something committed the transaction in between (an applier
  * that ran {@code COMMIT} as SQL), and the change is in the database in part.
  *
+ * <p>{@value SqliteCommitNode#SNAPSHOT_TABLE}: one row holding the applied sequence of the newest
+ * snapshot made of the database (0 if none), which {@link SqliteCheckpointPolicy#withSnapshotRetention}
+ * keeps the log's checkpoint at or below. A snapshot's own copy holds its own sequence there.
+ *
  * <p>Each method runs on the caller's connection, inside its transaction; none commits. The two
  * updates are prepared once and closed with the connection. Not thread-safe: the node's connection
  * lock guards every call.
@@ -38,7 +42,8 @@ final class AppliedTable {
     /** Creates the tables and their rows (sequence 0) where they are missing. */
     void create() throws SQLException {
         try (Statement s = connection.createStatement()) {
-            for (String table : new String[] {SqliteCommitNode.APPLIED_TABLE, SqliteCommitNode.APPLYING_TABLE}) {
+            for (String table : new String[] {SqliteCommitNode.APPLIED_TABLE, SqliteCommitNode.APPLYING_TABLE,
+                    SqliteCommitNode.SNAPSHOT_TABLE}) {
                 s.executeUpdate("CREATE TABLE IF NOT EXISTS " + table
                         + " (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL CHECK (sequence >= 0))");
                 s.executeUpdate("INSERT OR IGNORE INTO " + table + " (id, sequence) VALUES (1, 0)");
@@ -51,6 +56,24 @@ final class AppliedTable {
         try (Statement s = connection.createStatement();
                 ResultSet r = s.executeQuery("SELECT sequence FROM " + SqliteCommitNode.APPLYING_TABLE + " WHERE id = 1")) {
             return r.next() ? r.getLong(1) : 0;
+        }
+    }
+
+    /** The applied sequence of the newest snapshot of the database, or 0. */
+    long readSnapshot() throws SQLException {
+        try (Statement s = connection.createStatement();
+                ResultSet r = s.executeQuery("SELECT sequence FROM " + SqliteCommitNode.SNAPSHOT_TABLE + " WHERE id = 1")) {
+            return r.next() ? r.getLong(1) : 0;
+        }
+    }
+
+    /** Records a snapshot at {@code sequence}, unless a newer one is recorded. */
+    void recordSnapshot(long sequence) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + SqliteCommitNode.SNAPSHOT_TABLE
+                + " SET sequence = ? WHERE id = 1 AND sequence < ?")) {
+            update.setLong(1, sequence);
+            update.setLong(2, sequence);
+            update.executeUpdate();
         }
     }
 

@@ -109,6 +109,9 @@ final class CatchUp {
             }
             options.schema().create(guarded);
             applied = appliedTable.read();
+            if (options.checkpointPolicy().snapshotRetention()) {
+                checkpoints.limitTo(appliedTable.readSnapshot());
+            }
             connection.commit();
             done = true;
         } finally {
@@ -122,10 +125,13 @@ final class CatchUp {
         long checkpoint = wal.checkpointSequence();
         long last = wal.lastSequence();
         if (applied < checkpoint) {
-            throw new WalException("the database " + databaseFile + " has applied changes up to " + applied
-                    + ", but the WAL " + wal.describe() + " was checkpointed up to " + checkpoint + ": changes "
-                    + (applied + 1) + ".." + checkpoint + " were applied to a database and are no longer in the WAL."
-                    + " Is this an older copy of the database, or another database? Refusing to open");
+            throw new LogCheckpointedPastDatabaseException(applied, checkpoint, "the database " + databaseFile
+                    + " has applied changes up to " + applied + ", but the WAL " + wal.describe()
+                    + " was checkpointed up to " + checkpoint + ": changes " + (applied + 1) + ".." + checkpoint
+                    + " were applied to a database and are no longer in the WAL. Is this an older copy of the"
+                    + " database (a snapshot older than the log's checkpoint), or another database? Refusing to"
+                    + " open; nothing was changed. Take over from a snapshot at or after " + checkpoint
+                    + " (SqliteCheckpointPolicy.withSnapshotRetention keeps the log from the newest snapshot)");
         }
         if (applied > last) {
             throw new WalException("the database " + databaseFile + " has applied changes up to " + applied

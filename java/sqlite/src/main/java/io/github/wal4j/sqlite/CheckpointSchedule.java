@@ -34,6 +34,7 @@ final class CheckpointSchedule {
     private long firstSince;
     private boolean backingOff;
     private long retryAt;
+    private long limit = Long.MAX_VALUE;
     private Runnable intervalStarted = () -> {
     };
 
@@ -83,6 +84,16 @@ final class CheckpointSchedule {
         intervalStarted = value;
     }
 
+    /**
+     * From now on the WAL is checkpointed at most up to {@code sequence}, whatever SQLite holds
+     * ({@link SqliteCheckpointPolicy#withSnapshotRetention}: the newest snapshot's sequence, so that a
+     * node restored from it finds every change after it in the log). SQLite's own checkpoints go
+     * on as the policy says.
+     */
+    void limitTo(long sequence) {
+        limit = sequence;
+    }
+
     /** How long the idle checkpointer may sleep before the policy's interval makes a checkpoint due; {@code Long.MAX_VALUE}: no limit. */
     long nanosUntilDue() {
         long interval = policy.intervalNanos();
@@ -105,7 +116,8 @@ final class CheckpointSchedule {
      * Makes SQLite durable and checkpoints the WAL up to {@code applied}, whatever the policy: at
      * open (once the WAL is replayed) and at close.
      *
-     * @return whether the WAL's checkpoint now covers {@code applied}
+     * @return whether SQLite's files now hold every change up to {@code applied}, and the WAL's
+     *     checkpoint covers them (up to the {@link #limitTo snapshot limit}, if one is set)
      * @throws IOException if the WAL's checkpoint failed
      * @throws SQLException if SQLite's failed
      */
@@ -118,9 +130,10 @@ final class CheckpointSchedule {
         backingOff = false;
         changesSince = 0;
         bytesSince = 0;
-        if (applied > wal.checkpointSequence()) {
-            wal.checkpoint(applied);
-            listener.checkpointed(applied);
+        long upTo = Math.min(applied, limit);
+        if (upTo > wal.checkpointSequence()) {
+            wal.checkpoint(upTo);
+            listener.checkpointed(upTo);
         }
         return true;
     }

@@ -28,11 +28,13 @@ public final class SqliteCheckpointPolicy {
     private final long changes;
     private final long bytes;
     private final Duration interval;
+    private final boolean snapshotRetention;
 
-    private SqliteCheckpointPolicy(long changes, long bytes, Duration interval) {
+    private SqliteCheckpointPolicy(long changes, long bytes, Duration interval, boolean snapshotRetention) {
         this.changes = changes;
         this.bytes = bytes;
         this.interval = interval;
+        this.snapshotRetention = snapshotRetention;
     }
 
     /**
@@ -42,12 +44,12 @@ public final class SqliteCheckpointPolicy {
      * changes about 3x; the 1 s bound keeps the replay after a crash to about a second's changes).
      */
     public static SqliteCheckpointPolicy defaults() {
-        return new SqliteCheckpointPolicy(16_384, 16L << 20, Duration.ofSeconds(1));
+        return new SqliteCheckpointPolicy(16_384, 16L << 20, Duration.ofSeconds(1), false);
     }
 
     /** After every change: the WAL holds nothing applied for long, at the price of the checkpoint's fsyncs per batch. */
     public static SqliteCheckpointPolicy everyChange() {
-        return new SqliteCheckpointPolicy(1, Long.MAX_VALUE, Duration.ZERO);
+        return new SqliteCheckpointPolicy(1, Long.MAX_VALUE, Duration.ZERO, false);
     }
 
     /**
@@ -58,7 +60,7 @@ public final class SqliteCheckpointPolicy {
         if (value < 1) {
             throw new IllegalArgumentException("checkpoint every N changes needs N >= 1: " + value);
         }
-        return new SqliteCheckpointPolicy(value, bytes, interval);
+        return new SqliteCheckpointPolicy(value, bytes, interval, snapshotRetention);
     }
 
     /** @param value at most this many bytes of changes since the last checkpoint (at least 1; {@code Long.MAX_VALUE}: no bound) */
@@ -66,7 +68,7 @@ public final class SqliteCheckpointPolicy {
         if (value < 1) {
             throw new IllegalArgumentException("checkpoint every M bytes needs M >= 1: " + value);
         }
-        return new SqliteCheckpointPolicy(changes, value, interval);
+        return new SqliteCheckpointPolicy(changes, value, interval, snapshotRetention);
     }
 
     /**
@@ -78,7 +80,33 @@ public final class SqliteCheckpointPolicy {
         if (value.isNegative()) {
             throw new IllegalArgumentException("checkpoint interval must not be negative: " + value);
         }
-        return new SqliteCheckpointPolicy(changes, bytes, value);
+        return new SqliteCheckpointPolicy(changes, bytes, value, snapshotRetention);
+    }
+
+    /**
+     * With {@code true}, the node checkpoints its log only up to the newest snapshot of its database
+     * ({@link SqliteCommitNode#snapshot}), recorded in the database's table
+     * {@value SqliteCommitNode#SNAPSHOT_TABLE}, and, as always, never past what SQLite holds durably:
+     * the log then keeps every change after the newest snapshot, so that a node on another machine,
+     * restored from that snapshot, can open the log and replay exactly what the snapshot lacks. The
+     * other bounds still decide when SQLite is made durable. Until the database's first snapshot the
+     * log is never checkpointed (a node on an empty database can then rebuild it). A snapshot
+     * replaces the one before it as the bound: only the newest snapshot is sure to be usable. The
+     * bound holds across restarts (it is in the database), and a node restored from a snapshot
+     * starts with that snapshot's own sequence as its bound. The log keeps every change since the
+     * newest snapshot: take snapshots as often as its size allows.
+     *
+     * <p>With {@code false} (the default) the log is checkpointed up to what SQLite holds durably,
+     * and a node opened on a snapshot older than the log's checkpoint is refused
+     * ({@link LogCheckpointedPastDatabaseException}).
+     */
+    public SqliteCheckpointPolicy withSnapshotRetention(boolean value) {
+        return new SqliteCheckpointPolicy(changes, bytes, interval, value);
+    }
+
+    /** Whether the log is checkpointed only up to the newest snapshot; see {@link #withSnapshotRetention}. */
+    public boolean snapshotRetention() {
+        return snapshotRetention;
     }
 
     public long changes() {
@@ -109,6 +137,7 @@ public final class SqliteCheckpointPolicy {
 
     @Override
     public String toString() {
-        return "SqliteCheckpointPolicy[changes=" + changes + ", bytes=" + bytes + ", interval=" + interval + "]";
+        return "SqliteCheckpointPolicy[changes=" + changes + ", bytes=" + bytes + ", interval=" + interval
+                + (snapshotRetention ? ", log kept from the newest snapshot" : "") + "]";
     }
 }

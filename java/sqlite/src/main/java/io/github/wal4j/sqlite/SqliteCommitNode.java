@@ -91,11 +91,19 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>The database and the WAL belong together: {@code open} refuses a database that has applied
  *       more than the WAL ever held (another WAL, or a WAL that lost records) and one that has
  *       applied less than the WAL's checkpoint (an older copy of the database: those changes are
- *       gone).</li>
+ *       gone; {@link LogCheckpointedPastDatabaseException}).</li>
  *   <li>Neither the applier nor a {@link CommitListener}'s {@code applied} or {@code checkpointed}
  *       may call the node: they run on the thread applying a batch or checkpointing, which a commit
  *       from it would wait for ({@link IllegalStateException}).</li>
  * </ul>
+ *
+ * <h2>Snapshots</h2>
+ * {@link #snapshot} writes a consistent copy of the database, durably, holding every change up to
+ * its applied sequence S. A node on another machine restored from it opens this node's log and
+ * replays the changes after S, provided the log still holds them: with
+ * {@link SqliteCheckpointPolicy#withSnapshotRetention} the log is checkpointed only up to the newest
+ * snapshot; without, an open on a snapshot older than the log's checkpoint is refused
+ * ({@link LogCheckpointedPastDatabaseException}), never skipped ({@code docs/replication.md}).
  *
  * <h2>Example</h2>
  * <pre>{@code
@@ -130,7 +138,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@code ApplyQueue} (the changes in sequence order, and whose turn it is to lead), {@code BatchApplier}
  * (a leader's batch), {@code CheckpointSchedule}, {@code IdleCheckpointer} and
  * {@code SqliteDurablePoint} (the checkpoint rule),
- * {@code CatchUp} (set-up, checks and replay at open) and {@code IsolatedListener}. It is longer than
+ * {@code CatchUp} (set-up, checks and replay at open), {@code DatabaseSnapshot} (a snapshot's copy) and
+ * {@code IsolatedListener}. It is longer than
  * most classes here because of its documentation, more than half of it: the contract of the
  * exactly-once protocol is written where a user reads it.
  */
@@ -144,6 +153,13 @@ public final class SqliteCommitNode implements Closeable {
      */
     public static final String APPLYING_TABLE = "wal4j_applying";
 
+    /**
+     * The node's table of snapshots: one row with the applied sequence of the newest
+     * {@link #snapshot} of the database (0 if none); in a snapshot's copy, the copy's own sequence.
+     * {@link SqliteCheckpointPolicy#withSnapshotRetention} keeps the log from being checkpointed past it.
+     */
+    public static final String SNAPSHOT_TABLE = "wal4j_snapshot";
+
     private static final System.Logger LOG = System.getLogger("io.github.wal4j.sqlite");
 
     /** A read of the database; see {@link #read(Query)}. */
@@ -156,6 +172,8 @@ public final class SqliteCommitNode implements Closeable {
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     /** Whoever uses the connection holds it: the applier per batch, {@link #read}, open and close. */
     private final ReentrantLock connectionLock = new ReentrantLock();
+    /** One {@link #snapshot} at a time: two to the same target would share its temporary file. */
+    private final ReentrantLock snapshotLock = new ReentrantLock();
     private final DurableLog wal;
     private final Connection connection;
     private final Connection guarded;
@@ -216,7 +234,9 @@ public final class SqliteCommitNode implements Closeable {
      *
      * @throws ChangeNotAppliedException if the applier or the database refused a change being
      *     replayed; it stays in the WAL, changes before it were applied, and the node is not opened
-     * @throws WalException if the database and the WAL do not belong together (see the class
+     * @throws LogCheckpointedPastDatabaseException if the database has applied less than the WAL's
+     *     checkpoint (an older copy, such as a snapshot the WAL was checkpointed past); nothing is changed
+     * @throws WalException if the database and the WAL do not belong together otherwise (see the class
      *     comment), and the WAL's exceptions ({@link io.github.wal4j.WalLockedException} if another
      *     node has the WAL open, {@link io.github.wal4j.WalCorruptedException}, ...)
      * @throws SQLException if the database cannot be opened or set up
@@ -449,6 +469,90 @@ public final class SqliteCommitNode implements Closeable {
         }
     }
 
+    /**
+     * Writes a consistent copy of the database to {@code target}, durably, and returns the applied
+     * sequence number S it holds: the copy holds every change applied up to S, each once, and none
+     * after it, with S in its {@value #APPLIED_TABLE} (and in its {@value #SNAPSHOT_TABLE}). A node
+     * on another machine may open the copy (as a database file of its own) over this node's log once
+     * this node is gone: its open replays the changes from S + 1, provided the log still holds them
+     * (keep them with {@link SqliteCheckpointPolicy#withSnapshotRetention}; otherwise that open may refuse
+     * with {@link LogCheckpointedPastDatabaseException}).
+     *
+     * <p>When this returns the copy is durable: it was written under a temporary name beside
+     * {@code target} ({@code target + ".wal4j-snapshot-tmp"}), fsynced, renamed over {@code target}
+     * (an existing file there is replaced) and the directory fsynced; a crash before leaves
+     * {@code target} as it was. Then S is recorded in this database's {@value #SNAPSHOT_TABLE},
+     * which with snapshot retention lets the log's checkpoint move up to S, and no further, from now
+     * on (and after a restart).
+     *
+     * <p>Runs on the caller's thread, with a connection of its own (SQLite's {@code VACUUM INTO},
+     * one read transaction), while commits go on; it holds the node's connection only to record S.
+     * A long copy delays SQLite's checkpoints as any reader does; in {@link JournalMode#DELETE} a
+     * reader also keeps writers out, so commits wait for the copy, up to the busy timeout (a longer
+     * copy makes a commit fail with {@link ChangeNotAppliedException}: snapshot a large DELETE-mode
+     * database with a long busy timeout, or in WAL mode). Snapshots run one at a time. Allowed on a
+     * stopped node (the database is consistent up to its applied sequence).
+     *
+     * @param target the snapshot file; its directory must exist; not the database file itself
+     * @return the applied sequence number the snapshot holds
+     * @throws WalClosedException if the node is closed
+     * @throws WalException if SQLite failed to write the copy, or recording S failed (the copy is
+     *     durable then, and the retention bound was not moved)
+     * @throws IOException if fsyncing or renaming the copy failed ({@code target} is as it was, or,
+     *     if only the directory's fsync failed, holds the copy, not known to be durable)
+     * @throws IllegalArgumentException if {@code target} is the database file or its path has a {@code '?'}
+     * @throws IllegalStateException if called from an applier or a listener while it applies or checkpoints
+     */
+    public long snapshot(Path target) throws IOException {
+        Objects.requireNonNull(target, "target");
+        Path file = checkedDatabasePath(target);
+        if (file.equals(databaseFile)) {
+            throw new IllegalArgumentException("a snapshot of " + databaseFile + " cannot be written over it");
+        }
+        refuseWhileApplying("snapshot");
+        gate.readLock().lock();
+        try {
+            if (state.closed()) {
+                throw new WalClosedException("the SQLite commit node on " + databaseFile + " is closed");
+            }
+            snapshotLock.lock();
+            try {
+                return snapshotTo(file);
+            } finally {
+                snapshotLock.unlock();
+            }
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    private long snapshotTo(Path file) throws IOException {
+        long sequence;
+        try {
+            sequence = DatabaseSnapshot.write(databaseFile, file, options);
+        } catch (SQLException e) {
+            throw new WalException("writing a snapshot of " + databaseFile + " to " + file + " failed: " + e, e);
+        }
+        connectionLock.lock();
+        try {
+            appliedTable.recordSnapshot(sequence);
+            connection.commit();
+            if (options.checkpointPolicy().snapshotRetention()) {
+                checkpoints.limitTo(appliedTable.readSnapshot());
+            }
+            connection.rollback();
+        } catch (SQLException | RuntimeException e) {
+            transactions.rollbackAfter(e);
+            throw new WalException("the snapshot " + file + " of " + databaseFile + " at change " + sequence
+                    + " is written, but recording it in " + SNAPSHOT_TABLE + " failed: " + e, e);
+        } finally {
+            connectionLock.unlock();
+        }
+        LOG.log(System.Logger.Level.INFO, () -> "wal4j sqlite: snapshot of " + databaseFile + " at change "
+                + sequence + " written to " + file);
+        return sequence;
+    }
+
     /** The sequence number of the last change applied to the database (0 if none). */
     public long appliedSequence() {
         return applied;
@@ -481,7 +585,8 @@ public final class SqliteCommitNode implements Closeable {
 
     /**
      * Waits for the commits in flight to return, stops the checkpointer thread, makes SQLite durable and
-     * checkpoints the WAL up to the last change applied (a failure there is logged: the next open
+     * checkpoints the WAL up to the last change applied (with snapshot retention, up to the newest
+     * snapshot at most; a failure there is logged: the next open
      * replays instead), closes the database connection, then the WAL (which releases its lock).
      * Nothing committed is lost, nothing in the WAL is dropped. Closing again does nothing.
      *
