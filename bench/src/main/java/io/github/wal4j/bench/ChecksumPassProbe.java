@@ -20,7 +20,10 @@ import java.util.zip.CRC32C;
  * (A) the library's check, (B) one CRC32C call over length and payload, (C) B plus the mix a
  * one-pass format would add. Prints ns per record (the thread's CPU time, steadier than wall
  * time on a loaded machine) for each round.
- * Usage: {@code ChecksumPassProbe [size, default 100] [rounds, default 8]}.
+ * With a buffer smaller than the caches (the third argument, in KiB) each round walks it again
+ * until about 64 MiB of records were checked: the records recovery checks right after its
+ * {@code pread} copied them are in cache.
+ * Usage: {@code ChecksumPassProbe [size, default 100] [rounds, default 8] [buffer KiB, default 65536]}.
  */
 public final class ChecksumPassProbe {
     private static final long SALT = 0x5a17_5a17_5a17_5a17L;
@@ -32,7 +35,9 @@ public final class ChecksumPassProbe {
         int size = a.length > 0 ? Integer.parseInt(a[0]) : 100;
         int rounds = a.length > 1 ? Integer.parseInt(a[1]) : 8;
         int framed = RecordFormat.framedSize(size);
-        int count = (64 << 20) / framed;
+        long bufferBytes = (a.length > 2 ? Long.parseLong(a[2]) : 65536) << 10;
+        int count = (int) Math.max(1, bufferBytes / framed);
+        int walks = (int) Math.max(1, (64L << 20) / ((long) count * framed));
         ByteBuffer buffer = ByteBuffer.allocateDirect(count * framed);
         byte[] payload = new byte[size];
         new Random(1).nextBytes(payload);
@@ -50,18 +55,21 @@ public final class ChecksumPassProbe {
             onePass[i] = (int) crc.getValue();
         }
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        System.out.printf("# ChecksumPassProbe %d B records, %d per round (%d MiB); load %s%n", size, count,
-                buffer.capacity() >> 20, loadAverage());
+        System.out.printf("# ChecksumPassProbe %d B records, %d in a buffer of %d KiB walked %d times a round; load %s%n",
+                size, count, buffer.capacity() >> 10, walks, loadAverage());
         for (int r = 0; r < rounds; r++) {
             StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
             for (int variant = 0; variant < 3; variant++) {
                 long cpu = threads.getCurrentThreadCpuTime();
-                long bad = switch (variant) {
-                    case 0 -> twoPasses(buffer, count, size, checksums);
-                    case 1 -> onePass(buffer, count, size, onePass, crc, false);
-                    default -> onePass(buffer, count, size, onePass, crc, true);
-                };
-                double ns = (threads.getCurrentThreadCpuTime() - cpu) / (double) count;
+                long bad = 0;
+                for (int w = 0; w < walks; w++) {
+                    bad += switch (variant) {
+                        case 0 -> twoPasses(buffer, count, size, checksums);
+                        case 1 -> onePass(buffer, count, size, onePass, crc, false);
+                        default -> onePass(buffer, count, size, onePass, crc, true);
+                    };
+                }
+                double ns = (threads.getCurrentThreadCpuTime() - cpu) / ((double) count * walks);
                 if (bad != 0) {
                     throw new IllegalStateException(bad + " records failed");
                 }
