@@ -28,7 +28,7 @@ import java.nio.ByteBuffer;
  * <ul>
  * <li><b>Damage inside the record.</b> For a given place the XOR is a bijection of the 32-bit CRC,
  *     so altered length or payload bytes validate exactly when their CRC32C equals the original's:
- *     every error CRC32C detects (all bursts up to 32 bits, all odd numbers of flipped bits) is
+ *     every error CRC32C detects (every burst of up to 32 bits, among others) is
  *     detected, as in version 1.
  * <li><b>Moved within a segment</b> (same salt). Moving a whole record from sequence s to t
  *     changes the expected value by {@code g(s) XOR g(t)}, {@code g(s) = s * 0x9E3779B1 mod 2^32}:
