@@ -219,11 +219,12 @@ class BadInputTest {
         Path dir = tmp.resolve("wal");
         LogDirs.closedLog(dir, SMALL, 3, 10);
         Path segment = dir.resolve(LogDirs.segmentName(1));
-        FileDamage.putShort(segment, 8, (short) 3);
+        // The version after the newest this wal4j reads (3): as a version-3 segment is to a wal4j that reads 1 and 2.
+        FileDamage.putShort(segment, 8, (short) 4);
         FileDamage.fixSegmentHeaderCrc(segment); // only the version is wrong
         Map<String, byte[]> before = LogDirs.snapshot(dir);
         WalFormatException e = assertThrows(WalFormatException.class, () -> WriteAheadLog.open(dir).close());
-        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 4"), e.getMessage());
         LogDirs.assertUnchanged(before, dir);
     }
 

@@ -179,19 +179,21 @@ class ProtectedLogTest {
         }
     }
 
+    /** Whether the segment header's protection (the low byte of its flags, see SegmentHeader) is set. */
     static boolean isProtectedSegment(Path segment) {
         try {
-            byte[] head = io.github.wal4j.testing.internal.FileDamage.read(segment, 8, 2);
-            return head[1] == 2;
+            byte[] head = io.github.wal4j.testing.internal.FileDamage.read(segment, 8, 4);
+            return head[3] != 0;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }
 
-    /** The key id in a protected segment header (version 2, see SegmentHeader). */
+    /** The key id in a protected segment header (version 3 as new segments are written, see SegmentHeader). */
     static String keyIdOf(Path segment) throws IOException {
         byte[] head = Files.readAllBytes(segment);
-        assertEquals(2, ((head[8] & 0xff) << 8) | (head[9] & 0xff), "format version of a protected segment");
+        assertEquals(3, ((head[8] & 0xff) << 8) | (head[9] & 0xff), "format version of a new protected segment");
+        assertTrue(head[11] != 0, "the protection in the flags");
         int k = head[48] & 0xff;
         return new String(head, 49, k, StandardCharsets.UTF_8);
     }

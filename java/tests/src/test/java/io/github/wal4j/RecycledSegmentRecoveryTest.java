@@ -38,9 +38,24 @@ class RecycledSegmentRecoveryTest {
     /** The header's RECYCLED flag bit ({@code SegmentHeader.FLAG_RECYCLED}). */
     static final int FLAG_RECYCLED = 0x200;
     private static final Checksums CHECKSUMS = new Checksums();
+    /**
+     * The format version the uses are written in: {@link #segmentVersion()} of the running test
+     * class, set before each test (the tests of java/tests run one at a time).
+     */
+    private static int version = SegmentHeader.VERSION_ONE_PASS;
 
     @TempDir
     Path tmp;
+
+    /** The segment format version of every use: 3, as segments are written now; {@link RecycledSegmentRecoveryVersionOneTest} runs the same cases in version 1. */
+    int segmentVersion() {
+        return SegmentHeader.VERSION_ONE_PASS;
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void useVersion() {
+        version = segmentVersion();
+    }
 
     static byte[] payload(long sequence, int size, long use) {
         byte[] b = new byte[size];
@@ -58,7 +73,8 @@ class RecycledSegmentRecoveryTest {
         int writeOver(byte[] image) {
             ByteBuffer b = ByteBuffer.wrap(image);
             ByteBuffer header = ByteBuffer.allocate(ALIGNMENT);
-            new SegmentHeader(ALIGNMENT, id, salt, firstSequence, 0).encode(header, CHECKSUMS);
+            SegmentHeader h = new SegmentHeader(ALIGNMENT, id, salt, firstSequence, 0).withVersion(version);
+            h.encode(header, CHECKSUMS);
             if (recycled) {
                 header.putShort(10, (short) (header.getShort(10) | FLAG_RECYCLED));
                 header.putInt(44, CHECKSUMS.plain(header.duplicate().position(0).limit(44)));
@@ -73,7 +89,7 @@ class RecycledSegmentRecoveryTest {
                 }
                 ByteBuffer batch = ByteBuffer.allocate(footprint);
                 batch.position(BatchHeader.SIZE);
-                RecordFormat.encode(batch, salt, sequence, payload(sequence, size, useTag), RecordSealer.PLAIN, CHECKSUMS);
+                RecordFormat.encode(batch, h, sequence, payload(sequence, size, useTag), RecordSealer.PLAIN, CHECKSUMS);
                 new BatchHeader(1, sequence, sequence - 1, RecordFormat.framedSize(size), 0)
                         .complete(batch, footprint, salt, offset, CHECKSUMS);
                 b.put(offset, batch.array());

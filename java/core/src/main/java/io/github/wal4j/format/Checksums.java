@@ -16,6 +16,9 @@ public final class Checksums {
     private final ByteBuffer seedView = ByteBuffer.wrap(seed);
     private ByteBuffer source;
     private ByteBuffer range;
+    /** The salt {@link #saltPlace} was computed for. */
+    private long placeSalt;
+    private int saltPlace = RecordFormat.saltPlace(0);
 
     /** CRC32C over {@code salt, position (big-endian longs), bytes}. */
     public int of(long salt, long position, ByteBuffer bytes) {
@@ -65,7 +68,8 @@ public final class Checksums {
     }
 
     /**
-     * The record checksum ({@link RecordFormat}: CRC32C over salt, sequence, length and payload) of
+     * The record checksum of format versions 1 and 2 ({@link RecordFormat}: CRC32C over salt,
+     * sequence, length and payload) of
      * a framed record in place, for the writer and every reader alike: {@code at} is the absolute
      * index in {@code buffer} of its 4-byte big-endian length field, which is followed by the
      * {@code length} payload bytes; the caller must have checked (or written) that
@@ -76,6 +80,22 @@ public final class Checksums {
         seed(salt, sequence);
         update(buffer, at, 4 + length);
         return (int) crc.getValue();
+    }
+
+    /**
+     * The record checksum of format version 3 ({@link RecordFormat}: one CRC32C pass over length and
+     * payload, XOR the record's place) of a framed record in place, under the same terms as
+     * {@link #ofFramedRecord}. The salt's part of the place is kept for the last salt seen, so a
+     * segment's records compute it once.
+     */
+    public int ofFramedRecordOnePass(long salt, long sequence, ByteBuffer buffer, int at, int length) {
+        if (salt != placeSalt) {
+            placeSalt = salt;
+            saltPlace = RecordFormat.saltPlace(salt);
+        }
+        crc.reset();
+        update(buffer, at, 4 + length);
+        return (int) crc.getValue() ^ RecordFormat.place(saltPlace, sequence);
     }
 
     private void seed(long salt, long value) {

@@ -12,7 +12,7 @@ import java.util.Optional;
  * <pre>
  *  offset size  field
  *   0      8    magic "WAL4JSEG"
- *   8      2    format version (1)
+ *   8      2    format version: 1 or 3 (2 and 3 when protected, see below)
  *  10      2    flags: bits 0-7 the protection (0 in version 1), bit 8 FOLLOWS_LOSS, bit 9 RECYCLED;
  *               the rest 0
  *  12      4    alignment A: batches start at multiples of A; the header occupies bytes [0, A)
@@ -39,7 +39,17 @@ import java.util.Optional;
  * </pre>
  * The HMAC proves, to a reader holding the key, that the salt, segment id, first sequence and
  * protection are as written: a wrong key or an altered header is told apart from damage (which the
- * CRCs catch first). Version 1 is written for unprotected segments, so plain logs keep their format.
+ * CRCs catch first).
+ *
+ * <p>The version says how the segment's records are checked ({@link RecordFormat}): versions 1
+ * (plain) and 2 (protected) with a CRC32C seeded with salt and sequence, version 3 (plain or
+ * protected, the protection in the flags as in version 2, the extension when protected) with one
+ * CRC32C pass combined with the record's place. Everything else, the header included, is the same
+ * in all three. New segments are written as version 3; segments of versions 1 and 2 are read and
+ * checked as they were written, so a log written before version 3 opens, and appends go on into a
+ * new version-3 segment (a log then mixes versions, segment by segment). A wal4j that predates
+ * version 3 refuses a version-3 segment ({@link Problem#UNSUPPORTED_VERSION}: "unknown magic or
+ * format version", {@code WalFormatException}) instead of misreading its records as damage.
  *
  * <p>FOLLOWS_LOSS marks a segment that a point-in-time cut of acknowledged records started: its first
  * sequence lies past the end of the segment before it, and the sequences between were handed out
@@ -66,9 +76,11 @@ import java.util.Optional;
  * @param tag the header's HMAC for a protected segment (32 bytes), else {@code null}
  * @param followsLoss the FOLLOWS_LOSS flag
  * @param recycled the RECYCLED flag
+ * @param version the format version: {@link #VERSION} or {@link #VERSION_PROTECTED} (records
+ *     checked by a seeded CRC32C), or {@link #VERSION_ONE_PASS} (records checked in one pass)
  */
 public record SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
-        int protection, String keyId, byte[] tag, boolean followsLoss, boolean recycled) {
+        int protection, String keyId, byte[] tag, boolean followsLoss, boolean recycled, int version) {
 
     /** Protection code of a segment with checksums only. */
     public static final int PLAIN = 0;
@@ -86,10 +98,12 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
 
     /** The magic bytes, "WAL4JSEG". */
     public static final long MAGIC = 0x57414C344A534547L;
-    /** The format version of unprotected segments. */
+    /** The format version of unprotected segments whose records carry a seeded CRC32C. */
     public static final short VERSION = 1;
-    /** The format version of protected segments. */
+    /** The format version of protected segments whose records carry a seeded CRC32C. */
     public static final short VERSION_PROTECTED = 2;
+    /** The format version of segments (plain or protected) whose records are checked in one CRC32C pass: what new segments are. */
+    public static final short VERSION_ONE_PASS = 3;
     /** Bytes of the header that carry meaning; the rest of the first block is zero. */
     public static final int ENCODED_SIZE = 48;
     private static final int CRC_OFFSET = 44;
@@ -101,6 +115,10 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     public static final int MAX_RECORD_SIZE_BOUND = 1 << 30;
 
     public SegmentHeader {
+        if (version == VERSION ? protection != PLAIN : version == VERSION_PROTECTED ? protection == PLAIN
+                : version != VERSION_ONE_PASS) {
+            throw new IllegalArgumentException("format version " + version + " with protection " + protection);
+        }
         if (!Alignment.isValid(alignment)) {
             throw new IllegalArgumentException("alignment must be a power of two in [512, 65536]: " + alignment);
         }
@@ -122,7 +140,17 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         }
     }
 
-    /** A header of a segment written over fresh blocks (not recycled). */
+    /**
+     * A header of format version 1 (unprotected) or 2 (protected): records checked by a seeded
+     * CRC32C, as segments were written before version 3.
+     */
+    public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
+            int protection, String keyId, byte[] tag, boolean followsLoss, boolean recycled) {
+        this(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag, followsLoss, recycled,
+                protection == PLAIN ? VERSION : VERSION_PROTECTED);
+    }
+
+    /** A header of a segment written over fresh blocks (not recycled), of format version 1 or 2. */
     public SegmentHeader(int alignment, long segmentId, long salt, long firstSequence, int maxRecordSize,
             int protection, String keyId, byte[] tag, boolean followsLoss) {
         this(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag, followsLoss, false);
@@ -137,13 +165,24 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     /** This header with the FOLLOWS_LOSS flag (before its tag is computed: the tag covers the flag). */
     public SegmentHeader followingLoss() {
         return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag, true,
-                recycled);
+                recycled, version);
     }
 
     /** This header with the RECYCLED flag (before its tag is computed: the tag covers the flag). */
     public SegmentHeader asRecycled() {
         return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag,
-                followsLoss, true);
+                followsLoss, true, version);
+    }
+
+    /** This header in format version {@code value} (before its tag is computed: the tag covers the version). */
+    public SegmentHeader withVersion(int value) {
+        return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId, tag,
+                followsLoss, recycled, value);
+    }
+
+    /** Whether this segment's records are checked in one CRC32C pass (format version 3, {@link RecordFormat}). */
+    public boolean onePassRecords() {
+        return version == VERSION_ONE_PASS;
     }
 
     /** An unprotected header that records no maximum record size. */
@@ -164,7 +203,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
     /** This header with its HMAC set. */
     public SegmentHeader withTag(byte[] value) {
         return new SegmentHeader(alignment, segmentId, salt, firstSequence, maxRecordSize, protection, keyId,
-                value.clone(), followsLoss, recycled);
+                value.clone(), followsLoss, recycled, version);
     }
 
     /** The bytes the header HMAC covers: [0, 49+k) of the encoded header. */
@@ -196,7 +235,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
 
     private void encodeFixed(ByteBuffer dst, Checksums checksums) {
         int start = dst.position();
-        dst.putLong(MAGIC).putShort(isProtected() ? VERSION_PROTECTED : VERSION).putShort((short) (protection | (followsLoss ? FLAG_FOLLOWS_LOSS : 0) | (recycled ? FLAG_RECYCLED : 0)))
+        dst.putLong(MAGIC).putShort((short) version).putShort((short) (protection | (followsLoss ? FLAG_FOLLOWS_LOSS : 0) | (recycled ? FLAG_RECYCLED : 0)))
                 .putInt(alignment).putLong(segmentId).putLong(salt).putLong(firstSequence).putInt(maxRecordSize);
         ByteBuffer covered = dst.duplicate().position(start).limit(start + CRC_OFFSET);
         dst.putInt(checksums.plain(covered));
@@ -207,7 +246,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         return o instanceof SegmentHeader h && h.alignment == alignment && h.segmentId == segmentId && h.salt == salt
                 && h.firstSequence == firstSequence && h.maxRecordSize == maxRecordSize && h.protection == protection
                 && java.util.Objects.equals(h.keyId, keyId) && Arrays.equals(h.tag, tag) && h.followsLoss == followsLoss
-                && h.recycled == recycled;
+                && h.recycled == recycled && h.version == version;
     }
 
     @Override
@@ -217,7 +256,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
 
     @Override
     public String toString() {
-        return "SegmentHeader[id=" + segmentId + ", firstSequence=" + firstSequence + ", alignment=" + alignment
+        return "SegmentHeader[id=" + segmentId + ", version=" + version + ", firstSequence=" + firstSequence + ", alignment=" + alignment
                 + ", maxRecordSize=" + maxRecordSize + (followsLoss ? ", followsLoss" : "") + (recycled ? ", recycled" : "") + (isProtected() ? ", protection=" + protection + ", keyId=" + keyId : "") + "]";
     }
 
@@ -264,9 +303,9 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
                     + ", computed 0x" + Integer.toHexString(actual));
         }
         short version = b.getShort(start + 8);
-        if (version != VERSION && version != VERSION_PROTECTED) {
+        if (version != VERSION && version != VERSION_PROTECTED && version != VERSION_ONE_PASS) {
             return problem(Problem.UNSUPPORTED_VERSION, "format version " + version + ", this wal4j reads "
-                    + VERSION + " and " + VERSION_PROTECTED);
+                    + VERSION + ", " + VERSION_PROTECTED + " and " + VERSION_ONE_PASS);
         }
         int flags = b.getShort(start + 10) & 0xFFFF;
         if ((flags & ~(PROTECTION_MASK | FLAG_FOLLOWS_LOSS | FLAG_RECYCLED)) != 0) {
@@ -275,7 +314,8 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         boolean followsLoss = (flags & FLAG_FOLLOWS_LOSS) != 0;
         boolean recycled = (flags & FLAG_RECYCLED) != 0;
         int protection = flags & PROTECTION_MASK;
-        if (version == VERSION ? protection != PLAIN : protection != AES_GCM && protection != HMAC_CHAIN) {
+        if (version == VERSION ? protection != PLAIN
+                : protection != AES_GCM && protection != HMAC_CHAIN && (version == VERSION_PROTECTED || protection != PLAIN)) {
             return problem(Problem.DAMAGED, "format version " + version + " with protection " + protection);
         }
         int alignment = alignmentAt(b, start);
@@ -321,7 +361,7 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
             }
         }
         return new Decoded(Optional.of(new SegmentHeader(alignment, segmentIdAt(b, start), b.getLong(start + SALT_OFFSET),
-                firstSequence, maxRecordSize, protection, keyId, tag, followsLoss, recycled)), null, "ok");
+                firstSequence, maxRecordSize, protection, keyId, tag, followsLoss, recycled, version)), null, "ok");
     }
 
     /**
@@ -329,7 +369,9 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
      * the salt and alignment fields at {@code src}'s position as they are: only to look for batch
      * headers behind it, which carry a checksum of their own seeded with the salt and their offset,
      * so a wrong salt finds nothing. An invalid alignment is taken as {@link Alignment#MIN}, every
-     * other field as zero. {@code null} if fewer than {@link #ENCODED_SIZE} bytes remain.
+     * other field as zero, the version as 3 if the field says 3 (so that records, were they
+     * checked, are checked as written), else 1. {@code null} if fewer than {@link #ENCODED_SIZE}
+     * bytes remain.
      */
     public static SegmentHeader salvage(ByteBuffer src, long segmentId) {
         if (src.remaining() < ENCODED_SIZE) {
@@ -337,7 +379,9 @@ public record SegmentHeader(int alignment, long segmentId, long salt, long first
         }
         int alignment = alignmentAt(src, src.position());
         long salt = src.getLong(src.position() + SALT_OFFSET);
-        return new SegmentHeader(Alignment.isValid(alignment) ? alignment : Alignment.MIN, segmentId, salt, 0);
+        SegmentHeader salvaged = new SegmentHeader(Alignment.isValid(alignment) ? alignment : Alignment.MIN, segmentId,
+                salt, 0);
+        return src.getShort(src.position() + 8) == VERSION_ONE_PASS ? salvaged.withVersion(VERSION_ONE_PASS) : salvaged;
     }
 
     /**

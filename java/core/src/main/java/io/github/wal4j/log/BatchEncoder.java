@@ -39,11 +39,11 @@ final class BatchEncoder {
         for (int i = 0; i < requests.size(); i++) {
             CommitRequest request = requests.get(i);
             if (request instanceof CommitRequest.Append a) {
-                RecordFormat.encode(b, salt, a.sequence(), a.payload(), segment.sealer, checksums);
+                RecordFormat.encode(b, segment.header, a.sequence(), a.payload(), segment.sealer, checksums);
             } else if (request instanceof CommitRequest.Group g) {
                 long sequence = g.first();
                 for (byte[] payload : g.payloads()) {
-                    RecordFormat.encode(b, salt, sequence++, payload, segment.sealer, checksums);
+                    RecordFormat.encode(b, segment.header, sequence++, payload, segment.sealer, checksums);
                 }
             }
         }

@@ -230,6 +230,7 @@ final class BatchValidator {
             }
         }
         long salt = segment.salt();
+        boolean onePass = segment.onePassRecords();
         int p = at;
         int end = at + length;
         long sequence = first;
@@ -242,7 +243,7 @@ final class BatchValidator {
             int size = RecordFormat.lengthAt(buffer, p);
             // In bounds now: [p, p + 8 + size) lies inside the batch.
             int stored = RecordFormat.checksumAt(buffer, p, size);
-            if (stored != checksums.ofFramedRecord(salt, sequence, buffer, p, size)) {
+            if (stored != RecordFormat.checksum(onePass, salt, sequence, buffer, p, size, checksums)) {
                 return "record " + sequence + ": checksum mismatch";
             }
             if (plain != null) {
@@ -289,7 +290,7 @@ final class BatchValidator {
             p += RecordFormat.OVERHEAD + size;
         }
         int chunkRecords = (int) Math.max(1, Math.min(count, (long) count * policy.chunkBytes() / length));
-        int bad = helper.firstMismatch(checksums, buffer, segment.salt(), first, starts, sizes, inBounds, chunkRecords);
+        int bad = helper.firstMismatch(checksums, buffer, segment.onePassRecords(), segment.salt(), first, starts, sizes, inBounds, chunkRecords);
         if (bad >= 0) {
             return "record " + (first + bad) + ": checksum mismatch";
         }

@@ -94,11 +94,12 @@ final class ChecksumHelper {
      * bounded it). Returns once neither thread reads {@code buffer} any more.
      *
      * @param mine the calling reader's checksum state (its thread's)
+     * @param onePass whether the records are of format version 3 ({@link RecordFormat#checksum})
      * @param chunkRecords records per claim
      */
-    int firstMismatch(Checksums mine, ByteBuffer buffer, long salt, long firstSequence, int[] starts, int[] sizes,
-            int count, int chunkRecords) {
-        Job work = new Job(buffer, salt, firstSequence, starts, sizes, count, chunkRecords);
+    int firstMismatch(Checksums mine, ByteBuffer buffer, boolean onePass, long salt, long firstSequence, int[] starts,
+            int[] sizes, int count, int chunkRecords) {
+        Job work = new Job(buffer, onePass, salt, firstSequence, starts, sizes, count, chunkRecords);
         start();
         job = work;
         LockSupport.unpark(thread);
@@ -138,6 +139,7 @@ final class ChecksumHelper {
     /** One batch's checksums, cut into chunks that either thread claims. */
     private static final class Job {
         private final ByteBuffer buffer;
+        private final boolean onePass;
         private final long salt;
         private final long firstSequence;
         private final int[] starts;
@@ -150,8 +152,10 @@ final class ChecksumHelper {
         private final AtomicInteger nextChunk = new AtomicInteger();
         private final AtomicInteger done = new AtomicInteger();
 
-        Job(ByteBuffer buffer, long salt, long firstSequence, int[] starts, int[] sizes, int count, int chunkRecords) {
+        Job(ByteBuffer buffer, boolean onePass, long salt, long firstSequence, int[] starts, int[] sizes, int count,
+                int chunkRecords) {
             this.buffer = buffer;
+            this.onePass = onePass;
             this.salt = salt;
             this.firstSequence = firstSequence;
             this.starts = starts;
@@ -178,7 +182,7 @@ final class ChecksumHelper {
                     int at = starts[i];
                     int size = sizes[i];
                     if (RecordFormat.checksumAt(buffer, at, size)
-                            != checksums.ofFramedRecord(salt, firstSequence + i, buffer, at, size)) {
+                            != RecordFormat.checksum(onePass, salt, firstSequence + i, buffer, at, size, checksums)) {
                         bad = i;
                         break;
                     }

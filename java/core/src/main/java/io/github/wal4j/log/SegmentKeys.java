@@ -73,13 +73,13 @@ public final class SegmentKeys {
             boolean recycled) throws WalKeyException {
         if (!protects()) {
             SegmentHeader plain = new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize,
-                    SegmentHeader.PLAIN, null, null, followsLoss);
+                    SegmentHeader.PLAIN, null, null, followsLoss).withVersion(SegmentHeader.VERSION_ONE_PASS);
             return recycled ? plain.asRecycled() : plain;
         }
         String keyId = keys.currentKeyId();
         int code = protection == Protection.AES_256_GCM ? SegmentHeader.AES_GCM : SegmentHeader.HMAC_CHAIN;
         SegmentHeader header = new SegmentHeader(alignment, id, salt, firstSequence, maxRecordSize, code, keyId, null,
-                followsLoss);
+                followsLoss).withVersion(SegmentHeader.VERSION_ONE_PASS);
         if (recycled) {
             header = header.asRecycled();
         }

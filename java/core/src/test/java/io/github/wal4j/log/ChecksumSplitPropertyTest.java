@@ -50,11 +50,12 @@ class ChecksumSplitPropertyTest {
         long first = 1 + random.nextInt(1_000_000);
         // Sometimes the segment was written under a larger limit than the reader's: the over-limit record.
         int readerMax = random.nextInt(4) == 0 ? 200 : MAX_RECORD;
+        // Half the segments are of format version 3 (one-pass record checks, as written now), half version 1.
         SegmentHeader segment = new SegmentHeader(ALIGNMENT, 7, salt, 1, MAX_RECORD, SegmentHeader.PLAIN, null, null,
-                false);
-        ByteBuffer bytes = batch(random, salt, first);
+                false).withVersion(random.nextBoolean() ? SegmentHeader.VERSION_ONE_PASS : SegmentHeader.VERSION);
+        ByteBuffer bytes = batch(random, segment, first);
         List<String> applied = damage(random, bytes, damages);
-        String what = "seed " + seed + ", damage " + applied;
+        String what = "seed " + seed + ", version " + segment.version() + ", damage " + applied;
         BatchValidator.Result serial = new BatchValidator(segment, readerMax, RecordSealer.PLAIN,
                 ChecksumHelper.Policy.SERIAL).validate(bytes.duplicate(), 0, OFFSET, first, null);
         for (ChecksumHelper.Policy policy : List.of(ChecksumHelper.Policy.EVERY_BATCH,
@@ -87,7 +88,8 @@ class ChecksumSplitPropertyTest {
     }
 
     /** A valid batch of random records, framed for {@link #OFFSET}, in a buffer that ends at its footprint. */
-    private static ByteBuffer batch(Random random, long salt, long first) {
+    private static ByteBuffer batch(Random random, SegmentHeader segment, long first) {
+        long salt = segment.salt();
         int count = 2 + random.nextInt(599);
         int typical = random.nextInt(400);
         List<byte[]> payloads = new ArrayList<>();
@@ -104,7 +106,7 @@ class ChecksumSplitPropertyTest {
         Checksums checksums = new Checksums();
         long sequence = first;
         for (byte[] p : payloads) {
-            RecordFormat.encode(b, salt, sequence++, p, RecordSealer.PLAIN, checksums);
+            RecordFormat.encode(b, segment, sequence++, p, RecordSealer.PLAIN, checksums);
         }
         new BatchHeader(count, first, first - 1, length, 0).complete(b, footprint, salt, OFFSET, checksums);
         return b.clear();

@@ -20,8 +20,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Format version 1 does not drift: the committed golden logs ({@link GoldenLogs}, written once under
- * {@code java/tests/src/test/resources/golden/v1}) still open and return exactly their records, and
+ * No format version drifts: the committed golden logs ({@link GoldenLogs}, written once under
+ * {@code java/tests/src/test/resources/golden/v1} by wal4j before format version 3, and under
+ * {@code golden/v3} since: segments of versions 1 and 2, and of version 3) still open and return
+ * exactly their records, and
  * the format classes still write the same bytes for the same fields: every segment header, batch
  * header, plain record, checkpoint and clean-close mark, decoded from the golden file and encoded again, gives
  * the file's bytes back, and the padding between batches is zeros. A change to a layout fails here
@@ -29,13 +31,34 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FormatGoldenFilesTest {
     private static final Path GOLDEN = Path.of(System.getProperty("wal4j.projectRoot", "../.."),
-            "java/tests/src/test/resources/golden/v1");
+            "java/tests/src/test/resources/golden");
 
     @TempDir
     Path tmp;
 
-    static Stream<GoldenLogs.Golden> logs() {
-        return GoldenLogs.ALL.stream();
+    /** A golden log of one directory: {@code v1} (segment versions 1 and 2) or {@code v3}. */
+    record Case(String directory, GoldenLogs.Golden golden) {
+        Path source() {
+            return GOLDEN.resolve(directory).resolve(golden.name());
+        }
+
+        /** The format version every segment header of this log carries. */
+        int segmentVersion() {
+            if (directory.equals("v3")) {
+                return SegmentHeader.VERSION_ONE_PASS;
+            }
+            return golden.options().protection() == io.github.wal4j.Protection.NONE ? SegmentHeader.VERSION
+                    : SegmentHeader.VERSION_PROTECTED;
+        }
+
+        @Override
+        public String toString() {
+            return directory + "/" + golden.name();
+        }
+    }
+
+    static Stream<Case> logs() {
+        return Stream.of("v1", "v3").flatMap(d -> GoldenLogs.ALL.stream().map(g -> new Case(d, g)));
     }
 
     private static List<Path> files(Path dir, String suffix) throws IOException {
@@ -46,8 +69,9 @@ class FormatGoldenFilesTest {
 
     @ParameterizedTest
     @MethodSource("logs")
-    void goldenLogOpensAndReturnsExactlyItsRecords(GoldenLogs.Golden golden) throws IOException {
-        Path source = GOLDEN.resolve(golden.name());
+    void goldenLogOpensAndReturnsExactlyItsRecords(Case c) throws IOException {
+        GoldenLogs.Golden golden = c.golden();
+        Path source = c.source();
         assertTrue(Files.isDirectory(source), source + " is missing");
         Path dir = tmp.resolve(golden.name());
         Files.createDirectory(dir);
@@ -71,8 +95,9 @@ class FormatGoldenFilesTest {
 
     @ParameterizedTest
     @MethodSource("logs")
-    void formatClassesWriteTheGoldenBytesAgain(GoldenLogs.Golden golden) throws IOException {
-        Path source = GOLDEN.resolve(golden.name());
+    void formatClassesWriteTheGoldenBytesAgain(Case c) throws IOException {
+        GoldenLogs.Golden golden = c.golden();
+        Path source = c.source();
         Checksums checksums = new Checksums();
         List<Path> segments = files(source, ".wal");
         assertTrue(segments.size() >= 2, "the golden log rotated: " + segments);
@@ -85,6 +110,7 @@ class FormatGoldenFilesTest {
                     Math.min(bytes.length, SegmentHeader.MAX_ENCODED_SIZE)), checksums).header()
                     .orElseThrow(() -> new AssertionError(segment + ": header no longer decodes"));
             assertEquals(layout.salt(), header.salt());
+            assertEquals(c.segmentVersion(), header.version(), segment + ": format version");
             ByteBuffer again = ByteBuffer.allocate(alignment);
             header.encode(again, checksums);
             assertArrayEquals(Arrays.copyOf(bytes, alignment), again.array(), segment + ": segment header block");
@@ -100,7 +126,7 @@ class FormatGoldenFilesTest {
                     for (SegmentLayout.Record r : b.records()) {
                         byte[] payload = GoldenLogs.payload(r.sequence());
                         ByteBuffer framed = ByteBuffer.allocate(RecordFormat.framedSize(payload.length));
-                        RecordFormat.encode(framed, header.salt(), r.sequence(), payload, RecordSealer.PLAIN, checksums);
+                        RecordFormat.encode(framed, header, r.sequence(), payload, RecordSealer.PLAIN, checksums);
                         assertArrayEquals(Arrays.copyOfRange(bytes, (int) r.offset(), (int) r.end()), framed.array(),
                                 segment + ": record " + r.sequence());
                         records++;

@@ -12,10 +12,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The golden logs of format version 1 under {@code java/tests/src/test/resources/golden/v1}: what
- * each holds, and how it was made. {@link FormatGoldenFilesTest} reads them with the current code.
- * They are written once and committed; a new format version adds a directory {@code v2} beside
- * them and never rewrites these. To make them (into an empty directory):
+ * The golden logs under {@code java/tests/src/test/resources/golden}: what each holds, and how it
+ * was made. {@code v1} was written before format version 3 (its segments are of versions 1 and 2,
+ * records checked by a seeded CRC32C), {@code v3} since (segments of version 3, records checked in
+ * one pass; see {@link RecordFormat}). {@link FormatGoldenFilesTest} reads both with the current
+ * code. They are written once and committed; a new format version adds a directory beside them and
+ * never rewrites these. To make them (into an empty directory):
  * {@code java -cp <test class path> io.github.wal4j.format.GoldenLogs DIR}.
  */
 public final class GoldenLogs {

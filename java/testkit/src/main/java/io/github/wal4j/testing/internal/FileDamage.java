@@ -84,10 +84,26 @@ public final class FileDamage {
 
     /**
      * Recomputes a record's checksum for its current length and payload, as an attacker without the
-     * key can: CRC32C of (salt, sequence, length as big-endian, stored payload), stored after it.
+     * key can, by the rule of the segment's format version (read from its header, bytes 8-9): in
+     * version 3, CRC32C of (length as big-endian, stored payload) XOR the record's place
+     * ({@code fold(fmix64(salt)) ^ (int) sequence * 0x9E3779B1}, spelled out here apart from the
+     * format classes); in versions 1 and 2, CRC32C of (salt, sequence, length, stored payload).
+     * Stored after the payload.
      */
     public static void fixRecordCrc(Path file, SegmentLayout.Record record, long salt) throws IOException {
+        byte[] version = read(file, 8, 2);
         CRC32C crc = new CRC32C();
+        if (version[0] == 0 && version[1] == 3) {
+            crc.update(ByteBuffer.allocate(4).putInt(record.length()).array());
+            crc.update(read(file, record.payloadOffset(), record.length()));
+            long z = salt;
+            z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+            z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+            z ^= z >>> 33;
+            int place = (int) (z ^ (z >>> 32)) ^ (int) record.sequence() * 0x9E3779B1;
+            putInt(file, record.crcOffset(), (int) crc.getValue() ^ place);
+            return;
+        }
         crc.update(ByteBuffer.allocate(20).putLong(salt).putLong(record.sequence()).putInt(record.length()).array());
         crc.update(read(file, record.payloadOffset(), record.length()));
         putInt(file, record.crcOffset(), (int) crc.getValue());
