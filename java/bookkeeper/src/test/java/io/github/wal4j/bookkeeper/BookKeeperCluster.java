@@ -19,8 +19,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.bookkeeper.client.BookKeeper;
 import org.apache.bookkeeper.client.BookKeeperAdmin;
 import org.apache.bookkeeper.common.component.LifecycleComponentStack;
+import org.apache.bookkeeper.conf.ClientConfiguration;
 import org.apache.bookkeeper.conf.ServerConfiguration;
 import org.apache.bookkeeper.proto.BookieServer;
 import org.apache.bookkeeper.server.EmbeddedServer;
@@ -29,6 +31,9 @@ import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZooKeeperServer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One ZooKeeper server and a few bookies inside the test JVM, on 127.0.0.1 only, on free ports, in
@@ -36,15 +41,25 @@ import org.apache.zookeeper.server.ZooKeeperServer;
  * Bookies flush their journal as soon as its queue is empty (no 2 ms group wait), as a latency-minded
  * deployment would. Under JDK 17 the JVM needs {@code --add-opens java.base/java.io=ALL-UNNAMED}
  * (this module's surefire configuration has it).
+ *
+ * <p>A test class owns one as a JUnit extension, which starts it before the class's first test and
+ * closes it after its last (also when a test or the start failed):
+ * <pre>{@code @RegisterExtension static final BookKeeperCluster cluster = BookKeeperCluster.of(4).withQuorum(3, 3, 2);}</pre>
+ * {@link #start(int)} starts one outside JUnit (the caller closes it). The quorum given is the one
+ * {@link #newLog(String)} uses; the default is 3/3/2 with at least 3 bookies.
  */
-final class BookKeeperCluster implements AutoCloseable {
+final class BookKeeperCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     static final long START_TIMEOUT_MS = 60_000;
     private static final AtomicInteger LOGS = new AtomicInteger();
 
-    private final Path root;
-    private final ZooKeeperServer zkServer;
-    private final ServerCnxnFactory zkFactory;
-    private final String connect;
+    private final int bookieCount;
+    private final int ensemble;
+    private final int writeQuorum;
+    private final int ackQuorum;
+    private Path root;
+    private ZooKeeperServer zkServer;
+    private ServerCnxnFactory zkFactory;
+    private String connect;
     private final List<Bookie> bookies = new ArrayList<>();
 
     /** One bookie: its configuration (port and directories, kept across restarts) and its server. */
@@ -58,39 +73,71 @@ final class BookKeeperCluster implements AutoCloseable {
         }
     }
 
-    private BookKeeperCluster(Path root, ZooKeeperServer zkServer, ServerCnxnFactory zkFactory) {
-        this.root = root;
-        this.zkServer = zkServer;
-        this.zkFactory = zkFactory;
-        this.connect = "127.0.0.1:" + zkFactory.getLocalPort();
+    private BookKeeperCluster(int bookieCount, int ensemble, int writeQuorum, int ackQuorum) {
+        if (ensemble > bookieCount || writeQuorum > ensemble || ackQuorum > writeQuorum || ackQuorum < 1) {
+            throw new IllegalArgumentException("quorum " + ensemble + "/" + writeQuorum + "/" + ackQuorum
+                    + " does not fit " + bookieCount + " bookies");
+        }
+        this.bookieCount = bookieCount;
+        this.ensemble = ensemble;
+        this.writeQuorum = writeQuorum;
+        this.ackQuorum = ackQuorum;
+    }
+
+    /** A cluster of {@code bookieCount} bookies (at least 3), not started; quorum 3/3/2. */
+    static BookKeeperCluster of(int bookieCount) {
+        return new BookKeeperCluster(bookieCount, 3, 3, 2);
+    }
+
+    /** The same cluster with the quorum {@link #newLog(String)} gives its logs. */
+    BookKeeperCluster withQuorum(int ensemble, int writeQuorum, int ackQuorum) {
+        return new BookKeeperCluster(bookieCount, ensemble, writeQuorum, ackQuorum);
     }
 
     /** Starts ZooKeeper and {@code bookieCount} bookies, or fails within {@link #START_TIMEOUT_MS}. */
     static BookKeeperCluster start(int bookieCount) throws Exception {
+        BookKeeperCluster cluster = of(bookieCount);
+        cluster.startUp();
+        return cluster;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        startUp();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
+
+    private void startUp() throws Exception {
+        if (root != null) {
+            throw new IllegalStateException("the cluster in " + root + " is already started");
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
-        Path root = Files.createTempDirectory("wal4j-bk-");
+        root = Files.createTempDirectory("wal4j-bk-");
         System.setProperty("zookeeper.4lw.commands.whitelist", "srvr,ruok");
         System.setProperty("zookeeper.admin.enableServer", "false");
         File zkDir = Files.createDirectories(root.resolve("zookeeper")).toFile();
-        ZooKeeperServer server = new ZooKeeperServer(zkDir, zkDir, 500);
-        ServerCnxnFactory factory = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", 0), 200);
-        factory.startup(server);
-        BookKeeperCluster cluster = new BookKeeperCluster(root, server, factory);
+        zkServer = new ZooKeeperServer(zkDir, zkDir, 500);
         try {
-            cluster.awaitZooKeeper(deadline);
-            ServerConfiguration base = cluster.bookieConfiguration(0);
+            zkFactory = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", 0), 200);
+            zkFactory.startup(zkServer);
+            connect = "127.0.0.1:" + zkFactory.getLocalPort();
+            awaitZooKeeper(deadline);
+            ServerConfiguration base = bookieConfiguration(0);
             if (!BookKeeperAdmin.initNewCluster(base)) {
                 throw new IllegalStateException("BookKeeper cluster metadata was not initialized");
             }
             for (int i = 0; i < bookieCount; i++) {
-                Bookie b = new Bookie(cluster.bookieConfiguration(i));
-                cluster.bookies.add(b);
-                cluster.startBookie(b);
+                Bookie b = new Bookie(bookieConfiguration(i));
+                bookies.add(b);
+                startBookie(b);
             }
-            cluster.awaitBookies(bookieCount, deadline);
-            return cluster;
+            awaitBookies(bookieCount, deadline);
         } catch (Exception | Error e) {
-            cluster.close();
+            close();
             throw e;
         }
     }
@@ -98,7 +145,7 @@ final class BookKeeperCluster implements AutoCloseable {
     private ServerConfiguration bookieConfiguration(int i) throws IOException {
         Path dir = Files.createDirectories(root.resolve("bookie-" + i));
         ServerConfiguration conf = new ServerConfiguration();
-        conf.setMetadataServiceUri("zk+null://" + connect + "/ledgers");
+        conf.setMetadataServiceUri(metadataServiceUri());
         conf.setZkTimeout(10_000);
         conf.setBookiePort(freePort());
         conf.setAdvertisedAddress("127.0.0.1");
@@ -199,6 +246,21 @@ final class BookKeeperCluster implements AutoCloseable {
         return connect;
     }
 
+    /** BookKeeper's metadata service URI of this cluster, for a client of its own. */
+    String metadataServiceUri() {
+        return "zk+null://" + connect + "/ledgers";
+    }
+
+    /** A BookKeeper client of this cluster; the caller closes it. */
+    BookKeeper bookKeeperClient() throws Exception {
+        return new BookKeeper(new ClientConfiguration().setMetadataServiceUri(metadataServiceUri()));
+    }
+
+    /** Options for a log of its own (a fresh path per call), with the cluster's quorum. */
+    BookKeeperLogOptions newLog(String name) {
+        return newLog(name, ensemble, writeQuorum, ackQuorum);
+    }
+
     /** Options for a log of its own (a fresh path per call), with the given quorum. */
     BookKeeperLogOptions newLog(String name, int ensemble, int write, int ack) {
         return BookKeeperLogOptions.of(connect, "/wal4j-test/" + name + "-" + LOGS.incrementAndGet())
@@ -254,8 +316,12 @@ final class BookKeeperCluster implements AutoCloseable {
         }
     }
 
+    /** Stops every bookie and ZooKeeper and deletes the directory; a cluster not started: nothing. */
     @Override
     public void close() {
+        if (root == null) {
+            return;
+        }
         for (int i = 0; i < bookies.size(); i++) {
             try {
                 stopBookie(i);
@@ -263,9 +329,14 @@ final class BookKeeperCluster implements AutoCloseable {
                 // Stop the others and ZooKeeper anyway.
             }
         }
-        zkFactory.shutdown();
+        bookies.clear();
+        if (zkFactory != null) {
+            zkFactory.shutdown();
+        }
         zkServer.shutdown();
-        try (Stream<Path> files = Files.walk(root)) {
+        Path dir = root;
+        root = null;
+        try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -7,10 +7,9 @@ import io.github.wal4j.WalRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A bookie of the active ensemble fails while the log writes (4 bookies, ensemble 3, so one can
@@ -19,19 +18,8 @@ import org.junit.jupiter.api.Test;
  * (it accepts connections and answers nothing, as under SIGSTOP) only after the add timeout.
  */
 class BookieFailureTest {
-    private static BookKeeperCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = BookKeeperCluster.start(4);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    static final BookKeeperCluster cluster = BookKeeperCluster.of(4);
 
     @AfterEach
     void restartBookies() throws Exception {

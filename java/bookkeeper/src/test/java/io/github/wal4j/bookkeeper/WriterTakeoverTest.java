@@ -28,12 +28,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.bookkeeper.client.BookKeeper;
-import org.apache.bookkeeper.conf.ClientConfiguration;
 import org.apache.zookeeper.ZooKeeper;
 import java.util.concurrent.Semaphore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,26 +41,15 @@ import org.junit.jupiter.api.io.TempDir;
  * sequence, once, with sequences contiguous.
  */
 class WriterTakeoverTest {
-    private static BookKeeperCluster cluster;
+    @RegisterExtension
+    static final BookKeeperCluster cluster = BookKeeperCluster.of(3);
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = BookKeeperCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     /** Small ledgers, so the first writer also rolls (and its roll's compare-and-set can lose). */
     private static BookKeeperLogOptions options() {
-        return cluster.newLog("takeover", 3, 3, 2).withRoll(16 * 1024, Duration.ofMinutes(10));
+        return cluster.newLog("takeover").withRoll(16 * 1024, Duration.ofMinutes(10));
     }
 
     @Test
@@ -101,7 +88,7 @@ class WriterTakeoverTest {
     void aWriterWhoseSessionExpiresStopsAcknowledgingAndTheNextTakesOver() throws Exception {
         // No roll during the test: the writer must notice the expiry itself, not through a failed
         // metadata update.
-        BookKeeperLogOptions o = cluster.newLog("expiry", 3, 3, 2);
+        BookKeeperLogOptions o = cluster.newLog("expiry");
         BookKeeperLog first = BookKeeperLog.open(o);
         Appender a = new Appender(first, "a");
         a.awaitAcks(500, 60_000);
@@ -179,7 +166,7 @@ class WriterTakeoverTest {
 
     @Test
     void writersOpeningAtOnceLeaveOneOwnerAndNoLedgerOutsideTheList() throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("race", 3, 3, 2);
+        BookKeeperLogOptions o = cluster.newLog("race");
         Map<Long, String> acked = new TreeMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<BookKeeperLog> opened = new ArrayList<>();
@@ -232,8 +219,7 @@ class WriterTakeoverTest {
         } finally {
             zk.close();
         }
-        BookKeeper bk = new BookKeeper(new ClientConfiguration()
-                .setMetadataServiceUri("zk+null://" + cluster.zooKeeper() + "/ledgers"));
+        BookKeeper bk = cluster.bookKeeperClient();
         Set<Long> ofThisLog = new HashSet<>();
         try {
             // An admin on the client: closing the client is what ends both.
@@ -257,10 +243,9 @@ class WriterTakeoverTest {
 
     @Test
     void deleteOrphanLedgersRemovesOnlyUnlistedLedgersOfEarlierEpochs() throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("orphans", 3, 3, 2);
+        BookKeeperLogOptions o = cluster.newLog("orphans");
         byte[] password = "wal4j".getBytes(StandardCharsets.UTF_8);
-        BookKeeper bk = new BookKeeper(new ClientConfiguration()
-                .setMetadataServiceUri("zk+null://" + cluster.zooKeeper() + "/ledgers"));
+        BookKeeper bk = cluster.bookKeeperClient();
         try {
             // What an opener of epoch 1 leaves when it dies between creating its ledger and its CAS.
             long orphan = ledgerOf(bk, o, 1, password);
