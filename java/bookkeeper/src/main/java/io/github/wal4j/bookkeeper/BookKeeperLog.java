@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -106,6 +107,9 @@ import org.apache.zookeeper.data.Stat;
 public final class BookKeeperLog implements DurableLog {
     private static final int OPEN_ATTEMPTS = 5;
     private static final int READ_BATCH = 64;
+    /** The {@code wal4j-step} of a ledger an open created, and of one a roll created. */
+    private static final byte[] STEP_OPEN = "open".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] STEP_ROLL = "roll".getBytes(StandardCharsets.UTF_8);
 
     private final BookKeeperLogOptions options;
     private final String description;
@@ -117,6 +121,23 @@ public final class BookKeeperLog implements DurableLog {
     /** Every ledger handle the log reads through (the active write handle included), by ledger id. */
     private final Map<Long, LedgerHandle> handles = new ConcurrentHashMap<>();
     private final AddCallback addCallback = this::addComplete;
+
+    /**
+     * Test-only: when set, runs on the opening or rolling thread after a ledger is created and
+     * before the compare-and-set that lists it. The kill tests stop a writer there; nothing else
+     * sets it.
+     */
+    static volatile BeforeListing beforeListing;
+
+    /** See {@link #beforeListing}. */
+    interface BeforeListing {
+        /**
+         * @param step {@code "open"} or {@code "roll"}
+         * @param ledgerId the ledger just created, in no list yet
+         * @param firstSequence the sequence its first record would have
+         */
+        void run(String step, long ledgerId, long firstSequence);
+    }
 
     /**
      * Held while records are handed to BookKeeper, so that its entry ids follow the sequence order,
@@ -329,11 +350,15 @@ public final class BookKeeperLog implements DurableLog {
 
     /**
      * Deletes the ledgers of this log that no list names and that no live writer can still add to
-     * the list: those whose creator's epoch ({@code wal4j-epoch}) is below the list's epoch. They are
-     * what writers left when they died between creating a ledger and their compare-and-set
-     * (docs/replication.md, "Orphan ledgers"). A ledger of the current writer's epoch (a roll not yet
-     * in the list) or newer (an open in progress) is left alone, so this is safe while the log is in
-     * use. Lists every ledger of the cluster: an operator's tool, not for a hot path.
+     * the list. They are what writers left when they died between creating a ledger and their
+     * compare-and-set (docs/replication.md, "Orphan ledgers"). Each ledger records its creator's
+     * epoch ({@code wal4j-epoch}) and step ({@code wal4j-step}): a roll's ledger is deleted when its
+     * epoch is below the list's (one of the current epoch may be a roll about to be listed); an
+     * open's when its epoch is at most the list's (an opener of epoch E lists its ledger by a
+     * compare-and-set on the version it read at epoch E - 1, which fails once the list is at E; an
+     * open in progress has an epoch above the list's). Anything else is left alone, so this is safe
+     * while the log is in use. Lists every ledger of the cluster: an operator's tool, not for a hot
+     * path.
      *
      * @return the ids deleted
      * @throws WalMetadataException if ZooKeeper cannot be read, or the log does not exist
@@ -375,6 +400,8 @@ public final class BookKeeperLog implements DurableLog {
                 }
                 byte[] log = custom.get("wal4j-log");
                 byte[] epoch = custom.get("wal4j-epoch");
+                // Ledgers made before the step was recorded count as rolls: the cautious rule.
+                boolean ofAnOpen = Arrays.equals(custom.get("wal4j-step"), STEP_OPEN);
                 if (log == null || epoch == null
                         || !new String(log, StandardCharsets.UTF_8).equals(options.logPath())) {
                     continue;
@@ -385,7 +412,7 @@ public final class BookKeeperLog implements DurableLog {
                 } catch (NumberFormatException e) {
                     continue; // not one of ours
                 }
-                if (created < list.epoch()) {
+                if (created < list.epoch() || (ofAnOpen && created == list.epoch())) {
                     try {
                         bk.deleteLedger(id);
                         deleted.add(id);
@@ -571,7 +598,8 @@ public final class BookKeeperLog implements DurableLog {
 
         LedgerHandle fresh;
         try {
-            fresh = createLedger(epoch);
+            fresh = createLedger(epoch, STEP_OPEN);
+            beforeListing("open", fresh, first);
         } catch (BKException e) {
             closeHandles(recovered);
             throw new WalFailedException(description + ": cannot create a ledger (" + options.ensembleSize() + "/"
@@ -632,12 +660,20 @@ public final class BookKeeperLog implements DurableLog {
         }
     }
 
-    private LedgerHandle createLedger(long epoch) throws BKException, InterruptedException {
+    private LedgerHandle createLedger(long epoch, byte[] step) throws BKException, InterruptedException {
         Map<String, byte[]> custom = Map.of(
                 "wal4j-log", options.logPath().getBytes(StandardCharsets.UTF_8),
-                "wal4j-epoch", Long.toString(epoch).getBytes(StandardCharsets.UTF_8));
+                "wal4j-epoch", Long.toString(epoch).getBytes(StandardCharsets.UTF_8),
+                "wal4j-step", step);
         return bk.createLedger(options.ensembleSize(), options.writeQuorum(), options.ackQuorum(), digestType,
                 password, custom);
+    }
+
+    private static void beforeListing(String step, LedgerHandle fresh, long firstSequence) {
+        BeforeListing hook = beforeListing;
+        if (hook != null) {
+            hook.run(step, fresh.getId(), firstSequence);
+        }
     }
 
     private static void closeHandles(List<LedgerHandle> list) {
@@ -843,7 +879,8 @@ public final class BookKeeperLog implements DurableLog {
             old.close();
             LedgerHandle fresh;
             synchronized (metaLock) {
-                fresh = createLedger(metadata.epoch());
+                fresh = createLedger(metadata.epoch(), STEP_ROLL);
+                beforeListing("roll", fresh, lastSequence + 1);
                 List<Ledger> ledgers = new ArrayList<>(metadata.ledgers());
                 Ledger active = ledgers.remove(ledgers.size() - 1);
                 ledgers.add(active.closedAt(lastSequence));

@@ -14,18 +14,22 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAccumulator;
 
 /**
  * A thread that appends {@code <prefix>-<i>} records asynchronously (up to 64 in flight) until it
  * is stopped or the log fails, and remembers every acknowledgement: sequence to payload, the first
- * failure, and the longest time one append waited for its acknowledgement.
+ * failure, the longest time one append waited for its acknowledgement, and the longest time
+ * without any acknowledgement (a stall), both since the start or {@link #resetLongest()}.
  */
 final class Appender {
     final Map<Long, String> acked = new ConcurrentSkipListMap<>();
     final AtomicReference<Throwable> failure = new AtomicReference<>();
     final LongAccumulator longestWaitNanos = new LongAccumulator(Math::max, 0);
+    final LongAccumulator longestGapNanos = new LongAccumulator(Math::max, 0);
+    private final AtomicLong lastAckNanos = new AtomicLong();
     private final Semaphore window = new Semaphore(64);
     private final Thread thread;
     private volatile boolean stop;
@@ -48,7 +52,12 @@ final class Appender {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     } else {
-                        longestWaitNanos.accumulate(System.nanoTime() - started);
+                        long now = System.nanoTime();
+                        longestWaitNanos.accumulate(now - started);
+                        long previous = lastAckNanos.getAndSet(now);
+                        if (previous != 0) {
+                            longestGapNanos.accumulate(now - previous);
+                        }
                         acked.put(seq, payload);
                     }
                 });
@@ -56,6 +65,13 @@ final class Appender {
         }, "appender " + prefix);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Starts the longest wait and the longest gap between acknowledgements again from now. */
+    void resetLongest() {
+        lastAckNanos.set(System.nanoTime());
+        longestWaitNanos.reset();
+        longestGapNanos.reset();
     }
 
     /** Waits (bounded) until {@code count} appends are acknowledged; fails if the log failed first. */

@@ -15,12 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.bookkeeper.client.BKException;
 import org.apache.bookkeeper.client.BookKeeper;
-import org.apache.bookkeeper.conf.ClientConfiguration;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,24 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
  * 2 KiB so that replay, readers and checkpoints cross ledger boundaries and whole ledgers are deleted.
  */
 class BookKeeperLogContractTest extends DurableLogContract {
-    private static BookKeeperCluster cluster;
+    @RegisterExtension
+    static final BookKeeperCluster cluster = BookKeeperCluster.of(3);
     private final Map<DurableLog, BookKeeperLogOptions> options = new IdentityHashMap<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = BookKeeperCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Override
     DurableLog create() throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("contract", 3, 3, 2)
+        BookKeeperLogOptions o = cluster.newLog("contract")
                 .withRoll(2048, Duration.ofMinutes(10))
                 .withMaxRecordSize(MAX_RECORD);
         DurableLog log = BookKeeperLog.open(o);
@@ -63,7 +50,7 @@ class BookKeeperLogContractTest extends DurableLogContract {
 
     @Test
     void importFromALocalLogKeepsEverySequenceAndTheCheckpoint(@TempDir Path dir) throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("import", 3, 3, 2).withRoll(2048, Duration.ofMinutes(10));
+        BookKeeperLogOptions o = cluster.newLog("import").withRoll(2048, Duration.ofMinutes(10));
         try (WriteAheadLog local = WriteAheadLog.open(dir, WalOptions.defaults())) {
             for (long i = 1; i <= 120; i++) {
                 local.append(record(i));
@@ -85,7 +72,7 @@ class BookKeeperLogContractTest extends DurableLogContract {
 
     @Test
     void ledgersRollBySizeAndACheckpointDeletesTheWholeLedgersItCovers() throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("roll", 3, 3, 2).withRoll(1024, Duration.ofMinutes(10));
+        BookKeeperLogOptions o = cluster.newLog("roll").withRoll(1024, Duration.ofMinutes(10));
         try (BookKeeperLog log = BookKeeperLog.open(o)) {
             for (long i = 1; i <= 200; i++) {
                 log.append(record(i));
@@ -99,9 +86,7 @@ class BookKeeperLogContractTest extends DurableLogContract {
             assertTrue(before.containsAll(after), before + " then " + after);
             assertTrue(!removed.isEmpty() && after.size() >= 2, before + " then " + after);
             assertRecords(101, 200, replayAll(log, 1));
-            ClientConfiguration conf = new ClientConfiguration()
-                    .setMetadataServiceUri("zk+null://" + cluster.zooKeeper() + "/ledgers");
-            BookKeeper bk = new BookKeeper(conf);
+            BookKeeper bk = cluster.bookKeeperClient();
             try {
                 for (long id : removed) {
                     assertThrows(BKException.class, () -> bk.openLedgerNoRecovery(id, BookKeeper.DigestType.CRC32C,
@@ -121,7 +106,7 @@ class BookKeeperLogContractTest extends DurableLogContract {
 
     @Test
     void aLedgerRollsAfterItsIntervalAtTheNextAppend() throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("rolltime", 3, 3, 2).withRoll(1L << 30, Duration.ofMillis(300));
+        BookKeeperLogOptions o = cluster.newLog("rolltime").withRoll(1L << 30, Duration.ofMillis(300));
         try (BookKeeperLog log = BookKeeperLog.open(o)) {
             log.append(record(1));
             log.append(record(2));

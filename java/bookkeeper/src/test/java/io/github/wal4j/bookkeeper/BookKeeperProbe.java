@@ -25,7 +25,8 @@ import org.HdrHistogram.Histogram;
  * the replicated log's overhead here, not what a cluster of machines does.
  *
  * <p>Arguments: seconds per cell, rounds, the directory for the local logs (on a real disk), the
- * file the table is written to.
+ * file the table is written to. {@code -Dwal4j.probe.only=<subject>:<threads>} (for example
+ * {@code "bookkeeper log append:16"}) runs only that cell, for a profile of it.
  */
 final class BookKeeperProbe {
     private static final byte[] RECORD = new byte[100];
@@ -50,6 +51,9 @@ final class BookKeeperProbe {
             for (int round = 1; round <= rounds; round++) {
                 for (int threads : new int[] {1, 16}) {
                     for (String subject : new String[] {"local log", "bookkeeper log"}) {
+                        if (!wanted(subject + " append", threads)) {
+                            continue;
+                        }
                         DurableLog log = open(subject, cluster, dir.resolve("log-" + (++n)));
                         try {
                             cells.add(measure(subject + " append", threads, seconds, (t, i) -> log.append(RECORD)));
@@ -61,6 +65,9 @@ final class BookKeeperProbe {
                 }
                 for (int threads : new int[] {1, 16}) {
                     for (String subject : new String[] {"local log", "bookkeeper log"}) {
+                        if (!wanted("sqlite node on " + subject, threads)) {
+                            continue;
+                        }
                         DurableLog log = open(subject, cluster, dir.resolve("log-" + (++n)));
                         try (SqliteCommitNode node = SqliteCommitNode.open(log, dir.resolve("node-" + n + ".db"),
                                 SqliteFailoverTest.APPLIER, SqliteFailoverTest.nodeOptions())) {
@@ -79,6 +86,11 @@ final class BookKeeperProbe {
                 p.println(format(c));
             }
         }
+    }
+
+    private static boolean wanted(String subject, int threads) {
+        String only = System.getProperty("wal4j.probe.only");
+        return only == null || only.equals(subject + ":" + threads);
     }
 
     private static DurableLog open(String subject, BookKeeperCluster cluster, Path dir) throws IOException {

@@ -14,9 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A follower in another process reads the log as it grows, never fencing the writer: across
@@ -24,23 +23,12 @@ import org.junit.jupiter.api.Test;
  * it ends with WalTruncatedException where a checkpoint removed what it was to read.
  */
 class FollowerTest {
-    private static BookKeeperCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = BookKeeperCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    static final BookKeeperCluster cluster = BookKeeperCluster.of(3);
 
     @Test
     void aFollowerReadsEveryRecordOnceAcrossLedgersAndAWriterChange() throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("follow", 3, 3, 2).withRoll(8 * 1024, Duration.ofMinutes(10));
+        BookKeeperLogOptions o = cluster.newLog("follow").withRoll(8 * 1024, Duration.ofMinutes(10));
         BookKeeperLog first = BookKeeperLog.open(o);
         List<WalRecord> followed = new ArrayList<>();
         try (BookKeeperLogFollower follower = BookKeeperLogFollower.open(o, 1)) {
@@ -88,7 +76,7 @@ class FollowerTest {
 
     @Test
     void theLastRecordOfAnIdleWriterReachesTheFollower() throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("idle", 3, 3, 2);
+        BookKeeperLogOptions o = cluster.newLog("idle");
         BookKeeperLog log = BookKeeperLog.open(o);
         BookKeeperLogFollower follower = BookKeeperLogFollower.open(o, 1);
         try {
@@ -112,7 +100,7 @@ class FollowerTest {
 
     @Test
     void aFollowerBehindTheCheckpointEndsWithWalTruncatedException() throws Exception {
-        BookKeeperLogOptions o = cluster.newLog("truncated", 3, 3, 2).withRoll(1024, Duration.ofMinutes(10));
+        BookKeeperLogOptions o = cluster.newLog("truncated").withRoll(1024, Duration.ofMinutes(10));
         try (BookKeeperLog log = BookKeeperLog.open(o)) {
             for (int i = 1; i <= 100; i++) {
                 log.append(("r" + i).getBytes(StandardCharsets.UTF_8));

@@ -28,9 +28,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,22 +39,11 @@ import org.junit.jupiter.api.io.TempDir;
  * after B took over cannot commit.
  */
 class SqliteFailoverTest {
-    private static BookKeeperCluster cluster;
+    @RegisterExtension
+    static final BookKeeperCluster cluster = BookKeeperCluster.of(3);
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = BookKeeperCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     /** Inserts the change's text into {@code events}. */
     static final ChangeApplier APPLIER = (db, seq, change) -> {
