@@ -26,9 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,22 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
  * A node whose log was fenced by B's takeover cannot commit.
  */
 class SqliteSnapshotTakeoverTest {
-    private static BookKeeperCluster cluster;
+    @RegisterExtension
+    static final BookKeeperCluster cluster = BookKeeperCluster.of(3);
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = BookKeeperCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     /** The failover test's schema and applier, checkpointing every 8 changes. */
     static SqliteNodeOptions nodeOptions(boolean retention) {
