@@ -1,7 +1,6 @@
 package io.github.wal4j.bookkeeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +10,10 @@ import io.github.wal4j.sqlite.SqliteCheckpointPolicy;
 import io.github.wal4j.sqlite.SqliteCommitNode;
 import io.github.wal4j.sqlite.SqliteNodeOptions;
 import io.github.wal4j.testing.AckWriter;
-import io.github.wal4j.testing.internal.AckFile;
 import io.github.wal4j.testing.internal.ChildSupport;
 import io.github.wal4j.testing.internal.CrashJvm;
 import io.github.wal4j.testing.internal.Seeds;
+import io.github.wal4j.testing.internal.SnapshotKillScenario;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,117 +52,46 @@ class SqliteSnapshotTakeoverTest {
     }
 
     /**
-     * Node A. Arguments: ZooKeeper, log path, database, ack file, snapshot file, acks before the
-     * snapshot, {@code keep} for snapshot retention ({@code no} otherwise). Ack lines: {@code open
-     * epoch}, {@code ack seq body} per commit that returned, {@code snapshot S} once the snapshot is
-     * durable, {@code checkpointed C} per checkpoint of the log.
+     * Node A of the {@link SnapshotKillScenario}. Arguments: ZooKeeper, log path, database, ack
+     * file, snapshot file, acks before the snapshot, the scenario's retention argument. Ack lines:
+     * {@code open epoch}, then the scenario's.
      */
     public static void main(String[] args) throws Exception {
         ChildSupport.watchdog(120);
         AckWriter ack = new AckWriter(Path.of(args[3]));
         Path snapshot = Path.of(args[4]);
-        int snapshotAfter = Integer.parseInt(args[5]);
         CommitListener listener = new CommitListener() {
             @Override
             public void checkpointed(long sequence) {
-                try {
-                    ack.line("checkpointed " + sequence);
-                } catch (IOException e) {
-                    ChildSupport.bad(ack, "ack line", e);
-                }
+                SnapshotKillScenario.ackCheckpoint(ack, sequence);
             }
         };
         BookKeeperLog log = BookKeeperLog.open(SqliteFailoverTest.logOptions(args[0], args[1]));
         SqliteCommitNode node = SqliteCommitNode.open(log, Path.of(args[2]), SqliteFailoverTest.APPLIER,
-                nodeOptions(args[6].equals("keep")).withListener(listener));
+                nodeOptions(SnapshotKillScenario.retention(args[6])).withListener(listener));
         ack.line("open " + log.epoch());
-        AtomicLong next = new AtomicLong();
-        AtomicLong acked = new AtomicLong();
-        for (int t = 0; t < 4; t++) {
-            new Thread(() -> {
-                while (true) {
-                    String body = "change-" + next.getAndIncrement();
-                    try {
-                        long seq = node.commit(body.getBytes(StandardCharsets.UTF_8));
-                        ack.line("ack " + seq + " " + body);
-                        acked.incrementAndGet();
-                    } catch (IOException | RuntimeException e) {
-                        ChildSupport.bad(ack, "commit of " + body + " failed", e);
-                    }
-                }
-            }, "committer-" + t).start();
-        }
-        while (acked.get() < snapshotAfter) {
-            Thread.sleep(1);
-        }
-        try {
-            ack.line("snapshot " + node.snapshot(snapshot));
-        } catch (IOException | RuntimeException e) {
-            ChildSupport.bad(ack, "snapshot failed", e);
-        }
-        Thread.sleep(Long.MAX_VALUE);
+        SnapshotKillScenario.commitAndSnapshot(ack, node::commit, () -> node.snapshot(snapshot),
+                Integer.parseInt(args[5]));
     }
 
     /** What a killed node A left. */
     record Run(Map<Long, String> acked, long snapshotAt, Path snapshot, BookKeeperLogOptions log, String context) {
     }
 
-    /**
-     * Runs node A until its snapshot is durable, the log's checkpoint is reported at or past the
-     * snapshot's sequence (checked below: with retention never past it), and a seeded number of
-     * acknowledgements more arrived, then kills it with SIGKILL.
-     */
+    /** Runs node A on a BookKeeper log through the {@link SnapshotKillScenario} until it is killed. */
     private Run runNodeA(String name, boolean retention, Random random, long seed) throws Exception {
-        int snapshotAfter = 20 + random.nextInt(200);
-        int extra = 20 + random.nextInt(300);
-        String context = "seed " + seed + ", " + name + ": snapshot after " + snapshotAfter + " acks, kill "
-                + extra + " acks after the snapshot and the checkpoint";
+        SnapshotKillScenario scenario = SnapshotKillScenario.draw(name, retention, random, seed);
         BookKeeperLogOptions o = SqliteFailoverTest.logOptions(cluster.zooKeeper(),
                 "/wal4j-test/sqlite-snapshot-" + name + "-" + seed);
         Path snapshot = dir.resolve(name + "-snapshot.db");
         Path ackFile = dir.resolve(name + "-acks");
-        AckFile acks = new AckFile(ackFile);
+        SnapshotKillScenario.Outcome outcome;
         try (CrashJvm a = CrashJvm.start(SqliteSnapshotTakeoverTest.class, dir, name + "-node-a", cluster.zooKeeper(),
                 o.logPath(), dir.resolve(name + "-a.db").toString(), ackFile.toString(), snapshot.toString(),
-                Integer.toString(snapshotAfter), retention ? "keep" : "no")) {
-            long[] snapshotAt = {-1};
-            int[] ackedAtCheckpoint = {-1};
-            acks.awaitLines(a, lines -> {
-                int count = 0;
-                for (String line : lines) {
-                    String[] w = line.split(" ");
-                    if (w[0].equals("ack")) {
-                        count++;
-                    } else if (w[0].equals("snapshot")) {
-                        snapshotAt[0] = Long.parseLong(w[1]);
-                    } else if (w[0].equals("checkpointed") && snapshotAt[0] >= 0 && ackedAtCheckpoint[0] < 0) {
-                        long c = Long.parseLong(w[1]);
-                        if (retention ? c >= snapshotAt[0] : c > snapshotAt[0]) {
-                            ackedAtCheckpoint[0] = count;
-                        }
-                    }
-                }
-                return ackedAtCheckpoint[0] >= 0 && count >= ackedAtCheckpoint[0] + extra;
-            }, 90_000, context);
-            a.kill();
+                Integer.toString(scenario.snapshotAfter()), scenario.retentionArgument())) {
+            outcome = scenario.killAndRead(a, ackFile);
         }
-        Map<Long, String> acked = new HashMap<>();
-        long snapshotAt = -1;
-        for (String line : AckFile.readAll(ackFile)) {
-            assertFalse(line.startsWith("BAD"), context + ": " + line);
-            String[] w = line.split(" ");
-            if (w[0].equals("ack")) {
-                assertEquals(null, acked.put(Long.parseLong(w[1]), w[2]), context + ": sequence acknowledged twice");
-            } else if (w[0].equals("snapshot")) {
-                snapshotAt = Long.parseLong(w[1]);
-            } else if (w[0].equals("checkpointed") && retention && snapshotAt >= 0) {
-                assertTrue(Long.parseLong(w[1]) <= snapshotAt, context + ": with snapshot retention the log was "
-                        + line + ", past the snapshot at " + snapshotAt);
-            }
-        }
-        assertTrue(snapshotAt > 0 && snapshotAt < acked.size(), context + ": snapshot at " + snapshotAt + " of "
-                + acked.size() + " acknowledged changes");
-        return new Run(acked, snapshotAt, snapshot, o, context + ", snapshot at " + snapshotAt);
+        return new Run(outcome.acked(), outcome.snapshotAt(), snapshot, o, outcome.context());
     }
 
     @Test
@@ -243,7 +170,7 @@ class SqliteSnapshotTakeoverTest {
         return false;
     }
 
-    /** Every acknowledged change once, nothing else twice, and the rows' sequences exactly 1..applied. */
+    /** The {@link SnapshotKillScenario}'s check on B's {@code events} rows. */
     private static void assertEveryAcknowledgedChangeOnce(SqliteCommitNode node, Map<Long, String> acked,
             String context) throws Exception {
         List<String[]> all = node.read(db -> {
@@ -255,20 +182,6 @@ class SqliteSnapshotTakeoverTest {
             }
             return out;
         });
-        Map<String, Integer> bodies = new HashMap<>();
-        for (String[] row : all) {
-            bodies.merge(row[1], 1, Integer::sum);
-        }
-        for (Map.Entry<Long, String> e : acked.entrySet()) {
-            assertEquals(1, bodies.getOrDefault(e.getValue(), 0), context + ": acknowledged change " + e.getValue()
-                    + " (sequence " + e.getKey() + ") in B's database");
-        }
-        for (Map.Entry<String, Integer> e : bodies.entrySet()) {
-            assertEquals(1, e.getValue(), context + ": " + e.getKey() + " applied more than once");
-        }
-        for (int i = 0; i < all.size(); i++) {
-            assertEquals(i + 1, Long.parseLong(all.get(i)[0]), context + ": the rows' sequences are 1..applied");
-        }
-        assertEquals(node.appliedSequence(), all.size(), context);
+        SnapshotKillScenario.assertEveryAcknowledgedChangeOnce(all, node.appliedSequence(), acked, context);
     }
 }

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.WriteAheadLog;
 import io.github.wal4j.testing.AckWriter;
-import io.github.wal4j.testing.internal.AckFile;
 import io.github.wal4j.testing.internal.ChildSupport;
 import io.github.wal4j.testing.internal.CrashJvm;
 import io.github.wal4j.testing.internal.Seeds;
+import io.github.wal4j.testing.internal.SnapshotKillScenario;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,120 +66,47 @@ class SnapshotTakeoverTest {
     }
 
     /**
-     * Node A. Arguments: WAL directory, database, ack file, snapshot file, acks before the snapshot,
-     * {@code keep} for snapshot retention ({@code no} otherwise), sqlite-jdbc's temporary directory.
-     * Ack lines: {@code open}, {@code ack seq body} per commit that returned, {@code snapshot S}
-     * once the snapshot is durable, {@code checkpointed C} per checkpoint of the log.
+     * Node A of the {@link SnapshotKillScenario}. Arguments: WAL directory, database, ack file,
+     * snapshot file, acks before the snapshot, the scenario's retention argument, sqlite-jdbc's
+     * temporary directory. Ack lines: {@code open}, then the scenario's.
      */
     public static void main(String[] args) throws Exception {
         System.setProperty("org.sqlite.tmpdir", args[6]);
         ChildSupport.watchdog(120);
         AckWriter ack = new AckWriter(Path.of(args[2]));
         Path snapshot = Path.of(args[3]);
-        int snapshotAfter = Integer.parseInt(args[4]);
         CommitListener listener = new CommitListener() {
             @Override
             public void checkpointed(long sequence) {
-                try {
-                    ack.line("checkpointed " + sequence);
-                } catch (IOException e) {
-                    ChildSupport.bad(ack, "ack line", e);
-                }
+                SnapshotKillScenario.ackCheckpoint(ack, sequence);
             }
         };
         SqliteCommitNode node = SqliteCommitNode.open(Path.of(args[0]), Path.of(args[1]), APPLIER,
-                options(args[5].equals("keep")).withListener(listener));
+                options(SnapshotKillScenario.retention(args[5])).withListener(listener));
         ack.line("open");
-        AtomicLong next = new AtomicLong();
-        AtomicLong acked = new AtomicLong();
-        for (int t = 0; t < 4; t++) {
-            new Thread(() -> {
-                while (true) {
-                    String body = "change-" + next.getAndIncrement();
-                    try {
-                        long seq = node.commit(body.getBytes(StandardCharsets.UTF_8));
-                        ack.line("ack " + seq + " " + body);
-                        acked.incrementAndGet();
-                    } catch (IOException | RuntimeException e) {
-                        ChildSupport.bad(ack, "commit of " + body + " failed", e);
-                    }
-                }
-            }, "committer-" + t).start();
-        }
-        while (acked.get() < snapshotAfter) {
-            Thread.sleep(1);
-        }
-        try {
-            ack.line("snapshot " + node.snapshot(snapshot));
-        } catch (IOException | RuntimeException e) {
-            ChildSupport.bad(ack, "snapshot failed", e);
-        }
-        Thread.sleep(Long.MAX_VALUE);
+        SnapshotKillScenario.commitAndSnapshot(ack, node::commit, () -> node.snapshot(snapshot),
+                Integer.parseInt(args[4]));
     }
 
     /** What a killed node A left: its acknowledged changes and its snapshot's sequence. */
     record Run(Map<Long, String> acked, long snapshotAt, Path snapshot, Path walDir, Path database, String context) {
     }
 
-    /**
-     * Runs node A until its snapshot is durable, the log's checkpoint is reported at the snapshot's
-     * sequence (with retention) or past it (without), and a seeded number of acknowledgements more
-     * arrived, then kills it with SIGKILL.
-     */
+    /** Runs node A on a local log through the {@link SnapshotKillScenario} until it is killed. */
     private Run runNodeA(String name, boolean retention, Random random, long seed) throws Exception {
-        int snapshotAfter = 20 + random.nextInt(200);
-        int extra = 20 + random.nextInt(300);
-        String context = "seed " + seed + ", " + name + ": snapshot after " + snapshotAfter + " acks, kill "
-                + extra + " acks after the snapshot and the checkpoint";
+        SnapshotKillScenario scenario = SnapshotKillScenario.draw(name, retention, random, seed);
         Path walDir = Files.createDirectories(dir.resolve(name + "-wal"));
         Path database = dir.resolve(name + "-a.db");
         Path snapshot = dir.resolve(name + "-snapshot.db");
         Path ackFile = dir.resolve(name + "-acks");
         Path sqliteTmp = Files.createDirectories(dir.resolve("sqlite-tmp"));
-        AckFile acks = new AckFile(ackFile);
+        SnapshotKillScenario.Outcome outcome;
         try (CrashJvm a = CrashJvm.start(SnapshotTakeoverTest.class, dir, name + "-node-a", walDir.toString(),
-                database.toString(), ackFile.toString(), snapshot.toString(), Integer.toString(snapshotAfter),
-                retention ? "keep" : "no", sqliteTmp.toString())) {
-            long[] snapshotAt = {-1};
-            int[] ackedAtCheckpoint = {-1};
-            acks.awaitLines(a, lines -> {
-                int count = 0;
-                for (String line : lines) {
-                    String[] w = line.split(" ");
-                    if (w[0].equals("ack")) {
-                        count++;
-                    } else if (w[0].equals("snapshot")) {
-                        snapshotAt[0] = Long.parseLong(w[1]);
-                    } else if (w[0].equals("checkpointed") && snapshotAt[0] >= 0 && ackedAtCheckpoint[0] < 0) {
-                        long c = Long.parseLong(w[1]);
-                        // With retention the checkpoint reaches the snapshot (and is checked below
-                        // not to pass it); without, it passes it.
-                        if (retention ? c >= snapshotAt[0] : c > snapshotAt[0]) {
-                            ackedAtCheckpoint[0] = count;
-                        }
-                    }
-                }
-                return ackedAtCheckpoint[0] >= 0 && count >= ackedAtCheckpoint[0] + extra;
-            }, 90_000, context);
-            a.kill();
+                database.toString(), ackFile.toString(), snapshot.toString(),
+                Integer.toString(scenario.snapshotAfter()), scenario.retentionArgument(), sqliteTmp.toString())) {
+            outcome = scenario.killAndRead(a, ackFile);
         }
-        Map<Long, String> acked = new HashMap<>();
-        long snapshotAt = -1;
-        for (String line : AckFile.readAll(ackFile)) {
-            assertFalse(line.startsWith("BAD"), context + ": " + line);
-            String[] w = line.split(" ");
-            if (w[0].equals("ack")) {
-                assertEquals(null, acked.put(Long.parseLong(w[1]), w[2]), context + ": sequence acknowledged twice");
-            } else if (w[0].equals("snapshot")) {
-                snapshotAt = Long.parseLong(w[1]);
-            } else if (w[0].equals("checkpointed") && retention && snapshotAt >= 0) {
-                assertTrue(Long.parseLong(w[1]) <= snapshotAt, context + ": with snapshot retention the log was "
-                        + line + ", past the snapshot at " + snapshotAt);
-            }
-        }
-        assertTrue(snapshotAt > 0 && snapshotAt < acked.size(), context + ": snapshot at " + snapshotAt + " of "
-                + acked.size() + " acknowledged changes");
-        return new Run(acked, snapshotAt, snapshot, walDir, database, context + ", snapshot at " + snapshotAt);
+        return new Run(outcome.acked(), outcome.snapshotAt(), snapshot, walDir, database, outcome.context());
     }
 
     @Test
@@ -351,21 +278,7 @@ class SnapshotTakeoverTest {
             }
             return out;
         });
-        Map<String, Integer> bodies = new HashMap<>();
-        for (String[] row : all) {
-            bodies.merge(row[1], 1, Integer::sum);
-        }
-        for (Map.Entry<Long, String> e : acked.entrySet()) {
-            assertEquals(1, bodies.getOrDefault(e.getValue(), 0), context + ": acknowledged change " + e.getValue()
-                    + " (sequence " + e.getKey() + ") in B's database");
-        }
-        for (Map.Entry<String, Integer> e : bodies.entrySet()) {
-            assertEquals(1, e.getValue(), context + ": " + e.getKey() + " applied more than once");
-        }
-        for (int i = 0; i < all.size(); i++) {
-            assertEquals(i + 1, Long.parseLong(all.get(i)[0]), context + ": the rows' sequences are 1..applied");
-        }
-        assertEquals(node.appliedSequence(), all.size(), context);
+        SnapshotKillScenario.assertEveryAcknowledgedChangeOnce(all, node.appliedSequence(), acked, context);
     }
 
     /** The rows of {@code events} in a database file, by sequence. */
