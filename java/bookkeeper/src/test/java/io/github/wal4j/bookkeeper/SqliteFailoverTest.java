@@ -164,19 +164,20 @@ class SqliteFailoverTest {
         }
         try (SqliteCommitNode b = SqliteCommitNode.open(BookKeeperLog.open(o), dir.resolve("b.db"), APPLIER,
                 nodeOptions())) {
-            IOException refused = assertThrows(IOException.class,
-                    () -> a.commit("a-late".getBytes(StandardCharsets.UTF_8)));
-            assertTrue(causedBy(refused, WalFencedException.class), "A's commit failed with " + refused);
+            assertCommitFenced(a);
             Map<String, Integer> have = bodies(b);
             assertEquals(committed, have.keySet());
             assertEquals(List.of(1), List.copyOf(new HashSet<>(have.values())));
         } finally {
-            try {
-                a.close();
-            } catch (IOException expected) {
-                // A's log was fenced: its close reports that.
-            }
+            closeFenced(a);
         }
+    }
+
+    /** A commit on node {@code a}, whose log another node's open fenced, fails, caused by the fencing. */
+    static void assertCommitFenced(SqliteCommitNode a) {
+        IOException refused = assertThrows(IOException.class,
+                () -> a.commit("a-late".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(causedBy(refused, WalFencedException.class), "A's commit failed with " + refused);
     }
 
     private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
@@ -186,6 +187,15 @@ class SqliteFailoverTest {
             }
         }
         return false;
+    }
+
+    /** Closes node {@code a}, whose log was fenced: its close reports that, which is expected. */
+    static void closeFenced(SqliteCommitNode a) {
+        try {
+            a.close();
+        } catch (IOException expected) {
+            // A's log was fenced: its close reports that.
+        }
     }
 
     @Test

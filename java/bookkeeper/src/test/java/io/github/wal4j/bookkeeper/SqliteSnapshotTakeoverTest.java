@@ -14,7 +14,6 @@ import io.github.wal4j.testing.internal.ChildSupport;
 import io.github.wal4j.testing.internal.CrashJvm;
 import io.github.wal4j.testing.internal.Seeds;
 import io.github.wal4j.testing.internal.SnapshotKillScenario;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,28 +145,13 @@ class SqliteSnapshotTakeoverTest {
             try (SqliteCommitNode node = SqliteCommitNode.open(BookKeeperLog.open(o), b, SqliteFailoverTest.APPLIER,
                     nodeOptions(true))) {
                 assertEquals(50, node.replayedAtOpen());
-                IOException refused = assertThrows(IOException.class,
-                        () -> a.commit("a-late".getBytes(StandardCharsets.UTF_8)));
-                assertTrue(causedBy(refused, WalFencedException.class), "A's commit failed with " + refused);
+                SqliteFailoverTest.assertCommitFenced(a);
                 assertEveryAcknowledgedChangeOnce(node, committed, "in-process takeover");
                 assertEquals(151, node.commit("b-first".getBytes(StandardCharsets.UTF_8)));
             }
         } finally {
-            try {
-                a.close();
-            } catch (IOException expected) {
-                // A's log was fenced: its close reports that.
-            }
+            SqliteFailoverTest.closeFenced(a);
         }
-    }
-
-    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (type.isInstance(c)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The {@link SnapshotKillScenario}'s check on B's {@code events} rows. */
