@@ -1,10 +1,15 @@
 package io.github.wal4j.sqlite;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The crash tests' database: {@code accounts} accounts that start with {@link #INITIAL} each, and a
@@ -92,5 +97,33 @@ final class Bank {
                 }
             }
         };
+    }
+
+    /** The transfer ids in the database file {@code db}, by sequence, read on a connection of the test's own. */
+    static List<Long> transfers(Path db) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT transfer_id FROM transfers ORDER BY sequence")) {
+            while (r.next()) {
+                ids.add(r.getLong(1));
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * The applied sequence in the node's {@value SqliteCommitNode#APPLIED_TABLE} row of {@code db},
+     * read on a connection of the test's own; an {@link AssertionError} if there is no row.
+     */
+    static long appliedRow(Path db) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT sequence FROM " + SqliteCommitNode.APPLIED_TABLE)) {
+            if (!r.next()) {
+                throw new AssertionError("no " + SqliteCommitNode.APPLIED_TABLE + " row in " + db);
+            }
+            return r.getLong(1);
+        }
     }
 }

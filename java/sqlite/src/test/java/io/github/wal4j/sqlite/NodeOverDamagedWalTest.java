@@ -11,12 +11,6 @@ import io.github.wal4j.testing.internal.SegmentLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,18 +71,6 @@ class NodeOverDamagedWalTest {
         throw new AssertionError("no segment of " + walDir + " holds change " + sequence);
     }
 
-    private static List<Long> transfers(Path db) throws SQLException {
-        List<Long> ids = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-                Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT transfer_id FROM transfers ORDER BY sequence")) {
-            while (r.next()) {
-                ids.add(r.getLong(1));
-            }
-        }
-        return ids;
-    }
-
     @Test
     void aTornLastBatchIsCutAndTheChangesBeforeItAreApplied() throws Exception {
         Path wal = crashImage();
@@ -103,7 +85,7 @@ class NodeOverDamagedWalTest {
             assertEquals(2, node.checkpointSequence());
             assertEquals(3, node.commit(transfer(4)), "the cut sequence number goes to the next change");
         }
-        assertEquals(List.of(1L, 2L, 4L), transfers(db));
+        assertEquals(List.of(1L, 2L, 4L), Bank.transfers(db));
     }
 
     @Test
@@ -116,13 +98,8 @@ class NodeOverDamagedWalTest {
         for (int open = 0; open < 2; open++) {
             assertThrows(WalCorruptedException.class,
                     () -> SqliteCommitNode.open(wal, db, Bank.applier(), options()).close());
-            assertEquals(List.of(1L), transfers(db), "nothing applied by the refused open " + open);
+            assertEquals(List.of(1L), Bank.transfers(db), "nothing applied by the refused open " + open);
         }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-                Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT sequence FROM " + SqliteCommitNode.APPLIED_TABLE)) {
-            r.next();
-            assertEquals(1, r.getLong(1));
-        }
+        assertEquals(1, Bank.appliedRow(db));
     }
 }

@@ -11,10 +11,7 @@ import io.github.wal4j.WalOptions;
 import io.github.wal4j.testing.FaultPlan;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,28 +50,6 @@ class OverlappedApplyTest {
 
     private static byte[] transfer(long id) {
         return new Bank.Transfer(id, (int) (id % ACCOUNTS), (int) ((id + 1) % ACCOUNTS), 1).encode();
-    }
-
-    /** The transfer ids in the database, by sequence, read on a connection of the test's own. */
-    private static List<Long> transfers(Path db) throws SQLException {
-        List<Long> ids = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-                Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT transfer_id FROM transfers ORDER BY sequence")) {
-            while (r.next()) {
-                ids.add(r.getLong(1));
-            }
-        }
-        return ids;
-    }
-
-    private static long appliedRow(Path db) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-                Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT sequence FROM " + SqliteCommitNode.APPLIED_TABLE)) {
-            assertTrue(r.next());
-            return r.getLong(1);
-        }
     }
 
     private static void closeFailed(SqliteCommitNode node) {
@@ -127,8 +102,8 @@ class OverlappedApplyTest {
                 assertTrue(appliedTwo.await(10, TimeUnit.SECONDS), "change 2 was not applied while its fdatasync ran");
                 // The leader is past the applier and waits: for the WAL here, or, out of order, after its commit.
                 awaitWaiting(committer);
-                assertEquals(List.of(1L), transfers(db), "change 2 is in SQLite while its WAL fdatasync has not returned");
-                assertEquals(1, appliedRow(db));
+                assertEquals(List.of(1L), Bank.transfers(db), "change 2 is in SQLite while its WAL fdatasync has not returned");
+                assertEquals(1, Bank.appliedRow(db));
             } finally {
                 hold.release();
             }
@@ -136,7 +111,7 @@ class OverlappedApplyTest {
             assertFalse(committer.isAlive(), "the commit of change 2 did not return after its fdatasync failed");
             assertEquals(syncs + 1, faulty.seen(FaultPlan.Operation.SYNC), "one fdatasync, change 2's, failed");
             assertInstanceOf(WalException.class, outcome.get(), "the typed failure of the append");
-            assertEquals(List.of(1L), transfers(db), "the rolled-back transaction left nothing of change 2");
+            assertEquals(List.of(1L), Bank.transfers(db), "the rolled-back transaction left nothing of change 2");
             assertTrue(node.stopped());
         } finally {
             closeFailed(node);
@@ -148,7 +123,7 @@ class OverlappedApplyTest {
             assertEquals(applied - 1, again.replayedAtOpen());
             assertEquals(applied + 1, again.commit(transfer(3)));
         }
-        List<Long> ids = transfers(db);
+        List<Long> ids = Bank.transfers(db);
         assertTrue(ids.equals(List.of(1L, 2L, 3L)) || ids.equals(List.of(1L, 3L)), "each change once, in order: " + ids);
     }
 
@@ -200,16 +175,16 @@ class OverlappedApplyTest {
             // Before any replay: SQLite holds exactly the acknowledged changes, in sequence order, once each.
             TreeMap<Long, Long> bySequence = new TreeMap<>();
             acknowledged.forEach((id, sequence) -> bySequence.put(sequence, id));
-            assertEquals(new ArrayList<>(bySequence.values()), transfers(db),
+            assertEquals(new ArrayList<>(bySequence.values()), Bank.transfers(db),
                     label + ": SQLite holds a change that was not acknowledged, or lacks one that was");
-            long applied = appliedRow(db);
+            long applied = Bank.appliedRow(db);
             assertEquals(bySequence.isEmpty() ? 0 : bySequence.lastKey(), applied, label);
             assertTrue(bySequence.isEmpty() || bySequence.lastKey() == bySequence.size(), label + ": a gap " + bySequence);
         } finally {
             closeFailed(node);
         }
         try (SqliteCommitNode again = SqliteCommitNode.open(walDir, db, Bank.applier(), options(null))) {
-            List<Long> ids = transfers(db);
+            List<Long> ids = Bank.transfers(db);
             assertEquals(again.appliedSequence(), ids.size(), label + ": one row per applied change");
             assertEquals(ids.size(), ids.stream().distinct().count(), label + ": a change applied twice: " + ids);
             for (long id : acknowledged.keySet()) {

@@ -62,15 +62,7 @@ class SqliteCommitNodeTest {
 
     /** transfer ids in sequence order, read through a connection of the test's own. */
     private List<Long> transfers() throws SQLException {
-        List<Long> ids = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
-                Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT transfer_id FROM transfers ORDER BY sequence")) {
-            while (r.next()) {
-                ids.add(r.getLong(1));
-            }
-        }
-        return ids;
+        return Bank.transfers(db());
     }
 
     @ParameterizedTest
