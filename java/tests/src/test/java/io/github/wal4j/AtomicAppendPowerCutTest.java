@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -144,7 +145,7 @@ class AtomicAppendPowerCutTest {
         } finally {
             // The power goes off before close could seal the segment or write a clean-close mark.
             rebooted = disk.crash(new Random(0));
-            abandon(wal);
+            PowerOff.abandon(wal);
         }
         int from = 0;
         while (from < before.length && from < after.length && before[from] == after[from]) {
@@ -209,18 +210,6 @@ class AtomicAppendPowerCutTest {
             assertArrayEquals(new byte[] {42}, records.get(records.size() - 1).payload(), context);
         }
         return new Run(k, recovered);
-    }
-
-    /** A log on a disk whose power is off: close fails (the point), and releases its thread. */
-    private static void abandon(WriteAheadLog wal) {
-        if (wal == null) {
-            return;
-        }
-        try {
-            wal.close();
-        } catch (IOException expected) {
-            // the power is off
-        }
     }
 
     private static Path newestSegment(SimulatedDisk disk, Path dir) throws IOException {
@@ -288,7 +277,7 @@ class AtomicAppendPowerCutTest {
         }
         long mutations = disk.mutations();
         SimulatedDisk after = disk.crash(new Random(crashSeed));
-        abandon(wal);
+        PowerOff.abandon(wal);
         String context = block + "-byte blocks, power off after " + cutAfter + " operations, crash seed " + crashSeed;
         try (WriteAheadLog reopened = WriteAheadLog.open(dir, options.withStorage(after))) {
             long checkpoint = reopened.checkpointSequence();

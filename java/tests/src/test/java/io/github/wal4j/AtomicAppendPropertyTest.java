@@ -10,6 +10,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.github.wal4j.log.Futures;
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.fixtures.Protections;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.fixtures.Tries;
@@ -179,13 +180,7 @@ class AtomicAppendPropertyTest {
             }
         }
         SimulatedDisk after = disk.crash(new Random(crashSeed));
-        if (wal != null) {
-            try {
-                wal.close();
-            } catch (IOException expected) {
-                // the power is off
-            }
-        }
+        PowerOff.abandon(wal);
         Map<Long, Long> mustSurvive = new HashMap<>();
         for (Map.Entry<Long, Long> e : lastOf.entrySet()) {
             if (e.getValue() <= acked) {

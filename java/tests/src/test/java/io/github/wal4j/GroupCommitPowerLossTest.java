@@ -10,6 +10,7 @@ import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.log.SegmentKeys;
 import io.github.wal4j.fixtures.Payloads;
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.fixtures.Protections;
 import io.github.wal4j.testing.internal.Seeds;
 import io.github.wal4j.fixtures.SegmentWriterAudit;
@@ -268,7 +269,7 @@ class GroupCommitPowerLossTest {
         long mutations = disk.mutations();
         // Pull the plug now whether or not the cut came during the run; the tear follows from the seed.
         SimulatedDisk after = disk.crash(new Random(c.seed()));
-        abandon(wal);
+        PowerOff.abandon(wal);
         for (int t = 0; t < histories.length; t++) {
             assertTrue(histories[t].violation == null, "appender " + t + ": " + histories[t].violation);
         }
@@ -543,18 +544,6 @@ class GroupCommitPowerLossTest {
             assertArrayEquals(new byte[] {42}, second.get(records.size()).payload());
         }
         return records.size();
-    }
-
-    /** A log on a disk that lost power: its writer has failed; close only releases what is left. */
-    private static void abandon(WriteAheadLog wal) {
-        if (wal == null) {
-            return;
-        }
-        try {
-            wal.close();
-        } catch (IOException expected) {
-            // The power is off: the final sync fails, which is the point.
-        }
     }
 
     private static Thread daemon(String name, Runnable body) {

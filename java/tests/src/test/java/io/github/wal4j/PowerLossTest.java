@@ -14,6 +14,7 @@ import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
 import io.github.wal4j.log.Futures;
 import io.github.wal4j.log.SegmentKeys;
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.fixtures.Protections;
 import io.github.wal4j.fixtures.SegmentWriterAudit;
 import io.github.wal4j.testing.SimulatedDisk;
@@ -218,7 +219,7 @@ class PowerLossTest {
         }
         // Pull the plug now whether or not the cut came during the workload.
         SimulatedDisk after = disk.crash(new Random(crashSeed));
-        abandon(wal);
+        PowerOff.abandon(wal);
 
         try (WriteAheadLog reopened = WriteAheadLog.open(dir, session.apply(after))) {
             long checkpoint = reopened.checkpointSequence();
@@ -257,18 +258,6 @@ class PowerLossTest {
         }
         if (audit != null) {
             audit.assertNoViolation();
-        }
-    }
-
-    /** A log on a disk that lost power: its writer has failed; close only releases what is left. */
-    private static void abandon(WriteAheadLog wal) {
-        if (wal == null) {
-            return;
-        }
-        try {
-            wal.close();
-        } catch (IOException expected) {
-            // The power is off: the final sync fails, which is the point.
         }
     }
 
