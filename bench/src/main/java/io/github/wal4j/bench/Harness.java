@@ -58,15 +58,22 @@ final class Harness {
         final CountDownLatch counted = new CountDownLatch(1);
     }
 
-    private static Result runSync(String name, Subject subject, Cell cell, Timing timing, int rep) throws Exception {
-        Phase phase = new Phase();
-        CountDownLatch started = new CountDownLatch(cell.threads());
-        Worker[] workers = new Worker[cell.threads()];
-        for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(subject, record(cell.size(), i), phase, started, name + "-" + i);
-            workers[i].start();
-        }
-        started.await();
+    /**
+     * The measured window of a run, as {@link #measure} took it.
+     *
+     * @param counters the subject's counters at the window's start
+     * @param start {@link System#nanoTime} at the window's start
+     * @param allocated the bytes the threads allocated in the window ({@link #allocatedBetween})
+     */
+    private record Measured(Map<String, Long> counters, long start, long allocated) {
+    }
+
+    /**
+     * Once the appenders run: the warm-up, then the window (the subject's counters and the threads'
+     * allocation counts taken at its ends, the phase MEASURE inside it and STOP after it); then
+     * lets the appenders end.
+     */
+    private static Measured measure(Subject subject, Phase phase, Timing timing) throws InterruptedException {
         sleep(timing.warmupSeconds());
         Map<String, Long> before = subject.counters();
         Map<Long, Long> allocBefore = allocatedBytes();
@@ -76,8 +83,21 @@ final class Harness {
         phase.value = STOP;
         Map<Long, Long> allocAfter = allocatedBytes();
         phase.counted.countDown();
+        return new Measured(before, windowStart, allocatedBetween(allocBefore, allocAfter));
+    }
+
+    private static Result runSync(String name, Subject subject, Cell cell, Timing timing, int rep) throws Exception {
+        Phase phase = new Phase();
+        CountDownLatch started = new CountDownLatch(cell.threads());
+        Worker[] workers = new Worker[cell.threads()];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(subject, record(cell.size(), i), phase, started, name + "-" + i);
+            workers[i].start();
+        }
+        started.await();
+        Measured measured = measure(subject, phase, timing);
         long records = 0;
-        long windowEnd = windowStart;
+        long windowEnd = measured.start();
         Histogram latency = histogram();
         for (Worker w : workers) {
             w.join(TimeUnit.MINUTES.toMillis(5));
@@ -92,8 +112,8 @@ final class Harness {
             latency.add(w.latency);
         }
         Map<String, Long> after = subject.counters();
-        return new Result(name, cell, rep, records, (windowEnd - windowStart) / 1e9, latency, delta(before, after),
-                allocatedBetween(allocBefore, allocAfter), "");
+        return new Result(name, cell, rep, records, (windowEnd - measured.start()) / 1e9, latency,
+                delta(measured.counters(), after), measured.allocated(), "");
     }
 
     /** One appending thread: appends until told to stop, timing those it starts inside the window. */
@@ -194,15 +214,7 @@ final class Harness {
         }, name + "-async");
         appender.setDaemon(true);
         appender.start();
-        sleep(timing.warmupSeconds());
-        Map<String, Long> before = subject.counters();
-        Map<Long, Long> allocBefore = allocatedBytes();
-        long windowStart = System.nanoTime();
-        phase.value = MEASURE;
-        sleep(timing.seconds());
-        phase.value = STOP;
-        Map<Long, Long> allocAfter = allocatedBytes();
-        phase.counted.countDown();
+        Measured measured = measure(subject, phase, timing);
         appender.join(TimeUnit.MINUTES.toMillis(5));
         if (appender.isAlive()) {
             throw new IllegalStateException(name + ": the async appender did not stop");
@@ -218,9 +230,9 @@ final class Harness {
         }
         Map<String, Long> after = subject.counters();
         synchronized (tally) {
-            return new Result(name, cell, rep, tally.count, (Math.max(tally.lastEnd, windowStart) - windowStart) / 1e9,
-                    tally.latency, delta(before, after),
-                    allocatedBetween(allocBefore, allocAfter), "");
+            return new Result(name, cell, rep, tally.count,
+                    (Math.max(tally.lastEnd, measured.start()) - measured.start()) / 1e9, tally.latency,
+                    delta(measured.counters(), after), measured.allocated(), "");
         }
     }
 
