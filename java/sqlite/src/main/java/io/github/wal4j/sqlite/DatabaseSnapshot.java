@@ -88,19 +88,13 @@ final class DatabaseSnapshot {
         return sequence;
     }
 
+    /** A connection of the snapshot's own to {@code file}, with the node's busy timeout, in auto-commit. */
     private static Connection connect(Path file, SqliteNodeOptions options) throws SQLException {
-        Connection c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
-        try (Statement s = c.createStatement()) {
-            s.execute("PRAGMA busy_timeout = " + options.busyTimeout().toMillis());
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.close();
-            } catch (SQLException | RuntimeException closing) {
-                e.addSuppressed(closing);
+        return SqliteDatabase.open(file, c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = " + options.busyTimeout().toMillis());
             }
-            throw e;
-        }
-        return c;
+        });
     }
 
     private static void fsync(Path path, boolean directory) throws IOException {

@@ -47,11 +47,35 @@ final class SqliteDatabase {
                 .setPermissions(walOptions.filePermissions());
     }
 
+    /** What {@link #open} runs on a new connection before it hands it out. */
+    @FunctionalInterface
+    interface Setup {
+        void apply(Connection connection) throws SQLException;
+    }
+
+    /**
+     * A connection to {@code file} on which {@code setup} ran; if {@code setup} throws, the
+     * connection is closed (a failure to close is suppressed in what it threw) and nothing is left open.
+     */
+    static Connection open(Path file, Setup setup) throws SQLException {
+        Connection c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
+        try {
+            setup.apply(c);
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.close();
+            } catch (SQLException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
     /** A connection to {@code file} with the node's pragmas set and checked (busy timeout, journal mode, synchronous), auto-commit off. */
     static Connection connect(Path file, SqliteNodeOptions options) throws SQLException {
-        Connection c = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new Properties());
         JournalMode mode = options.journalMode();
-        try {
+        return open(file, c -> {
             try (Statement s = c.createStatement()) {
                 checkVersion(queryString(s, "SELECT sqlite_version()"), mode, file);
                 s.execute("PRAGMA busy_timeout = " + options.busyTimeout().toMillis());
@@ -73,15 +97,7 @@ final class SqliteDatabase {
                 }
             }
             c.setAutoCommit(false);
-            return c;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.close();
-            } catch (SQLException | RuntimeException closing) {
-                e.addSuppressed(closing);
-            }
-            throw e;
-        }
+        });
     }
 
     /**
