@@ -233,7 +233,10 @@ final class Report {
                 + "harness: none per append for threads, one completion callback per append for async). "
                 + "device B/payload B: bytes written to %s over the window (`/proc/diskstats`; the C programs read it over "
                 + "their own window) / payload bytes of the counted records: the whole device, so the file system's "
-                + "journal and every other writer on the machine count too; blank where the device is not found.%n%n",
+                + "journal and every other writer on the machine count too; blank where the device is not found. For the -steady "
+                + "subjects a window also holds the next segment's preparation (64 MiB of zeros written and synced) when the "
+                + "segment passes half full inside it: over a segment's life one more device byte per segment byte, in a "
+                + "window all of it or none.%n%n",
                 options.warmup, options.duration, options.reps, options.dir, deviceText()));
         describeSubjects(md);
         appendTables(md);
