@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -21,7 +22,7 @@ import jdk.jfr.consumer.RecordingFile;
  * batches overwrite written blocks, as in any long-running log.
  *
  * <p>How, fast: {@code appendAsync} of {@value #FILL_RECORD}-byte records from the calling thread
- * (at most {@value #IN_FLIGHT} in flight) until the preparer has created the next segment's
+ * (at most {@value #IN_FLIGHT} in flight, fewer for segments under 128 MiB: a sixteenth of a segment) until the preparer has created the next segment's
  * temporary file (the active segment is past half full); then no appends until that file has its
  * full size (the zeros written; a rotation waits for the sync that follows), then appends (at most
  * {@value #IN_FLIGHT_AT_ROTATION} in flight) until the next segment's file exists, and then waits
@@ -55,44 +56,62 @@ final class SteadyState {
      */
     static String reach(WriteAheadLog wal, Path dir, long segmentSize) throws Exception {
         byte[] record = Harness.record(FILL_RECORD, 7);
+        // What is in flight when the preparer starts lands in the active segment: a sixteenth of it at most.
+        int fillInFlight = (int) Math.max(1, Math.min(IN_FLIGHT, segmentSize / 16 / FILL_RECORD));
+        int rotationInFlight = Math.min(fillInFlight, IN_FLIGHT_AT_ROTATION);
         ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
         long deadline = System.nanoTime() + TIMEOUT_NANOS;
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            long next = newestSegment(dir) + 1;
-            Path segment = dir.resolve(LogFiles.segmentName(next));
-            Path temporary = LogFiles.temporary(segment);
-            // Past half of the active segment: the preparer starts on the next one.
-            while (!Files.exists(temporary) && !Files.exists(segment)) {
-                append(wal, record, inFlight, IN_FLIGHT, deadline);
-            }
-            drain(inFlight);
-            while (Files.exists(temporary) && Files.size(temporary) < segmentSize) {
-                check(deadline, "the preparation of " + temporary.getFileName());
-                Thread.sleep(5);
-            }
-            // From its last zero write to the sync, which a rotation waits for: a few instructions.
-            Thread.sleep(20);
-            Path jfr = Files.createTempFile("steady", ".jfr");
-            try (Recording recording = new Recording()) {
-                recording.enable(ROTATION).withThreshold(Duration.ZERO);
-                recording.start();
-                while (!Files.exists(segment)) {
-                    append(wal, record, inFlight, IN_FLIGHT_AT_ROTATION, deadline);
+        // One recording over the whole fill: a recording started just before the rotation, the first
+        // in the JVM, was seen to miss its event.
+        try (Recording recording = new Recording()) {
+            recording.enable(ROTATION).withThreshold(Duration.ZERO);
+            recording.start();
+            for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+                long next = newestSegment(dir) + 1;
+                Path segment = dir.resolve(LogFiles.segmentName(next));
+                Path temporary = LogFiles.temporary(segment);
+                // Past half of the active segment: the preparer starts on the next one.
+                while (!Files.exists(temporary) && !Files.exists(segment)) {
+                    append(wal, record, inFlight, fillInFlight, deadline);
                 }
                 drain(inFlight);
-                recording.stop();
-                recording.dump(jfr);
-                List<RecordedEvent> rotations = RecordingFile.readAllEvents(jfr).stream()
-                        .filter(e -> e.getEventType().getName().equals(ROTATION)).toList();
-                if (rotations.stream().anyMatch(e -> e.getBoolean("prepared")
-                        && segment.getFileName().toString().equals(e.getString("segment")))) {
+                while (Files.exists(temporary) && Files.size(temporary) < segmentSize) {
+                    check(deadline, "the preparation of " + temporary.getFileName());
+                    Thread.sleep(5);
+                }
+                // From its last zero write to the sync, which a rotation waits for: a few instructions.
+                Thread.sleep(20);
+                while (!Files.exists(segment)) {
+                    append(wal, record, inFlight, rotationInFlight, deadline);
+                }
+                drain(inFlight);
+                if (preparedRotationInto(recording, next)) {
                     return segment.getFileName().toString();
                 }
-            } finally {
-                Files.deleteIfExists(jfr);
             }
         }
         throw new IllegalStateException("no rotation used a prepared segment in " + ATTEMPTS + " tries (" + dir + ")");
+    }
+
+    /**
+     * Whether the newest rotation in the recording used a prepared file, and the recording holds
+     * every rotation since the log opened ({@code segmentId - 1} of them: open created segment 1),
+     * so the newest is the one into segment {@code segmentId}. The event's segment name is not
+     * compared: the first such event in a JVM was seen with it null.
+     */
+    private static boolean preparedRotationInto(Recording recording, long segmentId) throws Exception {
+        Path jfr = Files.createTempFile("steady", ".jfr");
+        try {
+            // A dump of a running recording holds what its threads have flushed: the rotation's
+            // thread committed its event before the fill's last append was acknowledged.
+            recording.dump(jfr);
+            List<RecordedEvent> rotations = RecordingFile.readAllEvents(jfr).stream()
+                    .filter(e -> e.getEventType().getName().equals(ROTATION))
+                    .sorted(Comparator.comparing(RecordedEvent::getStartTime)).toList();
+            return rotations.size() == segmentId - 1 && rotations.get(rotations.size() - 1).getBoolean("prepared");
+        } finally {
+            Files.deleteIfExists(jfr);
+        }
     }
 
     private static void append(WriteAheadLog wal, byte[] record, ArrayDeque<CompletableFuture<?>> inFlight, int limit,
