@@ -233,11 +233,12 @@ final class Report {
                 + "harness: none per append for threads, one completion callback per append for async). "
                 + "device B/payload B: bytes written to %s over the window (`/proc/diskstats`; the C programs read it over "
                 + "their own window) / payload bytes of the counted records: the whole device, so the file system's "
-                + "journal and every other writer on the machine count too; blank where the device is not found. For the -steady "
-                + "subjects a window also holds the next segment's preparation (64 MiB of zeros written and synced) when the "
-                + "segment passes half full inside it: over a segment's life one more device byte per segment byte, in a "
-                + "window all of it or none.%n%n",
-                options.warmup, options.duration, options.reps, options.dir, deviceText()));
+                + "journal and every other writer on the machine count too; blank where the device is not found.%s%n%n",
+                options.warmup, options.duration, options.reps, options.dir, deviceText(),
+                results.stream().noneMatch(r -> STEADY.contains(r.subject())) ? ""
+                        : " For the -steady subjects a window also holds the next segment's preparation (64 MiB of zeros "
+                        + "written and synced) when the segment passes half full inside it: over a segment's life one more "
+                        + "device byte per segment byte, in a window all of it or none."));
         describeSubjects(md);
         appendTables(md);
         targets(md);

@@ -53,12 +53,14 @@ class ReportTest {
         assertTrue(md.contains("| 100 B t=16 | wal4j-native-steady | 150,000 (150,000-150,000) | 15.00 | n/a | n/a | n/a |  |  | 3.00 |"), md);
         assertTrue(md.contains("| 100 B t=16 | wal4j-native | 50,000 (50,000-50,000) | 5.00 | n/a | n/a | n/a |  |  |  |"), md);
         assertTrue(md.contains("3.00 device B/payload B"), "the run line");
+        assertTrue(md.contains("For the -steady subjects a window also holds the next segment's preparation"), md);
     }
 
     @Test
     void withoutSteadySubjectsThereIsNoLikeForLikeTable() {
         String md = report(List.of(CCeiling.NAME, CCeiling.ZEROED, "wal4j-native"));
         assertTrue(!md.contains("Like for like"), md);
+        assertTrue(!md.contains("For the -steady subjects"), md);
         assertTrue(md.contains("| wal4j-native (fresh log: its first segment, fallocated / grown) |"), md);
     }
 }
