@@ -59,9 +59,44 @@ static int fill_zeros(int fd, off_t bytes) {
     return fsync(fd);
 }
 
+/*
+ * Bytes written to the block device named `device` (its name in /proc/diskstats, e.g. "vda") since
+ * boot: field 10, sectors of 512 bytes. The whole device's count, every writer on the machine in it.
+ * -1 without a device or if it is not listed.
+ */
+static long long device_bytes_written(const char *device) {
+    if (device == NULL) {
+        return -1;
+    }
+    FILE *in = fopen("/proc/diskstats", "r");
+    if (in == NULL) {
+        return -1;
+    }
+    char line[512];
+    long long bytes = -1;
+    while (fgets(line, sizeof(line), in) != NULL) {
+        unsigned major, minor;
+        char name[128];
+        unsigned long long f[7];
+        if (sscanf(line, " %u %u %127s %llu %llu %llu %llu %llu %llu %llu", &major, &minor, name, &f[0], &f[1],
+                   &f[2], &f[3], &f[4], &f[5], &f[6]) == 10 && strcmp(name, device) == 0) {
+            bytes = (long long)f[6] * 512;
+            break;
+        }
+    }
+    fclose(in);
+    return bytes;
+}
+
+/* Device bytes between two device_bytes_written() readings, or -1 if either failed. */
+static long long device_bytes_between(long long before, long long after) {
+    return before < 0 || after < before ? -1 : after - before;
+}
+
 /* The options both programs take; "count" is fsync_loop's -n BATCH or group_commit's -T THREADS. */
 struct ceiling_args {
     const char *path;
+    const char *device;
     const char *latency_path;
     const char *mode;
     long record;
@@ -74,12 +109,12 @@ struct ceiling_args {
 };
 
 /*
- * Parses -f -s -t -w -m -M -l and the count option (count_flag: 'n' or 'T', from 1 to count_max,
+ * Parses -f -s -t -w -m -M -l -D and the count option (count_flag: 'n' or 'T', from 1 to count_max,
  * count_default when absent). Returns 0, or 2 after printing the usage line.
  */
 static int parse_ceiling_args(int argc, char **argv, char count_flag, long count_default, long count_max,
                               const char *usage_tail, struct ceiling_args *a) {
-    char optstring[] = "f:s:t:?:w:m:M:l:";
+    char optstring[] = "f:s:t:?:w:m:M:l:D:";
     optstring[6] = count_flag;
     memset(a, 0, sizeof(*a));
     a->mode = "fallocate";
@@ -100,6 +135,7 @@ static int parse_ceiling_args(int argc, char **argv, char count_flag, long count
             case 'm': a->mode = optarg; break;
             case 'M': a->file_mib = strtol(optarg, NULL, 10); break;
             case 'l': a->latency_path = optarg; break;
+            case 'D': a->device = optarg; break;
             default: bad = 1; break;
         }
     }
@@ -109,7 +145,7 @@ static int parse_ceiling_args(int argc, char **argv, char count_flag, long count
         || a->count < 1 || a->count > count_max || a->file_mib < 1 || (off_t)a->record * a->count > a->file_bytes
         || (!a->overwrite && strcmp(a->mode, "fallocate") != 0) || optind != argc) {
         fprintf(stderr, "usage: %s -f FILE -s RECORD_BYTES -t SECONDS %s [-w WARMUP_SECONDS] "
-                "[-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]\n", argv[0], usage_tail);
+                "[-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE] [-D DEVICE]\n", argv[0], usage_tail);
         return 2;
     }
     return 0;

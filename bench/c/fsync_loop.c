@@ -3,7 +3,7 @@
  * checksums, no JVM. What wal4j in Durability.SYNC cannot beat on the same disk.
  *
  *   fsync_loop -f FILE -s RECORD_BYTES -t SECONDS [-n BATCH] [-w WARMUP_SECONDS]
- *              [-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]
+ *              [-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE] [-D DEVICE]
  *
  * -n 1 (default): pwrite + fdatasync per record, the single-thread ceiling.
  * -n N: N pwrites (one per record, consecutive offsets) then one fdatasync: the group-commit
@@ -18,8 +18,11 @@
  * -l: write every measured batch's latency (ns, the pwrites and the fdatasync of one batch: what
  *   the batch's first record waits) to this file as native-endian int64s.
  *
+ * -D: the block device's name in /proc/diskstats (e.g. vda): the output's device_bytes are the bytes
+ *   it wrote over the measured window (the whole device, every writer on it); -1 without -D.
+ *
  * Prints one line: "c-fsync-loop mode=... bytes=... batch=... records=... batches=... seconds=...
- * records_per_s=... mb_per_s=... p50_us=... p99_us=... p999_us=... wraps=..." (MB = 10^6 bytes;
+ * records_per_s=... mb_per_s=... p50_us=... p99_us=... p999_us=... wraps=... device_bytes=..." (MB = 10^6 bytes;
  * percentiles are per batch, nearest rank). The file is deleted at the end.
  */
 #define _GNU_SOURCE
@@ -70,7 +73,9 @@ int main(int argc, char **argv) {
     int64_t start = 0;
     int64_t end = 0;
     int measuring = warmup <= 0;
+    long long device_before = -1;
     if (measuring) {
+        device_before = device_bytes_written(args.device);
         start = now_ns();
         end = start + (int64_t)(seconds * 1e9);
     }
@@ -78,6 +83,7 @@ int main(int argc, char **argv) {
     for (;;) {
         if (!measuring && t >= warm_end) {
             measuring = 1;
+            device_before = device_bytes_written(args.device);
             start = t;
             end = start + (int64_t)(seconds * 1e9);
         }
@@ -119,6 +125,7 @@ int main(int argc, char **argv) {
         t = done;
     }
     double elapsed = (double)(t - start) / 1e9;
+    long long device_bytes = device_bytes_between(device_before, device_bytes_written(args.device));
     if (write_latencies(args.latency_path, lat, batches) != 0) {
         unlink(path);
         return 1;
@@ -126,10 +133,10 @@ int main(int argc, char **argv) {
     qsort(lat, batches, sizeof(int64_t), compare_i64);
     double records = (double)batches * (double)batch;
     printf("c-fsync-loop mode=%s bytes=%ld batch=%ld records=%.0f batches=%zu seconds=%.3f records_per_s=%.1f "
-           "mb_per_s=%.3f p50_us=%.1f p99_us=%.1f p999_us=%.1f wraps=%ld\n",
+           "mb_per_s=%.3f p50_us=%.1f p99_us=%.1f p999_us=%.1f wraps=%ld device_bytes=%lld\n",
            mode, record, batch, records, batches, elapsed, records / elapsed, records * (double)record / elapsed / 1e6,
            percentile_us(lat, batches, 0.50), percentile_us(lat, batches, 0.99), percentile_us(lat, batches, 0.999),
-           wraps);
+           wraps, device_bytes);
     free(lat);
     free(buf);
     close(fd);

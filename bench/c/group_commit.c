@@ -7,15 +7,18 @@
  * single-thread batch of fsync_loop is the bare device.
  *
  *   group_commit -f FILE -s RECORD_BYTES -t SECONDS -T THREADS [-w WARMUP_SECONDS]
- *                [-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE]
+ *                [-m fallocate|overwrite] [-M FILE_MIB] [-l LATENCY_FILE] [-D DEVICE]
  *
  * -m as in fsync_loop: fallocate (default) reserves the file with fallocate(2), overwrite fills it
  *   with zeros and fsyncs it first.
  * -l: every measured commit's latency (ns, from the copy into the pending buffer to the wake-up
  *   after the fdatasync that covered it) as native-endian int64s.
+ * -D as in fsync_loop: device_bytes, what the device wrote from the window's start until every
+ *   thread stopped (-1 without -D).
  *
  * Prints one line in fsync_loop's form: "c-group-commit mode=... bytes=... threads=... records=...
- * batches=... seconds=... records_per_s=... mb_per_s=... p50_us=... p99_us=... p999_us=... wraps=..."
+ * batches=... seconds=... records_per_s=... mb_per_s=... p50_us=... p99_us=... p999_us=... wraps=...
+ * device_bytes=..."
  * (batches = fdatasyncs in the measured window; percentiles per commit, nearest rank).
  */
 #define _GNU_SOURCE
@@ -183,6 +186,13 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
+    /* The main thread only waits: it reads the device's count when the window opens. */
+    int64_t until_start = log.start - now_ns();
+    if (until_start > 0) {
+        struct timespec pause = {until_start / 1000000000LL, until_start % 1000000000LL};
+        nanosleep(&pause, NULL);
+    }
+    long long device_before = device_bytes_written(args.device);
     size_t total = 0;
     int oom = 0;
     for (long i = 0; i < threads; i++) {
@@ -190,6 +200,7 @@ int main(int argc, char **argv) {
         total += workers[i].count;
         oom |= workers[i].oom;
     }
+    long long device_bytes = device_bytes_between(device_before, device_bytes_written(args.device));
     if (log.failed || oom) {
         fprintf(stderr, "%s\n", oom ? "out of memory" : strerror(log.failed));
         unlink(path);
@@ -213,10 +224,10 @@ int main(int argc, char **argv) {
     }
     qsort(lat, total, sizeof(int64_t), compare_i64);
     printf("c-group-commit mode=%s bytes=%ld threads=%ld records=%zu batches=%zu seconds=%.3f records_per_s=%.1f "
-           "mb_per_s=%.3f p50_us=%.1f p99_us=%.1f p999_us=%.1f wraps=%ld\n",
+           "mb_per_s=%.3f p50_us=%.1f p99_us=%.1f p999_us=%.1f wraps=%ld device_bytes=%lld\n",
            mode, record, threads, total, log.syncs_measured, seconds, (double)total / seconds,
            (double)total * (double)record / seconds / 1e6, percentile_us(lat, total, 0.50),
-           percentile_us(lat, total, 0.99), percentile_us(lat, total, 0.999), log.wraps);
+           percentile_us(lat, total, 0.99), percentile_us(lat, total, 0.999), log.wraps, device_bytes);
     free(lat);
     free(workers);
     free(log.pending);

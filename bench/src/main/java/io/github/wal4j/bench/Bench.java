@@ -34,6 +34,10 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         long started = System.nanoTime();
         Options o = Options.parse(args);
+        if (o.help) {
+            System.out.println(Options.HELP);
+            return;
+        }
         Files.createDirectories(o.dir);
         Files.createDirectories(o.out);
         FileStore store = Files.getFileStore(o.dir);

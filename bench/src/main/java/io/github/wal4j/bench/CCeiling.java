@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,7 +33,9 @@ import org.HdrHistogram.Histogram;
  *       what a careful C log pays for the thread wake-ups wal4j pays. Sync cells only.
  * </ul>
  * Latency: per batch for the single-thread ceilings (what the batch's first record waits), per
- * commit for the group commit, read from the latency file the program writes.
+ * commit for the group commit, read from the latency file the program writes. Device bytes: the
+ * program reads {@code /proc/diskstats} over its own measured window ({@code -D}, the device
+ * {@link DeviceWrites} finds for the bench directory), so the file's preparation is not in them.
  */
 final class CCeiling {
     static final String NAME = "c-ceiling";
@@ -72,10 +75,15 @@ final class CCeiling {
         if (cell.size() >= 65536) {
             fileMib = 1024;
         }
-        List<String> command = List.of(binary.toString(), "-f", file.toString(), "-s", Integer.toString(cell.size()),
-                "-t", Double.toString(timing.seconds()), "-w", Double.toString(timing.warmupSeconds()),
-                group ? "-T" : "-n", Integer.toString(batch), "-m", mode, "-M", Long.toString(fileMib),
-                "-l", latencies.toString());
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "-f", file.toString(), "-s",
+                Integer.toString(cell.size()), "-t", Double.toString(timing.seconds()), "-w",
+                Double.toString(timing.warmupSeconds()), group ? "-T" : "-n", Integer.toString(batch), "-m", mode, "-M",
+                Long.toString(fileMib), "-l", latencies.toString()));
+        DeviceWrites device = DeviceWrites.of(o.dir);
+        if (device != null) {
+            // The program reads the device's count over its own measured window.
+            command.addAll(List.of("-D", device.name()));
+        }
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String line;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -102,7 +110,8 @@ final class CCeiling {
             String note = String.format(Locale.ROOT, group ? "T=%d threads, %s%s" : "N=%d per fdatasync, %s%s", batch, mode,
                     fields.get("wraps").equals("0") ? "" : ", wrapped " + fields.get("wraps") + "x in " + fileMib + " MiB");
             return new Result(subject, cell, rep, records, Double.parseDouble(fields.get("seconds")), latency,
-                    Map.of("batches", Long.parseLong(fields.get("batches")), "appends", records), -1, note);
+                    Map.of("batches", Long.parseLong(fields.get("batches")), "appends", records), -1,
+                    Long.parseLong(fields.getOrDefault("device_bytes", "-1")), note);
         } finally {
             Files.deleteIfExists(latencies);
             Files.deleteIfExists(file);

@@ -15,7 +15,10 @@ import org.HdrHistogram.Histogram;
  * Runs one in-process implementation in one cell on a fresh directory: a warm-up, then a fixed
  * measured window. A run counts the appends that started inside the window; its length runs from
  * the window's start to the last counted append's acknowledgement. Latency is per append, from the
- * call to its return (or the future's completion), in an HdrHistogram (3 significant digits).
+ * call to its return (or the future's completion), in an HdrHistogram (3 significant digits). The
+ * bytes written to the bench directory's device ({@link DeviceWrites}: the whole device, every
+ * writer on it) are taken from the window's start to the moment its last counted append completed
+ * and the appenders stopped.
  */
 final class Harness {
     static final int WARMUP = 0;
@@ -32,14 +35,15 @@ final class Harness {
     static Result run(Subjects.Entry entry, Cell cell, Timing timing, int rep, Path parent) throws Exception {
         Path dir = Files.createTempDirectory(parent, entry.name() + "-");
         try {
+            DeviceWrites device = DeviceWrites.of(dir);
             try (Subject subject = entry.factory().open(dir, cell.size())) {
                 if (cell.isAsync()) {
                     if (!(subject instanceof AsyncSubject async)) {
                         throw new IllegalArgumentException(entry.name() + " has no asynchronous append");
                     }
-                    return runAsync(entry.name(), async, cell, timing, rep);
+                    return runAsync(entry.name(), async, cell, timing, rep, device);
                 }
-                return runSync(entry.name(), subject, cell, timing, rep);
+                return runSync(entry.name(), subject, cell, timing, rep, device);
             }
         } finally {
             Files2.deleteTree(dir);
@@ -64,8 +68,9 @@ final class Harness {
      * @param counters the subject's counters at the window's start
      * @param start {@link System#nanoTime} at the window's start
      * @param allocated the bytes the threads allocated in the window ({@link #allocatedBetween})
+     * @param deviceBefore the device's written bytes at the window's start ({@link DeviceWrites#bytesWritten()}, or -1)
      */
-    private record Measured(Map<String, Long> counters, long start, long allocated) {
+    private record Measured(Map<String, Long> counters, long start, long allocated, long deviceBefore) {
     }
 
     /**
@@ -73,20 +78,23 @@ final class Harness {
      * allocation counts taken at its ends, the phase MEASURE inside it and STOP after it); then
      * lets the appenders end.
      */
-    private static Measured measure(Subject subject, Phase phase, Timing timing) throws InterruptedException {
+    private static Measured measure(Subject subject, Phase phase, Timing timing, DeviceWrites device)
+            throws InterruptedException {
         sleep(timing.warmupSeconds());
         Map<String, Long> before = subject.counters();
         Map<Long, Long> allocBefore = allocatedBytes();
+        long deviceBefore = device == null ? -1 : device.bytesWritten();
         long windowStart = System.nanoTime();
         phase.value = MEASURE;
         sleep(timing.seconds());
         phase.value = STOP;
         Map<Long, Long> allocAfter = allocatedBytes();
         phase.counted.countDown();
-        return new Measured(before, windowStart, allocatedBetween(allocBefore, allocAfter));
+        return new Measured(before, windowStart, allocatedBetween(allocBefore, allocAfter), deviceBefore);
     }
 
-    private static Result runSync(String name, Subject subject, Cell cell, Timing timing, int rep) throws Exception {
+    private static Result runSync(String name, Subject subject, Cell cell, Timing timing, int rep, DeviceWrites device)
+            throws Exception {
         Phase phase = new Phase();
         CountDownLatch started = new CountDownLatch(cell.threads());
         Worker[] workers = new Worker[cell.threads()];
@@ -95,7 +103,7 @@ final class Harness {
             workers[i].start();
         }
         started.await();
-        Measured measured = measure(subject, phase, timing);
+        Measured measured = measure(subject, phase, timing, device);
         long records = 0;
         long windowEnd = measured.start();
         Histogram latency = histogram();
@@ -111,9 +119,12 @@ final class Harness {
             windowEnd = Math.max(windowEnd, w.lastEnd);
             latency.add(w.latency);
         }
+        // After the joins: the window's last appends are durable, their writes done.
+        long deviceWritten = deviceBetween(device, measured.deviceBefore());
         Map<String, Long> after = subject.counters();
         return new Result(name, cell, rep, records, (windowEnd - measured.start()) / 1e9, latency,
-                delta(measured.counters(), after), measured.allocated(), "");
+                delta(measured.counters(), after), measured.allocated(),
+                deviceWritten, "");
     }
 
     /** One appending thread: appends until told to stop, timing those it starts inside the window. */
@@ -187,7 +198,8 @@ final class Harness {
         }
     }
 
-    private static Result runAsync(String name, AsyncSubject subject, Cell cell, Timing timing, int rep) throws Exception {
+    private static Result runAsync(String name, AsyncSubject subject, Cell cell, Timing timing, int rep, DeviceWrites device)
+            throws Exception {
         Phase phase = new Phase();
         Semaphore window = new Semaphore(cell.window());
         AsyncTally tally = new AsyncTally();
@@ -214,7 +226,7 @@ final class Harness {
         }, name + "-async");
         appender.setDaemon(true);
         appender.start();
-        Measured measured = measure(subject, phase, timing);
+        Measured measured = measure(subject, phase, timing, device);
         appender.join(TimeUnit.MINUTES.toMillis(5));
         if (appender.isAlive()) {
             throw new IllegalStateException(name + ": the async appender did not stop");
@@ -228,11 +240,13 @@ final class Harness {
         if (tally.failure() != null) {
             throw new IllegalStateException(name + ": an append failed", tally.failure());
         }
+        long deviceWritten = deviceBetween(device, measured.deviceBefore());
         Map<String, Long> after = subject.counters();
         synchronized (tally) {
             return new Result(name, cell, rep, tally.count,
                     (Math.max(tally.lastEnd, measured.start()) - measured.start()) / 1e9, tally.latency,
-                    delta(measured.counters(), after), measured.allocated(), "");
+                    delta(measured.counters(), after), measured.allocated(),
+                deviceWritten, "");
         }
     }
 
@@ -288,6 +302,15 @@ final class Harness {
             }
         }
         return total;
+    }
+
+    /** Bytes the device wrote since {@code before} (a {@link DeviceWrites#bytesWritten()}), or -1. */
+    private static long deviceBetween(DeviceWrites device, long before) {
+        if (device == null || before < 0) {
+            return -1;
+        }
+        long after = device.bytesWritten();
+        return after < before ? -1 : after - before;
     }
 
     static void sleep(double seconds) throws InterruptedException {

@@ -22,8 +22,8 @@ final class Options {
     double jvmWarmup;
     int reps;
     List<Cell> cells;
-    List<String> subjects = new ArrayList<>(List.of(CCeiling.NAME, CCeiling.ZEROED, CCeiling.GROUP, "wal4j-native",
-            "wal4j-java", "rocksdb", "sqlite", "filechannel"));
+    /** The sync cells' implementations; the presets set them ({@link #QUICK_SUBJECTS}, {@link #FULL_SUBJECTS}). */
+    List<String> subjects;
     List<String> asyncSubjects = new ArrayList<>(List.of(CCeiling.NAME, CCeiling.ZEROED, "wal4j-native", "wal4j-java"));
     int[] windows;
     int asyncSize = 100;
@@ -33,6 +33,35 @@ final class Options {
     int recoveryReps;
     boolean recoverySmallBatches;
     boolean jmhFull;
+    /** {@code --help}: print {@link #HELP} and run nothing. */
+    boolean help;
+
+    static final List<String> QUICK_SUBJECTS = List.of(CCeiling.NAME, CCeiling.ZEROED, CCeiling.GROUP, "wal4j-native",
+            "wal4j-java", "rocksdb", "sqlite", "filechannel");
+    /** The quick list and the steady-state subjects, each beside its fresh-log counterpart. */
+    static final List<String> FULL_SUBJECTS = List.of(CCeiling.NAME, CCeiling.ZEROED, CCeiling.GROUP, "wal4j-native",
+            "wal4j-native-steady", "wal4j-java", "wal4j-java-steady", "rocksdb", "sqlite", "filechannel");
+
+    static final String HELP = String.join("\n",
+            "bench/run [--quick|--full] [options]: the wal4j benchmark suite (docs/benchmarks.md).",
+            "  --quick, --full       presets (quick: the default); options after them override the preset",
+            "  --sections LIST       append,recovery,tail,jmh (default: all four)",
+            "  --cells LIST          sync cells SIZExTHREADS, e.g. 100x1,100x16,100x64,65536x16",
+            "  --matrix T:S          sync cells, the product of thread counts and sizes, e.g. 1,16:100,4096",
+            "  --subjects LIST       sync implementations: " + String.join(",", FULL_SUBJECTS) + " and the variants of",
+            "                        Subjects.java (wal4j-native-direct, wal4j-native+aes, ...); full: all of the first list,",
+            "                        quick: without the -steady ones",
+            "  --async-subjects LIST appendAsync implementations (one thread, a window of appends in flight)",
+            "  --windows LIST|none   appendAsync windows, e.g. 1024,4096; none: no async cells",
+            "  --async-size B        record size of the async cells (100)",
+            "  --duration S          measured seconds per run (alias --seconds); --warmup S  warm-up per run",
+            "  --jvm-warmup S        JIT warm-up per implementation, not reported; --reps N  repetitions",
+            "  --recovery-mib M --recovery-record B --recovery-reps N --recovery-small-batches   recovery section",
+            "  --dir D               bench directory (refused on tmpfs unless --allow-tmpfs)",
+            "  --help                this text",
+            "The issue-20 goal cells alone (about 6-8 minutes on a quiet machine):",
+            "  bench/run --full --sections append --cells 100x1,100x16,100x64,65536x16 --windows none \\",
+            "    --subjects c-ceiling,c-ceiling-zeroed,c-group,wal4j-native,wal4j-native-steady,wal4j-java-steady,rocksdb");
 
     static Options parse(String[] args) {
         Options o = new Options();
@@ -48,7 +77,8 @@ final class Options {
                 case "--ceiling" -> o.ceiling = Path.of(value(args, ++i, arg));
                 case "--group-ceiling" -> o.groupCeiling = Path.of(value(args, ++i, arg));
                 case "--drop-cache" -> o.dropCache = Path.of(value(args, ++i, arg));
-                case "--duration" -> o.duration = Double.parseDouble(value(args, ++i, arg));
+                case "--help" -> o.help = true;
+                case "--duration", "--seconds" -> o.duration = Double.parseDouble(value(args, ++i, arg));
                 case "--warmup" -> o.warmup = Double.parseDouble(value(args, ++i, arg));
                 case "--jvm-warmup" -> o.jvmWarmup = Double.parseDouble(value(args, ++i, arg));
                 case "--reps" -> o.reps = Integer.parseInt(value(args, ++i, arg));
@@ -58,7 +88,10 @@ final class Options {
                 case "--matrix" -> o.cells = matrix(value(args, ++i, arg));
                 case "--subjects", "--layers" -> o.subjects = layers(value(args, ++i, arg));
                 case "--async-subjects" -> o.asyncSubjects = layers(value(args, ++i, arg));
-                case "--windows" -> o.windows = ints(value(args, ++i, arg));
+                case "--windows" -> {
+                    String windows = value(args, ++i, arg);
+                    o.windows = windows.equals("none") ? new int[0] : ints(windows);
+                }
                 case "--async-size" -> o.asyncSize = Integer.parseInt(value(args, ++i, arg));
                 case "--ceiling-mode" -> throw new IllegalArgumentException("--ceiling-mode is gone: the subjects "
                         + CCeiling.NAME + " (fallocate) and " + CCeiling.ZEROED + " (zero-filled) run side by side");
@@ -69,6 +102,9 @@ final class Options {
                 case "--recovery-small-batches" -> o.recoverySmallBatches = true;
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
+        }
+        if (o.help) {
+            return o;
         }
         if (o.reps < 1 || o.duration <= 0 || o.warmup < 0 || o.cells.isEmpty() || o.subjects.isEmpty()
                 || o.recoveryMib < 1 || o.recoveryReps < 1) {
@@ -97,6 +133,7 @@ final class Options {
             recoveryMib = 1024;
             recoveryReps = 3;
             jmhFull = true;
+            subjects = new ArrayList<>(FULL_SUBJECTS);
         } else {
             duration = 1;
             warmup = 0.5;
@@ -107,6 +144,7 @@ final class Options {
             recoveryMib = 64;
             recoveryReps = 2;
             jmhFull = false;
+            subjects = new ArrayList<>(QUICK_SUBJECTS);
         }
     }
 

@@ -94,6 +94,9 @@ final class Report {
         if (!Double.isNaN(r.allocatedPerRecord())) {
             extra.append(String.format(Locale.ROOT, "  %.0f B alloc/rec", r.allocatedPerRecord()));
         }
+        if (!Double.isNaN(r.deviceBytesPerPayloadByte())) {
+            extra.append(String.format(Locale.ROOT, "  %.2f device B/payload B", r.deviceBytesPerPayloadByte()));
+        }
         if (!r.note().isEmpty()) {
             extra.append("  (").append(r.note()).append(')');
         }
@@ -227,8 +230,16 @@ final class Report {
                 + "of N records, what its first record waits; C group commit: per commit), HdrHistogram, percentiles pooled over the repetitions. "
                 + "records/s: mean over repetitions (min-max). MB = 10^6 bytes of payload. "
                 + "alloc B/record: bytes allocated by all JVM threads over the window / records (includes the "
-                + "harness: none per append for threads, one completion callback per append for async).%n%n",
-                options.warmup, options.duration, options.reps, options.dir));
+                + "harness: none per append for threads, one completion callback per append for async). "
+                + "device B/payload B: bytes written to %s over the window (`/proc/diskstats`; the C programs read it over "
+                + "their own window) / payload bytes of the counted records: the whole device, so the file system's "
+                + "journal and every other writer on the machine count too; blank where the device is not found.%s%n%n",
+                options.warmup, options.duration, options.reps, options.dir, deviceText(),
+                results.stream().noneMatch(r -> STEADY.contains(r.subject())) ? ""
+                        : " For the -steady subjects a window also holds the next segment's preparation (64 MiB of zeros "
+                        + "written and synced) when the segment passes half full inside it: over a segment's life one more "
+                        + "device byte per segment byte, in a window all of it or none."));
+        describeSubjects(md);
         appendTables(md);
         targets(md);
         recoveryTables(md);
@@ -242,6 +253,34 @@ final class Report {
         return md.toString();
     }
 
+    private String deviceText() {
+        DeviceWrites device = DeviceWrites.of(options.dir);
+        return device == null ? "the bench directory's device (not found here)" : "`" + device.name() + "` (the device of `"
+                + options.dir + "`)";
+    }
+
+    /** What each in-process implementation of this run is ({@link Subjects.Entry#description()}). */
+    private void describeSubjects(StringBuilder md) {
+        List<String> names = results.stream().map(Result::subject).distinct().filter(n -> !CCeiling.isC(n)).toList();
+        if (names.isEmpty()) {
+            return;
+        }
+        md.append("Implementations (the C ceilings: `bench/c/`, `CCeiling.java`):\n\n");
+        for (String n : names) {
+            md.append("* `").append(n).append("`: ").append(Subjects.get(n).description()).append('\n');
+        }
+        md.append('\n');
+    }
+
+    /** Device bytes per payload byte over the repetitions (sums), or NaN unless every repetition has them. */
+    static double devicePerPayload(List<Result> rs) {
+        if (rs.isEmpty() || rs.stream().anyMatch(r -> r.deviceBytes() < 0)) {
+            return Double.NaN;
+        }
+        double payload = rs.stream().mapToDouble(r -> r.records() * (double) r.cell().size()).sum();
+        return payload == 0 ? Double.NaN : rs.stream().mapToLong(Result::deviceBytes).sum() / payload;
+    }
+
     private void appendTables(StringBuilder md) {
         if (results.isEmpty()) {
             return;
@@ -252,8 +291,9 @@ final class Report {
         } else {
             md.append("![records/s vs threads, 100 B](throughput-100B.png)\n\n");
         }
-        md.append("| cell | implementation | records/s (min-max) | MB/s | p50 us | p99 us | p99.9 us | records/fsync | alloc B/record |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| cell | implementation | records/s (min-max) | MB/s | p50 us | p99 us | p99.9 us | records/fsync | alloc B/record "
+                + "| device B/payload B |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Cell cell : cells()) {
             for (String s : subjects(cell)) {
                 List<Result> rs = cell(cell, s);
@@ -263,14 +303,16 @@ final class Report {
                 double alloc = rs.stream().allMatch(r -> r.allocatedBytes() >= 0) && !rs.isEmpty()
                         ? rs.stream().mapToDouble(Result::allocatedBytes).sum() / rs.stream().mapToLong(Result::records).sum()
                         : Double.NaN;
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s (%s-%s) | %.2f | %s | %s | %s | %s | %s |%n",
+                double device = devicePerPayload(rs);
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s (%s-%s) | %.2f | %s | %s | %s | %s | %s | %s |%n",
                         cell.label(), s + (CCeiling.isC(s) ? CCeiling.batchNote(s, cell) : ""),
                         num(mean(rs, Result::recordsPerSecond)),
                         num(rs.stream().mapToDouble(Result::recordsPerSecond).min().orElse(Double.NaN)),
                         num(rs.stream().mapToDouble(Result::recordsPerSecond).max().orElse(Double.NaN)),
                         mean(rs, Result::megabytesPerSecond), num1(micros(h, 50)), num1(micros(h, 99)),
                         num1(micros(h, 99.9)), batches == 0 ? "" : String.format(Locale.ROOT, "%.1f", (double) appends / batches),
-                        Double.isNaN(alloc) ? "" : String.format(Locale.ROOT, "%.0f", alloc)));
+                        Double.isNaN(alloc) ? "" : String.format(Locale.ROOT, "%.0f", alloc),
+                        Double.isNaN(device) ? "" : String.format(Locale.ROOT, "%.2f", device)));
             }
         }
         List<String[]> pairs = new ArrayList<>();
@@ -279,7 +321,13 @@ final class Report {
                 pairs.add(new String[] {w, other});
             }
         }
+        for (String w : STEADY) {
+            for (String other : List.of(CCeiling.ZEROED, CCeiling.NAME, CCeiling.GROUP, "rocksdb")) {
+                pairs.add(new String[] {w, other});
+            }
+        }
         pairs.add(new String[] {"wal4j-native", "wal4j-java"});
+        pairs.add(new String[] {"wal4j-native-steady", "wal4j-java-steady"});
         // Variants against their base: wal4j-native+aes / wal4j-native, wal4j-native-direct / wal4j-native, ...
         for (String s : results.stream().map(Result::subject).distinct().toList()) {
             for (String base : List.of("wal4j-native", "wal4j-java")) {
@@ -314,24 +362,76 @@ final class Report {
         }
     }
 
-    /** Issue 20's targets (append; recovery: {@link Recovery#targets}), each a ratio from this run. */
+    /** The steady-state subjects ({@link Subjects}: the log filled past its first rotation). */
+    static final List<String> STEADY = List.of("wal4j-native-steady", "wal4j-java-steady");
+
+    /** How the targets table names an implementation: which segment its window wrote into. */
+    static String targetLabel(String subject) {
+        return STEADY.contains(subject) ? subject + " (steady state: a prepared segment)"
+                : subject + " (fresh log: its first segment, fallocated / grown)";
+    }
+
+    /**
+     * The goal cells like for like: the fresh log (its first segment, {@code fallocate}d on the
+     * native layer) against the C batch on a {@code fallocate}d file, the steady state (a prepared,
+     * zero-filled segment) against the C batch on a zero-filled file, and the fresh log against the
+     * zero-filled C batch as the goals first compared them.
+     */
+    private void likeForLike(StringBuilder md) {
+        List<String[]> columns = new ArrayList<>();
+        for (String layer : List.of("native", "java")) {
+            String fresh = "wal4j-" + layer;
+            String steady = fresh + "-steady";
+            columns.add(new String[] {fresh, CCeiling.NAME});
+            columns.add(new String[] {steady, CCeiling.ZEROED});
+            columns.add(new String[] {fresh, CCeiling.ZEROED});
+        }
+        columns.removeIf(c -> results.stream().noneMatch(r -> r.subject().equals(c[0]))
+                || results.stream().noneMatch(r -> r.subject().equals(c[1])));
+        if (columns.stream().noneMatch(c -> STEADY.contains(c[0]))) {
+            return;
+        }
+        md.append("## Like for like: fresh log vs C on a fallocated file, steady state vs C on a zero-filled file\n\n");
+        md.append("Records/s ratios (64 KiB: MB/s, the same ratio), mean of means (each repetition's pair); the C batch has "
+                + "N = the cell's thread count records per fdatasync.\n\n| cell |");
+        columns.forEach(c -> md.append(' ').append(c[0]).append(" / ").append(c[1]).append(" |"));
+        md.append("\n|---|").append("---:|".repeat(columns.size())).append('\n');
+        for (Cell cell : cells()) {
+            if (cell.isAsync()) {
+                continue;
+            }
+            md.append("| ").append(cell.label()).append(" |");
+            for (String[] c : columns) {
+                md.append(' ').append(ratio(cell, c[0], c[1], Result::recordsPerSecond).text()).append(" |");
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+    }
+
+    /**
+     * Issue 20's targets (append; recovery: {@link Recovery#targets}), each a ratio from this run: for
+     * the steady-state subjects where the run has them, then for the fresh-log ones, labelled.
+     */
     private void targets(StringBuilder md) {
+        likeForLike(md);
         List<String[]> rows = new ArrayList<>();
-        for (String w : List.of("wal4j-native", "wal4j-java")) {
+        for (String w : List.of("wal4j-native-steady", "wal4j-java-steady", "wal4j-native", "wal4j-java")) {
             if (results.stream().noneMatch(r -> r.subject().equals(w))) {
                 continue;
             }
+            String label = targetLabel(w);
             // Issue 20's goals: the limit is the zero-filled C ceiling (fdatasync flushes data only there).
-            rows.add(target("1 thread, 100 B: >= 0.95x the C loop (one fdatasync per record, zero-filled file)", w,
+            rows.add(target("1 thread, 100 B: >= 0.95x the C loop (one fdatasync per record, zero-filled file)", label,
                     ratio(Cell.sync(1, 100), w, CCeiling.ZEROED, Result::recordsPerSecond), 0.95, true));
             for (int t : new int[] {16, 64}) {
                 double bound = t == 16 ? 0.7 : 0.5;
                 rows.add(target(t + " threads, 100 B: >= " + bound + "x the C batch of N=" + t
-                        + " records per fdatasync (zero-filled)", w,
+                        + " records per fdatasync (zero-filled)", label,
                         ratio(Cell.sync(t, 100), w, CCeiling.ZEROED, Result::recordsPerSecond), bound, true));
-                rows.add(target(t + " threads, 100 B: >= 4x RocksDB", w,
+                rows.add(target(t + " threads, 100 B: >= 4x RocksDB", label,
                         ratio(Cell.sync(t, 100), w, "rocksdb", Result::recordsPerSecond), 4, true));
-                rows.add(target(t + " threads, 100 B: >= 2x the C group commit of " + t + " pthreads", w,
+                rows.add(target(t + " threads, 100 B: >= 2x the C group commit of " + t + " pthreads", label,
                         ratio(Cell.sync(t, 100), w, CCeiling.GROUP, Result::recordsPerSecond), 2, true));
             }
             for (int window : options.windows) {
@@ -340,12 +440,12 @@ final class Report {
                     continue;
                 }
                 List<Double> per = rs.stream().map(Result::recordsPerSecond).toList();
-                rows.add(target("appendAsync, 1 thread, 100 B, window " + window + ": >= 500,000 records/s", w,
+                rows.add(target("appendAsync, 1 thread, 100 B, window " + window + ": >= 500,000 records/s", label,
                         new Ratio(mean(rs, Result::recordsPerSecond), per), 500_000, true));
             }
-            rows.add(target("64 KiB, 16 threads: >= 0.5x the C batch's MB/s (N=16, zero-filled)", w,
+            rows.add(target("64 KiB, 16 threads: >= 0.5x the C batch's MB/s (N=16, zero-filled)", label,
                     ratio(Cell.sync(16, 65536), w, CCeiling.ZEROED, Result::megabytesPerSecond), 0.5, true));
-            rows.add(target("p99 append latency, 16 threads, 100 B: <= 2x the C batch's per-batch p99 (N=16, zero-filled)", w,
+            rows.add(target("p99 append latency, 16 threads, 100 B: <= 2x the C batch's per-batch p99 (N=16, zero-filled)", label,
                     p99Ratio(Cell.sync(16, 100), w, CCeiling.ZEROED), 2, false));
         }
         rows.addAll(Recovery.targets(recovery));

@@ -14,10 +14,12 @@ import org.HdrHistogram.Histogram;
  * @param latency nanoseconds per append (for the C ceiling: per batch)
  * @param counters the subject's counters' change over the window (for wal4j: appends, batches, fsyncs)
  * @param allocatedBytes bytes allocated by every JVM thread over the window, or -1 (not measured)
+ * @param deviceBytes bytes the device holding the bench directory wrote over the window, by every
+ *     writer on the machine ({@link DeviceWrites}), or -1 (not measured)
  * @param note free text (the C ceiling's batch size and wraps, ...)
  */
 public record Result(String subject, Cell cell, int rep, long records, double seconds, Histogram latency,
-        Map<String, Long> counters, long allocatedBytes, String note) {
+        Map<String, Long> counters, long allocatedBytes, long deviceBytes, String note) {
 
     double recordsPerSecond() {
         return records / seconds;
@@ -36,6 +38,11 @@ public record Result(String subject, Cell cell, int rep, long records, double se
 
     double allocatedPerRecord() {
         return allocatedBytes < 0 || records == 0 ? Double.NaN : (double) allocatedBytes / records;
+    }
+
+    /** Device bytes written per byte of payload over the window, or NaN if not measured. */
+    double deviceBytesPerPayloadByte() {
+        return deviceBytes < 0 || records == 0 ? Double.NaN : deviceBytes / (records * (double) cell.size());
     }
 
     /** Latency percentile in microseconds. */

@@ -26,6 +26,20 @@ public final class Subjects {
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("native")));
         add("wal4j-java", "wal4j, `WalOptions.defaults()` (`Durability.SYNC`), pure-Java I/O layer (`withIoLayer(\"java\")`: FileChannel)",
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("java")));
+        // The steady state: the same default options, the log first filled past its first rotation.
+        for (String layer : new String[] {"native", "java"}) {
+            add("wal4j-" + layer + "-steady", "wal4j-" + layer + " in its steady state: `WalOptions.defaults()` on the "
+                    + layer + " layer (`withSegmentPreparation` on, as by default), and before the warm-up the open fills "
+                    + "the new log past its first rotation (`appendAsync` of " + (SteadyState.FILL_RECORD >> 10)
+                    + " KiB records, at most " + SteadyState.IN_FLIGHT + " in flight, until the next segment's prepared "
+                    + "file is fully zero-filled, then, at most " + SteadyState.IN_FLIGHT_AT_ROTATION + " in flight, until "
+                    + "the log rotated into it and every fill record is durable; "
+                    + "a JFR `SegmentRotation` event must say the rotation used the prepared segment, else it fills on "
+                    + "into the next rotation, at most " + SteadyState.ATTEMPTS + " tries), so the window writes into a "
+                    + "segment that was zero-filled and synced ahead, from near its start (the next segment's preparation, 64 MiB of "
+                    + "zeros once this one is half full, and later rotations happen in the window as they come)",
+                    Wal4jSubject.steady(WalOptions.defaults().withIoLayer(layer)));
+        }
         add("wal4j-native-direct", "wal4j, defaults on the native layer with `withDirectIo(true)` (O_DIRECT segments)",
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("native").withDirectIo(true)));
         // The group-commit gathering wait and self-commit switched off, for A/Bs in one run: the log

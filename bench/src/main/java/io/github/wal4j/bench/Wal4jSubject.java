@@ -40,6 +40,23 @@ public final class Wal4jSubject implements AsyncSubject {
         return (dir, recordSize) -> open(dir, options);
     }
 
+    /**
+     * A factory for {@link Subjects} whose log is in its steady state when it opens: filled past its
+     * first rotation into a segment the rotation made ({@link SteadyState#reach}).
+     */
+    public static SubjectFactory steady(WalOptions options) {
+        return (dir, recordSize) -> {
+            Wal4jSubject subject = open(dir, options);
+            try {
+                SteadyState.reach(subject.wal, dir, options.segmentSize());
+            } catch (Exception | Error e) {
+                subject.close();
+                throw e;
+            }
+            return subject;
+        };
+    }
+
     @Override
     public void append(byte[] record) throws Exception {
         wal.append(record);
