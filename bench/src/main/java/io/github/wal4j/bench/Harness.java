@@ -246,7 +246,7 @@ final class Harness {
             return new Result(name, cell, rep, tally.count,
                     (Math.max(tally.lastEnd, measured.start()) - measured.start()) / 1e9, tally.latency,
                     delta(measured.counters(), after), measured.allocated(),
-                deviceWritten, "");
+                    deviceWritten, "");
         }
     }
 
