@@ -284,16 +284,7 @@ class CheckpointTest {
         FileDamage.flipBit(snapshot, content.length - 1000, 2);
         byte[] damaged = Files.readAllBytes(snapshot);
         assertEquals(content.length, damaged.length, "the damage keeps the length");
-        Map<String, byte[]> walBefore = LogDirs.snapshot(dir);
-        Map<String, byte[]> snapshotsBefore = LogDirs.snapshot(snapshots);
-
-        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir).close());
-        assertEquals(snapshot, e.file());
-        assertEquals(0, e.offset());
-        assertTrue(e.reason().contains(hex(crc32c(damaged))) && e.reason().contains(hex(crc32c(content)))
-                && e.getMessage().endsWith(WalRefusedException.NOTHING_CHANGED), e.getMessage());
-        LogDirs.assertUnchanged(walBefore, dir);
-        LogDirs.assertUnchanged(snapshotsBefore, snapshots);
+        assertSnapshotRefused(dir, snapshots, snapshot, damaged, content);
     }
 
     /**
@@ -314,11 +305,23 @@ class CheckpointTest {
         Files.write(temporary, onDisk);
         new CheckpointStore(new JavaStorage(), dir)
                 .write(new Checkpoint(3, generation, snapshot, committed.length, crc32c(committed)));
+        // The file checked is the one open would rename, not the snapshot's own name.
+        assertSnapshotRefused(dir, snapshots, temporary, onDisk, committed);
+    }
+
+    /**
+     * Opening the log at {@code dir} refuses the snapshot file {@code checked}, which holds
+     * {@code onDisk} where the checkpoint in force recorded the CRC32C of {@code committed}: a
+     * {@link WalCorruptedException} at offset 0 that names both CRCs, and neither {@code dir} nor
+     * {@code snapshots} changes.
+     */
+    private static void assertSnapshotRefused(Path dir, Path snapshots, Path checked, byte[] onDisk,
+            byte[] committed) throws IOException {
         Map<String, byte[]> walBefore = LogDirs.snapshot(dir);
         Map<String, byte[]> snapshotsBefore = LogDirs.snapshot(snapshots);
 
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir).close());
-        assertEquals(temporary, e.file(), "the file checked is the one open would rename");
+        assertEquals(checked, e.file(), "the file checked");
         assertEquals(0, e.offset());
         assertTrue(e.reason().contains(hex(crc32c(onDisk))) && e.reason().contains(hex(crc32c(committed)))
                 && e.getMessage().endsWith(WalRefusedException.NOTHING_CHANGED), e.getMessage());
