@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.wal4j.fixtures.Payloads;
+import io.github.wal4j.fixtures.SegmentFileLayer;
 import io.github.wal4j.fixtures.Tries;
-import io.github.wal4j.spi.ForwardingStorage;
 import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageFile;
@@ -62,16 +62,13 @@ class BlockingAppendRaceTest {
     Path tmp;
 
     /** Syncs of segment files take a drawn time (none, a yield, or up to 300 us), so batches mix. */
-    private static final class JitteredSyncs extends ForwardingStorage {
+    private static final class JitteredSyncs extends SegmentFileLayer {
         JitteredSyncs(Storage delegate) {
             super(delegate);
         }
 
         @Override
-        protected StorageFile wrap(Path path, StorageFile file) {
-            if (!path.getFileName().toString().contains(".wal")) {
-                return file;
-            }
+        protected StorageFile wrapSegment(StorageFile file) {
             return new ForwardingStorageFile(file) {
                 @Override
                 public void sync() throws IOException {

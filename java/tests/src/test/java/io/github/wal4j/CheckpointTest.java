@@ -1,5 +1,6 @@
 package io.github.wal4j;
 
+import static io.github.wal4j.fixtures.Refusals.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -249,10 +250,8 @@ class CheckpointTest {
         Path snapshot = Files.createDirectories(tmp.resolve("snapshots")).resolve("state.bin").toAbsolutePath();
         LogDirs.closedLog(dir, SMALL_SEGMENTS, 5, -1);
         new CheckpointStore(new JavaStorage(), dir).write(new Checkpoint(3, 77, snapshot, 10, 0));
-        Map<String, byte[]> before = LogDirs.snapshot(dir);
-        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir).close());
+        WalCorruptedException e = assertRefused(WalCorruptedException.class, dir, () -> WriteAheadLog.open(dir).close());
         assertEquals(snapshot, e.file());
-        LogDirs.assertUnchanged(before, dir);
     }
 
     private static int crc32c(byte[] bytes) {
@@ -284,16 +283,7 @@ class CheckpointTest {
         FileDamage.flipBit(snapshot, content.length - 1000, 2);
         byte[] damaged = Files.readAllBytes(snapshot);
         assertEquals(content.length, damaged.length, "the damage keeps the length");
-        Map<String, byte[]> walBefore = LogDirs.snapshot(dir);
-        Map<String, byte[]> snapshotsBefore = LogDirs.snapshot(snapshots);
-
-        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir).close());
-        assertEquals(snapshot, e.file());
-        assertEquals(0, e.offset());
-        assertTrue(e.reason().contains(hex(crc32c(damaged))) && e.reason().contains(hex(crc32c(content)))
-                && e.getMessage().endsWith(WalRefusedException.NOTHING_CHANGED), e.getMessage());
-        LogDirs.assertUnchanged(walBefore, dir);
-        LogDirs.assertUnchanged(snapshotsBefore, snapshots);
+        assertSnapshotRefused(dir, snapshots, snapshot, damaged, content);
     }
 
     /**
@@ -314,11 +304,23 @@ class CheckpointTest {
         Files.write(temporary, onDisk);
         new CheckpointStore(new JavaStorage(), dir)
                 .write(new Checkpoint(3, generation, snapshot, committed.length, crc32c(committed)));
+        // The file checked is the one open would rename, not the snapshot's own name.
+        assertSnapshotRefused(dir, snapshots, temporary, onDisk, committed);
+    }
+
+    /**
+     * Opening the log at {@code dir} refuses the snapshot file {@code checked}, which holds
+     * {@code onDisk} where the checkpoint in force recorded the CRC32C of {@code committed}: a
+     * {@link WalCorruptedException} at offset 0 that names both CRCs, and neither {@code dir} nor
+     * {@code snapshots} changes.
+     */
+    private static void assertSnapshotRefused(Path dir, Path snapshots, Path checked, byte[] onDisk,
+            byte[] committed) throws IOException {
         Map<String, byte[]> walBefore = LogDirs.snapshot(dir);
         Map<String, byte[]> snapshotsBefore = LogDirs.snapshot(snapshots);
 
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> WriteAheadLog.open(dir).close());
-        assertEquals(temporary, e.file(), "the file checked is the one open would rename");
+        assertEquals(checked, e.file(), "the file checked");
         assertEquals(0, e.offset());
         assertTrue(e.reason().contains(hex(crc32c(onDisk))) && e.reason().contains(hex(crc32c(committed)))
                 && e.getMessage().endsWith(WalRefusedException.NOTHING_CHANGED), e.getMessage());

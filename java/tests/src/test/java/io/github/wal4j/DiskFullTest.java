@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.wal4j.fixtures.Causes;
 import io.github.wal4j.fixtures.Mounts;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -51,13 +52,8 @@ class DiskFullTest {
     }
 
     private static boolean mentionsNoSpace(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            String m = String.valueOf(c.getMessage());
-            if (m.contains("No space left") || m.contains("ENOSPC")) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.of(t).map(c -> String.valueOf(c.getMessage()))
+                .anyMatch(m -> m.contains("No space left") || m.contains("ENOSPC"));
     }
 
     @Test

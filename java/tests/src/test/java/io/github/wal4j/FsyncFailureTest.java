@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.RecoveryReport.Kind;
+import io.github.wal4j.fixtures.Causes;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.testing.FaultPlan;
 import io.github.wal4j.testing.FaultPlan.Errno;
@@ -44,12 +45,9 @@ class FsyncFailureTest {
     Path tmp;
 
     private static void assertInjected(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof InjectedIoException injected && injected.errno() == Errno.EIO) {
-                return;
-            }
+        if (Causes.of(e).noneMatch(t -> t instanceof InjectedIoException injected && injected.errno() == Errno.EIO)) {
+            throw new AssertionError("the injected failure is not among the causes of " + e, e);
         }
-        throw new AssertionError("the injected failure is not among the causes of " + e, e);
     }
 
     /** Unwraps the failure of a future that must have failed with {@link WalFailedException}. */

@@ -1,11 +1,10 @@
 package io.github.wal4j;
 
-import io.github.wal4j.spi.ForwardingStorage;
+import io.github.wal4j.fixtures.SegmentFileLayer;
 import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.spi.Storage;
 import io.github.wal4j.spi.StorageFile;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -14,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * what a test queues meanwhile stays queued, and a future's callback attached meanwhile runs on the
  * writer thread when it is released.
  */
-final class HeldSyncs extends ForwardingStorage {
+final class HeldSyncs extends SegmentFileLayer {
     private volatile CountDownLatch gate;
     private volatile CountDownLatch reached = new CountDownLatch(1);
 
@@ -41,11 +40,7 @@ final class HeldSyncs extends ForwardingStorage {
     }
 
     @Override
-    protected StorageFile wrap(Path path, StorageFile file) {
-        // Segments are created under a temporary name and renamed: the handle keeps that name.
-        if (!path.getFileName().toString().contains(".wal")) {
-            return file;
-        }
+    protected StorageFile wrapSegment(StorageFile file) {
         return new ForwardingStorageFile(file) {
             @Override
             public void sync() throws IOException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,11 +85,7 @@ class RecordReaderFuzzTest {
             target = disk;
         } else {
             target = disk.crash(new Random(data.consumeLong()));
-            try {
-                wal.close();
-            } catch (IOException expected) {
-                // the power is off
-            }
+            PowerOff.abandon(wal);
         }
         damage(target, data);
         check(options.withStorage(target), appended, RecoveryMode.STRICT);

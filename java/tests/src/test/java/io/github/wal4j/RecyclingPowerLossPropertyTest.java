@@ -8,6 +8,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.fixtures.Protections;
 import io.github.wal4j.fixtures.Tries;
 import io.github.wal4j.testing.SimulatedDisk;
@@ -116,13 +117,7 @@ class RecyclingPowerLossPropertyTest {
                 throw new AssertionError(label, e);
             }
         } finally {
-            if (wal != null) {
-                try {
-                    wal.close();
-                } catch (IOException e) {
-                    // the power is off
-                }
-            }
+            PowerOff.abandon(wal);
         }
         SimulatedDisk after = disk.crash(new Random(crashSeed));
         try (WriteAheadLog reopened = WriteAheadLog.open(dir, options.withStorage(after))) {

@@ -1,7 +1,6 @@
 package io.github.wal4j;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static io.github.wal4j.fixtures.Refusals.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wal4j.testing.internal.FileDamage;
@@ -11,9 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,17 +22,6 @@ class RefusalsTest {
 
     @TempDir
     Path tmp;
-
-    private static <T extends WalRefusedException> T assertRefused(Class<T> type, Path dir, Executable call)
-            throws IOException {
-        Map<String, byte[]> before = LogDirs.snapshot(dir);
-        T e = assertThrows(type, call);
-        String m = e.getMessage();
-        assertTrue(m.endsWith(WalRefusedException.NOTHING_CHANGED), m);
-        assertEquals(m.indexOf("nothing was changed"), m.lastIndexOf("nothing was changed"), "said twice: " + m);
-        LogDirs.assertUnchanged(before, dir);
-        return e;
-    }
 
     @Test
     void damageToAcknowledgedData() throws IOException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.testing.FaultPlan;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.spi.ForwardingStorage;
@@ -230,11 +231,7 @@ class SegmentPreparationTest {
         WriteAheadLog wal = WriteAheadLog.open(dir, options(disk));
         acked = appendAll(wal, disk);
         assertTrue(disk.isOff(), label + ": the cut came during the workload");
-        try {
-            wal.close();
-        } catch (IOException expected) {
-            // the power is off
-        }
+        PowerOff.abandon(wal);
         SimulatedDisk after = disk.crash(new Random(seed));
         boolean tmpSurvived = after.list(dir).stream().anyMatch(n -> n.endsWith(".wal.tmp"));
         try (WriteAheadLog reopened = WriteAheadLog.open(dir, options(after))) {

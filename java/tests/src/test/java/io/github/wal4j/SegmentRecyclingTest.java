@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -188,11 +189,7 @@ class SegmentRecyclingTest {
         Path dir = Files.createDirectories(tmp.resolve("kept")).toRealPath();
         WriteAheadLog wal = WriteAheadLog.open(dir, options(disk).withSegmentPreparation(false));
         long acked = appendAndCheckpoint(wal, disk);
-        try {
-            wal.close();
-        } catch (IOException expected) {
-            // the power is off
-        }
+        PowerOff.abandon(wal);
         SimulatedDisk after = disk.crash(new Random(1));
         assertTrue(after.list(dir).contains(kept), "the kept file survived the cut: " + after.list(dir));
         assertTrue(after.list(dir).stream().noneMatch(n -> n.endsWith(".tmp") && !n.equals(kept)), "no interrupted creation: " + after.list(dir));
@@ -256,11 +253,7 @@ class SegmentRecyclingTest {
         Path dir = Files.createDirectories(tmp.resolve("cut-" + cut + "-" + seed)).toRealPath();
         WriteAheadLog wal = WriteAheadLog.open(dir, options(disk));
         long acked = appendAndCheckpoint(wal, disk);
-        try {
-            wal.close();
-        } catch (IOException expected) {
-            // the power is off
-        }
+        PowerOff.abandon(wal);
         SimulatedDisk after = disk.crash(new Random(seed));
         try (WriteAheadLog reopened = WriteAheadLog.open(dir, options(after))) {
             List<WalRecord> records = reopened.recover();

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.wal4j.spi.ForwardingStorage;
+import io.github.wal4j.fixtures.SegmentFileLayer;
 import io.github.wal4j.spi.ForwardingStorageFile;
 import io.github.wal4j.io.IoLayers;
 import io.github.wal4j.io.JavaStorage;
@@ -49,7 +49,7 @@ class SelfCommitTest {
     Path tmp;
 
     /** Notes the name of every thread that writes or syncs a segment file. */
-    private static final class ThreadNotingStorage extends ForwardingStorage {
+    private static final class ThreadNotingStorage extends SegmentFileLayer {
         final Set<String> threads = ConcurrentHashMap.newKeySet();
 
         ThreadNotingStorage(Storage delegate) {
@@ -57,10 +57,7 @@ class SelfCommitTest {
         }
 
         @Override
-        protected StorageFile wrap(Path path, StorageFile file) {
-            if (!path.getFileName().toString().contains(".wal")) {
-                return file;
-            }
+        protected StorageFile wrapSegment(StorageFile file) {
             return new ForwardingStorageFile(file) {
                 @Override
                 public void write(ByteBuffer src, long position) throws IOException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.io.JavaStorage;
 import io.github.wal4j.format.Checkpoint;
 import io.github.wal4j.log.CheckpointStore;
@@ -126,11 +127,7 @@ class SnapshotInForceTest {
                     throw e;
                 }
             } finally {
-                try {
-                    wal.close();
-                } catch (IOException expected) {
-                    // the power is off: the final sync fails
-                }
+                PowerOff.abandon(wal);
             }
             String context = "power cut after " + cut + " file operations of the checkpoint, seed " + seed;
             SimulatedDisk after = disk.crash(new Random(seed + cut));

@@ -12,6 +12,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.github.wal4j.fixtures.LayoutModel;
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.fixtures.Protections;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.fixtures.Tries;
@@ -79,11 +80,7 @@ class TruncationPropertyTest {
         }
         // Power off with nothing pending: every batch was synced, but no seal was written.
         SimulatedDisk after = disk.crash(new Random(0));
-        try {
-            wal.close();
-        } catch (IOException expected) {
-            // the power is off
-        }
+        PowerOff.abandon(wal);
         return trimPreparedTails(after, dir, model);
     }
 

@@ -12,6 +12,7 @@ import io.github.wal4j.RecoveryMode;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalRecord;
 import io.github.wal4j.WriteAheadLog;
+import io.github.wal4j.fixtures.PowerOff;
 import io.github.wal4j.testing.SimulatedDisk;
 import io.github.wal4j.fixtures.Tries;
 import java.io.IOException;
@@ -85,11 +86,7 @@ class SplitChecksRecoveryDifferentialTest {
         } else {
             // Power off with nothing pending: every batch was synced, no seal was written.
             rest = written.crash(new Random(seed));
-            try {
-                wal.close();
-            } catch (IOException expected) {
-                // the power is off
-            }
+            PowerOff.abandon(wal);
         }
         // The damage, applied alike to every copy of the disk.
         List<String> names = rest.list(dir);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wal4j.WalOptions;
 import io.github.wal4j.WalRecord;
 import io.github.wal4j.WriteAheadLog;
+import io.github.wal4j.fixtures.Causes;
 import io.github.wal4j.testing.FaultPlan.Errno;
 import io.github.wal4j.testing.FaultPlan.FaultyStorage;
 import io.github.wal4j.testing.FaultPlan.InjectedIoException;
@@ -15,9 +16,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,17 +51,9 @@ class FaultPlanTest {
 
     /** The injected error somewhere in {@code t}'s causes. */
     private static InjectedIoException injected(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof InjectedIoException e) {
-                return e;
-            }
-            for (Throwable s : c.getSuppressed()) {
-                if (s instanceof InjectedIoException e) {
-                    return e;
-                }
-            }
-        }
-        throw new AssertionError("no injected fault in the causes of " + t, t);
+        return Causes.of(t).flatMap(c -> Stream.concat(Stream.of(c), Arrays.stream(c.getSuppressed())))
+                .filter(InjectedIoException.class::isInstance).map(InjectedIoException.class::cast).findFirst()
+                .orElseThrow(() -> new AssertionError("no injected fault in the causes of " + t, t));
     }
 
     /** Appends until an append fails; returns how many were acknowledged. */
