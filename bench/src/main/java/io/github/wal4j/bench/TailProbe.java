@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * record handed over before its append returned counts 0). Every tailer must have delivered every
  * record by the end, or the line says so.
  *
- * <p>Usage: {@code TailProbe DIR LAYER THREADS TAILERS SECONDS SPIN_US}; SPIN_US above 0 sets
- * {@code TailOptions.withSpinBeforePark} (by reflection: a base library without it refuses).
+ * <p>Usage: {@code TailProbe DIR LAYER THREADS TAILERS SECONDS SPIN_US [DELAY_US]}; SPIN_US above 0
+ * sets {@code TailOptions.withSpinBeforePark}, DELAY_US above 0 {@code TailOptions.withMaxDeliveryDelay}
+ * (each by reflection: a base library without it refuses).
  * Compiles (with {@link Files2}) against the public API of the base commit too.
  */
 public final class TailProbe {
@@ -44,10 +45,13 @@ public final class TailProbe {
         int tailers = Integer.parseInt(args[3]);
         double seconds = Double.parseDouble(args[4]);
         long spinMicros = Long.parseLong(args[5]);
+        long delayMicros = args.length > 6 ? Long.parseLong(args[6]) : 0;
         TailOptions options = TailOptions.defaults();
         if (spinMicros > 0) {
-            options = (TailOptions) TailOptions.class.getMethod("withSpinBeforePark", Duration.class)
-                    .invoke(options, Duration.ofNanos(spinMicros * 1000));
+            options = with(options, "withSpinBeforePark", spinMicros);
+        }
+        if (delayMicros > 0) {
+            options = with(options, "withMaxDeliveryDelay", delayMicros);
         }
         // JIT warm-up on its own log, not reported.
         run(parent, layer, threads, Math.max(1, tailers), 1.0, options, false);
@@ -190,9 +194,10 @@ public final class TailProbe {
             }
             Arrays.sort(lat, 0, n);
             if (print) {
-                System.out.printf(Locale.ROOT, "threads %d tailers %d spin %d us: %8.0f rec/s %8.0f ns writer CPU/record"
+                System.out.printf(Locale.ROOT, "threads %d tailers %d spin %d us delay %d us: %8.0f rec/s %8.0f ns writer CPU/record"
                         + " %8.0f ns tailers' CPU/record  latency p50 %7.1f p99 %8.1f us (%d records, %.0f %% before"
-                        + " the ack)  load %s%s%n", threads, tailers, spinOf(options), rate, (double) spent / Math.max(1, records),
+                        + " the ack)  load %s%s%n", threads, tailers, microsOf(options, "spinBeforePark"),
+                        microsOf(options, "maxDeliveryDelay"), rate, (double) spent / Math.max(1, records),
                         (double) tailerSpent / Math.max(1, records), n == 0 ? 0 : lat[n / 2] / 1e3,
                         n == 0 ? 0 : lat[Math.min(n - 1, (int) (n * 0.99))] / 1e3, n,
                         100.0 * early / Math.max(1, n), loadavg(), note);
@@ -202,9 +207,15 @@ public final class TailProbe {
         }
     }
 
-    private static long spinOf(TailOptions options) {
+    /** {@code options} with the Duration option {@code method} set to {@code micros}, by reflection. */
+    private static TailOptions with(TailOptions options, String method, long micros) throws ReflectiveOperationException {
+        return (TailOptions) TailOptions.class.getMethod(method, Duration.class).invoke(options, Duration.ofNanos(micros * 1000));
+    }
+
+    /** The Duration option {@code getter} in microseconds, 0 if this library lacks it. */
+    private static long microsOf(TailOptions options, String getter) {
         try {
-            return ((Duration) TailOptions.class.getMethod("spinBeforePark").invoke(options)).toNanos() / 1000;
+            return ((Duration) TailOptions.class.getMethod(getter).invoke(options)).toNanos() / 1000;
         } catch (ReflectiveOperationException e) {
             return 0;
         }
