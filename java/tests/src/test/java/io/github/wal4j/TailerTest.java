@@ -312,6 +312,50 @@ class TailerTest {
         }
     }
 
+    @Test
+    void noCommitWakesADelayedTailerOrTheDispatcherWhileItWatchesOnlyDelayedSubscriptions() throws Exception {
+        // A delay of an hour: a record that arrives sooner was brought by a commit's wake-up.
+        TailOptions hour = TailOptions.defaults().withMaxDeliveryDelay(Duration.ofHours(1));
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("not-woken"))) {
+            WalTailer tailer = wal.tail(1, hour);
+            CompletableFuture<WalRecord> blocked = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return tailer.next(Duration.ofSeconds(2));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }, pool);
+            List<Long> pushed = new CopyOnWriteArrayList<>();
+            WalSubscription delayed = wal.subscribe(1, hour, pool, (seq, payload) -> pushed.add(seq));
+            Thread dispatcher = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("wal4j-tail-not-woken")).findFirst().orElseThrow();
+            Thread.sleep(200); // the subscription's first task found nothing and handed it to the dispatcher
+            awaitParked(dispatcher);
+            long appended = System.nanoTime();
+            wal.append(Records.payload(1));
+            Thread.sleep(300);
+            assertEquals(List.of(), pushed, "a commit woke the dispatcher of a delayed subscription");
+            WalRecord r = blocked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(1, r.sequence(), "the last look, at the timeout, found the record");
+            assertTrue(System.nanoTime() - appended > 1_500_000_000L, "a commit woke a delayed tailer");
+            // A subscription without a delay: the dispatcher waits to be woken again, and a commit
+            // brings the delayed subscription's task too.
+            List<Long> prompt = new CopyOnWriteArrayList<>();
+            WalSubscription plain = wal.subscribe(2, TailOptions.defaults(), pool, (seq, payload) -> prompt.add(seq));
+            Thread.sleep(200);
+            wal.append(Records.payload(2));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while ((prompt.isEmpty() || pushed.size() < 2) && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(List.of(2L), prompt);
+            assertEquals(List.of(1L, 2L), pushed, "woken with the subscription without a delay");
+            delayed.close();
+            plain.close();
+            tailer.close();
+        }
+    }
+
     /** What {@code running} returned within 5 s, or a note that it still waited 5 s after {@code what}. */
     private static Object outcomeWithin5s(String what, CompletableFuture<Object> running) throws Exception {
         try {
