@@ -117,7 +117,9 @@ public final class TailOptions {
      * half of it); the tailer wakes about once per {@code d} while it waits, records or not. Worth
      * it where a lone or few appenders commit often and a latency of {@code d} is acceptable; with
      * many appending threads the wake is shared by many records and the default costs little.
-     * Measured in docs/benchmarks.md, "Tailing readers".
+     * Measured with one appending thread (docs/benchmarks.md, "Coalesced wake-ups"): the committing
+     * thread made 0.96 futex wakes per fdatasync with a default tailer, 0.007 with a delay of 1 ms
+     * (0.010 with no tailer), and the delivery latency p50 went from about 10 us to 650 us.
      *
      * <p>Close, the log's close and a log failure still end a tailer parked with a delay at once.
      * A subscription with a delay is watched the same way: the log's dispatcher waits the delayed
