@@ -162,19 +162,6 @@ final class TailBench {
     private record Throughput(double recordsPerSecond, double cpuPerRecord, String note) {
     }
 
-    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
-
-    /** CPU time of the log's writer thread (0 if not found). */
-    private static long writerCpu(Path dir) {
-        String name = "wal4j-writer-" + dir.getFileName();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().equals(name)) {
-                return Math.max(0, CPU.getThreadCpuTime(t.getId()));
-            }
-        }
-        return 0;
-    }
-
     private static WriteAheadLog open(Path dir) throws Exception {
         WriteAheadLog wal = WriteAheadLog.open(dir, WalOptions.defaults().withIoLayer("native"));
         if (!wal.ioLayer().equals("native")) {
@@ -211,56 +198,16 @@ final class TailBench {
                 reader.start();
                 readers.add(reader);
             }
-            AtomicLong counted = new AtomicLong();
-            long start = System.nanoTime();
-            long measureFrom = start + (long) (warmup * 1e9);
+            long measureFrom = System.nanoTime() + (long) (warmup * 1e9);
             long end = measureFrom + (long) (seconds * 1e9);
-            long[] last = new long[threads];
-            long[] cpu = new long[threads];
-            Thread[] appenders = new Thread[threads];
-            for (int i = 0; i < threads; i++) {
-                int id = i;
-                appenders[i] = new Thread(() -> {
-                    byte[] p = new byte[SIZE];
-                    try {
-                        long now;
-                        long cpuFrom = -1;
-                        while ((now = System.nanoTime()) < end) {
-                            if (now >= measureFrom && cpuFrom < 0) {
-                                cpuFrom = CPU.getCurrentThreadCpuTime();
-                            }
-                            wal.append(p);
-                            if (now >= measureFrom) {
-                                counted.incrementAndGet();
-                                last[id] = System.nanoTime();
-                            }
-                        }
-                        cpu[id] = cpuFrom < 0 ? 0 : CPU.getCurrentThreadCpuTime() - cpuFrom;
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                appenders[i].start();
-            }
-            long sleep = measureFrom - System.nanoTime();
-            if (sleep > 0) {
-                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-            }
-            long writerFrom = writerCpu(dir);
-            for (Thread t : appenders) {
-                t.join();
-            }
-            long writerSpent = writerCpu(dir) - writerFrom;
-            long stop = measureFrom;
-            for (long l : last) {
-                stop = Math.max(stop, l);
-            }
-            double rate = counted.get() / ((stop - measureFrom) / 1e9);
-            long spent = writerSpent;
-            for (long c : cpu) {
-                spent += c;
-            }
-            double cpuPerRecord = (double) spent / Math.max(1, counted.get());
+            TimedAppends appends = TimedAppends.start(wal, threads, SIZE, measureFrom, end, (seq, done) -> { });
+            appends.awaitWindow();
+            long writerFrom = TimedAppends.writerCpu(dir);
+            appends.join();
+            long writerSpent = TimedAppends.writerCpu(dir) - writerFrom;
+            long records = appends.records();
+            double rate = records / ((appends.lastAck() - measureFrom) / 1e9);
+            double cpuPerRecord = (double) (writerSpent + appends.cpuNanos()) / Math.max(1, records);
             long written = wal.lastSequence();
             long deadline = System.nanoTime() + 10_000_000_000L;
             String note = "";

@@ -26,9 +26,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * record handed over before its append returned counts 0). Every tailer must have delivered every
  * record by the end, or the line says so.
  *
- * <p>Usage: {@code TailProbe DIR LAYER THREADS TAILERS SECONDS SPIN_US}; SPIN_US above 0 sets
- * {@code TailOptions.withSpinBeforePark} (by reflection: a base library without it refuses).
- * Compiles (with {@link Files2}) against the public API of the base commit too.
+ * <p>Usage: {@code TailProbe DIR LAYER THREADS TAILERS SECONDS SPIN_US [DELAY_US]}; SPIN_US above 0
+ * sets {@code TailOptions.withSpinBeforePark}, DELAY_US above 0 {@code TailOptions.withMaxDeliveryDelay}
+ * (each by reflection: a base library without it refuses).
+ * Compiles (with {@link Files2} and {@link TimedAppends}) against the public API of the base commit too.
  */
 public final class TailProbe {
     private static final int SIZE = 100;
@@ -44,10 +45,13 @@ public final class TailProbe {
         int tailers = Integer.parseInt(args[3]);
         double seconds = Double.parseDouble(args[4]);
         long spinMicros = Long.parseLong(args[5]);
+        long delayMicros = args.length > 6 ? Long.parseLong(args[6]) : 0;
         TailOptions options = TailOptions.defaults();
         if (spinMicros > 0) {
-            options = (TailOptions) TailOptions.class.getMethod("withSpinBeforePark", Duration.class)
-                    .invoke(options, Duration.ofNanos(spinMicros * 1000));
+            options = with(options, "withSpinBeforePark", spinMicros);
+        }
+        if (delayMicros > 0) {
+            options = with(options, "withMaxDeliveryDelay", delayMicros);
         }
         // JIT warm-up on its own log, not reported.
         run(parent, layer, threads, Math.max(1, tailers), 1.0, options, false);
@@ -89,71 +93,28 @@ public final class TailProbe {
                 }, "tailer-" + t);
                 readers[t].start();
             }
-            AtomicLong counted = new AtomicLong();
             long measureFrom = System.nanoTime() + 500_000_000L;
             long end = measureFrom + (long) (seconds * 1e9);
-            long[] last = new long[threads];
-            long[] cpu = new long[threads];
-            long[] firstSeq = new long[threads];
-            Thread[] appenders = new Thread[threads];
-            for (int i = 0; i < threads; i++) {
-                int id = i;
-                appenders[i] = new Thread(() -> {
-                    byte[] p = new byte[SIZE];
-                    try {
-                        long now;
-                        long cpuFrom = -1;
-                        while ((now = System.nanoTime()) < end) {
-                            if (now >= measureFrom && cpuFrom < 0) {
-                                cpuFrom = CPU.getCurrentThreadCpuTime();
-                            }
-                            long seq = wal.append(p);
-                            long done = System.nanoTime();
-                            if (seq < capacity) {
-                                acked[(int) seq] = done;
-                            }
-                            if (now >= measureFrom) {
-                                if (firstSeq[id] == 0) {
-                                    firstSeq[id] = seq;
-                                }
-                                counted.incrementAndGet();
-                                last[id] = done;
-                            }
-                        }
-                        cpu[id] = cpuFrom < 0 ? 0 : CPU.getCurrentThreadCpuTime() - cpuFrom;
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                }, "appender-" + i);
-                appenders[i].start();
-            }
-            long sleep = measureFrom - System.nanoTime();
-            if (sleep > 0) {
-                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-            }
-            long writerFrom = cpuOf("wal4j-writer-" + dir.getFileName());
+            TimedAppends appends = TimedAppends.start(wal, threads, SIZE, measureFrom, end, (seq, done) -> {
+                if (seq < capacity) {
+                    acked[(int) seq] = done;
+                }
+            });
+            appends.awaitWindow();
+            long writerFrom = TimedAppends.writerCpu(dir);
             long[] tailerFrom = new long[tailers];
             for (int t = 0; t < tailers; t++) {
                 tailerFrom[t] = CPU.getThreadCpuTime(readers[t].getId());
             }
-            for (Thread t : appenders) {
-                t.join();
-            }
-            long writerSpent = cpuOf("wal4j-writer-" + dir.getFileName()) - writerFrom;
+            appends.join();
+            long writerSpent = TimedAppends.writerCpu(dir) - writerFrom;
             long tailerSpent = 0;
             for (int t = 0; t < tailers; t++) {
                 tailerSpent += CPU.getThreadCpuTime(readers[t].getId()) - tailerFrom[t];
             }
-            long stop = measureFrom;
-            for (long l : last) {
-                stop = Math.max(stop, l);
-            }
-            long records = counted.get();
-            double rate = records / ((stop - measureFrom) / 1e9);
-            long spent = writerSpent;
-            for (long c : cpu) {
-                spent += c;
-            }
+            long records = appends.records();
+            double rate = records / ((appends.lastAck() - measureFrom) / 1e9);
+            long spent = writerSpent + appends.cpuNanos();
             long written = wal.lastSequence();
             long deadline = System.nanoTime() + 10_000_000_000L;
             String note = "";
@@ -171,12 +132,7 @@ public final class TailProbe {
             for (Thread r : readers) {
                 r.join();
             }
-            long from = Long.MAX_VALUE;
-            for (long f : firstSeq) {
-                if (f > 0) {
-                    from = Math.min(from, f);
-                }
-            }
+            long from = appends.firstSequence();
             long[] lat = new long[(int) Math.max(0, Math.min(written, capacity - 1) - Math.min(from, written) + 1)];
             int n = 0;
             long early = 0;
@@ -190,9 +146,10 @@ public final class TailProbe {
             }
             Arrays.sort(lat, 0, n);
             if (print) {
-                System.out.printf(Locale.ROOT, "threads %d tailers %d spin %d us: %8.0f rec/s %8.0f ns writer CPU/record"
+                System.out.printf(Locale.ROOT, "threads %d tailers %d spin %d us delay %d us: %8.0f rec/s %8.0f ns writer CPU/record"
                         + " %8.0f ns tailers' CPU/record  latency p50 %7.1f p99 %8.1f us (%d records, %.0f %% before"
-                        + " the ack)  load %s%s%n", threads, tailers, spinOf(options), rate, (double) spent / Math.max(1, records),
+                        + " the ack)  load %s%s%n", threads, tailers, microsOf(options, "spinBeforePark"),
+                        microsOf(options, "maxDeliveryDelay"), rate, (double) spent / Math.max(1, records),
                         (double) tailerSpent / Math.max(1, records), n == 0 ? 0 : lat[n / 2] / 1e3,
                         n == 0 ? 0 : lat[Math.min(n - 1, (int) (n * 0.99))] / 1e3, n,
                         100.0 * early / Math.max(1, n), loadavg(), note);
@@ -202,9 +159,15 @@ public final class TailProbe {
         }
     }
 
-    private static long spinOf(TailOptions options) {
+    /** {@code options} with the Duration option {@code method} set to {@code micros}, by reflection. */
+    private static TailOptions with(TailOptions options, String method, long micros) throws ReflectiveOperationException {
+        return (TailOptions) TailOptions.class.getMethod(method, Duration.class).invoke(options, Duration.ofNanos(micros * 1000));
+    }
+
+    /** The Duration option {@code getter} in microseconds, 0 if this library lacks it. */
+    private static long microsOf(TailOptions options, String getter) {
         try {
-            return ((Duration) TailOptions.class.getMethod("spinBeforePark").invoke(options)).toNanos() / 1000;
+            return ((Duration) TailOptions.class.getMethod(getter).invoke(options)).toNanos() / 1000;
         } catch (ReflectiveOperationException e) {
             return 0;
         }
@@ -217,15 +180,5 @@ public final class TailProbe {
         } catch (java.io.IOException e) {
             return "?";
         }
-    }
-
-    /** CPU time of the thread of this name (0 if not found). */
-    private static long cpuOf(String name) {
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().equals(name)) {
-                return Math.max(0, CPU.getThreadCpuTime(t.getId()));
-            }
-        }
-        return 0;
     }
 }

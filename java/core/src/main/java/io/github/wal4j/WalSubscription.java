@@ -22,7 +22,10 @@ import java.util.concurrent.CompletableFuture;
  * never makes the writer hold or queue anything for it. When it has caught up, it submits nothing
  * until the writer publishes a new durable mark; the log's tail dispatcher thread (one per log,
  * started by the first subscription) then submits the next task, so neither the writer thread nor a
- * pooled thread waits for records. An executor that runs tasks on the calling thread runs the
+ * pooled thread waits for records. With {@link TailOptions#withMaxDeliveryDelay} the commits do not
+ * wake the dispatcher for it: while every subscription it watches has a delay, the dispatcher looks
+ * at the durable mark itself, at least as often as the shortest delay, and a record's task comes up
+ * to that delay after the record became durable. Back-pressure is the same with a delay. An executor that runs tasks on the calling thread runs the
  * visitor on that dispatcher thread. The visitor may call back into the log ({@code append},
  * {@code checkpoint}, {@code tail}, closing this subscription or the log): it never runs on the
  * writer thread and holds no lock of the log.

@@ -9,7 +9,8 @@ import java.time.Duration;
  * A blocking reader that follows the log as it grows, from {@link WriteAheadLog#tail}: each call
  * returns the next record, in sequence order, each record once, waiting up to a timeout for the
  * writer to make one durable. It does not poll the files: the writer wakes it when the durable
- * mark moves.
+ * mark moves, or, with a maximum delivery delay ({@link TailOptions#withMaxDeliveryDelay}), no
+ * commit wakes it and it reads the log's in-memory durable mark itself at least that often.
  *
  * <h2>What it delivers</h2>
  * Only durable records: it never reads past the log's durable mark (records written and
@@ -28,6 +29,16 @@ import java.time.Duration;
  * the thread it blocks, so it throws {@link IllegalStateException} at once. A tailer costs the
  * writer nothing while it reads; it reads the files at its own pace, so a slow consumer never makes
  * the writer buffer anything.
+ *
+ * <h2>What it costs the writer</h2>
+ * While a tailer waits (parked in {@code next}), each commit that moves the durable mark costs the
+ * committing thread one wake-up of it: a futex wake, about 5-6 us of that thread's CPU on a 2-vCPU
+ * VM, however many tailers wait (each woken one wakes the next). With many appending threads it is
+ * shared by the records of a batch and costs little; a lone appender commits its own records, so
+ * it pays it once per record (its tailer is parked at almost every commit). With
+ * {@link TailOptions#withMaxDeliveryDelay} no commit wakes the tailer: the commit path's part in
+ * tailing is one volatile read, and a record reaches the tailer up to that delay after it became
+ * durable (docs/benchmarks.md, "Tailing readers", has the measurements).
  *
  * <h2>Ending</h2>
  * Once ended, every later call of {@code next} or {@code nextView} throws the exception that ended it:
@@ -51,6 +62,11 @@ public interface WalTailer extends Closeable {
     /**
      * The next record, with its own copy of the payload (the caller may keep it), waiting up to
      * {@code timeout} for one to become durable.
+     *
+     * <p>With a maximum delivery delay it parks for at most that delay at a time (never past the
+     * timeout), then looks at the durable mark itself: a record is returned up to that delay after
+     * it became durable, and the last look is at the timeout, so a record durable by then is
+     * returned, not {@code null}.
      *
      * @return the record, or {@code null} if none became durable within {@code timeout} (a zero
      *     timeout only takes what is durable already)

@@ -433,7 +433,7 @@ public final class WriteAheadLog implements DurableLog {
     public WalTailer tail(long fromSequence, TailOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
         return engine.tail(fromSequence, options.checkpoints() == TailOptions.Checkpoints.HOLD_SEGMENTS,
-                options.spinBeforePark().toNanos());
+                options.spinBeforePark().toNanos(), options.maxDeliveryDelay().toNanos());
     }
 
     /**
@@ -455,7 +455,7 @@ public final class WriteAheadLog implements DurableLog {
         Objects.requireNonNull(executor, "executor");
         Objects.requireNonNull(visitor, "visitor");
         return engine.subscribe(fromSequence, options.checkpoints() == TailOptions.Checkpoints.HOLD_SEGMENTS,
-                options.maxRecordsPerTask(), executor, visitor);
+                options.maxRecordsPerTask(), options.maxDeliveryDelay().toNanos(), executor, visitor);
     }
 
     /**

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Property: a tailer never delivers a record that a power cut then removes. A producer keeps many
  * {@code appendAsync} records in flight against a simulated disk whose fdatasync is slow (so batches
  * sit written but unsynced), over small segments (so tailers cross rotations); in some cases in
- * {@link Durability#BUFFERED} with an fsync now and then. Two blocking tailers (one spinning on the
- * durable mark before it parks) and a subscription
- * record every record they are handed; the power is cut at a seeded moment, right after a
+ * {@link Durability#BUFFERED} with an fsync now and then. Three blocking tailers (one spinning on the
+ * durable mark before it parks, one with a maximum delivery delay, which reads the mark itself
+ * instead of being woken) and two subscriptions (one with a delay) record every record they are handed; the power is cut at a seeded moment, right after a
  * delivery. After the reboot every record any tailer delivered must be in the recovered log, with
  * its payload. Cases: {@code wal4j.tries} / 40 (at least 12), each seeded (mode, sizes, moment, how
  * the cut tears); the seed printed first reproduces them with {@code -Dwal4j.seed} (thread timing
@@ -110,10 +110,15 @@ class TailerPowerCutTest {
             }
         }, "producer");
         List<Thread> tailers = new ArrayList<>();
-        for (int t = 0; t < 2; t++) {
+        // The delays come from a Random of their own: the rest of a case seed's schedule stays as it was.
+        Random delays = new Random(caseSeed ^ 0x9E3779B97F4A7C15L);
+        TailOptions delayed = TailOptions.defaults().withMaxDeliveryDelay(Duration.ofNanos(100_000 + delays.nextInt(3_000_000)));
+        for (int t = 0; t < 3; t++) {
             long from = 1;
-            // The second tailer spins on the durable mark before it parks: it too reads only what is durable.
-            TailOptions to = t == 0 ? TailOptions.defaults() : TailOptions.defaults().withSpinBeforePark(Duration.ofMillis(1));
+            // The second tailer spins on the durable mark before it parks, the third parks where no
+            // commit wakes it and reads the mark itself: they too read only what is durable.
+            TailOptions to = t == 0 ? TailOptions.defaults()
+                    : t == 1 ? TailOptions.defaults().withSpinBeforePark(Duration.ofMillis(1)) : delayed;
             tailers.add(new Thread(() -> {
                 try (WalTailer tailer = wal.tail(from, to)) {
                     while (!stop.get()) {
@@ -128,6 +133,7 @@ class TailerPowerCutTest {
             }, "tailer" + t));
         }
         WalSubscription subscription = wal.subscribe(1, TailOptions.defaults(), pool, record);
+        WalSubscription delayedSubscription = wal.subscribe(1, delayed, pool, record);
         producer.start();
         tailers.forEach(Thread::start);
         try {
@@ -142,6 +148,7 @@ class TailerPowerCutTest {
             t.join();
         }
         subscription.close();
+        delayedSubscription.close();
         pool.shutdown();
         pool.awaitTermination(10, TimeUnit.SECONDS);
         try {

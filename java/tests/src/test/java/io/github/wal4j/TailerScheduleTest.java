@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Property: under concurrent appends from several threads, checkpoints and several tailers (blocking
  * and subscriptions, each checkpoint option, each at its own start and its own pace, some blocking
- * ones spinning on the durable mark before they park), every tailer
+ * ones spinning on the durable mark before they park, some of either kind with a maximum delivery
+ * delay, so that no commit wakes them and the last record has no commit after it), every tailer
  * delivers the records from its start in order, each once, with the payload that was appended; a
  * {@code FAIL_TAILER} tailer ends only with {@link WalTruncatedException}, and only when the
  * checkpoint in force had passed its position (it then starts again from the log's start, as an
@@ -108,12 +109,16 @@ class TailerScheduleTest {
                 // A quarter of the blocking tailers spin on the durable mark before they park (from the
                 // tailer's seed, so that the rest of the schedule stays what the case seed gave before).
                 long spinMicros = Math.floorMod(tailerSeed, 4) == 0 ? 1 + Math.floorMod(tailerSeed >>> 8, 500) : 0;
+                // A third of the tailers, of either kind, have a maximum delivery delay (likewise from the tailer's seed).
+                long delayMicros = Math.floorMod(tailerSeed >>> 20, 3) == 0 ? 1 + Math.floorMod(tailerSeed >>> 28, 3000) : 0;
                 Delivery d = new Delivery((push ? "subscription" : "tailer") + t + (holds ? "/hold" : "/fail")
-                        + (!push && spinMicros > 0 ? "/spin" + spinMicros + "us" : ""), holds);
+                        + (!push && spinMicros > 0 ? "/spin" + spinMicros + "us" : "")
+                        + (delayMicros > 0 ? "/delay" + delayMicros + "us" : ""), holds);
                 deliveries.add(d);
                 TailOptions to = TailOptions.defaults().withMaxRecordsPerTask(1 + random.nextInt(64))
                         .withCheckpoints(holds ? TailOptions.Checkpoints.HOLD_SEGMENTS : TailOptions.Checkpoints.FAIL_TAILER)
-                        .withSpinBeforePark(Duration.ofNanos(spinMicros * 1000));
+                        .withSpinBeforePark(Duration.ofNanos(spinMicros * 1000))
+                        .withMaxDeliveryDelay(Duration.ofNanos(delayMicros * 1000));
                 if (push) {
                     subscribe(wal, d, start, to, pool, finalSequence, pauseEvery, tailerSeed, subscriptionsDone);
                 } else {

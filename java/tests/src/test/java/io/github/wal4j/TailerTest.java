@@ -19,6 +19,7 @@ import io.github.wal4j.testing.FaultPlan.FaultyStorage;
 import io.github.wal4j.testing.FaultPlan.Operation;
 import io.github.wal4j.testing.internal.Keys;
 import io.github.wal4j.testing.internal.Records;
+import io.github.wal4j.testing.internal.Seeds;
 import io.github.wal4j.testing.SimulatedDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +38,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,8 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Tailing readers ({@link WriteAheadLog#tail}, {@link WriteAheadLog#subscribe}): records in order and
  * each once as they become durable, timeouts, several tailers each at its own position, each closed
  * on its own, the log's close ending them all, the edges of the starting sequence, the two
- * checkpoint options, the durable-mark rule in BUFFERED mode, and callbacks that call back into the
- * log without a deadlock.
+ * checkpoint options, the durable-mark rule in BUFFERED mode, tailers and subscriptions with a
+ * maximum delivery delay (which commits never wake), and callbacks that call back into the log
+ * without a deadlock.
  */
 class TailerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -163,6 +169,244 @@ class TailerTest {
                 assertTrue(r.sequence() <= wal.durableSequence(), "delivered means durable");
             }
             assertNull(tailer.next(Duration.ZERO), "nothing after the last record");
+        }
+    }
+
+    /** A record as a tailer was handed it, with the log's durable sequence read right after. */
+    private record Handed(long sequence, byte[] payload, long durableAfter) {
+    }
+
+    /** Waits until {@code thread} is parked (a tailer that caught up, or the dispatcher). */
+    private static void awaitParked(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (thread.getState() != Thread.State.TIMED_WAITING && thread.getState() != Thread.State.WAITING) {
+            assertTrue(thread.isAlive(), thread.getName() + " ended");
+            assertTrue(System.nanoTime() < deadline, thread.getName() + " did not park within " + WAIT);
+            Thread.sleep(0, 100_000);
+        }
+    }
+
+    /**
+     * Appends {@code bursts} bursts of 1-4 records (counts from {@code random}), each once
+     * {@code waiter} has parked, and waits for every record of a burst to be handed over before
+     * the next: no commit follows a burst before it is delivered, so a tailer that waits for the
+     * writer's signal instead of looking itself never gets it. Returns what was appended.
+     */
+    private static List<WalRecord> appendInBursts(WriteAheadLog wal, Random random, int bursts, Thread waiter,
+            IntSupplier delivered) throws Exception {
+        List<WalRecord> appended = new ArrayList<>();
+        for (int b = 0; b < bursts; b++) {
+            int size = 1 + random.nextInt(4);
+            awaitParked(waiter);
+            for (int i = 0; i < size; i++) {
+                byte[] payload = Records.payload(appended.size() + 1, 1 + random.nextInt(300));
+                appended.add(new WalRecord(wal.append(payload), payload));
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (delivered.getAsInt() < appended.size() && System.nanoTime() < deadline) {
+                Thread.sleep(0, 200_000);
+            }
+            int got = delivered.getAsInt();
+            assertTrue(got >= appended.size(), () -> "record " + (got + 1) + " (of a burst of " + size
+                    + ", then no commit) was not delivered within " + WAIT);
+        }
+        return appended;
+    }
+
+    private static void assertHandedInOrderOnce(List<WalRecord> appended, List<Handed> handed) {
+        assertEquals(appended.size(), handed.size(), "each record once");
+        for (int i = 0; i < appended.size(); i++) {
+            Handed h = handed.get(i);
+            assertEquals(appended.get(i).sequence(), h.sequence(), "in order, at " + i);
+            assertArrayEquals(appended.get(i).payload(), h.payload(), "payload of " + h.sequence());
+            assertTrue(h.sequence() <= h.durableAfter(), () -> "record " + h.sequence()
+                    + " was handed over past the durable mark " + h.durableAfter());
+        }
+    }
+
+    @Test
+    void aDelayedTailerDeliversBurstsItWasNotWokenForInOrderEachOnce() throws Exception {
+        TailOptions delayed = TailOptions.defaults().withMaxDeliveryDelay(Duration.ofMillis(3));
+        assertEquals(Duration.ofMillis(3), delayed.maxDeliveryDelay());
+        assertEquals(Duration.ZERO, TailOptions.defaults().maxDeliveryDelay());
+        assertThrows(IllegalArgumentException.class,
+                () -> TailOptions.defaults().withMaxDeliveryDelay(Duration.ofNanos(-1)));
+        assertThrows(NullPointerException.class, () -> TailOptions.defaults().withMaxDeliveryDelay(null));
+        long seed = Seeds.seed("TailerTest.aDelayedTailerDeliversBurstsItWasNotWokenForInOrderEachOnce");
+        Random random = new Random(seed);
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"), SMALL_SEGMENTS)) {
+            WalTailer tailer = wal.tail(1, delayed);
+            List<Handed> handed = new CopyOnWriteArrayList<>();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread consumer = new Thread(() -> {
+                try {
+                    while (true) {
+                        WalRecord r = tailer.next(WAIT);
+                        if (r != null) {
+                            handed.add(new Handed(r.sequence(), r.payload(), wal.durableSequence()));
+                        }
+                    }
+                } catch (WalClosedException closed) {
+                    // The end of the test.
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            }, "delayed-tailer");
+            consumer.start();
+            List<WalRecord> appended = appendInBursts(wal, random, 40, consumer, handed::size);
+            tailer.close();
+            consumer.join(WAIT.toMillis());
+            assertNull(failed.get(), () -> "the tailer failed: " + failed.get());
+            assertHandedInOrderOnce(appended, handed);
+            // A timeout shorter than the delay: the call waits no longer than it was given.
+            try (WalTailer slow = wal.tail(appended.size() + 1,
+                    TailOptions.defaults().withMaxDeliveryDelay(Duration.ofHours(1)))) {
+                long started = System.nanoTime();
+                CompletableFuture<WalRecord> timedOut = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return slow.next(Duration.ofMillis(100));
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }, pool);
+                assertNull(timedOut.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+                assertTrue(System.nanoTime() - started >= 90_000_000L, "waited for its timeout");
+            }
+        }
+    }
+
+    @Test
+    void aDelayedSubscriptionDeliversBurstsNoCommitWokeItForInOrderEachOnce() throws Exception {
+        long seed = Seeds.seed("TailerTest.aDelayedSubscriptionDeliversBurstsNoCommitWokeItForInOrderEachOnce");
+        Random random = new Random(seed);
+        // A directory name of its own: the dispatcher thread is found by it.
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("delayed-subscription"), SMALL_SEGMENTS)) {
+            List<Handed> handed = new CopyOnWriteArrayList<>();
+            WalSubscription subscription = wal.subscribe(1,
+                    TailOptions.defaults().withMaxDeliveryDelay(Duration.ofMillis(2)), pool, (seq, payload) -> {
+                        byte[] b = new byte[payload.remaining()];
+                        payload.get(b);
+                        handed.add(new Handed(seq, b, wal.durableSequence()));
+                    });
+            Thread dispatcher = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("wal4j-tail-delayed-subscription")).findFirst().orElseThrow();
+            List<WalRecord> appended = appendInBursts(wal, random, 30, dispatcher, handed::size);
+            subscription.close();
+            assertNull(subscription.ended().get(5, TimeUnit.SECONDS), "ended by its close");
+            assertHandedInOrderOnce(appended, handed);
+        }
+    }
+
+    @Test
+    void aDelayedTailerInBufferedModeDeliversOnlyWhatAnFsyncMadeDurable() throws Exception {
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"),
+                WalOptions.defaults().withDurability(Durability.BUFFERED));
+                WalTailer tailer = wal.tail(1, TailOptions.defaults().withMaxDeliveryDelay(Duration.ofMillis(1)))) {
+            for (int i = 1; i <= 10; i++) {
+                wal.append(Records.payload(i));
+            }
+            wal.flush(); // handed to the OS, not durable
+            assertNull(tailer.next(Duration.ofMillis(200)), "many delays passed: still nothing unsynced delivered");
+            wal.fsync();
+            assertEquals(10, take(tailer, 10).size());
+        }
+    }
+
+    @Test
+    void noCommitWakesADelayedTailerOrTheDispatcherWhileItWatchesOnlyDelayedSubscriptions() throws Exception {
+        // A delay of an hour: a record that arrives sooner was brought by a commit's wake-up.
+        TailOptions hour = TailOptions.defaults().withMaxDeliveryDelay(Duration.ofHours(1));
+        try (WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("not-woken"))) {
+            WalTailer tailer = wal.tail(1, hour);
+            CompletableFuture<WalRecord> blocked = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return tailer.next(Duration.ofSeconds(2));
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }, pool);
+            List<Long> pushed = new CopyOnWriteArrayList<>();
+            WalSubscription delayed = wal.subscribe(1, hour, pool, (seq, payload) -> pushed.add(seq));
+            Thread dispatcher = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("wal4j-tail-not-woken")).findFirst().orElseThrow();
+            Thread.sleep(200); // the subscription's first task found nothing and handed it to the dispatcher
+            awaitParked(dispatcher);
+            long appended = System.nanoTime();
+            wal.append(Records.payload(1));
+            Thread.sleep(300);
+            assertEquals(List.of(), pushed, "a commit woke the dispatcher of a delayed subscription");
+            WalRecord r = blocked.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(1, r.sequence(), "the last look, at the timeout, found the record");
+            assertTrue(System.nanoTime() - appended > 1_500_000_000L, "a commit woke a delayed tailer");
+            // A subscription without a delay: the dispatcher waits to be woken again, and a commit
+            // brings the delayed subscription's task too.
+            List<Long> prompt = new CopyOnWriteArrayList<>();
+            WalSubscription plain = wal.subscribe(2, TailOptions.defaults(), pool, (seq, payload) -> prompt.add(seq));
+            Thread.sleep(200);
+            wal.append(Records.payload(2));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while ((prompt.isEmpty() || pushed.size() < 2) && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(List.of(2L), prompt);
+            assertEquals(List.of(1L, 2L), pushed, "woken with the subscription without a delay");
+            delayed.close();
+            plain.close();
+            tailer.close();
+        }
+    }
+
+    /** What {@code running} returned within 5 s, or a note that it still waited 5 s after {@code what}. */
+    private static Object outcomeWithin5s(String what, CompletableFuture<Object> running) throws Exception {
+        try {
+            return running.get(5, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            return "still parked 5 s after " + what;
+        }
+    }
+
+    @Test
+    void closingEndsAParkedDelayedTailerAtOnce() throws Exception {
+        // A delay of an hour: only the close's wake-up can end these waits within the test.
+        TailOptions hour = TailOptions.defaults().withMaxDeliveryDelay(Duration.ofHours(1));
+        WriteAheadLog wal = WriteAheadLog.open(tmp.resolve("wal"));
+        Records.append(wal, 1, 3);
+        WalTailer closedItself = wal.tail(4, hour);
+        WalTailer closedWithTheLog = wal.tail(4, hour);
+        WalSubscription subscription = wal.subscribe(4, hour, pool, (seq, payload) -> { });
+        ExecutorService consumers = Executors.newFixedThreadPool(2);
+        try {
+            List<Thread> parked = new CopyOnWriteArrayList<>();
+            List<CompletableFuture<Object>> blocked = new ArrayList<>();
+            for (WalTailer t : List.of(closedItself, closedWithTheLog)) {
+                blocked.add(CompletableFuture.supplyAsync(() -> {
+                    parked.add(Thread.currentThread());
+                    try {
+                        return t.next(WAIT);
+                    } catch (IOException e) {
+                        return e;
+                    }
+                }, consumers));
+            }
+            while (parked.size() < 2) {
+                Thread.sleep(1);
+            }
+            for (Thread t : parked) {
+                awaitParked(t);
+            }
+            closedItself.close();
+            Object first = outcomeWithin5s("the tailer's close", blocked.get(0));
+            assertInstanceOf(WalClosedException.class, first, () -> "the close ended the parked tailer: " + first);
+            assertFalse(blocked.get(1).isDone(), "the other tailer still waits");
+            wal.close();
+            Object second = outcomeWithin5s("the log's close", blocked.get(1));
+            assertInstanceOf(WalClosedException.class, second, () -> "the log's close ended the parked tailer: " + second);
+            ExecutionException ended = assertThrows(ExecutionException.class,
+                    () -> subscription.ended().get(5, TimeUnit.SECONDS));
+            assertInstanceOf(WalClosedException.class, ended.getCause());
+        } finally {
+            consumers.shutdownNow();
+            wal.close();
         }
     }
 

@@ -331,28 +331,29 @@ public final class LogEngine {
      *
      * @param holds whether checkpoints keep the segments it still has to read
      * @param spinNanos how long it tests the durable mark before it parks, when it caught up
+     * @param delayNanos its maximum delivery delay: above zero commits do not wake it
      * @throws WalTruncatedException if {@code fromSequence} is at or below the checkpoint in force
      * @throws WalSequenceAheadException if it is past the sequence the next append gets
      */
-    public WalTailer tail(long fromSequence, boolean holds, long spinNanos) throws IOException {
+    public WalTailer tail(long fromSequence, boolean holds, long spinNanos, long delayNanos) throws IOException {
         committer.checkMayBlock("tail");
         synchronized (lifecycleLock) {
             checkTailStart(fromSequence);
-            return tails.tail(fromSequence, holds, spinNanos);
+            return tails.tail(fromSequence, holds, spinNanos, delayNanos);
         }
     }
 
     /**
      * A subscription from {@code fromSequence} ({@link TailRegistry#subscribe}), checked as
      * {@link #tail}; {@code visitor} runs in tasks on {@code executor}, up to {@code perTask}
-     * records each.
+     * records each, a durable record waiting up to {@code delayNanos} for its task.
      */
-    public WalSubscription subscribe(long fromSequence, boolean holds, int perTask, Executor executor,
-            PayloadVisitor visitor) throws IOException {
+    public WalSubscription subscribe(long fromSequence, boolean holds, int perTask, long delayNanos,
+            Executor executor, PayloadVisitor visitor) throws IOException {
         committer.checkMayBlock("subscribe");
         synchronized (lifecycleLock) {
             checkTailStart(fromSequence);
-            return tails.subscribe(fromSequence, holds, perTask, executor, visitor);
+            return tails.subscribe(fromSequence, holds, perTask, delayNanos, executor, visitor);
         }
     }
 

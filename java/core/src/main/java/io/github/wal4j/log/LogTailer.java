@@ -13,11 +13,13 @@ import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
  * One tailer of an open log (the contract is {@link WalTailer}'s): a {@link SegmentFollower} that
- * reads up to the durable mark, and waits on the log's {@link MarkSignal} when it caught up.
+ * reads up to the durable mark, and waits on the log's {@link MarkSignal} when it caught up (in its
+ * coalesced queue, which commits never wake, when it has a maximum delivery delay).
  *
  * <p>The rules it keeps: it reads only up to {@link TailRegistry.Log#durableMark()}, in every
  * durability mode; without {@code holds} it checks its position against the checkpoint in force
@@ -38,6 +40,11 @@ final class LogTailer implements WalTailer {
     private final boolean holds;
     /** How long {@link #await} tests the durable mark on this thread before it parks on the signal. */
     private final long spinNanos;
+    /**
+     * Above zero: it waits on the signal's coalesced queue, which commits never wake, looking at the
+     * durable mark at least this often; zero: a commit that moves the mark wakes it.
+     */
+    private final long delayNanos;
     private final SegmentFollower follower;
     private final ReentrantLock reading = new ReentrantLock();
     private volatile long nextSequence;
@@ -50,9 +57,10 @@ final class LogTailer implements WalTailer {
     private boolean released;
 
     LogTailer(TailRegistry registry, TailRegistry.Log log, MarkSignal signal, SegmentFollower follower,
-            long fromSequence, boolean holds, long spinNanos) {
+            long fromSequence, boolean holds, long spinNanos, long delayNanos) {
         this.registry = registry;
         this.spinNanos = spinNanos;
+        this.delayNanos = delayNanos;
         this.log = log;
         this.signal = signal;
         this.follower = follower;
@@ -124,8 +132,13 @@ final class LogTailer implements WalTailer {
                 continue;
             }
             left = deadline - System.nanoTime();
+            BooleanSupplier moved = () -> ended != null || log.durableMark() != mark || log.failure() != null;
             try {
-                signal.await(() -> ended != null || log.durableMark() != mark || log.failure() != null, left);
+                if (delayNanos > 0) {
+                    signal.awaitCoalesced(moved, left, delayNanos);
+                } else {
+                    signal.await(moved, left);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting for a durable record at sequence "
@@ -244,6 +257,11 @@ final class LogTailer implements WalTailer {
     /** Whether this tailer ended. */
     boolean isEnded() {
         return ended != null;
+    }
+
+    /** How long a durable record may wait for this tailer (zero: the writer wakes it). */
+    long delayNanos() {
+        return delayNanos;
     }
 
     /** Whether this tailer keeps the segments from its position from deletion. */

@@ -2,6 +2,7 @@ package io.github.wal4j.log;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -36,6 +37,12 @@ import java.util.function.BooleanSupplier;
  * waiter passes the wake-up on only if the generation moved since it last passed one (or since it
  * joined), so each waiter passes each wake-up once, and the relay stops at a waiter that passed it
  * already. The queue is first in, first out: a waiter that goes back to waiting joins at the end.
+ *
+ * <p>Coalesced waiters ({@link #awaitCoalesced}, tailers with a maximum delivery delay) wait in a
+ * second queue that {@link #publish()} never reads: a commit never wakes them, so with only such
+ * waiters the commit path stays one volatile read. Each parks for at most its delay, then tests
+ * again itself; only {@link #wakeAll()} (a close, a failure, a new task of the dispatcher) wakes
+ * them early, every one of them, so no relay is needed there.
  *
  * <p>Thread-safe.
  */
@@ -76,10 +83,15 @@ final class MarkSignal {
     }
 
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** The coalesced waiters: woken by {@link #wakeAll()} only, never by {@link #publish()}. */
+    private final ConcurrentLinkedQueue<Waiter> coalesced = new ConcurrentLinkedQueue<>();
     /** Counts the wake-ups given while someone waited, so that a waiter passes each one on once. */
     private final AtomicLong generation = new AtomicLong();
 
-    /** The durable mark moved: wakes every waiting tailer. Called by the writer after the move. */
+    /**
+     * The durable mark moved: wakes every waiting tailer but the coalesced ones, which look for
+     * themselves. Called by the writer after the move.
+     */
     void publish() {
         if (!waiters.isEmpty()) {
             generation.incrementAndGet();
@@ -93,8 +105,14 @@ final class MarkSignal {
      */
     void wakeAll() {
         long now = generation.incrementAndGet();
+        wakeEvery(waiters, now);
+        wakeEvery(coalesced, now);
+    }
+
+    /** Wakes the waiters of {@code queue} that joined before generation {@code now}. */
+    private static void wakeEvery(Queue<Waiter> queue, long now) {
         Waiter w;
-        while ((w = waiters.poll()) != null) {
+        while ((w = queue.poll()) != null) {
             if (w.moveFrom(WAITING, WOKEN)) {
                 LockSupport.unpark(w.thread);
             }
@@ -134,7 +152,7 @@ final class MarkSignal {
         }
         long start = System.nanoTime();
         long seen = generation.get();
-        Waiter self = join(seen);
+        Waiter self = join(waiters, seen);
         try {
             while (true) {
                 if (ready.getAsBoolean()) {
@@ -155,7 +173,7 @@ final class MarkSignal {
                 if (self.woken()) {
                     // The relay: wake the next waiter before looking, once per wake-up.
                     seen = passOn(seen);
-                    self = join(seen);
+                    self = join(waiters, seen);
                 }
             }
         } finally {
@@ -168,9 +186,57 @@ final class MarkSignal {
         }
     }
 
-    private Waiter join(long seen) {
+    /**
+     * As {@link #await}, for a waiter that a {@link #publish()} never wakes: it parks for at most
+     * {@code delayNanos} at a time (and never past {@code nanos}), then tests {@code ready} again
+     * itself; a {@link #wakeAll()} wakes it at once. So a change of what {@code ready} reads is
+     * seen within {@code delayNanos} without anyone signalling it, and a change followed by
+     * {@link #wakeAll()} at once. {@code ready} must not block.
+     *
+     * @return the last result of {@code ready}
+     * @throws InterruptedException if the thread was interrupted while waiting
+     */
+    boolean awaitCoalesced(BooleanSupplier ready, long nanos, long delayNanos) throws InterruptedException {
+        if (ready.getAsBoolean()) {
+            return true;
+        }
+        if (nanos <= 0) {
+            return false;
+        }
+        long start = System.nanoTime();
+        Waiter self = join(coalesced, generation.get());
+        try {
+            while (true) {
+                if (ready.getAsBoolean()) {
+                    return true;
+                }
+                long left = nanos - (System.nanoTime() - start);
+                if (left <= 0) {
+                    return false;
+                }
+                if (!self.woken()) {
+                    LockSupport.parkNanos(this, Math.min(left, delayNanos));
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (self.woken()) {
+                    // wakeAll took it off the queue: back in before the next test, or the next
+                    // wakeAll would miss it.
+                    self = join(coalesced, generation.get());
+                }
+            }
+        } finally {
+            // A wakeAll wakes every coalesced waiter itself: a claim as it leaves is not passed on.
+            if (self.moveFrom(WAITING, LEFT)) {
+                coalesced.remove(self);
+            }
+        }
+    }
+
+    private Waiter join(Queue<Waiter> queue, long seen) {
         Waiter w = new Waiter(seen);
-        waiters.add(w);
+        queue.add(w);
         return w;
     }
 

@@ -3,12 +3,18 @@ package io.github.wal4j.log;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * The thread that wakes caught-up subscriptions: it waits on the log's {@link MarkSignal} and, each
  * time the durable mark moved (or the log failed, or a subscription asked to be watched), submits
  * the next task of every watched subscription that now has something to do. So the writer only
  * signals (it never runs a subscriber's executor), and no pooled thread waits for records.
+ *
+ * <p>While every subscription it watches has a maximum delivery delay, it waits in the signal's
+ * coalesced queue, for the shortest of those delays at a time, so that commits do not wake it
+ * (nor, while it watches none, at all: a subscription that caught up kicks it). Back-pressure is
+ * the same either way: it submits a subscription's next task only once its previous one ended.
  *
  * <p>One per log, started with the first subscription, a daemon; {@link #stop()} ends it without
  * waiting for it. An executor that runs tasks on the calling thread runs them on this one.
@@ -52,16 +58,27 @@ final class TailDispatcher {
             kicked.set(false);
             WriteMark mark = log.durableMark();
             boolean failed = log.failure() != null;
+            // The shortest delay of the subscriptions still watched; 0 if one has none.
+            long delay = Long.MAX_VALUE;
             for (TailSubscription s : watching) {
                 if (s.wantsTask(mark, failed)) {
                     watching.remove(s);
                     s.schedule();
+                } else {
+                    delay = Math.min(delay, s.delayNanos());
                 }
             }
+            // A failure is looked at once: the subscriptions it wakes end, and are forgotten.
+            BooleanSupplier ready = () -> stopped || kicked.get() || log.durableMark() != mark
+                    || (!failed && log.failure() != null);
             try {
-                // A failure is looked at once: the subscriptions it wakes end, and are forgotten.
-                signal.await(() -> stopped || kicked.get() || log.durableMark() != mark
-                        || (!failed && log.failure() != null), Long.MAX_VALUE);
+                if (delay == 0) {
+                    signal.await(ready, Long.MAX_VALUE);
+                } else {
+                    // Every watched subscription has a delay (or none is watched, and only a kick
+                    // gives work): commits need not wake this thread.
+                    signal.awaitCoalesced(ready, Long.MAX_VALUE, delay);
+                }
             } catch (InterruptedException e) {
                 return;
             }

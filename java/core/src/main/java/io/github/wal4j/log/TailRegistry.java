@@ -13,7 +13,7 @@ import java.util.concurrent.Executor;
  * The tailers of an open log: creates them ({@link #tail}, {@link #subscribe}), tells a checkpoint
  * which segments they still hold ({@link #heldFrom()}), and ends them all when the log closes
  * ({@link #closeAll}). With no tailer it costs nothing: the writer's only part in tailing is
- * {@link MarkSignal#publish()}, one volatile read while nobody waits.
+ * {@link MarkSignal#publish()}, one volatile read while nobody waits (or only coalesced waiters).
  *
  * <p>Thread-safe. The engine creates tailers and closes the registry under its lifecycle lock, so
  * neither runs beside a checkpoint's choice of what to delete.
@@ -66,23 +66,28 @@ final class TailRegistry {
 
     /**
      * A blocking tailer from {@code fromSequence}, which the caller checked against the log's ends,
-     * spinning up to {@code spinNanos} on the durable mark before it parks.
+     * spinning up to {@code spinNanos} on the durable mark before it parks, and with a delay
+     * {@code delayNanos} above zero parking where commits do not wake it, for at most that long.
      */
-    synchronized LogTailer tail(long fromSequence, boolean holds, long spinNanos) throws WalClosedException {
+    synchronized LogTailer tail(long fromSequence, boolean holds, long spinNanos, long delayNanos)
+            throws WalClosedException {
         checkOpen();
         LogTailer tailer = new LogTailer(this, log, signal,
                 new SegmentFollower(storage, segments, fromSequence, maxRecordSize, keys), fromSequence, holds,
-                spinNanos);
+                spinNanos, delayNanos);
         tailers.add(tailer);
         return tailer;
     }
 
-    /** A subscription from {@code fromSequence}, its first task submitted. */
-    TailSubscription subscribe(long fromSequence, boolean holds, int perTask, Executor executor,
+    /**
+     * A subscription from {@code fromSequence}, its first task submitted; with {@code delayNanos}
+     * above zero the dispatcher may look for its records that late (see {@link TailDispatcher}).
+     */
+    TailSubscription subscribe(long fromSequence, boolean holds, int perTask, long delayNanos, Executor executor,
             PayloadVisitor visitor) throws WalClosedException {
         TailSubscription subscription;
         synchronized (this) {
-            LogTailer tailer = tail(fromSequence, holds, 0);
+            LogTailer tailer = tail(fromSequence, holds, 0, delayNanos);
             if (dispatcher == null) {
                 dispatcher = new TailDispatcher(log, signal, String.valueOf(directory.getFileName()));
             }

@@ -65,6 +65,11 @@ final class TailSubscription implements WalSubscription {
         return !ended.isDone() && (logFailed || tailer.isEnded() || tailer.nextSequence() < mark.nextSequence());
     }
 
+    /** How long a durable record may wait before the dispatcher schedules this (zero: at once). */
+    long delayNanos() {
+        return tailer.delayNanos();
+    }
+
     /** One task: up to {@link #perTask} records, then another task, or the dispatcher's watch. */
     private void drain() {
         try {

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +26,10 @@ import org.junit.jupiter.api.Test;
  * must not count on the permit alone. A waiter still behind the mark {@link #STALL} after it moved
  * was not woken: a lost wake-up. The schedule (number and kinds of waiters, burst lengths, spins,
  * {@link MarkSignal#wakeAll()} among the publishes) comes from one seed per case, printed first
- * ({@code -Dwal4j.seed=<seed>} replays it); thread timing adds its own variation.
+ * ({@code -Dwal4j.seed=<seed>} replays it); thread timing adds its own variation. Some waiters are
+ * coalesced ({@link MarkSignal#awaitCoalesced}, short delays): nobody signals them, they must see
+ * every move by looking themselves. Beside the property: a publish never claims a coalesced waiter,
+ * a wakeAll ends its wait at once, and it looks itself within its delay.
  */
 class MarkSignalTest {
     private static final long LONG_WAIT = 60_000_000_000L;
@@ -58,6 +63,10 @@ class MarkSignalTest {
         int count = 2 + random.nextInt(4);
         long[] timeouts = new long[count];
         boolean[] locks = new boolean[count];
+        // Coalesced waiters and their delays come from a Random of their own, so that the rest of a
+        // case seed's schedule stays what it was without them.
+        Random kinds = new Random(caseSeed ^ 0x9E3779B97F4A7C15L);
+        long[] delays = new long[count];
         AtomicLongArray seen = new AtomicLongArray(count);
         AtomicReference<Throwable> failed = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
@@ -65,18 +74,24 @@ class MarkSignalTest {
             // At least one waiter parks for good, so that a lost wake-up shows as a stall.
             timeouts[i] = i == 0 || random.nextInt(3) == 0 ? LONG_WAIT : 1_000 + random.nextInt(300_000);
             locks[i] = i == 0 || random.nextBoolean();
+            delays[i] = i > 0 && kinds.nextInt(3) == 0 ? 1_000 + kinds.nextInt(3_000_000) : 0;
             int id = i;
             Thread t = new Thread(() -> {
                 try {
                     while (!stop) {
                         long last = seen.get(id);
-                        signal.await(() -> {
+                        BooleanSupplier moved = () -> {
                             if (locks[id]) {
                                 shared.lock();
                                 shared.unlock();
                             }
                             return stop || mark != last;
-                        }, timeouts[id]);
+                        };
+                        if (delays[id] > 0) {
+                            signal.awaitCoalesced(moved, timeouts[id], delays[id]);
+                        } else {
+                            signal.await(moved, timeouts[id]);
+                        }
                         seen.set(id, mark);
                     }
                 } catch (Throwable e) {
@@ -138,7 +153,8 @@ class MarkSignalTest {
                         Thread.yield();
                     }
                     if (seen.get(i) != target && failed.get() == null) {
-                        lost = "waiter " + i + " (timeout " + timeouts[i] + " ns) still saw " + seen.get(i)
+                        lost = "waiter " + i + " (timeout " + timeouts[i] + " ns, delay " + delays[i]
+                                + " ns) still saw " + seen.get(i)
                                 + " " + STALL / 1_000_000_000 + " s after the mark moved to " + target
                                 + ": a lost wake-up (" + count + " waiters, case seed " + caseSeed + ")";
                     }
@@ -203,5 +219,82 @@ class MarkSignalTest {
         signal.publish();
         second.join(STALL / 1_000_000);
         assertEquals(Boolean.TRUE, woke.get());
+    }
+
+    /** Starts a daemon thread that runs {@code wait}, counted in {@code waiting} while it waits. */
+    private static Thread waiter(String name, AtomicInteger waiting, AtomicReference<Object> result, Waiting wait) {
+        Thread t = new Thread(() -> {
+            try {
+                result.set(wait.run());
+            } catch (Throwable e) {
+                result.set(e);
+            } finally {
+                waiting.decrementAndGet();
+            }
+        }, name);
+        t.setDaemon(true);
+        waiting.incrementAndGet();
+        t.start();
+        return t;
+    }
+
+    private interface Waiting {
+        boolean run() throws InterruptedException;
+    }
+
+    private static void awaitParked(Thread t) {
+        long deadline = System.nanoTime() + STALL;
+        while (t.getState() != Thread.State.TIMED_WAITING && t.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() < deadline, t.getName() + " did not park");
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void aPublishNeverClaimsACoalescedWaiterAndAWakeAllEndsItsWaitAtOnce() throws Exception {
+        MarkSignal signal = new MarkSignal();
+        AtomicInteger coalescedWaiting = new AtomicInteger();
+        AtomicInteger plainWaiting = new AtomicInteger();
+        AtomicReference<Object> coalescedResult = new AtomicReference<>();
+        AtomicReference<Object> plainResult = new AtomicReference<>();
+        // Its delay is longer than the test: only a signal can end its wait within it.
+        Thread coalesced = waiter("coalesced", coalescedWaiting, coalescedResult,
+                () -> signal.awaitCoalesced(() -> mark == 1, LONG_WAIT, LONG_WAIT));
+        Thread plain = waiter("plain", plainWaiting, plainResult, () -> signal.await(() -> mark == 1, LONG_WAIT));
+        awaitParked(coalesced);
+        awaitParked(plain);
+        mark = 1;
+        for (int i = 0; i < 100; i++) {
+            signal.publish();
+        }
+        plain.join(STALL / 1_000_000);
+        assertEquals(Boolean.TRUE, plainResult.get(), "the publish woke the plain waiter");
+        Thread.sleep(200);
+        assertEquals(1, coalescedWaiting.get(), "a publish claimed a coalesced waiter");
+        long woken = System.nanoTime();
+        signal.wakeAll();
+        coalesced.join(STALL / 1_000_000);
+        assertEquals(0, coalescedWaiting.get(), "a wakeAll ended the coalesced wait");
+        assertEquals(Boolean.TRUE, coalescedResult.get());
+        assertTrue(System.nanoTime() - woken < STALL, "at once, not after its delay");
+    }
+
+    @Test
+    void aCoalescedWaiterLooksItselfWithinItsDelayAndKeepsToItsTimeout() throws Exception {
+        MarkSignal signal = new MarkSignal();
+        AtomicInteger waiting = new AtomicInteger();
+        AtomicReference<Object> result = new AtomicReference<>();
+        Thread t = waiter("coalesced", waiting, result, () -> signal.awaitCoalesced(() -> mark == 1, LONG_WAIT,
+                20_000_000L));
+        awaitParked(t);
+        mark = 1; // no publish, no wakeAll
+        t.join(STALL / 1_000_000);
+        assertEquals(Boolean.TRUE, result.get(), "it saw the mark move within its delay, unsignalled");
+        // A timeout shorter than the delay ends the wait at the timeout.
+        long started = System.nanoTime();
+        assertFalse(signal.awaitCoalesced(() -> false, 2_000_000, LONG_WAIT));
+        assertTrue(System.nanoTime() - started < STALL, "returned at its timeout");
+        assertTrue(signal.awaitCoalesced(() -> true, 0, LONG_WAIT));
+        assertFalse(signal.awaitCoalesced(() -> false, 0, LONG_WAIT));
     }
 }
