@@ -294,12 +294,14 @@ public final class WalOptions {
      * any segment. A file is recycled only if no reader or tailer of this log has it open (else it
      * is deleted, as without recycling), and never one a tailer holding segments still needs. A log
      * with recycled segments cannot be opened by a wal4j older than this option ("unknown header
-     * flags"), and a crash leaves the kept file as a temporary file that the next open removes
-     * ({@code TEMPORARY_REMOVED}). Measured (docs/benchmarks.md, "Prepared segments", a loaded
-     * machine): 64 KiB records from 16 threads, bound by the device's bandwidth, median 1.38x
-     * preparation's records/s and 1.2 device bytes per payload byte instead of 2.0, but not shown
-     * to beat {@code withSegmentPreparation(false)}; 100-byte records within the noise of
-     * preparation. Off by default for those reasons.
+     * flags"); after a crash, recovery removes a kept {@code .wal.free} file ({@code FREED_REMOVED},
+     * clean) and a half-prepared {@code .wal.tmp} ({@code TEMPORARY_REMOVED}). Measured on a quiet
+     * machine (docs/benchmarks.md, "Issue 20's goals"): 64 KiB records from 16 threads with a
+     * checkpoint every 50 ms, 1.36-1.68x the records/s of no preparation and 1.56-1.82x of
+     * preparation in every pair, 1.02 device bytes per payload byte instead of 2.0; 100-byte records
+     * 0.94-1.17x preparation. Off by default because it changes more than speed (what
+     * an older wal4j can open, what a checkpoint leaves in the directory); the measured choice for a
+     * log that checkpoints and is bound by the device's bandwidth.
      */
     public WalOptions withSegmentRecycling(boolean value) {
         return change(f -> f.segmentRecycling = value);
