@@ -16,6 +16,9 @@ import java.nio.file.Path;
  * the opening thread and any helper of recovery's, the JIT and the collector too). Run it under JFR to see the split:
  * {@code java -XX:StartFlightRecording=filename=r.jfr,settings=profile ... RecoveryProbe DIR one}.
  * Usage: {@code RecoveryProbe DIR plain|one [records, default 9444951 (1 GiB)] [opens, default 6]}.
+ * With {@code -Dwal4j.probe.dropCache=HELPER} (the {@code bench/c/drop_cache.c} binary) the log's
+ * segments are evicted from the page cache before every open, so that each open reads a cold log;
+ * an open whose segments kept resident pages says so ({@code NOT COLD}).
  */
 public final class RecoveryProbe {
     private RecoveryProbe() {
@@ -39,7 +42,9 @@ public final class RecoveryProbe {
                 }
             }
         }
+        String dropCache = System.getProperty("wal4j.probe.dropCache");
         for (int r = 0; r < opens; r++) {
+            String cold = dropCache == null ? "" : evict(dropCache, dir);
             long[] lent = {0};
             long cpu = processCpuNanos();
             long t = System.nanoTime();
@@ -51,8 +56,25 @@ public final class RecoveryProbe {
             long last = wal.lastSequence();
             wal.close();
             // The wall time stays the fourth field: bench/recovery-ab reads it there.
-            System.out.printf("%s open %d: %.3f s, %d records lent, last sequence %d, cpu %.3f s%n",
-                    onePass ? "one-pass" : "plain", r + 1, s, lent[0], last, cpuSeconds);
+            System.out.printf("%s open %d: %.3f s, %d records lent, last sequence %d, cpu %.3f s%s%n",
+                    onePass ? "one-pass" : "plain", r + 1, s, lent[0], last, cpuSeconds, cold);
         }
+    }
+
+    /** Runs the drop_cache helper on the segments of {@code dir}; "" if no page stayed, else a note. */
+    private static String evict(String helper, Path dir) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(helper));
+        try (var files = Files.list(dir)) {
+            files.filter(f -> f.toString().endsWith(".wal")).sorted().forEach(f -> command.add(f.toString()));
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        long left = 0;
+        for (String line : new String(p.getInputStream().readAllBytes()).split("\n")) {
+            int at = line.indexOf("resident_after=");
+            if (at >= 0) {
+                left += Long.parseLong(line.substring(at + "resident_after=".length()).trim());
+            }
+        }
+        return p.waitFor() == 0 && left == 0 ? "" : ", NOT COLD (" + left + " pages resident, helper exit " + p.exitValue() + ")";
     }
 }
