@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  * <p>Arguments: {@code DIR LAYER THREADS SECONDS BYTES on|off|recycle [SEGMENT_MIB [DEVICE]]}. Run by
  * {@code bench/preparation}, A B A B in fresh JVMs. {@code recycle} is preparation with
  * {@code withSegmentRecycling(true)}: the next segment is made from a segment a checkpoint freed
- * (zeros only when none is at hand). With {@code -Dprobe.checkpointMs=N} a thread checkpoints up to
- * the last appended record every N ms during the fill and the window (so segments are freed), and
+ * (zeros only when none is at hand). With {@code -Dprobe.checkpointMs=N} a {@link Checkpointer} checkpoints up
+ * to the durable sequence every N ms during the fill and the window (so segments are freed), and
  * the fill runs until segment {@code -Dprobe.fillSegments} (default 2) exists, so that with
  * recycling the window runs in a recycled segment ({@code bench/recycling}).
  */
