@@ -114,7 +114,7 @@ public final class Bench {
             report.add(r);
             System.out.println(Report.line(r));
         } catch (Exception | Error e) {
-            String message = String.format(Locale.ROOT, "rep %d  %-16s %-18s FAILED: %s", rep, cell.label(), subject, e);
+            String message = String.format(Locale.ROOT, "rep %d  %-16s %-22s FAILED: %s", rep, cell.label(), subject, e);
             report.failure(message);
             System.out.println(message);
             e.printStackTrace(System.out);

@@ -121,10 +121,9 @@ final class Harness {
         }
         // After the joins: the window's last appends are durable, their writes done.
         long deviceWritten = deviceBetween(device, measured.deviceBefore());
-        Map<String, Long> after = subject.counters();
+        Map<String, Long> windowCounters = delta(measured.counters(), subject.counters());
         return new Result(name, cell, rep, records, (windowEnd - measured.start()) / 1e9, latency,
-                delta(measured.counters(), after), measured.allocated(),
-                deviceWritten, "");
+                windowCounters, measured.allocated(), deviceWritten, subject.windowNote(windowCounters));
     }
 
     /** One appending thread: appends until told to stop, timing those it starts inside the window. */
@@ -241,12 +240,11 @@ final class Harness {
             throw new IllegalStateException(name + ": an append failed", tally.failure());
         }
         long deviceWritten = deviceBetween(device, measured.deviceBefore());
-        Map<String, Long> after = subject.counters();
+        Map<String, Long> windowCounters = delta(measured.counters(), subject.counters());
         synchronized (tally) {
             return new Result(name, cell, rep, tally.count,
                     (Math.max(tally.lastEnd, measured.start()) - measured.start()) / 1e9, tally.latency,
-                    delta(measured.counters(), after), measured.allocated(),
-                    deviceWritten, "");
+                    windowCounters, measured.allocated(), deviceWritten, subject.windowNote(windowCounters));
         }
     }
 

@@ -38,9 +38,13 @@ final class Options {
 
     static final List<String> QUICK_SUBJECTS = List.of(CCeiling.NAME, CCeiling.ZEROED, CCeiling.GROUP, "wal4j-native",
             "wal4j-java", "rocksdb", "sqlite", "filechannel");
-    /** The quick list and the steady-state subjects, each beside its fresh-log counterpart. */
+    /**
+     * The quick list and the steady-state subjects (prepared with zeros, and recycled with checkpoints),
+     * each beside its fresh-log counterpart.
+     */
     static final List<String> FULL_SUBJECTS = List.of(CCeiling.NAME, CCeiling.ZEROED, CCeiling.GROUP, "wal4j-native",
-            "wal4j-native-steady", "wal4j-java", "wal4j-java-steady", "rocksdb", "sqlite", "filechannel");
+            "wal4j-native-steady", "wal4j-native-recycled", "wal4j-java", "wal4j-java-steady", "wal4j-java-recycled",
+            "rocksdb", "sqlite", "filechannel");
 
     static final String HELP = String.join("\n",
             "bench/run [--quick|--full] [options]: the wal4j benchmark suite (docs/benchmarks.md).",
@@ -50,7 +54,7 @@ final class Options {
             "  --matrix T:S          sync cells, the product of thread counts and sizes, e.g. 1,16:100,4096",
             "  --subjects LIST       sync implementations: " + String.join(",", FULL_SUBJECTS) + " and the variants of",
             "                        Subjects.java (wal4j-native-direct, wal4j-native+aes, ...); full: all of the first list,",
-            "                        quick: without the -steady ones",
+            "                        quick: without the -steady and -recycled ones",
             "  --async-subjects LIST appendAsync implementations (one thread, a window of appends in flight)",
             "  --windows LIST|none   appendAsync windows, e.g. 1024,4096; none: no async cells",
             "  --async-size B        record size of the async cells (100)",
@@ -59,9 +63,10 @@ final class Options {
             "  --recovery-mib M --recovery-record B --recovery-reps N --recovery-small-batches   recovery section",
             "  --dir D               bench directory (refused on tmpfs unless --allow-tmpfs)",
             "  --help                this text",
-            "The issue-20 goal cells alone (about 6-8 minutes on a quiet machine):",
+            "The issue-20 goal cells alone (about 8-10 minutes on a quiet machine):",
             "  bench/run --full --sections append --cells 100x1,100x16,100x64,65536x16 --windows none \\",
-            "    --subjects c-ceiling,c-ceiling-zeroed,c-group,wal4j-native,wal4j-native-steady,wal4j-java-steady,rocksdb");
+            "    --subjects c-ceiling,c-ceiling-zeroed,c-group,wal4j-native,wal4j-native-steady,wal4j-native-recycled,"
+                    + "wal4j-java-steady,wal4j-java-recycled,rocksdb");
 
     static Options parse(String[] args) {
         Options o = new Options();

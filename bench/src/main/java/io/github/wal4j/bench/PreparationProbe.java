@@ -6,14 +6,9 @@ import io.github.wal4j.WriteAheadLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import jdk.jfr.Recording;
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
 
 /**
  * The steady state of a log that rotates, with segment preparation off (segments {@code fallocate}d
@@ -31,8 +26,8 @@ import jdk.jfr.consumer.RecordingFile;
  * <p>Arguments: {@code DIR LAYER THREADS SECONDS BYTES on|off|recycle [SEGMENT_MIB [DEVICE]]}. Run by
  * {@code bench/preparation}, A B A B in fresh JVMs. {@code recycle} is preparation with
  * {@code withSegmentRecycling(true)}: the next segment is made from a segment a checkpoint freed
- * (zeros only when none is at hand). With {@code -Dprobe.checkpointMs=N} a thread checkpoints up to
- * the last appended record every N ms during the fill and the window (so segments are freed), and
+ * (zeros only when none is at hand). With {@code -Dprobe.checkpointMs=N} a {@link Checkpointer} checkpoints up
+ * to the durable sequence every N ms during the fill and the window (so segments are freed), and
  * the fill runs until segment {@code -Dprobe.fillSegments} (default 2) exists, so that with
  * recycling the window runs in a recycled segment ({@code bench/recycling}).
  */
@@ -57,60 +52,36 @@ public final class PreparationProbe {
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
             // Fill: until the first rotation, so the window runs in a segment the rotation made.
             Path second = dir.resolve(String.format("%016d.wal", fillSegments));
-            // Stopped by a flag, never an interrupt: an interrupt closes a java-layer file channel
-            // in the middle of the checkpoint's sync and fails the log.
-            AtomicBoolean stop = new AtomicBoolean();
-            Thread checkpointer = checkpointMs <= 0 ? null : new Thread(() -> {
-                try {
-                    while (!stop.get()) {
-                        Thread.sleep(checkpointMs);
-                        wal.checkpoint(wal.durableSequence());
-                    }
-                } catch (InterruptedException | IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, "probe-checkpointer");
-            if (checkpointer != null) {
-                checkpointer.setDaemon(true);
-                checkpointer.start();
-            }
+            Checkpointer checkpointer = checkpointMs <= 0 ? null : Checkpointer.start(wal, checkpointMs);
             run(wal, threads, size, Long.MAX_VALUE, () -> Files.exists(second));
-            Path jfr = Files.createTempFile("prep", ".jfr");
             long before = sectorsWritten(device);
             WalStats start = wal.stats();
             long[] slowest = {0};
             long elapsed;
-            try (Recording recording = new Recording()) {
-                recording.enable("io.github.wal4j.SegmentRotation").withThreshold(Duration.ZERO);
-                recording.start();
+            List<Rotations.Rotation> rotations;
+            try (Rotations recorded = Rotations.start()) {
                 long t0 = System.nanoTime();
                 slowest[0] = run(wal, threads, size, t0 + (long) (seconds * 1e9), () -> false);
                 elapsed = System.nanoTime() - t0;
-                recording.stop();
-                recording.dump(jfr);
+                rotations = recorded.sofar();
             }
             if (checkpointer != null) {
-                stop.set(true);
-                checkpointer.join();
+                checkpointer.close();
             }
             long after = sectorsWritten(device);
             WalStats end = wal.stats();
             long records = end.appends() - start.appends();
             long payload = records * size;
-            List<RecordedEvent> rotations = RecordingFile.readAllEvents(jfr).stream()
-                    .filter(e -> e.getEventType().getName().equals("io.github.wal4j.SegmentRotation")).toList();
-            Files.delete(jfr);
-            long prepared = rotations.stream().filter(e -> e.getBoolean("prepared")).count();
-            long recycled = rotations.stream().filter(e -> e.getBoolean("recycled")).count();
-            double meanMs = rotations.stream().mapToDouble(e -> e.getDuration().toNanos() / 1e6).average().orElse(0);
-            double maxMs = rotations.stream().mapToDouble(e -> e.getDuration().toNanos() / 1e6).max().orElse(0);
+            Rotations.Tally tally = Rotations.Tally.of(rotations);
+            double meanMs = rotations.stream().mapToDouble(e -> e.duration().toNanos() / 1e6).average().orElse(0);
+            double maxMs = rotations.stream().mapToDouble(e -> e.duration().toNanos() / 1e6).max().orElse(0);
             System.out.printf("layer %s threads %d size %d preparation %s: %.0f rec/s, %.1f MB/s, device %s bytes"
                     + " per payload byte, rotations %d (%d prepared, %d recycled), rotation mean %.2f ms max %.2f ms,"
                     + " slowest append %.2f ms%n",
                     layer, threads, size, recycle ? "recycle" : prepare ? "on " : "off", records / (elapsed / 1e9),
                     payload / (elapsed / 1e3), device == null ? "n/a" : String.format("%.2f",
                             (after - before) * 512.0 / payload),
-                    rotations.size(), prepared, recycled, meanMs, maxMs, slowest[0] / 1e6);
+                    tally.rotations(), tally.prepared(), tally.recycled(), meanMs, maxMs, slowest[0] / 1e6);
         }
         deleteAll(dir);
     }

@@ -100,7 +100,7 @@ final class Report {
         if (!r.note().isEmpty()) {
             extra.append("  (").append(r.note()).append(')');
         }
-        return String.format(Locale.ROOT, "rep %d  %-16s %-18s %10.0f rec/s %9.2f MB/s  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us%s",
+        return String.format(Locale.ROOT, "rep %d  %-16s %-22s %10.0f rec/s %9.2f MB/s  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us%s",
                 r.rep(), r.cell().label(), r.subject(), r.recordsPerSecond(), r.megabytesPerSecond(), r.micros(50),
                 r.micros(99), r.micros(99.9), extra);
     }
@@ -233,12 +233,18 @@ final class Report {
                 + "harness: none per append for threads, one completion callback per append for async). "
                 + "device B/payload B: bytes written to %s over the window (`/proc/diskstats`; the C programs read it over "
                 + "their own window) / payload bytes of the counted records: the whole device, so the file system's "
-                + "journal and every other writer on the machine count too; blank where the device is not found.%s%n%n",
+                + "journal and every other writer on the machine count too; blank where the device is not found.%s%s%n%n",
                 options.warmup, options.duration, options.reps, options.dir, deviceText(),
                 results.stream().noneMatch(r -> STEADY.contains(r.subject())) ? ""
                         : " For the -steady subjects a window also holds the next segment's preparation (64 MiB of zeros "
                         + "written and synced) when the segment passes half full inside it: over a segment's life one more "
-                        + "device byte per segment byte, in a window all of it or none."));
+                        + "device byte per segment byte, in a window all of it or none.",
+                results.stream().noneMatch(r -> RECYCLED.contains(r.subject())) ? ""
+                        : " For the -recycled subjects a window also holds a checkpoint every " + Subjects.CHECKPOINT_MILLIS
+                        + " ms (the checkpoint file replaced, its directory synced) and, when the segment passes half full "
+                        + "inside it, the next segment's preparation from a freed segment's file (renames, directory syncs, "
+                        + "an fdatasync of blocks already written; zeros only when no freed file is at hand); each run's "
+                        + "line says how the window's rotations made their segments."));
         describeSubjects(md);
         appendTables(md);
         targets(md);
@@ -321,13 +327,16 @@ final class Report {
                 pairs.add(new String[] {w, other});
             }
         }
-        for (String w : STEADY) {
+        for (String w : steadyStates()) {
             for (String other : List.of(CCeiling.ZEROED, CCeiling.NAME, CCeiling.GROUP, "rocksdb")) {
                 pairs.add(new String[] {w, other});
             }
         }
         pairs.add(new String[] {"wal4j-native", "wal4j-java"});
         pairs.add(new String[] {"wal4j-native-steady", "wal4j-java-steady"});
+        pairs.add(new String[] {"wal4j-native-recycled", "wal4j-native-steady"});
+        pairs.add(new String[] {"wal4j-java-recycled", "wal4j-java-steady"});
+        pairs.add(new String[] {"wal4j-native-recycled", "wal4j-java-recycled"});
         // Variants against their base: wal4j-native+aes / wal4j-native, wal4j-native-direct / wal4j-native, ...
         for (String s : results.stream().map(Result::subject).distinct().toList()) {
             for (String base : List.of("wal4j-native", "wal4j-java")) {
@@ -364,9 +373,25 @@ final class Report {
 
     /** The steady-state subjects ({@link Subjects}: the log filled past its first rotation). */
     static final List<String> STEADY = List.of("wal4j-native-steady", "wal4j-java-steady");
+    /**
+     * The recycled steady-state subjects ({@link Subjects}: the log filled until a rotation used a
+     * segment a checkpoint freed, then checkpointed in the background).
+     */
+    static final List<String> RECYCLED = List.of("wal4j-native-recycled", "wal4j-java-recycled");
+
+    /** {@link #STEADY} then {@link #RECYCLED}. */
+    private static List<String> steadyStates() {
+        List<String> all = new ArrayList<>(STEADY);
+        all.addAll(RECYCLED);
+        return all;
+    }
 
     /** How the targets table names an implementation: which segment its window wrote into. */
     static String targetLabel(String subject) {
+        if (RECYCLED.contains(subject)) {
+            return subject + " (recycled steady state: a recycled segment, a checkpoint every " + Subjects.CHECKPOINT_MILLIS
+                    + " ms)";
+        }
         return STEADY.contains(subject) ? subject + " (steady state: a prepared segment)"
                 : subject + " (fresh log: its first segment, fallocated / grown)";
     }
@@ -374,24 +399,26 @@ final class Report {
     /**
      * The goal cells like for like: the fresh log (its first segment, {@code fallocate}d on the
      * native layer) against the C batch on a {@code fallocate}d file, the steady state (a prepared,
-     * zero-filled segment) against the C batch on a zero-filled file, and the fresh log against the
-     * zero-filled C batch as the goals first compared them.
+     * zero-filled segment) and the recycled steady state (a segment a checkpoint freed, its blocks
+     * written by the earlier use) against the C batch on a zero-filled file (issue 20's ceiling), and
+     * the fresh log against the zero-filled C batch as the goals first compared them; then the device
+     * bytes per payload byte of the same implementations.
      */
     private void likeForLike(StringBuilder md) {
         List<String[]> columns = new ArrayList<>();
         for (String layer : List.of("native", "java")) {
             String fresh = "wal4j-" + layer;
-            String steady = fresh + "-steady";
             columns.add(new String[] {fresh, CCeiling.NAME});
-            columns.add(new String[] {steady, CCeiling.ZEROED});
+            columns.add(new String[] {fresh + "-steady", CCeiling.ZEROED});
+            columns.add(new String[] {fresh + "-recycled", CCeiling.ZEROED});
             columns.add(new String[] {fresh, CCeiling.ZEROED});
         }
         columns.removeIf(c -> results.stream().noneMatch(r -> r.subject().equals(c[0]))
                 || results.stream().noneMatch(r -> r.subject().equals(c[1])));
-        if (columns.stream().noneMatch(c -> STEADY.contains(c[0]))) {
+        if (columns.stream().noneMatch(c -> steadyStates().contains(c[0]))) {
             return;
         }
-        md.append("## Like for like: fresh log vs C on a fallocated file, steady state vs C on a zero-filled file\n\n");
+        md.append("## Like for like: fresh log vs C on a fallocated file, steady and recycled state vs C on a zero-filled file\n\n");
         md.append("Records/s ratios (64 KiB: MB/s, the same ratio), mean of means (each repetition's pair); the C batch has "
                 + "N = the cell's thread count records per fdatasync.\n\n| cell |");
         columns.forEach(c -> md.append(' ').append(c[0]).append(" / ").append(c[1]).append(" |"));
@@ -406,17 +433,42 @@ final class Report {
             }
             md.append('\n');
         }
+        List<String> devices = new ArrayList<>();
+        for (String[] c : columns) {
+            for (String s : c) {
+                if (!devices.contains(s)) {
+                    devices.add(s);
+                }
+            }
+        }
+        md.append("\nDevice bytes written per payload byte, same runs (sums over the repetitions; blank where not "
+                + "measured):\n\n| cell |");
+        devices.forEach(s -> md.append(' ').append(s).append(" |"));
+        md.append("\n|---|").append("---:|".repeat(devices.size())).append('\n');
+        for (Cell cell : cells()) {
+            if (cell.isAsync()) {
+                continue;
+            }
+            md.append("| ").append(cell.label()).append(" |");
+            for (String s : devices) {
+                double d = devicePerPayload(cell(cell, s));
+                md.append(' ').append(Double.isNaN(d) ? "" : String.format(Locale.ROOT, "%.2f", d)).append(" |");
+            }
+            md.append('\n');
+        }
         md.append('\n');
     }
 
     /**
      * Issue 20's targets (append; recovery: {@link Recovery#targets}), each a ratio from this run: for
-     * the steady-state subjects where the run has them, then for the fresh-log ones, labelled.
+     * the recycled and then the steady-state subjects where the run has them, then for the fresh-log
+     * ones, labelled.
      */
     private void targets(StringBuilder md) {
         likeForLike(md);
         List<String[]> rows = new ArrayList<>();
-        for (String w : List.of("wal4j-native-steady", "wal4j-java-steady", "wal4j-native", "wal4j-java")) {
+        for (String w : List.of("wal4j-native-recycled", "wal4j-java-recycled", "wal4j-native-steady", "wal4j-java-steady",
+                "wal4j-native", "wal4j-java")) {
             if (results.stream().noneMatch(r -> r.subject().equals(w))) {
                 continue;
             }

@@ -22,6 +22,14 @@ public interface Subject extends AutoCloseable {
         return Map.of();
     }
 
+    /**
+     * A note on the measured window for the run's line in the report, from the change of
+     * {@link #counters()} over it (for example how the log's rotations in it went). Empty by default.
+     */
+    default String windowNote(Map<String, Long> window) {
+        return "";
+    }
+
     @Override
     void close() throws Exception;
 }

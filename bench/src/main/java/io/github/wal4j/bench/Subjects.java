@@ -20,6 +20,9 @@ public final class Subjects {
 
     private static final Map<String, Entry> ALL = new LinkedHashMap<>();
 
+    /** How often the -recycled subjects checkpoint: as {@code bench/recycling} does by default. */
+    static final long CHECKPOINT_MILLIS = 50;
+
     static {
         add("wal4j-native", "wal4j, `WalOptions.defaults()` (`Durability.SYNC`, group commit, 64 MiB `fallocate`d segments), "
                 + "native I/O layer (`withIoLayer(\"native\")`: libwal4j through JNA)",
@@ -39,6 +42,21 @@ public final class Subjects {
                     + "segment that was zero-filled and synced ahead, from near its start (the next segment's preparation, 64 MiB of "
                     + "zeros once this one is half full, and later rotations happen in the window as they come)",
                     Wal4jSubject.steady(WalOptions.defaults().withIoLayer(layer)));
+        }
+        // The steady state of a log that checkpoints: segments recycled from those a checkpoint freed.
+        for (String layer : new String[] {"native", "java"}) {
+            add("wal4j-" + layer + "-recycled", "wal4j-" + layer + " in the steady state of a log that checkpoints: "
+                    + "`WalOptions.defaults().withIoLayer(\"" + layer + "\").withSegmentRecycling(true)`; before the warm-up "
+                    + "the open fills the new log as for the -steady subjects, but every try first checkpoints up to the "
+                    + "durable sequence, until a rotation used a recycled file (a segment the checkpoint freed, whose blocks "
+                    + "its earlier use wrote: no zeros written for it), checked on the JFR `SegmentRotation` event's "
+                    + "`recycled`, at most " + SteadyState.Goal.RECYCLED.tries() + " tries (the first rotation of a new log "
+                    + "cannot be recycled); then, through the warm-up and the window, a background thread checkpoints up to "
+                    + "the log's durable sequence every " + CHECKPOINT_MILLIS + " ms, as a database applying the log would, "
+                    + "so that later rotations find freed segments too. The checkpoints' cost (a checkpoint file replaced "
+                    + "and its directory synced each time) is part of this subject's numbers; each run's line says how "
+                    + "the window's rotations made their segments",
+                    Wal4jSubject.recycled(recycledOptions(layer), CHECKPOINT_MILLIS));
         }
         add("wal4j-native-direct", "wal4j, defaults on the native layer with `withDirectIo(true)` (O_DIRECT segments)",
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("native").withDirectIo(true)));
@@ -64,6 +82,14 @@ public final class Subjects {
     }
 
     private Subjects() {
+    }
+
+    /**
+     * The -recycled subjects' options: the defaults on {@code layer} with recycling set explicitly, so
+     * that they measure recycling whatever its default.
+     */
+    static WalOptions recycledOptions(String layer) {
+        return WalOptions.defaults().withIoLayer(layer).withSegmentRecycling(true);
     }
 
     /** wal4j on the native layer, opened while the boolean system property {@code name} is false. */

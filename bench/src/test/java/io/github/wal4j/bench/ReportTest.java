@@ -21,9 +21,15 @@ class ReportTest {
                     case CCeiling.NAME -> 100_000;
                     case CCeiling.ZEROED -> 200_000;
                     case "wal4j-native" -> 50_000;
+                    case "wal4j-native-recycled" -> 180_000;
                     default -> 150_000;
                 };
-                report.add(result(s, cell, rep, records, s.equals("wal4j-native") ? -1 : records * 100 * 3));
+                long device = switch (s) {
+                    case "wal4j-native" -> -1;
+                    case "wal4j-native-recycled" -> records * 102;
+                    default -> records * 100 * 3;
+                };
+                report.add(result(s, cell, rep, records, device));
             }
         }
         return report.markdown();
@@ -62,5 +68,24 @@ class ReportTest {
         assertTrue(!md.contains("Like for like"), md);
         assertTrue(!md.contains("For the -steady subjects"), md);
         assertTrue(md.contains("| wal4j-native (fresh log: its first segment, fallocated / grown) |"), md);
+    }
+
+    @Test
+    void showsTheRecycledStateAgainstTheZeroFilledCeilingNextToTheSteadyStateWithDeviceBytes() {
+        String md = report(List.of(CCeiling.NAME, CCeiling.ZEROED, "wal4j-native", "wal4j-native-steady", "wal4j-native-recycled"));
+        assertTrue(md.contains("| cell | wal4j-native / c-ceiling | wal4j-native-steady / c-ceiling-zeroed "
+                + "| wal4j-native-recycled / c-ceiling-zeroed | wal4j-native / c-ceiling-zeroed |"), md);
+        assertTrue(md.contains("| 100 B t=16 | **0.50** (0.50, 0.50) | **0.75** (0.75, 0.75) | **0.90** (0.90, 0.90) "
+                + "| **0.25** (0.25, 0.25) |"), md);
+        // Device bytes per payload byte of the same implementations, blank where not measured.
+        assertTrue(md.contains("| cell | wal4j-native | c-ceiling | wal4j-native-steady | c-ceiling-zeroed | wal4j-native-recycled |"), md);
+        assertTrue(md.contains("| 100 B t=16 |  | 3.00 | 3.00 | 3.00 | 1.02 |"), md);
+        String recycledRow = "| 16 threads, 100 B: >= 0.7x the C batch of N=16 records per fdatasync (zero-filled) "
+                + "| wal4j-native-recycled (recycled steady state: a recycled segment, a checkpoint every 50 ms) "
+                + "| **0.90** (0.90, 0.90) | met |";
+        assertTrue(md.contains(recycledRow), md);
+        assertTrue(md.contains("| wal4j-native-recycled / wal4j-native-steady |"), "recycled against steady");
+        assertTrue(md.contains("For the -recycled subjects a window also holds a checkpoint every 50 ms"), md);
+        assertTrue(md.contains("* `wal4j-native-recycled`: wal4j-native in the steady state of a log that checkpoints"), md);
     }
 }
