@@ -54,7 +54,7 @@ public final class WalOptions {
         boolean sharedDirectoryAllowed;
         InFlightLimit inFlightLimit = InFlightLimit.defaults();
         boolean segmentPreparation = true;
-        boolean segmentRecycling;
+        boolean segmentRecycling = true;
 
         Fields copy() {
             Fields f = new Fields();
@@ -438,7 +438,7 @@ public final class WalOptions {
                 + PosixFilePermissions.toString(v.filePermissions)
                 + (v.sharedDirectoryAllowed ? ", sharedDirectoryAllowed=true" : "")
                 + (v.segmentPreparation ? "" : ", segmentPreparation=false")
-                + (v.segmentRecycling ? ", segmentRecycling=true" : "")
+                + (v.segmentRecycling ? "" : ", segmentRecycling=false")
                 + (v.storage == null ? "" : ", storage=" + v.storage.name())
                 + ", protection=" + v.protection + (v.keys == null ? "" : ", key=" + v.keys.currentKeyId())
                 + (v.watermark == null ? "" : ", durableWatermark")
