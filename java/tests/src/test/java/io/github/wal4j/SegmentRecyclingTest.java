@@ -86,6 +86,10 @@ class SegmentRecyclingTest {
         Path dir = Files.createDirectories(tmp.resolve("default")).toRealPath();
         WalOptions options = WalOptions.defaults().withSegmentSize(SEGMENT).withMaxBatchBytes(1).withStorage(disk);
         assertTrue(options.segmentRecycling(), "recycling is on by default: " + options);
+        // toString names only what differs from the defaults.
+        assertFalse(WalOptions.defaults().toString().contains("segmentRecycling"), WalOptions.defaults()::toString);
+        assertTrue(WalOptions.defaults().withSegmentRecycling(false).toString().contains(", segmentRecycling=false"),
+                WalOptions.defaults().withSegmentRecycling(false)::toString);
         int mostKept = 0;
         List<String> keptAtClose;
         try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
