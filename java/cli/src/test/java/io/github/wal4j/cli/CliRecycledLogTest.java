@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoint kept for recycling ({@code <id>.wal.free}) and live segments written over freed files
  * (the RECYCLED header flag, an earlier use's bytes behind their data). None of it is damage or a
  * file the tools do not know: verify says clean, inspect shows no damaged segment and says what the
- * kept file is, dump gives every record after the checkpoint; nothing on disk changes.
+ * kept file is, dump gives every record after the checkpoint, repair finds nothing to repair;
+ * nothing on disk changes.
  */
 class CliRecycledLogTest {
     private static final Set<String> CLEAN_KINDS = Set.of("CLEAN", "ZERO_TAIL", "STALE_TAIL", "FREED_REMOVED",
@@ -91,6 +92,9 @@ class CliRecycledLogTest {
             assertEquals(sequence, records.get(i).get("sequence"), dump::toString);
             assertEquals(HexFormat.of().formatHex(Records.payload(sequence, Cli.SIZE)), records.get(i).get("payload"));
         }
+        Result repair = Cli.run("repair", image.dir());
+        assertEquals(0, repair.exit(), repair::toString);
+        assertTrue(repair.out().contains("result: NOTHING TO REPAIR (exit 0)"), repair::toString);
         LogDirs.assertUnchanged(before, image.dir());
     }
 
