@@ -293,8 +293,8 @@ public final class WalOptions {
      * <p>What a checkpoint leaves in the directory: of the segments it frees, the newest, up to
      * two, stay as {@code <id>.wal.free} files (the others are deleted), so the directory holds up
      * to two segment sizes of disk space beyond the live segments and the next segment being
-     * prepared, until the next rotations recycle them. They hold only records the durable checkpoint covers and are never read as segments.
-     * {@link WriteAheadLog#close} deletes them; after a crash the next open deletes them
+     * prepared, until the next rotations recycle them. They hold only records the durable
+     * checkpoint covers and are never read as segments. {@link WriteAheadLog#close} deletes them; after a crash the next open deletes them
      * ({@code FREED_REMOVED}, a clean finding), as it deletes a half-prepared {@code .wal.tmp}
      * ({@code TEMPORARY_REMOVED}). The records a checkpoint covered also stay on the file system
      * behind a recycled segment's data, until the new use overwrites them.
@@ -307,7 +307,7 @@ public final class WalOptions {
      * any segment. A file is recycled only if no reader or tailer of this log has it open (else it
      * is deleted, as without recycling), and never one a tailer holding segments still needs. Every
      * wal4j that reads format version 3 (what new segments are, recycled or not) reads the RECYCLED
-     * flag; one from before version 3 opens neither.
+     * flag; one from before version 3 refuses the log whether it recycles or not.
      *
      * <p>Measured on a quiet machine (docs/benchmarks.md, "Issue 20's goals"): 64 KiB records from
      * 16 threads with a checkpoint every 50 ms, 1.36-1.68x the records/s of no preparation and
