@@ -54,7 +54,7 @@ public final class WalOptions {
         boolean sharedDirectoryAllowed;
         InFlightLimit inFlightLimit = InFlightLimit.defaults();
         boolean segmentPreparation = true;
-        boolean segmentRecycling;
+        boolean segmentRecycling = true;
 
         Fields copy() {
             Fields f = new Fields();
@@ -251,19 +251,23 @@ public final class WalOptions {
      * place (header synced first, directory synced after, as for any new segment). Appends then
      * overwrite blocks the file system has already written, so each fdatasync flushes data only:
      * on ext4 a write into a {@code fallocate}d block makes the next fdatasync commit a journal
-     * transaction as well (docs/benchmarks.md has the measured difference).
+     * transaction as well (docs/benchmarks.md has the measured difference). With
+     * {@link #withSegmentRecycling recycling} (on by default) the next segment is made from a
+     * segment a checkpoint freed wherever one is at hand, and zeros are written only where none is.
      *
-     * <p>The cost: every segment is written twice (zeros, then the batches); the preparation runs
-     * beside the writer and competes with it for the device. Measured (docs/benchmarks.md,
-     * "Prepared segments"): 100-byte records from 16 threads 1.1-1.7x faster on the native layer
-     * and 1.5-3.9x on the java layer; 64 KiB records, where the log is bound by the device's
-     * bandwidth, about 0.8x: such a log should pass {@code false}. A rotation never waits for a
+     * <p>The cost: every segment prepared with zeros is written twice (zeros, then the batches);
+     * the preparation runs beside the writer and competes with it for the device. Measured
+     * (docs/benchmarks.md, "Prepared segments"): 100-byte records from 16 threads 1.1-1.7x faster on
+     * the native layer and 1.5-3.9x on the java layer; 64 KiB records, where the log is bound by the
+     * device's bandwidth, about 0.8x: such a log that never checkpoints (so never has a freed
+     * segment to recycle) should pass {@code false}. A rotation never waits for a
      * preparation still writing (it is stopped within one 1 MiB write and the segment created at
      * rotation as with {@code false}); a preparation that fails (a full disk) is logged at WARNING
      * once and changes nothing else. A crash during preparation leaves a temporary file, which the
-     * next open removes. With {@code false}, a new segment is created at rotation and preallocated
-     * ({@code fallocate}) where the layer can. The first segment of a new log is always created at
-     * open, without zeros.
+     * next open removes. With {@code false}, a segment without a freed file to recycle is created
+     * at rotation and preallocated ({@code fallocate}) where the layer can; recycling, if on, still
+     * prepares freed files ahead. The first segment of a new log is always created at open,
+     * without zeros.
      */
     public WalOptions withSegmentPreparation(boolean value) {
         return change(f -> f.segmentPreparation = value);
@@ -276,15 +280,24 @@ public final class WalOptions {
 
     /**
      * Whether the next segment is made, ahead of rotation, from the file of a segment a checkpoint
-     * freed instead of new zeros (false by default). Where {@link #withSegmentPreparation} writes
+     * freed instead of new zeros (true by default). Where {@link #withSegmentPreparation} writes
      * every segment twice (zeros, then batches), a recycled file's blocks were written by its earlier
-     * use: the checkpoint renames the freed file to {@code <id>.wal.free} (up to two such files are kept, more
-     * are deleted); once the active segment is half full, the preparer's thread renames it to the next
-     * segment's temporary name, fills it with zeros to the segment size if it is shorter, and
-     * fdatasyncs it; at rotation the header is written over its first block with a new salt and the
-     * RECYCLED flag, synced, and the file renamed into place, directory synced, as for a prepared
-     * segment. Where no freed file is at hand the next segment is prepared with zeros (with
-     * preparation on) or created at rotation (with it off).
+     * use: the checkpoint renames the freed file to {@code <id>.wal.free}; once the active segment
+     * is half full, the preparer's thread renames it to the next segment's temporary name, fills it
+     * with zeros to the segment size if it is shorter, and fdatasyncs it; at rotation the header is
+     * written over its first block with a new salt and the RECYCLED flag, synced, and the file
+     * renamed into place, directory synced, as for a prepared segment. Where no freed file is at
+     * hand the next segment is prepared with zeros (with preparation on) or created at rotation
+     * (with it off).
+     *
+     * <p>What a checkpoint leaves in the directory: of the segments it frees, the newest, up to
+     * two, stay as {@code <id>.wal.free} files (the others are deleted), so the directory holds up
+     * to two segment sizes of disk space beyond the live segments and the next segment being
+     * prepared, until the next rotations recycle them. They hold only records the durable
+     * checkpoint covers and are never read as segments. {@link WriteAheadLog#close} deletes them; after a crash the next open deletes them
+     * ({@code FREED_REMOVED}, a clean finding), as it deletes a half-prepared {@code .wal.tmp}
+     * ({@code TEMPORARY_REMOVED}). The records a checkpoint covered also stay on the file system
+     * behind a recycled segment's data, until the new use overwrites them.
      *
      * <p>What lies behind the new use's last batch is the earlier use's bytes, whose batches carry
      * the earlier salt and fail every checksum of the new one. Recovery and readers take them as the
@@ -292,16 +305,17 @@ public final class WalOptions {
      * in a segment a newer one follows, once its records reach the newer one's first sequence; in the
      * newest, where no batch of this use lies at or after them. Damage anywhere else is refused as in
      * any segment. A file is recycled only if no reader or tailer of this log has it open (else it
-     * is deleted, as without recycling), and never one a tailer holding segments still needs. A log
-     * with recycled segments cannot be opened by a wal4j older than this option ("unknown header
-     * flags"); after a crash, recovery removes a kept {@code .wal.free} file ({@code FREED_REMOVED},
-     * clean) and a half-prepared {@code .wal.tmp} ({@code TEMPORARY_REMOVED}). Measured on a quiet
-     * machine (docs/benchmarks.md, "Issue 20's goals"): 64 KiB records from 16 threads with a
-     * checkpoint every 50 ms, 1.36-1.68x the records/s of no preparation and 1.56-1.82x of
-     * preparation in every pair, 1.02 device bytes per payload byte instead of 2.0; 100-byte records
-     * 0.94-1.17x preparation. Off by default because it changes more than speed (what
-     * an older wal4j can open, what a checkpoint leaves in the directory); the measured choice for a
-     * log that checkpoints and is bound by the device's bandwidth.
+     * is deleted, as without recycling), and never one a tailer holding segments still needs. Every
+     * wal4j that reads format version 3 (what new segments are, recycled or not) reads the RECYCLED
+     * flag; one from before version 3 refuses the log whether it recycles or not.
+     *
+     * <p>Measured on a quiet machine (docs/benchmarks.md, "Issue 20's goals"): 64 KiB records from
+     * 16 threads with a checkpoint every 50 ms, 1.36-1.68x the records/s of no preparation and
+     * 1.56-1.82x of preparation in every pair, 1.02 device bytes per payload byte instead of 2.0;
+     * 100-byte records 0.94-1.17x preparation. Pass {@code false} (a checkpoint then deletes every
+     * segment it frees) for a log whose checkpointed records must leave the file system at once,
+     * or to keep no file beyond the live segments; a log that never checkpoints frees no segment,
+     * so recycling changes nothing for it either way.
      */
     public WalOptions withSegmentRecycling(boolean value) {
         return change(f -> f.segmentRecycling = value);
@@ -438,7 +452,7 @@ public final class WalOptions {
                 + PosixFilePermissions.toString(v.filePermissions)
                 + (v.sharedDirectoryAllowed ? ", sharedDirectoryAllowed=true" : "")
                 + (v.segmentPreparation ? "" : ", segmentPreparation=false")
-                + (v.segmentRecycling ? ", segmentRecycling=true" : "")
+                + (v.segmentRecycling ? "" : ", segmentRecycling=false")
                 + (v.storage == null ? "" : ", storage=" + v.storage.name())
                 + ", protection=" + v.protection + (v.keys == null ? "" : ", key=" + v.keys.currentKeyId())
                 + (v.watermark == null ? "" : ", durableWatermark")

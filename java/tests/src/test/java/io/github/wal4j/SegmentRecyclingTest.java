@@ -75,6 +75,46 @@ class SegmentRecyclingTest {
         return acked;
     }
 
+    /**
+     * The default options recycle: a checkpoint that frees several segments keeps two of them as
+     * {@code <id>.wal.free} (never more, checkpoint after checkpoint), and a clean close deletes
+     * the kept files (WalOptions.withSegmentRecycling states both).
+     */
+    @Test
+    void byDefaultACheckpointKeepsAtMostTwoFreedFilesAndCloseDeletesThem() throws IOException {
+        SimulatedDisk disk = new SimulatedDisk();
+        Path dir = Files.createDirectories(tmp.resolve("default")).toRealPath();
+        WalOptions options = WalOptions.defaults().withSegmentSize(SEGMENT).withMaxBatchBytes(1).withStorage(disk);
+        assertTrue(options.segmentRecycling(), "recycling is on by default: " + options);
+        // toString names only what differs from the defaults.
+        assertFalse(WalOptions.defaults().toString().contains("segmentRecycling"), WalOptions.defaults()::toString);
+        assertTrue(WalOptions.defaults().withSegmentRecycling(false).toString().contains(", segmentRecycling=false"),
+                WalOptions.defaults().withSegmentRecycling(false)::toString);
+        int mostKept = 0;
+        List<String> keptAtClose;
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options)) {
+            for (int i = 1; i <= RECORDS; i++) {
+                long acked = wal.append(payload(i));
+                if (i % 12 == 0 || i == RECORDS) {
+                    // About five segments of records since the last checkpoint: all but the active one freed.
+                    wal.checkpoint(acked);
+                    List<String> kept = kept(disk, dir);
+                    assertTrue(kept.size() <= 2, "at most two freed files kept: " + disk.list(dir));
+                    mostKept = Math.max(mostKept, kept.size());
+                }
+            }
+            keptAtClose = kept(disk, dir);
+        }
+        assertEquals(2, mostKept, "a checkpoint freeing several segments keeps two");
+        assertFalse(keptAtClose.isEmpty(), "the last checkpoint kept a freed file");
+        assertEquals(List.of(), kept(disk, dir), "a clean close deletes the kept files " + keptAtClose + ": "
+                + disk.list(dir));
+    }
+
+    private static List<String> kept(SimulatedDisk disk, Path dir) throws IOException {
+        return disk.list(dir).stream().filter(n -> n.endsWith(".wal.free")).toList();
+    }
+
     @Test
     void aSegmentACheckpointFreedBecomesTheNextSegmentWithoutZeros() throws IOException {
         SimulatedDisk disk = new SimulatedDisk();

@@ -67,7 +67,8 @@ final class DumpCommand implements Callable<Integer> {
     int preview;
 
     @Option(names = "--allow-live", description = "Dump even if another process has the log open (the dump then "
-            + "ends where the writer had got to; a batch being written shows as a torn tail).")
+            + "ends where the writer had got to; a batch being written shows as a torn tail, and a segment its "
+            + "checkpoint recycles while it is read can show as damage).")
     boolean allowLive;
 
     private PrintWriter out;
@@ -129,8 +130,8 @@ final class DumpCommand implements Callable<Integer> {
                 result = v.result.name().toLowerCase(Locale.ROOT);
                 err.println("wal4j dump: stopped at " + stop.file + " offset " + stop.offset + ": " + stop.reason
                         + "; verify says " + v.result + " (exit " + code + ")"
-                        + (lock == WalDirectory.LockState.HELD ? "; the log is live: a batch being written looks torn"
-                                : ""));
+                        + (lock == WalDirectory.LockState.HELD ? "; the log is live: a batch being written looks torn,"
+                                + " a segment recycled while it was read damaged" : ""));
             }
             progress.done();
             String past = stop == null ? pastTheEnd(first) : null;

@@ -85,6 +85,9 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
+    /** How the text names a {@code <id>.wal.free} file among the other files. */
+    static final String KEPT_FOR_RECYCLING = "(freed by the checkpoint, kept for recycling; open removes it)";
+
     /** Runs of at least this many clean segments print as one line. */
     static final int CLEAN_RUN = 3;
 
@@ -150,7 +153,8 @@ final class InspectCommand implements Callable<Integer> {
                         "last seq", "data end", "after the data"));
                 printRows(out, rows);
             }
-            out.println(row("other files", others.isEmpty() ? "none" : String.join(", ", others)));
+            out.println(row("other files", others.isEmpty() ? "none" : String.join(", ", others.stream()
+                    .map(n -> LogFileNames.isKeptForRecycling(n) ? n + " " + KEPT_FOR_RECYCLING : n).toList())));
             out.println(row("file system", fs.fileSystem()));
             out.println(row("  O_DIRECT", fs.directIo()));
             out.println(row("  fallocate", fs.fallocate()));
@@ -192,8 +196,11 @@ final class InspectCommand implements Callable<Integer> {
             return new SegmentRow(id, info.file(), info.size(), "header names segment " + info.namedId()
                     + ": not this file", 0, 0, 0, null, true, false);
         }
+        // Undamaged data that ends before the file does, with no zeros after it: a recycled segment's
+        // end of use, the reason saying so and how many bytes of the earlier use follow.
         String after = scan.damaged() ? "DAMAGED: " + scan.reason() + " (run verify)"
-                : scan.zeroBytes() > 0 ? scan.zeroBytes() + " zero bytes follow (preallocated)" : "end of file";
+                : scan.zeroBytes() > 0 ? scan.zeroBytes() + " zero bytes follow (preallocated)"
+                : scan.dataEnd() < info.size() && scan.reason() != null ? scan.reason() : "end of file";
         return new SegmentRow(id, info.file(), info.size(), null, info.firstSequence(), scan.lastSequence(),
                 scan.dataEnd(), after, scan.damaged(), scan.sealed());
     }

@@ -50,7 +50,8 @@ final class VerifyCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--allow-live", description = "Verify even if another process has the log open (a batch "
-            + "being written then shows as a torn tail).")
+            + "being written then shows as a torn tail, and a segment its checkpoint recycles while it is read can "
+            + "show as damage).")
     boolean allowLive;
 
     @Override
@@ -128,7 +129,8 @@ final class VerifyCommand implements Callable<Integer> {
         }
         if (wal.lockState() == WalDirectory.LockState.HELD) {
             out.println("note: the log is open in another process (--allow-live): a torn tail at its end may be a"
-                    + " batch being written");
+                    + " batch being written, and damage in an older segment one that its checkpoint recycled while it"
+                    + " was read");
         }
     }
 

@@ -25,4 +25,12 @@ public final class LogFileNames {
     public static long segmentId(String name) {
         return LogFiles.segmentId(name);
     }
+
+    /**
+     * Whether a file of this name is a segment a durable checkpoint freed and the log keeps for
+     * recycling ({@code <id>.wal.free}): never read as a segment, removed by the next open.
+     */
+    public static boolean isKeptForRecycling(String name) {
+        return LogFiles.isFreed(name);
+    }
 }
