@@ -38,7 +38,9 @@ import org.HdrHistogram.Histogram;
  * SQLite transaction at the node's settings, on the committing thread (the transactions one at a
  * time). {@code node-phases} is {@code node} with timers that print where each commit's time goes
  * ({@link Phases}). {@code node-overlap} (and {@code node-overlap-phases}) is {@code node} with
- * {@code SqliteNodeOptions.withOverlappedApply(true)}: a batch applied while its WAL fdatasync runs.
+ * {@code SqliteNodeOptions.withOverlappedApply(true)}: a batch applied while its WAL fdatasync runs;
+ * {@code node-base-overlap} (and {@code node-base-overlap-phases}) is {@code node-base} with it (the
+ * base build's overlapped apply, say one whose batches are not aligned with the WAL's).
  * {@code -Dprobe.checkpointEvery=N} runs the node with a checkpoint every N changes (the policy's
  * other bounds at their defaults). {@code node-base} is another build of the node in the same
  * process: the classes of {@code io.github.wal4j.sqlite} in the directory or jar
@@ -145,6 +147,10 @@ public final class SqliteNodeProbe {
             }
             case "node-base" -> {
                 return BaseNode.open(dir, System.getProperty("probe.baseClasses"));
+            }
+            case "node-base-overlap", "node-base-overlap-phases" -> {
+                return BaseNode.open(dir, System.getProperty("probe.baseClasses"), true,
+                        subject.endsWith("-phases") ? new Phases() : null);
             }
             case "node-prev" -> {
                 return BaseNode.open(dir, System.getProperty("probe.prevClasses"));

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The log contract an application (the SQLite commit node, a state machine) depends on, whatever
  * keeps the records: a local {@link WriteAheadLog}, or a replicated log in another module. Small on
- * purpose: append, read back from a sequence, checkpoint, the three marks, close.
+ * purpose: append, read back from a sequence, checkpoint, the marks, close.
  *
  * <h2>Contract every implementation keeps</h2>
  * <ul>
@@ -84,6 +84,21 @@ public interface DurableLog extends Closeable {
 
     /** Every record up to this sequence number is durable. */
     long durableSequence();
+
+    /**
+     * The highest sequence number the log has handed to its storage in a batch whose durability is
+     * under way or done: between {@link #durableSequence()} and {@link #lastSequence()}. <b>Not a
+     * durability promise</b>: a record up to it may still be lost in a crash, and no reader or
+     * tailer returns it before it is durable. It is for an application that paces its own work with
+     * the log's syncs (the SQLite node's overlapped apply): in a local log in
+     * {@link Durability#SYNC} the records after the durable mark and up to this one are in the one
+     * batch whose fdatasync runs now (or is about to), and become durable together when it returns; records after it
+     * wait for a later fdatasync. A log that does not know returns {@link #durableSequence()}, the
+     * default. Never blocks.
+     */
+    default long writtenSequence() {
+        return durableSequence();
+    }
 
     /** The checkpoint in force: records up to it are not returned by readers. */
     long checkpointSequence();

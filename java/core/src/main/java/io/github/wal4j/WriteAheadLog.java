@@ -61,7 +61,8 @@ import java.util.concurrent.Executor;
  *       at once, naming the rule and the fix, and changes nothing: it would wait for the thread it
  *       blocks. Attach such a callback with {@code thenAcceptAsync}, {@code whenCompleteAsync}, ...
  *       (it then runs on another thread), or call {@link #appendAsync} instead of {@link #append};</li>
- *   <li>calls that never wait ({@link #lastSequence}, {@link #durableSequence}, {@link #stats}, ...)
+ *   <li>calls that never wait ({@link #lastSequence}, {@link #durableSequence}, {@link #writtenSequence},
+ *       {@link #stats}, ...)
  *       work.</li>
  * </ul>
  * A callback should stay short in any case: the next batch waits for it.
@@ -482,6 +483,16 @@ public final class WriteAheadLog implements DurableLog {
     @Override
     public long durableSequence() {
         return engine.durableSequence();
+    }
+
+    /**
+     * {@inheritDoc} Here: the last record of the last batch written to the active segment (with one
+     * positional write), which is durable once that batch's fdatasync returned; in
+     * {@link Durability#BUFFERED} it runs ahead of the durable mark until an {@link #fsync}.
+     */
+    @Override
+    public long writtenSequence() {
+        return engine.writtenSequence();
     }
 
     /** The checkpoint in force: records up to it are not replayed. */

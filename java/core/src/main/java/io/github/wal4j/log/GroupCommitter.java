@@ -283,6 +283,14 @@ final class GroupCommitter {
     }
 
     /**
+     * The last record of the last batch written to the OS: durable once its fdatasync returned, not
+     * before. Not what readers may read ({@link #readableMark()} is).
+     */
+    public long writtenSequence() {
+        return writer.writtenSequence();
+    }
+
+    /**
      * What readers may read now: in {@link Durability#SYNC} the durable mark (never a record a power
      * cut could erase); in {@link Durability#BUFFERED}, whose appends are acknowledged before they
      * are written, the write mark (what the OS has: it survives a crash of this process, not a power

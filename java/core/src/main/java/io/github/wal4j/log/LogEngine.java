@@ -259,6 +259,11 @@ public final class LogEngine {
         return committer.durableSequence();
     }
 
+    /** The last record of the last batch written, durable or not ({@link GroupCommitter#writtenSequence}). */
+    public long writtenSequence() {
+        return committer.writtenSequence();
+    }
+
     /** The file layer every file operation of this log goes through. */
     public Storage storage() {
         return storage;

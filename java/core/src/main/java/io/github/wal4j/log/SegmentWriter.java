@@ -25,7 +25,7 @@ import java.util.List;
  *
  * <p>Threads: not thread-safe; one caller at a time, which {@link GroupCommitter} ensures with its
  * commit lock (the writer thread, or a self-committing appender). {@link #mark()},
- * {@link #durableMark()}, {@link #durableSequence()}, {@link #lastBatchRecords()} and
+ * {@link #durableMark()}, {@link #durableSequence()}, {@link #writtenSequence()}, {@link #lastBatchRecords()} and
  * {@link #stats} may be read on any thread.
  */
 final class SegmentWriter {
@@ -283,6 +283,11 @@ final class SegmentWriter {
     /** Every record up to this sequence is durable. */
     long durableSequence() {
         return durableSequence;
+    }
+
+    /** The last record of the last batch written (handed to the OS); at least {@link #durableSequence()}. */
+    long writtenSequence() {
+        return writtenSequence;
     }
 
     /** Complete batches handed to the OS. */

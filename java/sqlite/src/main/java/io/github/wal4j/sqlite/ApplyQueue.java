@@ -4,6 +4,7 @@ import io.github.wal4j.WalException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -34,9 +35,15 @@ import java.util.function.LongSupplier;
  *
  * <p>With overlapped apply ({@link SqliteNodeOptions#withOverlappedApply}) changes are submitted
  * as soon as the WAL took them, before they are durable ({@link CommitOrder} makes the leader wait
- * for them before its commit), so there is nothing to gather; instead a new leader takes only the
- * changes that were queued when the previous leader released (the WAL is syncing those), not the
- * ones the released committers appended after, which wait for the next fdatasync.
+ * for them before its commit), so there is nothing to gather; instead a new leader's batch is
+ * <b>aligned</b> with the WAL's batches: it takes changes only up to the WAL's write mark
+ * ({@link io.github.wal4j.DurableLog#writtenSequence()}) when the change it starts from is at or
+ * below it (that change is in the batch whose fdatasync runs now, or durable, and the changes after
+ * the mark wait for a later fdatasync: they go to the next transaction), and every queued change
+ * when it is above it (the WAL has not written that change yet: everything queued here was appended
+ * before, so it goes into the WAL's next batch with it). So a transaction's committers wait for one
+ * fdatasync, not for the tail of the next one. The mark only shapes batches: what may commit is
+ * decided by {@link CommitOrder} on each change's own append, whatever the mark said.
  *
  * <p>Waiting committers park, and are unparked one by one, directly, by the thread that settles
  * their change or hands them the lead: a woken committer whose change is done returns without
@@ -55,9 +62,8 @@ final class ApplyQueue {
     private final long maxBytes;
     private final LongSupplier durable;
     private final long gatherNanos;
-    private final boolean cutAtRelease;
-    /** With {@link #cutAtRelease}: the last change the next leader may take (what was queued at the last release). */
-    private long cut = Long.MAX_VALUE;
+    /** With overlapped apply: the WAL's write mark, which a new leader's batch is aligned with; else null. */
+    private final LongSupplier written;
     private long next;
     private boolean leading;
     private boolean gathering;
@@ -73,22 +79,29 @@ final class ApplyQueue {
      * @param gatherNanos a new leader waits at most this long for them
      */
     ApplyQueue(long next, int maxChanges, long maxBytes, LongSupplier durable, long gatherNanos) {
-        this(next, maxChanges, maxBytes, durable, gatherNanos, false);
+        this(next, maxChanges, maxBytes, durable, gatherNanos, null);
     }
 
-    /**
-     * @param cutAtRelease for overlapped apply (changes queued before they are durable): a new
-     *     leader takes only the changes that were queued when the previous leader released, so that
-     *     its batch waits for the fdatasync already running, not for the next one, which holds the
-     *     changes its predecessor's committers appended once released
-     */
-    ApplyQueue(long next, int maxChanges, long maxBytes, LongSupplier durable, long gatherNanos, boolean cutAtRelease) {
-        this.cutAtRelease = cutAtRelease;
+    private ApplyQueue(long next, int maxChanges, long maxBytes, LongSupplier durable, long gatherNanos,
+            LongSupplier written) {
         this.next = next;
         this.maxChanges = maxChanges;
         this.maxBytes = maxBytes;
         this.durable = durable;
         this.gatherNanos = gatherNanos;
+        this.written = written;
+    }
+
+    /**
+     * A queue for overlapped apply: changes are submitted before they are durable, nothing is
+     * gathered, and each new leader's batch is aligned with the WAL's batch under way (the class
+     * comment).
+     *
+     * @param next the sequence number of the first change to apply (the database's applied + 1)
+     * @param written the WAL's write mark ({@link io.github.wal4j.DurableLog#writtenSequence()})
+     */
+    static ApplyQueue overlapped(long next, int maxChanges, long maxBytes, LongSupplier written) {
+        return new ApplyQueue(next, maxChanges, maxBytes, () -> 0L, 0, Objects.requireNonNull(written, "written"));
     }
 
     /**
@@ -137,8 +150,7 @@ final class ApplyQueue {
                 if (!leading && waiting.containsKey(next)) {
                     leading = true;
                     List<PendingChange> batch = new ArrayList<>();
-                    take(batch);
-                    cut = Long.MAX_VALUE;
+                    take(batch, written == null ? Long.MAX_VALUE : alignedEnd());
                     gather(batch);
                     return batch;
                 }
@@ -151,8 +163,24 @@ final class ApplyQueue {
         return null;
     }
 
-    /** Adds the run of queued changes from {@code next} to {@code batch}, within the bounds; returns how many. */
-    private int take(List<PendingChange> batch) {
+    /**
+     * With overlapped apply and the lock held, for a new leader: the last change its batch may take
+     * (the class comment). The write mark is read after the queue's content is fixed (under the
+     * lock), so a change queued here was appended before the mark was read. If the WAL's writer
+     * has taken its next batch but not finished writing it, the mark is still below {@code next}
+     * and the batch may reach past it: its committers then wait one fdatasync more, as they would
+     * without alignment.
+     */
+    private long alignedEnd() {
+        long mark = written.getAsLong();
+        return mark >= next ? mark : Long.MAX_VALUE;
+    }
+
+    /**
+     * Adds the run of queued changes from {@code next} to {@code batch}, within the bounds and up
+     * to change {@code end} (the first change always, whatever its size); returns how many.
+     */
+    private int take(List<PendingChange> batch, long end) {
         long bytes = 0;
         for (PendingChange c : batch) {
             bytes += c.change().length;
@@ -160,7 +188,7 @@ final class ApplyQueue {
         int taken = 0;
         PendingChange c;
         while ((c = waiting.get(next)) != null && batch.size() < maxChanges
-                && (batch.isEmpty() || (bytes + c.change().length <= maxBytes && next <= cut))) {
+                && (batch.isEmpty() || (bytes + c.change().length <= maxBytes && next <= end))) {
             waiting.remove(next);
             batch.add(c);
             bytes += c.change().length;
@@ -185,7 +213,7 @@ final class ApplyQueue {
         try {
             while (next <= upTo && batch.size() < maxChanges && stopping == null && dead == null) {
                 if (waiting.containsKey(next)) {
-                    if (take(batch) == 0) {
+                    if (take(batch, Long.MAX_VALUE) == 0) {
                         return; // the bytes bound
                     }
                     continue;
@@ -256,9 +284,6 @@ final class ApplyQueue {
                 next = Math.min(next, rest.get(0).sequence());
             }
             leading = false;
-            if (cutAtRelease && !waiting.isEmpty()) {
-                cut = waiting.lastKey();
-            }
             handOn();
         } finally {
             lock.unlock();

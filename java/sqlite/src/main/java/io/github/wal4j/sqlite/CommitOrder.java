@@ -28,7 +28,9 @@ import java.util.concurrent.ExecutionException;
  *       WAL: the checkpoint never passes the WAL's durable mark either.</li>
  * </ol>
  * A crash anywhere thus leaves SQLite's committed changes a prefix of the WAL's durable records, and
- * the next open applies the rest once ({@link CatchUp}).
+ * the next open applies the rest once ({@link CatchUp}). None of the rules reads the WAL's write
+ * mark ({@link io.github.wal4j.DurableLog#writtenSequence()}), which is no durability promise: the
+ * {@link ApplyQueue} only ends overlapped batches at it, and rule 1 waits on each change's own append.
  *
  * <p>Not thread-safe: runs under the node's connection lock, on the thread applying a batch.
  */

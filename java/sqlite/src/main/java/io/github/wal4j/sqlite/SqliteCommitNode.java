@@ -42,8 +42,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * With {@link SqliteNodeOptions#withOverlappedApply overlapped apply} step 1 does not wait: the
  * committer hands its change to the WAL ({@link DurableLog#appendAsync}) and queues it at once, the
  * leader applies the batch while the WAL syncs it, and commits the SQLite transaction only once
- * every change in it is durable; if an append failed the transaction is rolled back. The ordering
- * rules of both modes are in one place, {@code CommitOrder}.
+ * every change in it is durable; if an append failed the transaction is rolled back. A leader's
+ * batch is aligned with the WAL's: it ends at the WAL's write mark ({@link DurableLog#writtenSequence})
+ * when its first change is under it, so it holds the WAL batch whose fdatasync runs and none of the
+ * changes queued behind it. The ordering rules of both modes are in one place, {@code CommitOrder};
+ * the write mark only shapes batches.
  *
  * In {@link JournalMode#WAL} SQLite commits with {@code synchronous=NORMAL}, without an fsync: a
  * power cut may take the newest commits from the database, but not from the WAL. So the one rule:
@@ -663,9 +666,10 @@ public final class SqliteCommitNode implements Closeable {
         replayed = catchUp.replayed();
         nextAppend = applied + 1;
         // Overlapped, a change is queued as it is appended: there is nothing to gather.
-        queue = new ApplyQueue(applied + 1, options.batchChanges(), options.batchBytes(),
-                options.overlappedApply() ? () -> 0L : wal::durableSequence, options.batchTime().toNanos(),
-                options.overlappedApply());
+        queue = options.overlappedApply()
+                ? ApplyQueue.overlapped(applied + 1, options.batchChanges(), options.batchBytes(), wal::writtenSequence)
+                : new ApplyQueue(applied + 1, options.batchChanges(), options.batchBytes(), wal::durableSequence,
+                        options.batchTime().toNanos());
         applier = new BatchApplier(queue, transactions, checkpoints, connectionLock, options.batchTime().toNanos(),
                 listener, state, databaseFile, applied, a -> applied = a);
         if (options.checkpointPolicy().intervalNanos() != Long.MAX_VALUE) {

@@ -184,7 +184,10 @@ public final class SqliteNodeOptions {
      * queues it for a leader to apply. On: the committer hands its change to the WAL without
      * waiting ({@link io.github.wal4j.DurableLog#appendAsync}) and queues it at once; the leader
      * applies the batch in an open SQLite transaction while the WAL syncs it, and commits that
-     * transaction only once every change in it is durable in the WAL. If an append fails, the
+     * transaction only once every change in it is durable in the WAL. A batch ends at the WAL's
+     * write mark ({@link io.github.wal4j.DurableLog#writtenSequence()}) when its first change is
+     * under it: it holds the changes of the WAL batch whose fdatasync runs, not the ones appended
+     * behind it, so that its committers wait for that one fdatasync. If an append fails, the
      * transaction is rolled back and nothing of it is acknowledged. The contract of
      * {@link SqliteCommitNode#commit} is the same either way; the ordering rules are those of the
      * node's design (docs/security/wal.md, section 11.1).

@@ -52,27 +52,44 @@ class ApplyQueueTest {
         queue.outcome(mine);
     }
 
+    /**
+     * Overlapped apply: a new leader's batch ends at the WAL's write mark when its first change is
+     * at or below it (the batch whose fdatasync runs), and takes every queued change when its first
+     * change is above it (not written yet: all of them go into the WAL's next batch).
+     */
     @Test
-    void overlappedANewLeaderTakesOnlyWhatWasQueuedWhenThePreviousLeaderReleased() throws Exception {
-        for (boolean cut : new boolean[] {true, false}) {
-            ApplyQueue queue = new ApplyQueue(1, 100, 1000, () -> 0, 0, cut);
-            PendingChange one = change(1, 1);
-            queue.submit(one);
-            List<PendingChange> first = queue.awaitTurn(one);
-            assertEquals(List.of(1L), sequences(first));
-            // Queued while 1 is applied: in the WAL's fdatasync that runs when 1's leader releases.
-            PendingChange two = change(2, 1);
-            queue.submit(two);
-            queue.submit(change(3, 1));
-            queue.completed(first);
-            queue.release(List.of());
-            // Appended by 1's committer once released: in the WAL's next fdatasync.
-            queue.submit(change(4, 1));
-            List<PendingChange> second = queue.awaitTurn(two);
-            assertEquals(cut ? List.of(2L, 3L) : List.of(2L, 3L, 4L), sequences(second), "cut at release: " + cut);
-            queue.completed(second);
-            queue.release(List.of());
-        }
+    void overlappedANewLeaderTakesChangesUpToTheWalsWriteMarkWhenItsFirstChangeIsWritten() throws Exception {
+        AtomicLong written = new AtomicLong();
+        ApplyQueue queue = ApplyQueue.overlapped(1, 100, 1000, written::get);
+        PendingChange one = change(1, 1);
+        queue.submit(one);
+        queue.submit(change(2, 1));
+        List<PendingChange> first = queue.awaitTurn(one);
+        assertEquals(List.of(1L, 2L), sequences(first), "nothing written yet: everything queued");
+        // While 1 and 2 are applied: the WAL wrote 3 and 4 and syncs them; 5 and 6 were appended after.
+        PendingChange three = change(3, 1);
+        queue.submit(three);
+        queue.submit(change(4, 1));
+        PendingChange five = change(5, 1);
+        queue.submit(five);
+        queue.submit(change(6, 1));
+        written.set(4);
+        queue.completed(first);
+        queue.release(List.of());
+        List<PendingChange> second = queue.awaitTurn(three);
+        assertEquals(List.of(3L, 4L), sequences(second), "the batch under way, and none of the next");
+        queue.completed(second);
+        queue.release(List.of());
+        List<PendingChange> third = queue.awaitTurn(five);
+        assertEquals(List.of(5L, 6L), sequences(third), "5 above the mark: everything queued");
+        queue.completed(third);
+        queue.release(List.of());
+        // The mark at the last change queued (written, durable or under way): all of them.
+        PendingChange seven = change(7, 1);
+        queue.submit(seven);
+        queue.submit(change(8, 1));
+        written.set(8);
+        assertEquals(List.of(7L, 8L), sequences(queue.awaitTurn(seven)));
     }
 
     @Test

@@ -68,6 +68,118 @@ class OverlappedApplyTest {
         }
     }
 
+    /** Waits until {@code t} is parked inside {@code method} (a method name of the node's classes). */
+    private static void awaitParkedIn(Thread t, String method) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != Thread.State.WAITING
+                || java.util.Arrays.stream(t.getStackTrace()).noneMatch(f -> f.getMethodName().equals(method))) {
+            assertTrue(System.nanoTime() - deadline < 0, t.getName() + " did not come to wait in " + method + ": "
+                    + t.getState() + " " + java.util.Arrays.toString(t.getStackTrace()));
+            Thread.sleep(1);
+        }
+    }
+
+    /** Commits {@code change} on a thread of its own, putting what it returned or threw into {@code outcomes}. */
+    private static Thread committer(SqliteCommitNode node, long id, Map<Long, Object> outcomes) {
+        Thread t = new Thread(() -> {
+            try {
+                outcomes.put(id, node.commit(transfer(id)));
+            } catch (Throwable e) {
+                outcomes.put(id, e);
+            }
+        }, "committer of change " + id);
+        t.start();
+        return t;
+    }
+
+    /**
+     * A new leader takes the changes the WAL has written into the batch whose fdatasync runs, and no
+     * more: changes appended behind that batch (in the WAL's next one) go to the next SQLite
+     * transaction, so the transaction's committers wait for one fdatasync. Here change 3's
+     * fdatasync is held (its batch holds 3 alone) while 4 and 5 queue behind it, and 2's leader then
+     * hands on: the transaction led by 3's committer holds exactly 3; the one after it, 4 and 5.
+     */
+    @Test
+    void aTransactionHoldsExactlyTheChangesOfTheWalBatchWhoseFdatasyncRuns() throws Exception {
+        FaultPlan.FaultyStorage faulty = segmentFaults();
+        Path db = tmp.resolve("bank.db");
+        CountDownLatch applyingTwo = new CountDownLatch(1);
+        CountDownLatch finishTwo = new CountDownLatch(1);
+        // Each transaction by its first change (the node's applying row), and the changes applied in it.
+        Map<Long, List<Long>> transactions = new ConcurrentHashMap<>();
+        ChangeApplier bank = Bank.applier();
+        ChangeApplier applier = (c, sequence, change) -> {
+            long first;
+            try (Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT sequence FROM " + SqliteCommitNode.APPLYING_TABLE)) {
+                r.next();
+                first = r.getLong(1);
+            }
+            transactions.computeIfAbsent(first, k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                    .add(sequence);
+            bank.apply(c, sequence, change);
+            if (sequence == 2) {
+                applyingTwo.countDown();
+                try {
+                    assertTrue(finishTwo.await(20, TimeUnit.SECONDS), "change 2's applier was never let go");
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        io.github.wal4j.WriteAheadLog wal = io.github.wal4j.WriteAheadLog.open(tmp.resolve("wal"),
+                WalOptions.defaults().withStorage(faulty));
+        Map<Long, Object> outcomes = new ConcurrentHashMap<>();
+        List<Thread> threads = new ArrayList<>();
+        // No checkpoint by time: the held sync must be a batch's, never a checkpoint's.
+        SqliteNodeOptions options = options(null).withCheckpointPolicy(
+                SqliteCheckpointPolicy.defaults().withInterval(java.time.Duration.ZERO));
+        try (SqliteCommitNode node = SqliteCommitNode.open(wal, db, applier, options)) {
+            assertEquals(1, node.commit(transfer(1)));
+            Thread two = committer(node, 2, outcomes);
+            threads.add(two);
+            assertTrue(applyingTwo.await(10, TimeUnit.SECONDS), "change 2 was not applied");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (wal.durableSequence() < 2) {
+                assertTrue(System.nanoTime() - deadline < 0, "change 2 never became durable");
+                Thread.sleep(1);
+            }
+            // Change 2's leader is inside its transaction; the WAL writes 3 alone and holds its fdatasync.
+            FaultPlan.FailureHold hold = faulty.holdNext(FaultPlan.Operation.SYNC);
+            try {
+                Thread three = committer(node, 3, outcomes);
+                threads.add(three);
+                assertTrue(hold.awaitEntered(10, TimeUnit.SECONDS), "change 3's fdatasync did not start");
+                awaitParkedIn(three, "awaitTurn");
+                threads.add(committer(node, 4, outcomes));
+                awaitParkedIn(threads.get(2), "awaitTurn");
+                threads.add(committer(node, 5, outcomes));
+                awaitParkedIn(threads.get(3), "awaitTurn");
+                assertEquals(5, wal.lastSequence());
+                assertEquals(3, wal.writtenSequence(), "the WAL's batch in its fdatasync holds change 3 alone");
+                assertEquals(2, wal.durableSequence());
+                finishTwo.countDown();
+                // Change 3's committer leads next: it applies its batch and waits for the held fdatasync.
+                awaitParkedIn(three, "awaitDurable");
+                assertEquals(List.of(3L), transactions.get(3L),
+                        "the transaction of the WAL batch in its fdatasync holds changes of the next batch");
+            } finally {
+                finishTwo.countDown();
+                hold.release();
+            }
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(20));
+                assertFalse(t.isAlive(), t.getName() + " did not return");
+            }
+            for (long id = 2; id <= 5; id++) {
+                assertEquals(id, outcomes.get(id), "change " + id);
+            }
+            assertEquals(Map.of(1L, List.of(1L), 2L, List.of(2L), 3L, List.of(3L), 4L, List.of(4L, 5L)),
+                    new TreeMap<>(transactions), "the SQLite transactions, each by its first change");
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), Bank.transfers(db));
+        }
+    }
+
     @Test
     void aChangeAppliedWhileItsFdatasyncRunsIsNotCommittedToSqliteBeforeTheWalHasIt() throws Exception {
         FaultPlan.FaultyStorage faulty = segmentFaults();

@@ -242,7 +242,19 @@ public final class FaultPlan {
          * work behind an operation it knows will fail.
          */
         public synchronized FailureHold holdNextFailure(Operation operation) {
-            FailureHold hold = new FailureHold();
+            FailureHold hold = new FailureHold(false);
+            holds.put(Objects.requireNonNull(operation, "operation"), hold);
+            return hold;
+        }
+
+        /**
+         * Holds the next operation of this kind that the plan's filter accepts, whether it fails or
+         * not: once entered, it waits until {@link FailureHold#release()} (at most 10 s) before it
+         * runs, so that a test can look at what the log does while, say, an fdatasync is under way.
+         * Replaces a {@link #holdNextFailure} of the same kind not yet used.
+         */
+        public synchronized FailureHold holdNext(Operation operation) {
+            FailureHold hold = new FailureHold(true);
             holds.put(Objects.requireNonNull(operation, "operation"), hold);
             return hold;
         }
@@ -261,7 +273,9 @@ public final class FaultPlan {
             InjectedIoException fault;
             synchronized (this) {
                 fault = decide(operation, path);
-                hold = fault == null ? null : holds.remove(operation);
+                FailureHold armedHold = holds.get(operation);
+                boolean holdIt = armedHold != null && (fault != null || (armedHold.any && filter.test(path)));
+                hold = holdIt ? holds.remove(operation) : null;
             }
             if (hold != null) {
                 hold.hold();
@@ -367,22 +381,26 @@ public final class FaultPlan {
     }
 
     /**
-     * A failure held by {@link FaultyStorage#holdNextFailure}: the failing call signals when it is
-     * entered and throws once released, or after 10 s if the test never releases it.
+     * A call held by {@link FaultyStorage#holdNextFailure} (a failing one) or
+     * {@link FaultyStorage#holdNext} (any): the call signals when it is entered and goes on (throws,
+     * or runs) once released, or after 10 s if the test never releases it.
      */
     public static final class FailureHold {
         private final CountDownLatch entered = new CountDownLatch(1);
         private final CountDownLatch released = new CountDownLatch(1);
+        /** Whether it holds the next call whether or not it fails. */
+        private final boolean any;
 
-        private FailureHold() {
+        private FailureHold(boolean any) {
+            this.any = any;
         }
 
-        /** Waits until the failing call is inside its hold. */
+        /** Waits until the held call is inside its hold. */
         public boolean awaitEntered(long timeout, TimeUnit unit) throws InterruptedException {
             return entered.await(timeout, unit);
         }
 
-        /** Lets the held call throw its failure. */
+        /** Lets the held call go on: throw its failure, or run. */
         public void release() {
             released.countDown();
         }

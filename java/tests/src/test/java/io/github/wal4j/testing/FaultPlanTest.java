@@ -268,6 +268,28 @@ class FaultPlanTest {
         assertRecovered(dir, 4);
     }
 
+    /** {@code holdNext} holds a call that does not fail: the sync waits until released, then succeeds. */
+    @Test
+    void aHeldSyncThatDoesNotFailWaitsUntilReleasedAndThenSucceeds() throws Exception {
+        Path dir = tmp.resolve("wal");
+        FaultyStorage storage = FaultPlan.create().overJavaLayer();
+        try (WriteAheadLog wal = WriteAheadLog.open(dir, options(storage))) {
+            wal.append(record(1));
+            FaultPlan.FailureHold hold = storage.holdNext(Operation.SYNC);
+            CompletableFuture<Long> held = wal.appendAsync(record(2));
+            try {
+                assertTrue(hold.awaitEntered(10, TimeUnit.SECONDS), "the sync was never held");
+                Thread.sleep(50);
+                assertTrue(!held.isDone(), "the held sync has returned");
+            } finally {
+                hold.release();
+            }
+            assertEquals(2, held.get(10, TimeUnit.SECONDS));
+            assertEquals(0, storage.failed(Operation.SYNC), "a held call that the plan does not fail succeeds");
+        }
+        assertRecovered(dir, 2);
+    }
+
     /** A held failure waits inside the failing call until released, then throws. */
     @Test
     void aHeldFailureWaitsUntilReleased() throws Exception {
