@@ -40,7 +40,8 @@ public final class Subjects {
                     + "a JFR `SegmentRotation` event must say the rotation used the prepared segment, else it fills on "
                     + "into the next rotation, at most " + SteadyState.ATTEMPTS + " tries), so the window writes into a "
                     + "segment that was zero-filled and synced ahead, from near its start (the next segment's preparation, 64 MiB of "
-                    + "zeros once this one is half full, and later rotations happen in the window as they come)",
+                    + "zeros once this one is half full, and later rotations happen in the window as they come); the JFR "
+                    + "recording ends before the warm-up (the -counted variant keeps it, to count the window's rotations)",
                     Wal4jSubject.steady(WalOptions.defaults().withIoLayer(layer)));
         }
         // The steady state of a log that checkpoints: segments recycled from those a checkpoint freed.
@@ -54,10 +55,18 @@ public final class Subjects {
                     + "cannot be recycled); then, through the warm-up and the window, a background thread checkpoints up to "
                     + "the log's durable sequence every " + CHECKPOINT_MILLIS + " ms, as a database applying the log would, "
                     + "so that later rotations find freed segments too. The checkpoints' cost (a checkpoint file replaced "
-                    + "and its directory synced each time) is part of this subject's numbers; each run's line says how "
-                    + "the window's rotations made their segments",
+                    + "and its directory synced each time) is part of this subject's numbers; the JFR recording ends "
+                    + "before the warm-up (wal4j-native-recycled-counted keeps it, to count the window's rotations by kind)",
                     Wal4jSubject.recycled(recycledOptions(layer), CHECKPOINT_MILLIS));
         }
+        // The same with the rotations' JFR recording running in the window, for its counts by kind.
+        add("wal4j-native-steady-counted", "wal4j-native-steady, with the JFR recording of `SegmentRotation` kept running "
+                + "through the warm-up and the window, so each run's line counts the window's rotations by kind (created "
+                + "at rotation, zero-filled ahead, recycled); the recording costs the log (4.6-7.8 % of the records/s at "
+                + "one thread in an A/B, docs/benchmarks.md)", Wal4jSubject.steadyCounted(WalOptions.defaults().withIoLayer("native")));
+        add("wal4j-native-recycled-counted", "wal4j-native-recycled, with the JFR recording of `SegmentRotation` kept "
+                + "running through the warm-up and the window, as wal4j-native-steady-counted",
+                Wal4jSubject.recycledCounted(recycledOptions("native"), CHECKPOINT_MILLIS));
         add("wal4j-native-direct", "wal4j, defaults on the native layer with `withDirectIo(true)` (O_DIRECT segments)",
                 Wal4jSubject.with(WalOptions.defaults().withIoLayer("native").withDirectIo(true)));
         // The group-commit gathering wait and self-commit switched off, for A/Bs in one run: the log

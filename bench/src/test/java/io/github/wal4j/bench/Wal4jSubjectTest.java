@@ -1,6 +1,7 @@
 package io.github.wal4j.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,11 @@ import io.github.wal4j.WalOptions;
 import io.github.wal4j.WriteAheadLog;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +43,7 @@ class Wal4jSubjectTest {
      */
     @Test
     void theRecycledSubjectCountsItsWindowsRotationsAndCheckpoints(@TempDir Path dir) throws Exception {
-        SubjectFactory factory = Wal4jSubject.recycled(Subjects.recycledOptions("native").withSegmentSize(SEGMENT), 5);
+        SubjectFactory factory = Wal4jSubject.recycledCounted(Subjects.recycledOptions("native").withSegmentSize(SEGMENT), 5);
         try (Subject subject = factory.open(dir, 65536)) {
             assertEquals(3, SteadyState.newestSegment(dir));
             assertTrue(SteadyStateTest.recycledFlag(dir.resolve("0000000000000003.wal")), "opens in a recycled segment");
@@ -58,6 +63,20 @@ class Wal4jSubjectTest {
             assertTrue(window.get("rotations recycled") >= 1, note);
             assertTrue(window.get("checkpoints") >= 1, note);
             assertTrue(note.startsWith("window: 3 rotations (") && note.endsWith(" checkpoints"), note);
+        }
+    }
+
+    @Test
+    void theRecycledSubjectRunsNoJfrRecordingInItsWindow(@TempDir Path dir) throws Exception {
+        SubjectFactory factory = Wal4jSubject.recycled(Subjects.recycledOptions("native").withSegmentSize(SEGMENT), 5);
+        try (Subject subject = factory.open(dir, 65536)) {
+            assertTrue(SteadyStateTest.recycledFlag(dir.resolve("0000000000000003.wal")), "opens in a recycled segment");
+            List<String> running = FlightRecorder.getFlightRecorder().getRecordings().stream()
+                    .filter(r -> r.getState() == RecordingState.RUNNING).map(Recording::getName).toList();
+            assertEquals(List.of(), running, "JFR recordings running in the window");
+            Map<String, Long> counters = subject.counters();
+            assertFalse(counters.containsKey("rotations"), counters::toString);
+            assertTrue(counters.containsKey("checkpoints"), counters::toString);
         }
     }
 
