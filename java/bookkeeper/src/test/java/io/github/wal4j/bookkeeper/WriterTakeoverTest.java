@@ -66,7 +66,8 @@ class WriterTakeoverTest {
         try {
             Throwable fenced = a.awaitFailure(30_000);
             a.close();
-            assertInstanceOf(WalFencedException.class, fenced, "the first writer's failure");
+            // A failure of another type must say what it was: the message holds its stack trace and causes.
+            assertInstanceOf(WalFencedException.class, fenced, () -> "the first writer's failure: " + stackOf(fenced));
             assertEquals(first.epoch() + 1, second.epoch());
             // Nothing acknowledged after the fence: the deposed writer refuses, and all it acknowledged
             // is below the second writer's first sequence.
